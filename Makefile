@@ -1,0 +1,111 @@
+# syncspec: the only build system. `make`, `make test`, `make test-asan`, `make bench`,
+# `make install PREFIX=/usr/local DESTDIR=`, `make clean`.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+PKGS     := yaml-0.1 jansson libpcre2-8 sqlite3 libpq
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(BUILD) $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   := $(WARN) -fPIC $(CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm
+
+# The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links.
+TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
+CLI_SRC     := $(sort $(wildcard src/cli/*.c))
+RUNTIME_SRC := $(sort $(wildcard src/runtime/*.c))
+TEMPLATES   := $(sort $(shell find templates -type f 2>/dev/null))
+
+TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
+CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+
+SONAME_MAJOR := 0
+LIB_A  := $(BUILD)/libsyncspec.a
+LIB_SO := $(BUILD)/libsyncspec.so.$(SONAME_MAJOR)
+BIN    := $(BUILD)/syncspec
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test test-unit test-asan bench install uninstall clean generated format
+all: $(BIN) $(LIB_A) $(LIB_SO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Templates are compiled into the binary, so an installed syncspec needs no other files.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 $< -o $@
+
+$(BUILD)/templates_embedded.c: $(BUILD)/tools/embed $(TEMPLATES)
+	$(BUILD)/tools/embed $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/templates_embedded.o: $(BUILD)/templates_embedded.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_SO): $(RUNTIME_OBJ)
+	$(CC) -shared -Wl,-soname,libsyncspec.so.$(SONAME_MAJOR) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(BUILD)/libsyncspec.so
+
+$(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+
+# Each unit test links the whole compiler and runtime (not cli/), plus cmocka.
+$(BUILD)/tests/%: tests/unit/%.c $(TOOL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
+
+test-unit: all $(UNIT_BINS)
+
+# The whole suite: unit tests, golden files, the invalid-spec corpus and the integration
+# tests against real SQLite, a throwaway PostgreSQL 15 and PowerSync's compiler.
+test: all $(UNIT_BINS)
+	tests/run.sh $(BUILD)
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+test-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
+
+bench: all
+	tests/bench/run.sh $(BUILD)
+
+generated: $(BIN)
+	$(BIN) generate schemas/app.yaml -o generated
+
+format:
+	clang-format -i $(shell find src include tests/unit tools examples -name '*.[ch]')
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/syncspec
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/syncspec
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(DESTDIR)$(PREFIX)/lib/libsyncspec.so
+	install -m 644 include/syncspec.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/syncspec/*.h $(DESTDIR)$(PREFIX)/include/syncspec/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/syncspec $(DESTDIR)$(PREFIX)/lib/libsyncspec.a \
+	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.so $(DESTDIR)$(PREFIX)/lib/libsyncspec.so.$(SONAME_MAJOR) \
+	      $(DESTDIR)$(PREFIX)/include/syncspec.h
+	rm -rf $(DESTDIR)$(PREFIX)/include/syncspec
+
+clean:
+	rm -rf build build-asan
+
+# Area fragments (packaging, benchmarks, ...) add their own rules here.
+-include $(sort $(wildcard mk/*.mk))
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

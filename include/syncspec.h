@@ -1,0 +1,12 @@
+/*
+ * syncspec.h: the public header of libsyncspec, the runtime that generated code and
+ * applications link. Include this one header; the parts below are split by concern.
+ */
+#ifndef SYNCSPEC_H
+#define SYNCSPEC_H
+
+#define SYNCSPEC_VERSION "0.1.0"
+
+#include "syncspec/model.h"
+
+#endif

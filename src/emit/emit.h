@@ -1,0 +1,44 @@
+/*
+ * The emit stage: schema model → generated files. Each target builds a JSON context from
+ * the model and renders its templates (embedded, or from a user's --templates folder).
+ */
+#ifndef SYNCSPEC_EMIT_EMIT_H
+#define SYNCSPEC_EMIT_EMIT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "syncspec.h"
+#include "util/arena.h"
+#include "util/diag.h"
+
+typedef struct emit_file {
+    const char *target; /* the --only name of the target that produced it */
+    const char *path;   /* file name relative to the output folder, e.g. "sqlite.sql" */
+    const char *content;
+    size_t length;
+} emit_file;
+
+typedef struct emit_options {
+    const char *const *only;   /* NULL-terminated target names, or NULL for all */
+    const char *templates_dir; /* a user's templates, or NULL for the embedded ones */
+} emit_options;
+
+#define EMIT_OPTIONS_INIT {NULL, NULL}
+
+/* NULL-terminated list of target names in generation order, for --only and --help. */
+extern const char *const emit_target_names[];
+
+/*
+ * Renders the selected targets. On success returns 0, sets *files / *count (allocated in
+ * `a`, in a stable order) and fills *templates_used (NULL-terminated, for depfiles: the
+ * embedded ones are named "<embedded>/path" and a user's by their real path). Returns -1
+ * with diagnostics on an unknown target or a template error.
+ */
+int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
+                  const syncspec_schema *schema, const emit_options *options, diag_list *diags);
+
+/* The JSON context a target's templates are rendered over; caller owns the reference. */
+json_t *emit_context(const syncspec_schema *schema, const char *target);
+
+#endif

@@ -1,0 +1,23 @@
+/* A bump allocator: the compiler allocates a whole run from one arena and frees it once. */
+#ifndef SYNCSPEC_UTIL_ARENA_H
+#define SYNCSPEC_UTIL_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct arena arena;
+
+/* Returns NULL only when memory is exhausted. */
+arena *arena_new(void);
+/* Frees every block; NULL is a no-op. */
+void arena_free(arena *a);
+
+/* Zeroed memory aligned for any type; aborts on exhaustion (a compiler run cannot recover). */
+void *arena_alloc(arena *a, size_t size);
+void *arena_calloc(arena *a, size_t count, size_t size);
+char *arena_strdup(arena *a, const char *s);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *arena_vprintf(arena *a, const char *fmt, va_list ap);
+
+#endif
