@@ -1,0 +1,147 @@
+#include "util/fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_read_file(char **data, size_t *length, const char *path, size_t max_size) {
+    *data = NULL;
+    *length = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    int rc = -1;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) goto cleanup;
+    for (;;) {
+        if (cap - len < 2) {
+            if (cap > max_size) {
+                errno = EFBIG;
+                goto cleanup;
+            }
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) goto cleanup;
+            buf = bigger;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0) break;
+    }
+    if (ferror(f)) goto cleanup;
+    if (len > max_size) {
+        errno = EFBIG;
+        goto cleanup;
+    }
+    buf[len] = '\0';
+    *data = buf;
+    *length = len;
+    buf = NULL;
+    rc = 0;
+cleanup:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+int fs_mkdirs(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return -1;
+    int rc = 0;
+    for (char *p = copy + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+                rc = -1;
+                break;
+            }
+            *p = saved;
+            if (saved == '\0') break;
+        }
+    }
+    if (rc == 0) {
+        struct stat st;
+        if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = -1;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+bool fs_same_content(const char *path, const char *data, size_t length) {
+    char *old;
+    size_t old_length;
+    if (fs_read_file(&old, &old_length, path, length + 1) != 0) return false;
+    bool same = old_length == length && memcmp(old, data, length) == 0;
+    free(old);
+    return same;
+}
+
+char *fs_join(const char *dir, const char *name) {
+    size_t dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/') dl--;
+    size_t nl = strlen(name);
+    char *p = malloc(dl + nl + 2);
+    if (!p) return NULL;
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, name, nl + 1);
+    return p;
+}
+
+int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t length) {
+    *tmp_path = NULL;
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 16);
+    if (!tmp) return -1;
+    /* The temporary file sits in the same folder so that rename() is atomic. */
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    memcpy(tmp, path, dir_len);
+    snprintf(tmp + dir_len, pl + 16 - dir_len, ".%s.XXXXXX", path + dir_len);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    int saved_errno = 0;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = write(fd, data + done, length - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            saved_errno = errno;
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (!saved_errno && fchmod(fd, 0666 & ~mask) != 0) saved_errno = errno;
+    if (!saved_errno && fsync(fd) != 0) saved_errno = errno;
+    if (close(fd) != 0 && !saved_errno) saved_errno = errno;
+    if (saved_errno) {
+        unlink(tmp);
+        free(tmp);
+        errno = saved_errno;
+        return -1;
+    }
+    *tmp_path = tmp;
+    return 0;
+}
+
+int fs_commit(const char *tmp_path, const char *path) {
+    if (rename(tmp_path, path) != 0) {
+        int saved = errno;
+        unlink(tmp_path);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}

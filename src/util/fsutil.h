@@ -1,0 +1,32 @@
+/* File helpers: whole-file reads, and atomic writes that leave unchanged files alone. */
+#ifndef SYNCSPEC_UTIL_FSUTIL_H
+#define SYNCSPEC_UTIL_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Reads a whole file into a malloc'ed, NUL-terminated buffer (caller frees). Returns 0, or
+ * -1 with errno set. Refuses files larger than max_size (errno EFBIG).
+ */
+int fs_read_file(char **data, size_t *length, const char *path, size_t max_size);
+
+/* mkdir -p. Returns 0, or -1 with errno set. */
+int fs_mkdirs(const char *path);
+
+/* True when the file exists and holds exactly these bytes. */
+bool fs_same_content(const char *path, const char *data, size_t length);
+
+/*
+ * Writes data to a temporary file beside `path` (created with the mode a new file would
+ * get) and returns its malloc'ed name in *tmp_path; fs_commit renames it over `path`.
+ * Together they make a write atomic: readers see the old file or the new one, never a
+ * truncated one. Return 0, or -1 with errno set (the temporary file is then removed).
+ */
+int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t length);
+int fs_commit(const char *tmp_path, const char *path);
+
+/* Joins a folder and a file name with one '/'; malloc'ed. */
+char *fs_join(const char *dir, const char *name);
+
+#endif
