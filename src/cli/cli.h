@@ -76,5 +76,7 @@ int cli_load_spec(const struct syncspec_schema **out, struct arena *a, const cha
 int cmd_lint(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_new_table(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

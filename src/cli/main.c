@@ -15,6 +15,8 @@ static const command_entry commands[] = {
     {"lint", "check a spec against every rule of the spec language", cmd_lint},
     {"generate", "generate SQL, sync rules and C code from a spec", cmd_generate},
     {"check", "diff live databases, sync rules and generated files against a spec", cmd_check},
+    {"new-table", "append a table to a spec, then regenerate", cmd_new_table},
+    {"init", "start a project: a starter spec, a Makefile fragment, a CI workflow", cmd_init},
 };
 
 static const size_t command_count = sizeof commands / sizeof commands[0];

@@ -1,0 +1,402 @@
+/*
+ * new-table: append a table to a spec without touching any other byte of the file
+ * (comments, order, formatting), validate the result before writing, write atomically,
+ * then regenerate.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "cli/cli.h"
+#include "spec/spec.h"
+#include "util/fsutil.h"
+#include "util/strbuf.h"
+
+static const cli_option new_table_options[] = {
+    {"column", 'c', CLI_LIST, "NAME:TYPE[:required]", "add a column (repeatable)"},
+    {"reference", 'r', CLI_LIST, "COLUMN:TABLE", "COLUMN refers to TABLE (app-enforced; adds an id column if undeclared)"},
+    {"description", 'd', CLI_VALUE, "TEXT", "the table's description"},
+    {"local-only", 0, CLI_FLAG, NULL, "device-only table: never uploaded, not in PostgreSQL"},
+    {"soft-delete", 0, CLI_FLAG, NULL, "add deleted_at; a DELETE upload sets it"},
+    {"insert-only", 0, CLI_FLAG, NULL, "clients may only insert (PATCH and DELETE rejected)"},
+    {"no-generate", 0, CLI_FLAG, NULL, "do not regenerate after writing the spec"},
+    {"output", 'o', CLI_VALUE, "DIR", "regenerate into DIR (default: generated)"},
+};
+
+static const cli_command new_table_command = {
+    .name = "new-table",
+    .usage = "SPEC NAME [--column NAME:TYPE[:required]]... [--local-only] [--soft-delete]",
+    .summary = "Append a new table to a spec, then regenerate.",
+    .description =
+        "Every other byte of the spec stays as it was. The result is validated before it is\n"
+        "written; the write is atomic (temporary file + rename). An existing table name, a\n"
+        "bad name or type, or a result that does not validate leaves the spec untouched and\n"
+        "exits 2. Types: text, integer, real, boolean, timestamp, json, id.",
+    .options = new_table_options,
+    .option_count = sizeof new_table_options / sizeof new_table_options[0],
+    .min_positionals = 2,
+    .max_positionals = 2,
+};
+
+static const char *const type_names[] = {"text", "integer",   "real", "boolean",
+                                         "timestamp", "json", "id",   NULL};
+
+enum { SPEC_MAX_BYTES = 16 * 1024 * 1024 };
+
+typedef struct new_column {
+    char *name;
+    const char *type;
+    bool required;
+    const char *references;
+} new_column;
+
+static bool valid_name(const char *name) {
+    size_t len = strlen(name);
+    if (len == 0 || len > 63 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
+    static const char *const reserved[] = {"ps_", "sqlite_", "pg_", "syncspec_"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strncmp(name, reserved[i], strlen(reserved[i])) == 0) return false;
+    return true;
+}
+
+static bool known_type(const char *type) {
+    for (const char *const *t = type_names; *t; t++)
+        if (strcmp(*t, type) == 0) return true;
+    return false;
+}
+
+/* Parses --column and --reference into `columns`; returns false after printing an error. */
+static bool collect_columns(new_column *columns, size_t *count, size_t cap, arena *a,
+                            const cli_args *args) {
+    size_t ci = cli_option_index(&new_table_command, "column");
+    for (size_t i = 0; i < args->list_count[ci]; i++) {
+        const char *spec = args->list[ci][i];
+        char *copy = arena_strdup(a, spec);
+        char *type = strchr(copy, ':');
+        if (!type) {
+            cli_error("new-table: --column '%s': expected NAME:TYPE[:required]", spec);
+            return false;
+        }
+        *type++ = '\0';
+        char *flag = strchr(type, ':');
+        if (flag) *flag++ = '\0';
+        if (!valid_name(copy)) {
+            cli_error("new-table: --column '%s': '%s' is not a valid column name (lowercase "
+                      "letters, digits and '_', starting with a letter, at most 63 bytes, no "
+                      "ps_/sqlite_/pg_/syncspec_ prefix)",
+                      spec, copy);
+            return false;
+        }
+        if (!known_type(type)) {
+            cli_error("new-table: --column '%s': unknown type '%s' (expected one of: text, "
+                      "integer, real, boolean, timestamp, json, id)",
+                      spec, type);
+            return false;
+        }
+        if (flag && strcmp(flag, "required") != 0) {
+            cli_error("new-table: --column '%s': unknown flag '%s' (expected 'required')", spec,
+                      flag);
+            return false;
+        }
+        for (size_t k = 0; k < *count; k++)
+            if (strcmp(columns[k].name, copy) == 0) {
+                cli_error("new-table: column '%s' is given twice", copy);
+                return false;
+            }
+        if (*count == cap) {
+            cli_error("new-table: too many columns");
+            return false;
+        }
+        columns[(*count)++] = (new_column){copy, type, flag != NULL, NULL};
+    }
+    size_t ri = cli_option_index(&new_table_command, "reference");
+    for (size_t i = 0; i < args->list_count[ri]; i++) {
+        const char *spec = args->list[ri][i];
+        char *copy = arena_strdup(a, spec);
+        char *table = strchr(copy, ':');
+        if (!table || !valid_name(copy) || !valid_name(table + 1)) {
+            cli_error("new-table: --reference '%s': expected COLUMN:TABLE with valid names",
+                      spec);
+            return false;
+        }
+        *table++ = '\0';
+        new_column *target = NULL;
+        for (size_t k = 0; k < *count; k++)
+            if (strcmp(columns[k].name, copy) == 0) target = &columns[k];
+        if (!target) {
+            if (*count == cap) {
+                cli_error("new-table: too many columns");
+                return false;
+            }
+            target = &columns[(*count)++];
+            *target = (new_column){copy, "id", false, NULL};
+        }
+        target->references = table;
+    }
+    return true;
+}
+
+/* A YAML double-quoted scalar: safe for any description text. */
+static void yaml_quoted(strbuf *sb, const char *s) {
+    sb_putc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            sb_putc(sb, '\\');
+            sb_putc(sb, (char)*p);
+        } else if (*p == '\n') {
+            sb_append(sb, "\\n");
+        } else if (*p < 0x20) {
+            sb_appendf(sb, "\\x%02x", *p);
+        } else {
+            sb_putc(sb, (char)*p);
+        }
+    }
+    sb_putc(sb, '"');
+}
+
+typedef struct insertion {
+    size_t offset;        /* byte offset where the new table's text goes */
+    size_t key_indent;    /* column of the table names under `tables:` */
+    size_t option_indent; /* extra indentation of a table's options */
+    bool found;
+} insertion;
+
+/*
+ * Finds where the `tables:` block mapping ends: after the line holding its last content.
+ * Only events are read, so comments and formatting elsewhere never matter.
+ */
+static int find_insertion(insertion *out, const char *text, size_t length, char **error) {
+    memset(out, 0, sizeof *out);
+    out->key_indent = 2;
+    out->option_indent = 2;
+    yaml_parser_t parser;
+    yaml_event_t event;
+    if (!yaml_parser_initialize(&parser)) return -1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
+    int depth = 0;           /* nesting depth of mappings and sequences */
+    int tables_depth = 0;    /* depth inside the tables mapping; 0 before and after it */
+    bool expect_key = false; /* at depth 1: the next scalar is a top-level key */
+    bool next_is_tables = false;
+    size_t last_end = 0, first_table_line = 0;
+    bool have_table = false, have_option = false;
+    int rc = 0;
+    for (bool done = false; !done;) {
+        if (!yaml_parser_parse(&parser, &event)) {
+            *error = strdup(parser.problem ? parser.problem : "YAML error");
+            rc = -1;
+            break;
+        }
+        bool inside = tables_depth > 0 && depth >= tables_depth;
+        switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (next_is_tables) {
+                if (event.type != YAML_MAPPING_START_EVENT ||
+                    event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE) {
+                    *error = strdup("'tables' is not a block mapping; new-table appends only "
+                                    "to a block mapping");
+                    rc = -1;
+                    done = true;
+                }
+                tables_depth = depth + 1;
+                out->found = true;
+            }
+            next_is_tables = false;
+            depth++;
+            if (depth == 1) expect_key = true;
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            /* The end of the tables mapping itself is not content: libyaml places it at the
+             * next less-indented token, past any trailing comments. */
+            if (inside && depth > tables_depth) last_end = event.end_mark.index;
+            if (depth == tables_depth) tables_depth = 0;
+            depth--;
+            if (depth == 1) expect_key = true;
+            break;
+        case YAML_SCALAR_EVENT:
+            if (depth == 1) {
+                next_is_tables =
+                    expect_key && strcmp((const char *)event.data.scalar.value, "tables") == 0;
+                expect_key = !expect_key;
+            } else if (inside) {
+                last_end = event.end_mark.index;
+                if (depth == tables_depth && !have_table) {
+                    have_table = true;
+                    out->key_indent = event.start_mark.column;
+                    first_table_line = event.start_mark.line;
+                } else if (depth == tables_depth + 1 && have_table && !have_option &&
+                           event.start_mark.line > first_table_line &&
+                           event.start_mark.column > out->key_indent) {
+                    have_option = true;
+                    out->option_indent = event.start_mark.column - out->key_indent;
+                }
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            if (inside) last_end = event.end_mark.index;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&event);
+    }
+    yaml_parser_delete(&parser);
+    if (rc == 0 && !out->found) {
+        *error = strdup("the spec has no 'tables:' mapping");
+        rc = -1;
+    }
+    if (rc == 0) {
+        /* Insert at the start of the line after the last content of the tables mapping. */
+        size_t off = last_end;
+        /* A block scalar (`|`, `>`) ends at the start of the next line already. */
+        if (off > 0 && text[off - 1] == '\n') {
+            out->offset = off;
+        } else {
+            while (off < length && text[off] != '\n') off++;
+            out->offset = off < length ? off + 1 : length;
+        }
+    }
+    return rc;
+}
+
+static void indent(strbuf *sb, size_t n) {
+    for (size_t i = 0; i < n; i++) sb_putc(sb, ' ');
+}
+
+static void table_text(strbuf *sb, const insertion *at, const char *name, const cli_args *args,
+                       const new_column *columns, size_t count) {
+    size_t k = at->key_indent, o = at->key_indent + at->option_indent;
+    indent(sb, k);
+    sb_appendf(sb, "%s:\n", name);
+    const char *description = cli_value(&new_table_command, args, "description");
+    if (description) {
+        indent(sb, o);
+        sb_append(sb, "description: ");
+        yaml_quoted(sb, description);
+        sb_putc(sb, '\n');
+    }
+    static const char *const flags[] = {"local-only", "insert-only", "soft-delete"};
+    static const char *const keys[] = {"local_only", "insert_only", "soft_delete"};
+    for (size_t i = 0; i < 3; i++) {
+        if (!cli_has(&new_table_command, args, flags[i])) continue;
+        indent(sb, o);
+        sb_appendf(sb, "%s: true\n", keys[i]);
+    }
+    indent(sb, o);
+    sb_append(sb, "columns:");
+    if (count == 0) {
+        sb_append(sb, " {}\n");
+        return;
+    }
+    sb_putc(sb, '\n');
+    for (size_t i = 0; i < count; i++) {
+        indent(sb, o + at->option_indent);
+        const new_column *c = &columns[i];
+        if (!c->required && !c->references) {
+            sb_appendf(sb, "%s: %s\n", c->name, c->type);
+            continue;
+        }
+        sb_appendf(sb, "%s: { type: %s", c->name, c->type);
+        if (c->required) sb_append(sb, ", required: true");
+        if (c->references) sb_appendf(sb, ", references: %s", c->references);
+        sb_append(sb, " }\n");
+    }
+}
+
+int cmd_new_table(int argc, char **argv) {
+    cli_args args;
+    int rc = cli_parse(&args, &new_table_command, argc, argv);
+    if (rc) return rc > 0 ? EXIT_ALIGNED : EXIT_FAILED;
+    const char *spec_path = args.positional[0];
+    const char *name = args.positional[1];
+    int status = EXIT_FAILED;
+    arena *a = arena_new();
+    char *text = NULL, *error = NULL;
+    size_t length = 0;
+    strbuf result = STRBUF_INIT, table = STRBUF_INIT;
+    new_column columns[1500];
+    size_t column_count = 0;
+
+    if (!valid_name(name)) {
+        cli_error("new-table: '%s' is not a valid table name (lowercase letters, digits and "
+                  "'_', starting with a letter, at most 63 bytes, no ps_/sqlite_/pg_/syncspec_ "
+                  "prefix)",
+                  name);
+        goto cleanup;
+    }
+    if (!collect_columns(columns, &column_count, sizeof columns / sizeof columns[0], a, &args))
+        goto cleanup;
+    if (fs_read_file(&text, &length, spec_path, SPEC_MAX_BYTES) != 0) {
+        cli_error("new-table: cannot read %s: %s", spec_path, strerror(errno));
+        goto cleanup;
+    }
+    const syncspec_schema *schema = NULL;
+    if (cli_load_spec(&schema, a, spec_path) != 0) {
+        cli_error("new-table: %s must be valid before a table is added; nothing written",
+                  spec_path);
+        goto cleanup;
+    }
+    const syncspec_table *existing = syncspec_schema_table(schema, name);
+    if (existing) {
+        cli_error("new-table: table '%s' already exists (%s:%u:%u); nothing written", name,
+                  spec_path, existing->line, existing->col);
+        goto cleanup;
+    }
+    insertion at;
+    if (find_insertion(&at, text, length, &error) != 0) {
+        cli_error("new-table: %s: %s; nothing written", spec_path, error ? error : "YAML error");
+        goto cleanup;
+    }
+    table_text(&table, &at, name, &args, columns, column_count);
+    sb_append_n(&result, text, at.offset);
+    if (at.offset > 0 && text[at.offset - 1] != '\n') sb_putc(&result, '\n');
+    sb_append_n(&result, table.data, table.len);
+    sb_append_n(&result, text + at.offset, length - at.offset);
+
+    /* Validate the result exactly as generate would read it. */
+    diag_list diags;
+    diag_list_init(&diags, a);
+    const syncspec_schema *updated = NULL;
+    rc = spec_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
+    if (rc != 0 || diag_error_count(&diags)) {
+        diag_sort(&diags);
+        diag_print(stderr, &diags);
+        diag_list_free(&diags);
+        cli_error("new-table: the result would not be a valid spec; nothing written");
+        goto cleanup;
+    }
+    diag_list_free(&diags);
+
+    char *tmp = NULL;
+    if (fs_write_temp(&tmp, spec_path, result.data, result.len) != 0 ||
+        fs_commit(tmp, spec_path) != 0) {
+        cli_error("new-table: cannot write %s: %s; the spec is unchanged", spec_path,
+                  strerror(errno));
+        free(tmp);
+        goto cleanup;
+    }
+    free(tmp);
+    fprintf(stderr, "syncspec: added table '%s' to %s\n", name, spec_path);
+    status = EXIT_ALIGNED;
+    if (!cli_has(&new_table_command, &args, "no-generate")) {
+        const char *out_dir = cli_value(&new_table_command, &args, "output");
+        char *gen_argv[] = {"generate", (char *)spec_path, "-o",
+                            (char *)(out_dir ? out_dir : "generated"), NULL};
+        status = cmd_generate(4, gen_argv);
+    }
+cleanup:
+    sb_free(&result);
+    sb_free(&table);
+    free(text);
+    free(error);
+    arena_free(a);
+    cli_args_free(&args);
+    return status;
+}
