@@ -26,6 +26,7 @@ TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 
+VERSION := $(shell sed -n 's/^\#define SYNCSPEC_VERSION "\(.*\)"/\1/p' include/syncspec.h)
 SONAME_MAJOR := 0
 LIB_A  := $(BUILD)/libsyncspec.a
 LIB_SO := $(BUILD)/libsyncspec.so.$(SONAME_MAJOR)
@@ -96,11 +97,20 @@ install: all
 	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(DESTDIR)$(PREFIX)/lib/libsyncspec.so
 	install -m 644 include/syncspec.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/syncspec/*.h $(DESTDIR)$(PREFIX)/include/syncspec/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' contrib/syncspec.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/syncspec.pc
+	install -m 644 docs/syncspec.1 $(DESTDIR)$(PREFIX)/share/man/man1/syncspec.1
+	install -m 644 contrib/syncspec.bash-completion \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/syncspec $(DESTDIR)$(PREFIX)/lib/libsyncspec.a \
 	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.so $(DESTDIR)$(PREFIX)/lib/libsyncspec.so.$(SONAME_MAJOR) \
-	      $(DESTDIR)$(PREFIX)/include/syncspec.h
+	      $(DESTDIR)$(PREFIX)/include/syncspec.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/syncspec.pc \
+	      $(DESTDIR)$(PREFIX)/share/man/man1/syncspec.1 \
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
 	rm -rf $(DESTDIR)$(PREFIX)/include/syncspec
 
 clean:
