@@ -47,6 +47,10 @@ $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 $< -o $@
 
+$(BUILD)/tools/benchrun: tools/benchrun.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_DEFAULT_SOURCE -O2 $< -o $@
+
 $(BUILD)/templates_embedded.c: $(BUILD)/tools/embed $(TEMPLATES)
 	$(BUILD)/tools/embed $(TEMPLATES) > $@.tmp && mv $@.tmp $@
 
@@ -80,7 +84,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" test
 
-bench: all
+bench: all $(BUILD)/tools/benchrun
 	tests/bench/run.sh $(BUILD)
 
 generated: $(BIN)
