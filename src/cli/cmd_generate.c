@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,13 +16,14 @@ static const cli_option generate_options[] = {
     {"only", 0, CLI_LIST, "TARGET,...", "generate only these targets (see below)"},
     {"check", 0, CLI_FLAG, NULL, "write nothing; list the files that would change, exit 1 if any"},
     {"depfile", 0, CLI_VALUE, "FILE", "write a Make-format depfile for the outputs"},
+    {"stamp", 0, CLI_VALUE, "FILE", "touch FILE after every successful run; the depfile names it"},
     {"templates", 0, CLI_VALUE, "DIR", "render templates from DIR instead of the built-in ones"},
     {"dump-context", 0, CLI_FLAG, NULL, "print the JSON context of each target and write nothing"},
 };
 
 static const cli_command generate_command = {
     .name = "generate",
-    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE]",
+    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]",
     .summary = "Generate SQLite DDL, PostgreSQL DDL, sync rules and C code from a spec.",
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"
@@ -78,10 +82,16 @@ static void depfile_path(strbuf *sb, const char *path) {
     }
 }
 
-static int write_depfile(const char *depfile, const char *out_dir, const emit_file *files,
-                         size_t count, const char *spec_path, const char **templates_used) {
+/*
+ * The depfile's target is the stamp when there is one: outputs whose content did not change
+ * keep their old mtime, so a build keyed on them would regenerate on every run.
+ */
+static int write_depfile(const char *depfile, const char *stamp, const char *out_dir,
+                         const emit_file *files, size_t count, const char *spec_path,
+                         const char **templates_used) {
     strbuf sb = STRBUF_INIT;
-    for (size_t i = 0; i < count; i++) {
+    if (stamp) depfile_path(&sb, stamp);
+    for (size_t i = 0; !stamp && i < count; i++) {
         char *path = fs_join(out_dir, files[i].path);
         if (i) sb_append(&sb, " \\\n ");
         depfile_path(&sb, path);
@@ -114,6 +124,14 @@ static int write_depfile(const char *depfile, const char *out_dir, const emit_fi
         free(tmp);
     }
     sb_free(&sb);
+    return rc;
+}
+
+static int touch(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT, 0666);
+    if (fd < 0) return -1;
+    int rc = futimens(fd, NULL);
+    close(fd);
     return rc;
 }
 
@@ -222,9 +240,14 @@ int cmd_generate(int argc, char **argv) {
         goto cleanup;
     }
     status = write_files(out_dir, files, count);
+    const char *stamp = cli_value(&generate_command, &args, "stamp");
     if (status == EXIT_ALIGNED && depfile &&
-        write_depfile(depfile, out_dir, files, count, spec_path, templates_used) != 0)
+        write_depfile(depfile, stamp, out_dir, files, count, spec_path, templates_used) != 0)
         status = EXIT_FAILED;
+    if (status == EXIT_ALIGNED && stamp && touch(stamp) != 0) {
+        cli_error("cannot touch %s: %s", stamp, strerror(errno));
+        status = EXIT_FAILED;
+    }
 cleanup:
     arena_free(a);
     cli_args_free(&args);

@@ -8,8 +8,7 @@ SYNCSPEC_SPEC ?= schemas/app.yaml
 SYNCSPEC_OUT  ?= generated
 
 $(SYNCSPEC_OUT)/.stamp: $(SYNCSPEC_SPEC)
-	$(SYNCSPEC) generate $(SYNCSPEC_SPEC) -o $(SYNCSPEC_OUT) --depfile $(SYNCSPEC_OUT)/.deps
-	@touch $@
+	$(SYNCSPEC) generate $(SYNCSPEC_SPEC) -o $(SYNCSPEC_OUT) --depfile $(SYNCSPEC_OUT)/.deps --stamp $@
 
 -include $(SYNCSPEC_OUT)/.deps
 
