@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make install into a temporary prefix (and a DESTDIR staging), then build and run an
+# out-of-tree program that includes generated code, with pkg-config alone; the man page
+# renders; bash completion loads; make uninstall removes everything.
+set -uo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+prefix="$work/prefix"
+
+t=install
+if make -s -C "$root" BUILD="$build" install PREFIX="$prefix" >"$work/log" 2>&1; then
+  missing=
+  for f in bin/syncspec lib/libsyncspec.a lib/libsyncspec.so lib/libsyncspec.so.0 include/syncspec.h \
+           lib/pkgconfig/syncspec.pc share/man/man1/syncspec.1 share/bash-completion/completions/syncspec; do
+    [ -e "$prefix/$f" ] || missing="$missing $f"
+  done
+  soname=$(objdump -p "$prefix/lib/libsyncspec.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')
+  if [ -n "$missing" ]; then fail $t "missing:$missing"
+  elif [ "$soname" != libsyncspec.so.0 ]; then fail $t "soname '$soname'"
+  else ok $t; fi
+else fail $t "$(tail -5 "$work/log")"; fi
+
+t=out-of-tree-program
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+mkdir -p "$work/app"
+if "$prefix/bin/syncspec" generate "$root/schemas/app.yaml" -o "$work/app/gen" 2>"$work/log" &&
+   cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$work/app/gen" "$root/tests/integration/package/main.c" \
+      "$work/app/gen"/*.c $(pkg-config --cflags --libs syncspec) -o "$work/app/prog" 2>>"$work/log" &&
+   out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/prog") && grep -q '^app: 8 tables, 6 synced' <<<"$out"; then
+  ok $t
+else fail $t "$(tail -20 "$work/log") ${out:-}"; fi
+
+t=man-page-renders
+if command -v man >/dev/null; then
+  out=$(MANWIDTH=80 man -l "$prefix/share/man/man1/syncspec.1" 2>&1) && grep -q 'EXIT STATUS' <<<"$out" &&
+    ! grep -qi 'warning' <<<"$out" && ok $t || fail $t "$out"
+else fail $t "man is not installed (scripts/bootstrap.sh installs man-db)"; fi
+
+t=bash-completion-loads
+out=$(bash -c "source '$prefix/share/bash-completion/completions/syncspec' && complete -p syncspec" 2>&1) &&
+  grep -q '_syncspec' <<<"$out" && ok $t || fail $t "$out"
+
+t=destdir-staging
+if make -s -C "$root" BUILD="$build" install PREFIX=/usr/local DESTDIR="$work/stage" >"$work/log" 2>&1 &&
+   [ -x "$work/stage/usr/local/bin/syncspec" ] &&
+   grep -q '^prefix=/usr/local$' "$work/stage/usr/local/lib/pkgconfig/syncspec.pc"; then ok $t
+else fail $t "$(tail -5 "$work/log")"; fi
+
+t=uninstall
+make -s -C "$root" BUILD="$build" uninstall PREFIX="$prefix" >/dev/null 2>&1
+left=$(find "$prefix" -type f -o -type l)
+[ -z "$left" ] && ok $t || fail $t "left behind: $left"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Scaffolding and build integration, end to end with the real binary, sqlite3 and make:
+# new-table keeps every other byte, refuses cleanly, survives SIGKILL; init → generate →
+# check is aligned; the depfile drives a real make.
+set -uo pipefail
+build=$(cd "${1:-build}" && pwd)
+bin="$build/syncspec"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+
+# A valid spec full of comments and odd formatting; the tables block is not last.
+cat > "$work/odd.yaml" <<'YAML'
+# leading comment
+syncspec: 1   # version
+name:    odd
+tables:
+    # two-space? no: four-space table keys, and a comment before the first table
+    projects:
+        description: "quoted: with a colon"
+        columns:
+            name: {type: text,   required: true}    # trailing comment
+            notes: |
+                a block scalar
+                over lines
+    # a comment between tables
+
+    items:
+        columns: { label: text, project_id: { type: id, references: projects } }
+        # trailing comment inside the last table
+postgres:   { schema: public }
+# final comment
+YAML
+cp "$work/odd.yaml" "$work/orig.yaml"
+
+t=new-table-preserves-bytes
+if "$bin" new-table "$work/odd.yaml" tags --column label:text:required \
+     --reference item_id:items --soft-delete --no-generate 2>"$work/err"; then
+  # Only added lines, in one block: the diff has no '<' line and a single hunk.
+  d=$(diff "$work/orig.yaml" "$work/odd.yaml")
+  if grep -q '^<' <<<"$d" || [ "$(grep -c '^[0-9]' <<<"$d")" != 1 ]; then
+    fail $t "other bytes changed: $d"
+  elif ! grep -q '^>     tags:$' <<<"$d" || ! grep -q 'label: { type: text, required: true }' <<<"$d"; then
+    fail $t "unexpected table text: $d"
+  else ok $t; fi
+else fail $t "$(cat "$work/err")"; fi
+
+t=new-table-result-lints
+"$bin" lint "$work/odd.yaml" >/dev/null 2>"$work/err" && ok $t || fail $t "$(cat "$work/err")"
+
+t=new-table-table-loaded
+"$bin" generate "$work/odd.yaml" -o "$work/odd-out" 2>/dev/null &&
+  grep -q 'CREATE TABLE IF NOT EXISTS "tags"' "$work/odd-out/sqlite.sql" &&
+  grep -q '"item_id"' "$work/odd-out/sqlite.sql" && grep -q '"deleted_at"' "$work/odd-out/sqlite.sql" \
+  && ok $t || fail $t "tags table not in generated sqlite.sql"
+
+refuse() { # name, expected-substring, args...
+  local name=$1 want=$2; shift 2
+  cp "$work/odd.yaml" "$work/before.yaml"
+  "$bin" new-table "$work/odd.yaml" "$@" --no-generate >/dev/null 2>"$work/err"
+  local rc=$?
+  if [ $rc -ne 2 ]; then fail "$name" "exit $rc, expected 2"
+  elif ! cmp -s "$work/odd.yaml" "$work/before.yaml"; then fail "$name" "spec changed"
+  elif ! grep -q -- "$want" "$work/err"; then fail "$name" "message: $(cat "$work/err")"
+  else ok "$name"; fi
+}
+refuse new-table-refuses-existing "already exists" projects --column x:text
+refuse new-table-refuses-bad-type "unknown type 'txt'" notes --column body:txt
+refuse new-table-refuses-bad-name "not a valid table name" Notes --column body:text
+refuse new-table-refuses-reserved-name "not a valid table name" ps_notes
+refuse new-table-refuses-bad-column "not a valid column name" notes --column 9x:text
+refuse new-table-refuses-missing-reference "nothing written" notes --reference owner_thing:nowhere
+refuse new-table-refuses-implicit-column "nothing written" notes --column id:text
+
+t=new-table-atomic-under-sigkill
+"$root/tests/bench/synthetic_spec.sh" 1500 > "$work/big.yaml"
+cp "$work/big.yaml" "$work/big-orig.yaml"
+bad=0
+for delay in 0.001 0.003 0.005 0.01 0.02 0.03 0.05 0.08 0.1 0.15; do
+  cp "$work/big-orig.yaml" "$work/big.yaml"
+  timeout -s KILL "$delay" "$bin" new-table "$work/big.yaml" zzz_new --column a:text --no-generate 2>/dev/null
+  if ! cmp -s "$work/big.yaml" "$work/big-orig.yaml"; then
+    # Not the original: it must be the complete result, which lints.
+    "$bin" lint --quiet "$work/big.yaml" 2>/dev/null && grep -q '^  zzz_new:$' "$work/big.yaml" || bad=1
+  fi
+done
+[ $bad = 0 ] && ok $t || fail $t "a killed write left a partial spec"
+
+t=init-generate-check-aligned
+mkdir "$work/proj"
+if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yaml 2>/dev/null &&
+    sqlite3 app.db < generated/sqlite.sql &&
+    "$bin" check schemas/app.yaml --sqlite app.db --generated generated >"$work/out" 2>&1); then
+  ok $t
+else fail $t "$(cat "$work/out" 2>/dev/null)"; fi
+
+t=init-refuses-existing
+cp "$work/proj/schemas/app.yaml" "$work/app-before.yaml"
+echo "# mine" >> "$work/proj/syncspec.mk"; cp "$work/proj/syncspec.mk" "$work/mk-before"
+(cd "$work/proj" && "$bin" init >/dev/null 2>"$work/err"); rc=$?
+if [ $rc -eq 2 ] && cmp -s "$work/proj/schemas/app.yaml" "$work/app-before.yaml" &&
+   cmp -s "$work/proj/syncspec.mk" "$work/mk-before" && grep -q "already exists" "$work/err"; then
+  ok $t; else fail $t "exit $rc"; fi
+
+t=depfile-drives-make
+mkdir -p "$work/mk/schemas"
+cp "$root/examples/make/Makefile" "$work/mk/"
+cp "$root/schemas/app.yaml" "$work/mk/schemas/app.yaml"
+m() { make -C "$work/mk" SYNCSPEC="$bin" "$@" 2>&1; }
+out1=$(m) ; out2=$(m)
+if ! grep -q 'syncspec generate\|generate schemas' <<<"$out1" || [ ! -f "$work/mk/generated/sqlite.sql" ]; then
+  fail $t "first make did not generate: $out1"
+elif grep -q 'generate schemas' <<<"$out2"; then
+  fail $t "second make regenerated: $out2"
+else
+  before=$(stat -c %.9Y "$work/mk/generated/sqlite.sql")
+  sleep 1.1; touch "$work/mk/schemas/app.yaml"
+  out3=$(m); out4=$(m)
+  after=$(stat -c %.9Y "$work/mk/generated/sqlite.sql")
+  if ! grep -q 'generate schemas' <<<"$out3"; then fail $t "touching the spec did not regenerate"
+  elif grep -q 'generate schemas' <<<"$out4"; then fail $t "make after regeneration ran again"
+  elif [ "$before" != "$after" ]; then fail $t "unchanged output got a new mtime"
+  else
+    # A real change reaches the outputs.
+    "$bin" new-table "$work/mk/schemas/app.yaml" tags --column label:text --no-generate 2>/dev/null
+    m >/dev/null
+    grep -q '"tags"' "$work/mk/generated/sqlite.sql" && ok $t || fail $t "spec change did not reach the outputs"
+  fi
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
