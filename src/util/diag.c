@@ -65,17 +65,29 @@ static int compare_position(const diag *a, const diag *b) {
     return 0;
 }
 
+/* Merge sort: stable, and n log n even for a spec with hundreds of thousands of errors. */
+static void merge_sort(diag *items, diag *scratch, size_t n) {
+    if (n < 2) return;
+    size_t half = n / 2;
+    merge_sort(items, scratch, half);
+    merge_sort(items + half, scratch, n - half);
+    size_t i = 0, j = half, k = 0;
+    while (i < half && j < n)
+        scratch[k++] = compare_position(&items[j], &items[i]) < 0 ? items[j++] : items[i++];
+    while (i < half) scratch[k++] = items[i++];
+    while (j < n) scratch[k++] = items[j++];
+    memcpy(items, scratch, n * sizeof *items);
+}
+
 void diag_sort(diag_list *list) {
-    /* Insertion sort: stable, and lists are short. */
-    for (size_t i = 1; i < list->count; i++) {
-        diag d = list->items[i];
-        size_t j = i;
-        while (j > 0 && compare_position(&list->items[j - 1], &d) > 0) {
-            list->items[j] = list->items[j - 1];
-            j--;
-        }
-        list->items[j] = d;
+    if (list->count < 2) return;
+    diag *scratch = malloc(list->count * sizeof *scratch);
+    if (!scratch) {
+        fputs("syncspec: out of memory\n", stderr);
+        abort();
     }
+    merge_sort(list->items, scratch, list->count);
+    free(scratch);
 }
 
 static void print_position(FILE *out, const char *file, unsigned line, unsigned col) {
