@@ -3,20 +3,7 @@
 #include "emit/emit.h"
 #include "spec/spec.h"
 
-__attribute__((weak)) const char *const emit_target_names[] = {NULL};
-__attribute__((weak)) json_t *emit_context(const syncspec_schema *schema, const char *target) {
-    (void)schema;
-    (void)target;
-    return json_object();
-}
-__attribute__((weak)) int emit_generate(emit_file **files, size_t *count,
-                                        const char ***templates_used, arena *a,
-                                        const syncspec_schema *schema,
-                                        const emit_options *options, diag_list *diags) {
-    (void)files, (void)count, (void)templates_used, (void)a, (void)schema, (void)options;
-    diag_add(diags, DIAG_ERROR, "unavailable", NULL, 0, 0, "emitter not built");
-    return -1;
-}
+
 __attribute__((weak)) int spec_load_file(const syncspec_schema **out, arena *a, const char *path,
                                          diag_list *diags) {
     (void)out, (void)a;

@@ -1,0 +1,79 @@
+/* sqlite.sql: every table (synced and local-only), no foreign keys, idempotent. */
+#include <string.h>
+
+#include "emit/escape.h"
+#include "emit/targets.h"
+
+static const char *sqlite_type(syncspec_type type) {
+    switch (type) {
+    case SYNCSPEC_TYPE_INTEGER:
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "INTEGER";
+    case SYNCSPEC_TYPE_REAL:
+        return "REAL";
+    default: /* text, id, json, and timestamps as ISO 8601 text */
+        return "TEXT";
+    }
+}
+
+/* A default as an SQLite literal: booleans are 0/1, numbers bare, the rest quoted. */
+static const char *sqlite_default(arena *a, const syncspec_column *c) {
+    if (!c->default_value) return NULL;
+    switch (c->type) {
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return strcmp(c->default_value, "true") == 0 ? "1" : "0";
+    case SYNCSPEC_TYPE_INTEGER:
+    case SYNCSPEC_TYPE_REAL:
+        return c->default_value;
+    default:
+        return esc_sql_literal(a, c->default_value);
+    }
+}
+
+static ctx_value *column_context(arena *a, const syncspec_column *c) {
+    ctx_value *col = ctx_object(a);
+    ctx_set_string(a, col, "name", c->name);
+    ctx_set_string(a, col, "q", esc_sql_ident(a, c->name));
+    ctx_set_string(a, col, "type", sqlite_type(c->type));
+    ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
+    /* The owner stays nullable on the client: it may write before it knows its user. */
+    ctx_set_bool(a, col, "not_null",
+                 c->required && c->role != SYNCSPEC_ROLE_OWNER && c->role != SYNCSPEC_ROLE_ID);
+    ctx_set_string(a, col, "default", sqlite_default(a, c));
+    ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
+    ctx_set_string(a, col, "references", c->references);
+    return col;
+}
+
+ctx_value *context_sqlite(arena *a, const syncspec_schema *schema) {
+    ctx_value *root = context_root(a, schema);
+    ctx_value *tables = ctx_list(a, schema->table_count);
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        ctx_value *table = ctx_object(a);
+        const char *q = esc_sql_ident(a, t->name);
+        ctx_set_string(a, table, "name", t->name);
+        ctx_set_string(a, table, "q", q);
+        ctx_set_string(a, table, "table_q", q); /* for index items, whose own q is the index */
+        ctx_set(a, table, "description", context_lines(a, t->description));
+        ctx_set_bool(a, table, "local_only", t->local_only);
+        ctx_value *columns = ctx_list(a, t->column_count);
+        for (size_t k = 0; k < t->column_count; k++)
+            ctx_push(a, columns, column_context(a, &t->columns[k]));
+        ctx_mark_ends(a, columns);
+        ctx_set(a, table, "columns", columns);
+        ctx_value *indexes = ctx_list(a, t->index_count);
+        for (size_t k = 0; k < t->index_count; k++) {
+            ctx_value *index = ctx_object(a);
+            ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
+            ctx_set_bool(a, index, "unique", t->indexes[k].unique);
+            ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
+            ctx_push(a, indexes, index);
+        }
+        ctx_set(a, table, "indexes", indexes);
+        ctx_push(a, tables, table);
+    }
+    ctx_mark_ends(a, tables);
+    ctx_set(a, root, "tables", tables);
+    return root;
+}

@@ -1,0 +1,33 @@
+/*
+ * Logic-free templates, a subset of mustache:
+ *   {{name}} {{a.b}} {{.}}     a string (inserted as is: escaping is the context's job),
+ *                              a boolean ("true"/"false"); null renders empty
+ *   {{#name}}...{{/name}}      a list: once per item; an object or a true or non-empty
+ *                              string: once, with it on top of the context stack
+ *   {{^name}}...{{/name}}      once when the value is false, null, "" or an empty list
+ *   {{! comment }}
+ * A section or comment tag alone on its line takes the whole line with it, so templates
+ * can be laid out readably without leaving blank lines in the output. A name that is not
+ * in the context at all is an error: it is a typo in the template, never an empty value.
+ */
+#ifndef SYNCSPEC_EMIT_TEMPLATE_H
+#define SYNCSPEC_EMIT_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "emit/context.h"
+#include "util/arena.h"
+#include "util/diag.h"
+#include "util/strbuf.h"
+
+typedef struct template template;
+
+/* Compiles a template; NULL after adding diagnostics (file:line:col) on a syntax error.
+ * The text must outlive the template. */
+template *template_compile(arena *a, const char *file, const char *text, size_t length,
+                           diag_list *diags);
+
+/* Renders into `out`; returns 0, or -1 after adding a diagnostic per unknown name. */
+int template_render(strbuf *out, const template *t, const ctx_value *root, diag_list *diags);
+
+#endif

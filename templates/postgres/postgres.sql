@@ -1,0 +1,53 @@
+{{#banner}}
+-- {{.}}
+{{/banner}}
+--
+-- Server schema: synced tables only, and the publication the sync service replicates.
+-- No FOREIGN KEY constraints: offline uploads arrive out of order, so references are
+-- enforced by the app. Idempotent: safe to run again.
+{{#custom_schema}}
+
+CREATE SCHEMA IF NOT EXISTS {{schema_q}};
+{{/custom_schema}}
+{{#tables}}
+
+{{#description}}
+-- {{.}}
+{{/description}}
+CREATE TABLE IF NOT EXISTS {{q}} (
+{{#columns}}
+  {{q}} {{type}}{{#primary_key}} PRIMARY KEY{{/primary_key}}{{#not_null}} NOT NULL{{/not_null}}{{#default}} DEFAULT {{default}}{{/default}}{{#enum_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} IN ({{value}})){{/enum_check}}{{#min_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} >= {{value}}){{/min_check}}{{#max_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} <= {{value}}){{/max_check}}{{#length_check}}
+    CONSTRAINT {{name_q}} CHECK (char_length({{q}}) <= {{value}}){{/length_check}}{{^last}},{{/last}}
+{{/columns}}
+);
+{{#indexes}}
+CREATE {{#unique}}UNIQUE {{/unique}}INDEX IF NOT EXISTS {{q}} ON {{table_q}} ({{columns}});
+{{/indexes}}
+{{#comment}}
+COMMENT ON TABLE {{q}} IS {{comment}};
+{{/comment}}
+{{#columns}}
+{{#comment}}
+COMMENT ON COLUMN {{table_q}}.{{q}} IS {{comment}};
+{{/comment}}
+{{/columns}}
+{{/tables}}
+
+-- The publication the sync service reads: exactly the synced tables, every operation.
+DO $syncspec$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {{publication_literal}}) THEN
+    CREATE PUBLICATION {{publication_q}}{{#has_tables}} FOR TABLE {{publication_tables}}{{/has_tables}}
+      WITH (publish = 'insert, update, delete, truncate', publish_via_partition_root = false);
+  ELSE
+{{#has_tables}}
+    ALTER PUBLICATION {{publication_q}} SET TABLE {{publication_tables}};
+{{/has_tables}}
+    ALTER PUBLICATION {{publication_q}}
+      SET (publish = 'insert, update, delete, truncate', publish_via_partition_root = false);
+  END IF;
+END
+$syncspec$;
