@@ -38,8 +38,8 @@ ctx_value *context_root(arena *a, const syncspec_schema *schema) {
              ctx_string(a, "Do not edit: change the spec and run `syncspec generate`."));
     ctx_value *banner_lines = ctx_list(a, 2);
     for (size_t i = 0; i < banner->count; i++) {
-        ctx_value *lines = context_lines(a, banner->items[i]->string);
-        for (size_t k = 0; k < lines->count; k++) ctx_push(a, banner_lines, lines->items[k]);
+        ctx_value *lines = context_lines(a, banner->as.items[i]->as.string);
+        for (size_t k = 0; k < lines->count; k++) ctx_push(a, banner_lines, lines->as.items[k]);
     }
     ctx_set(a, root, "banner", banner_lines);
     ctx_set_string(a, root, "name", schema->name);

@@ -86,15 +86,14 @@ static ctx_value *column_context(arena *a, const syncspec_table *t, const syncsp
     ctx_set_bool(a, col, "not_null", c->required && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", pg_default(a, c));
     bool has_enum = c->enum_count > 0;
-    ctx_set(a, col, "enum_check",
-            has_enum ? check(a, t, c, "enum", enum_list(a, c)) : ctx_bool(a, false));
+    ctx_set(a, col, "enum_check", has_enum ? check(a, t, c, "enum", enum_list(a, c)) : ctx_bool(false));
     ctx_set(a, col, "min_check",
-            c->min.set ? check(a, t, c, "min", bound_text(a, c, &c->min)) : ctx_bool(a, false));
+            c->min.set ? check(a, t, c, "min", bound_text(a, c, &c->min)) : ctx_bool(false));
     ctx_set(a, col, "max_check",
-            c->max.set ? check(a, t, c, "max", bound_text(a, c, &c->max)) : ctx_bool(a, false));
+            c->max.set ? check(a, t, c, "max", bound_text(a, c, &c->max)) : ctx_bool(false));
     ctx_set(a, col, "length_check",
             c->max_length ? check(a, t, c, "length", arena_printf(a, "%" PRId64, c->max_length))
-                          : ctx_bool(a, false));
+                          : ctx_bool(false));
     const char *comment = column_comment(a, c);
     ctx_set_string(a, col, "comment", comment ? esc_sql_literal(a, comment) : NULL);
     return col;

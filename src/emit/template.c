@@ -190,7 +190,7 @@ static bool truthy(const ctx_value *v) {
     case CTX_BOOL:
         return v->boolean;
     case CTX_STRING:
-        return v->string[0] != '\0';
+        return v->as.string[0] != '\0';
     case CTX_LIST:
         return v->count > 0;
     case CTX_OBJECT:
@@ -230,7 +230,7 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
         }
         if (n->kind == NODE_VARIABLE) {
             if (v->kind == CTX_STRING)
-                sb_append(s->out, v->string);
+                sb_append(s->out, v->as.string);
             else if (v->kind == CTX_BOOL)
                 sb_append(s->out, v->boolean ? "true" : "false");
             else if (v->kind != CTX_NULL) {
@@ -242,7 +242,7 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
         } else if (n->kind == NODE_INVERTED) {
             if (!truthy(v)) render_nodes(s, n->children, n->child_count);
         } else if (v->kind == CTX_LIST) {
-            for (size_t k = 0; k < v->count; k++) render_with(s, n, v->items[k]);
+            for (size_t k = 0; k < v->count; k++) render_with(s, n, v->as.items[k]);
         } else if (truthy(v)) {
             render_with(s, n, v);
         }
