@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what syncspec's build and tests need and this machine lacks: Debian packages
+# through apt-get (as root), and PowerSync's sync rules compiler through npm (into
+# tests/powersync/node_modules). Idempotent and quiet when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(build-essential clang pkg-config libyaml-dev libjansson-dev libpcre2-dev libcmocka-dev
+          libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 nodejs npm man-db binutils)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node may come from elsewhere than Debian (a newer nodejs without the npm package).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ $p == nodejs || $p == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]}")
+fi
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "syncspec: missing packages: ${missing[*]}" >&2
+    echo "syncspec: install them (sudo apt-get install ${missing[*]}) or run this as root" >&2
+    exit 2
+  fi
+  echo "syncspec: installing ${missing[*]}" >&2
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# PowerSync's own compiler checks the generated sync rules in the tests. The lockfile has
+# no download URLs: npm resolves them from its configured registry.
+if [ ! -d tests/powersync/node_modules/@powersync/service-sync-rules ] ||
+   [ tests/powersync/package-lock.json -nt tests/powersync/node_modules/.package-lock.json ]; then
+  echo "syncspec: installing PowerSync's sync rules compiler (npm ci)" >&2
+  (cd tests/powersync && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
