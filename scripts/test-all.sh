@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build, run every test (unit, golden,
+# invalid corpus, real SQLite, real PostgreSQL 15, PowerSync's compiler), run it again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, and check that generated/ is fresh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+make -s -j2
+echo "== generated/ is fresh"
+build/syncspec generate schemas/app.yaml -o generated --check
+echo "== test suite"
+make -s test
+echo "== test suite under ASan + UBSan"
+make -s test-asan
