@@ -34,6 +34,9 @@ BIN    := $(BUILD)/syncspec
 
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Integration tests in C build the same way; tests/run.sh gives them a live PostgreSQL.
+INTEGRATION_SRC  := $(sort $(wildcard tests/integration/test_*.c))
+INTEGRATION_BINS := $(INTEGRATION_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test test-unit test-asan bench install uninstall clean generated format
 all: $(BIN) $(LIB_A) $(LIB_SO)
@@ -73,11 +76,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
+
 test-unit: all $(UNIT_BINS)
 
 # The whole suite: unit tests, golden files, the invalid-spec corpus and the integration
 # tests against real SQLite, a throwaway PostgreSQL 15 and PowerSync's compiler.
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(INTEGRATION_BINS)
 	tests/run.sh $(BUILD)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
