@@ -19,8 +19,8 @@ enum {
 typedef enum cli_option_kind { CLI_FLAG, CLI_VALUE, CLI_LIST } cli_option_kind;
 
 typedef struct cli_option {
-    const char *name;   /* long name without dashes */
-    char short_name;    /* 0 when none */
+    const char *name; /* long name without dashes */
+    char short_name;  /* 0 when none */
     cli_option_kind kind;
     const char *metavar; /* shown in --help for CLI_VALUE and CLI_LIST */
     const char *help;
@@ -30,8 +30,8 @@ enum { CLI_MAX_OPTIONS = 24, CLI_MAX_POSITIONALS = 8 };
 
 typedef struct cli_args {
     bool set[CLI_MAX_OPTIONS];
-    const char *value[CLI_MAX_OPTIONS];   /* CLI_VALUE: the last one given */
-    const char **list[CLI_MAX_OPTIONS];   /* CLI_LIST: malloc'ed, freed by cli_args_free */
+    const char *value[CLI_MAX_OPTIONS]; /* CLI_VALUE: the last one given */
+    const char **list[CLI_MAX_OPTIONS]; /* CLI_LIST: malloc'ed, freed by cli_args_free */
     size_t list_count[CLI_MAX_OPTIONS];
     const char *positional[CLI_MAX_POSITIONALS];
     size_t positional_count;

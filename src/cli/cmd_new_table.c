@@ -15,7 +15,8 @@
 
 static const cli_option new_table_options[] = {
     {"column", 'c', CLI_LIST, "NAME:TYPE[:required]", "add a column (repeatable)"},
-    {"reference", 'r', CLI_LIST, "COLUMN:TABLE", "COLUMN refers to TABLE (app-enforced; adds an id column if undeclared)"},
+    {"reference", 'r', CLI_LIST, "COLUMN:TABLE",
+     "COLUMN refers to TABLE (app-enforced; adds an id column if undeclared)"},
     {"description", 'd', CLI_VALUE, "TEXT", "the table's description"},
     {"local-only", 0, CLI_FLAG, NULL, "device-only table: never uploaded, not in PostgreSQL"},
     {"soft-delete", 0, CLI_FLAG, NULL, "add deleted_at; a DELETE upload sets it"},
@@ -39,8 +40,8 @@ static const cli_command new_table_command = {
     .max_positionals = 2,
 };
 
-static const char *const type_names[] = {"text", "integer",   "real", "boolean",
-                                         "timestamp", "json", "id",   NULL};
+static const char *const type_names[] = {"text",      "integer", "real", "boolean",
+                                         "timestamp", "json",    "id",   NULL};
 
 enum { SPEC_MAX_BYTES = 16 * 1024 * 1024 };
 
@@ -118,8 +119,7 @@ static bool collect_columns(new_column *columns, size_t *count, size_t cap, aren
         char *copy = arena_strdup(a, spec);
         char *table = strchr(copy, ':');
         if (!table || !valid_name(copy) || !valid_name(table + 1)) {
-            cli_error("new-table: --reference '%s': expected COLUMN:TABLE with valid names",
-                      spec);
+            cli_error("new-table: --reference '%s': expected COLUMN:TABLE with valid names", spec);
             return false;
         }
         *table++ = '\0';

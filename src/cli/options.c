@@ -110,8 +110,7 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
         const char *v = inline_value;
         if (!v) {
             if (i + 1 >= argc) {
-                cli_error("%s: option --%s needs a value (%s)", cmd->name, opt->name,
-                          opt->metavar);
+                cli_error("%s: option --%s needs a value (%s)", cmd->name, opt->name, opt->metavar);
                 goto usage_error;
             }
             v = argv[++i];
@@ -119,8 +118,7 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
         store(out, cmd, opt, v);
     }
     if (out->positional_count < cmd->min_positionals) {
-        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name,
-                  cmd->usage);
+        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name, cmd->usage);
         goto usage_error;
     }
     return 0;

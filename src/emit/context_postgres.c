@@ -86,7 +86,8 @@ static ctx_value *column_context(arena *a, const syncspec_table *t, const syncsp
     ctx_set_bool(a, col, "not_null", c->required && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", pg_default(a, c));
     bool has_enum = c->enum_count > 0;
-    ctx_set(a, col, "enum_check", has_enum ? check(a, t, c, "enum", enum_list(a, c)) : ctx_bool(false));
+    ctx_set(a, col, "enum_check",
+            has_enum ? check(a, t, c, "enum", enum_list(a, c)) : ctx_bool(false));
     ctx_set(a, col, "min_check",
             c->min.set ? check(a, t, c, "min", bound_text(a, c, &c->min)) : ctx_bool(false));
     ctx_set(a, col, "max_check",

@@ -36,7 +36,7 @@ static const char *select_query(arena *a, const syncspec_schema *schema, const s
 /* Names are [a-z][a-z0-9_]*, so a plain YAML key is safe except for the words YAML reads
  * as booleans or null. */
 static const char *yaml_key(arena *a, const char *name) {
-    static const char *const special[] = {"y",  "n",    "yes",   "no",   "on",
+    static const char *const special[] = {"y",   "n",    "yes",   "no",   "on",
                                           "off", "true", "false", "null", NULL};
     for (const char *const *w = special; *w; w++)
         if (strcmp(*w, name) == 0) return esc_yaml_single(a, name);

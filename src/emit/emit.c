@@ -125,9 +125,8 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
             strbuf sb = STRBUF_INIT;
             if (tpl && template_render(&sb, tpl, context, diags) == 0) {
                 out[n].target = targets[t].name;
-                out[n].path = strstr(tf->output, "%s")
-                                  ? arena_printf(a, tf->output, schema->name)
-                                  : tf->output;
+                out[n].path = strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name)
+                                                       : tf->output;
                 out[n].content = arena_strndup(a, sb_str(&sb), sb.len);
                 out[n].length = sb.len;
                 n++;

@@ -24,7 +24,8 @@ typedef struct emit_options {
     const char *templates_dir; /* a user's templates, or NULL for the embedded ones */
 } emit_options;
 
-#define EMIT_OPTIONS_INIT {NULL, NULL}
+#define EMIT_OPTIONS_INIT                                                                          \
+    { NULL, NULL }
 
 /* NULL-terminated list of target names in generation order, for --only and --help. */
 extern const char *const emit_target_names[];

@@ -28,10 +28,18 @@ const char *esc_c_string(arena *a, const char *s) {
     sb_putc(&sb, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': sb_append(&sb, "\\\""); break;
-        case '\\': sb_append(&sb, "\\\\"); break;
-        case '\n': sb_append(&sb, "\\n"); break;
-        case '\t': sb_append(&sb, "\\t"); break;
+        case '"':
+            sb_append(&sb, "\\\"");
+            break;
+        case '\\':
+            sb_append(&sb, "\\\\");
+            break;
+        case '\n':
+            sb_append(&sb, "\\n");
+            break;
+        case '\t':
+            sb_append(&sb, "\\t");
+            break;
         case '?':
             /* "??x" would be a trigraph under -std=c11. */
             sb_append(&sb, p[1] == '?' ? "?\\" : "?");

@@ -70,7 +70,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                 break;
             }
         if (!open) {
-            add_child(a, &stack[depth], (node){.kind = NODE_TEXT, .text = p, .length = (size_t)(end - p)});
+            add_child(a, &stack[depth],
+                      (node){.kind = NODE_TEXT, .text = p, .length = (size_t)(end - p)});
             break;
         }
         const char *close = NULL;
@@ -124,8 +125,14 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                          "sections nest deeper than %d", MAX_NESTING);
                 break;
             }
-            stack[++depth] = (node){sigil == '#' ? NODE_SECTION : NODE_INVERTED, inner, name_len,
-                                    NULL, 0, 0, line, col};
+            stack[++depth] = (node){sigil == '#' ? NODE_SECTION : NODE_INVERTED,
+                                    inner,
+                                    name_len,
+                                    NULL,
+                                    0,
+                                    0,
+                                    line,
+                                    col};
         } else if (sigil == '/') {
             if (depth == 0) {
                 diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col,
@@ -204,8 +211,7 @@ static void render_nodes(render_state *s, const node *nodes, size_t count);
 
 static void unknown_name(render_state *s, const node *n) {
     diag_add(s->diags, DIAG_ERROR, "template-unknown-name", s->t->file, n->line, n->col,
-             "'%.*s' is not in the context (see generate --dump-context)", (int)n->length,
-             n->text);
+             "'%.*s' is not in the context (see generate --dump-context)", (int)n->length, n->text);
     s->status = -1;
 }
 
@@ -234,9 +240,8 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
             else if (v->kind == CTX_BOOL)
                 sb_append(s->out, v->boolean ? "true" : "false");
             else if (v->kind != CTX_NULL) {
-                diag_add(s->diags, DIAG_ERROR, "template-not-a-value", s->t->file, n->line,
-                         n->col, "'%.*s' is a list or object, not a value", (int)n->length,
-                         n->text);
+                diag_add(s->diags, DIAG_ERROR, "template-not-a-value", s->t->file, n->line, n->col,
+                         "'%.*s' is a list or object, not a value", (int)n->length, n->text);
                 s->status = -1;
             }
         } else if (n->kind == NODE_INVERTED) {

@@ -10,7 +10,8 @@ typedef struct strbuf {
     size_t len, cap;
 } strbuf;
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+    { NULL, 0, 0 }
 
 void sb_append(strbuf *sb, const char *s);
 void sb_append_n(strbuf *sb, const char *s, size_t n);

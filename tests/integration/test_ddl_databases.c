@@ -57,12 +57,18 @@ static const char *expected_sqlite_type(syncspec_type t) {
 
 static const char *expected_pg_type(syncspec_type t) {
     switch (t) {
-    case SYNCSPEC_TYPE_INTEGER: return "bigint";
-    case SYNCSPEC_TYPE_REAL: return "double precision";
-    case SYNCSPEC_TYPE_BOOLEAN: return "boolean";
-    case SYNCSPEC_TYPE_TIMESTAMP: return "timestamp(3) with time zone";
-    case SYNCSPEC_TYPE_JSON: return "jsonb";
-    default: return "text";
+    case SYNCSPEC_TYPE_INTEGER:
+        return "bigint";
+    case SYNCSPEC_TYPE_REAL:
+        return "double precision";
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "boolean";
+    case SYNCSPEC_TYPE_TIMESTAMP:
+        return "timestamp(3) with time zone";
+    case SYNCSPEC_TYPE_JSON:
+        return "jsonb";
+    default:
+        return "text";
     }
 }
 
@@ -101,8 +107,8 @@ static void check_sqlite(const generated *g) {
     for (size_t i = 0; i < g->schema->table_count; i++) {
         const syncspec_table *t = &g->schema->tables[i];
         char sql[512];
-        snprintf(sql, sizeof sql, "SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo('%s')",
-                 t->name);
+        snprintf(sql, sizeof sql,
+                 "SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo('%s')", t->name);
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         size_t k = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -111,8 +117,8 @@ static void check_sqlite(const generated *g) {
             assert_string_equal((const char *)sqlite3_column_text(st, 0), c->name);
             assert_string_equal((const char *)sqlite3_column_text(st, 1),
                                 expected_sqlite_type(c->type));
-            bool not_null = c->role == SYNCSPEC_ROLE_ID ||
-                            (c->required && c->role != SYNCSPEC_ROLE_OWNER);
+            bool not_null =
+                c->role == SYNCSPEC_ROLE_ID || (c->required && c->role != SYNCSPEC_ROLE_OWNER);
             if (sqlite3_column_int(st, 2) != (int)not_null)
                 fail_msg("%s.%s: notnull %d", t->name, c->name, sqlite3_column_int(st, 2));
             assert_int_equal(sqlite3_column_int(st, 3) != 0, c->role == SYNCSPEC_ROLE_ID);
