@@ -118,11 +118,11 @@ static bool collect_columns(new_column *columns, size_t *count, size_t cap, aren
         const char *spec = args->list[ri][i];
         char *copy = arena_strdup(a, spec);
         char *table = strchr(copy, ':');
-        if (!table || !valid_name(copy) || !valid_name(table + 1)) {
+        if (table) *table++ = '\0';
+        if (!table || !valid_name(copy) || !valid_name(table)) {
             cli_error("new-table: --reference '%s': expected COLUMN:TABLE with valid names", spec);
             return false;
         }
-        *table++ = '\0';
         new_column *target = NULL;
         for (size_t k = 0; k < *count; k++)
             if (strcmp(columns[k].name, copy) == 0) target = &columns[k];

@@ -20,12 +20,12 @@ name:    odd
 tables:
     # two-space? no: four-space table keys, and a comment before the first table
     projects:
-        description: "quoted: with a colon"
-        columns:
-            name: {type: text,   required: true}    # trailing comment
-            notes: |
+        description: |
                 a block scalar
                 over lines
+        columns:
+            name: {type: text,   required: true}    # trailing comment
+            notes: { type: text, description: "quoted: with a colon" }
     # a comment between tables
 
     items:
