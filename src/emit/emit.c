@@ -89,6 +89,58 @@ static int load_template(const char **text, size_t *length, const char **used, a
     return -1;
 }
 
+enum { MAX_TEMPLATES = 64 };
+
+/* The templates of one run, compiled once each; partials resolve within a target's folder. */
+typedef struct template_set {
+    arena *a;
+    const char *templates_dir;
+    diag_list *diags;
+    const char *folder; /* of the template being rendered, for partials */
+    const char *paths[MAX_TEMPLATES];
+    const char *used[MAX_TEMPLATES + 1];
+    const template *compiled[MAX_TEMPLATES];
+    size_t count;
+} template_set;
+
+static const template *template_get(template_set *set, const char *path) {
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->paths[i], path) == 0) return set->compiled[i];
+    if (set->count == MAX_TEMPLATES) return NULL;
+    const char *text, *used;
+    size_t length;
+    if (load_template(&text, &length, &used, set->a, set->templates_dir, path, set->diags) != 0)
+        return NULL;
+    const template *t = template_compile(set->a, used, text, length, set->diags);
+    set->paths[set->count] = arena_strdup(set->a, path);
+    set->used[set->count] = used;
+    set->compiled[set->count++] = t;
+    return t;
+}
+
+static const template *resolve_partial(void *data, const char *name, size_t length) {
+    template_set *set = data;
+    return template_get(set, arena_printf(set->a, "%s/%.*s", set->folder, (int)length, name));
+}
+
+/* Renders one template file over a context; NULL on error (diagnostics added). */
+static const char *render_file(size_t *length, template_set *set, const char *path,
+                               const ctx_value *context) {
+    const template *t = template_get(set, path);
+    if (!t) return NULL;
+    const char *slash = strrchr(path, '/');
+    set->folder = slash ? arena_strndup(set->a, path, (size_t)(slash - path)) : ".";
+    template_partials partials = {resolve_partial, set};
+    strbuf sb = STRBUF_INIT;
+    const char *out = NULL;
+    if (template_render(&sb, t, context, &partials, set->diags) == 0) {
+        out = arena_strndup(set->a, sb_str(&sb), sb.len);
+        *length = sb.len;
+    }
+    sb_free(&sb);
+    return out;
+}
+
 int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
                   const syncspec_schema *schema, const emit_options *options, diag_list *diags) {
     *files = NULL;
@@ -108,7 +160,7 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
     if (diag_error_count(diags) > errors_before) return -1;
 
     emit_file *out = arena_calloc(a, FILE_COUNT, sizeof *out);
-    const char **used = arena_calloc(a, FILE_COUNT + 1, sizeof *used);
+    template_set set = {.a = a, .templates_dir = templates_dir, .diags = diags};
     size_t n = 0;
     for (size_t t = 0; t < TARGET_COUNT; t++) {
         if (!selected(options, targets[t].name)) continue;
@@ -116,29 +168,52 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         for (size_t f = 0; f < FILE_COUNT; f++) {
             const target_file *tf = &target_files[f];
             if (strcmp(tf->target, targets[t].name) != 0) continue;
-            const char *text;
-            size_t length;
-            if (load_template(&text, &length, &used[n], a, templates_dir, tf->template_path,
-                              diags) != 0)
-                continue;
-            template *tpl = template_compile(a, used[n], text, length, diags);
-            strbuf sb = STRBUF_INIT;
-            if (tpl && template_render(&sb, tpl, context, diags) == 0) {
-                out[n].target = targets[t].name;
-                out[n].path = strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name)
-                                                       : tf->output;
-                out[n].content = arena_strndup(a, sb_str(&sb), sb.len);
-                out[n].length = sb.len;
-                n++;
-            }
-            sb_free(&sb);
+            size_t length = 0;
+            const char *content = render_file(&length, &set, tf->template_path, context);
+            if (!content) continue;
+            out[n].target = targets[t].name;
+            out[n].path =
+                strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name) : tf->output;
+            out[n].content = content;
+            out[n].length = length;
+            n++;
         }
     }
     if (diag_error_count(diags) > errors_before) return -1;
+    const char **used = arena_calloc(a, set.count + 1, sizeof *used);
+    memcpy(used, set.used, set.count * sizeof *used);
     *files = out;
     *count = n;
     *templates_used = used;
     return 0;
+}
+
+int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
+                   const syncspec_table *table, const char *target_name, diag_list *diags) {
+    /* A schema of this one table, rendered through the target's own table partial, so a
+     * repair statement is exactly what the generated file has for that table. */
+    syncspec_schema one = *schema;
+    one.tables = table;
+    one.table_count = 1;
+    const target *t = find_target(target_name);
+    if (!t || (strcmp(target_name, "sqlite") != 0 && strcmp(target_name, "postgres") != 0)) {
+        diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0, "no table SQL for '%s'",
+                 target_name);
+        return -1;
+    }
+    ctx_value *context = t->build(a, &one);
+    const ctx_value *tables = ctx_get(context, "tables", 6);
+    if (!tables || tables->count != 1) {
+        *sql = "";
+        return 0;
+    }
+    template_set set = {.a = a, .diags = diags};
+    size_t length;
+    *sql =
+        render_file(&length, &set,
+                    strcmp(target_name, "sqlite") == 0 ? "sqlite/table.sql" : "postgres/table.sql",
+                    tables->as.items[0]);
+    return *sql ? 0 : -1;
 }
 
 json_t *emit_context(const syncspec_schema *schema, const char *target_name) {

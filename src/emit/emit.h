@@ -39,6 +39,15 @@ extern const char *const emit_target_names[];
 int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
                   const syncspec_schema *schema, const emit_options *options, diag_list *diags);
 
+/*
+ * The CREATE TABLE and CREATE INDEX statements (and, for PostgreSQL, the comments) that the
+ * generated sqlite.sql or postgres.sql holds for one table, for repair SQL. `target_name` is
+ * "sqlite" or "postgres". *sql is "" for a local-only table in PostgreSQL. Returns 0, or -1
+ * with diagnostics.
+ */
+int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
+                   const syncspec_table *table, const char *target_name, diag_list *diags);
+
 /* The JSON context a target's templates are rendered over; caller owns the reference. */
 json_t *emit_context(const syncspec_schema *schema, const char *target);
 

@@ -2,7 +2,13 @@
 
 #include <string.h>
 
-typedef enum node_kind { NODE_TEXT, NODE_VARIABLE, NODE_SECTION, NODE_INVERTED } node_kind;
+typedef enum node_kind {
+    NODE_TEXT,
+    NODE_VARIABLE,
+    NODE_SECTION,
+    NODE_INVERTED,
+    NODE_PARTIAL
+} node_kind;
 
 typedef struct node node;
 struct node {
@@ -89,7 +95,7 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
         }
         const char *inner = open + 2, *inner_end = close;
         char sigil = inner < inner_end ? *inner : '\0';
-        bool tag = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!';
+        bool tag = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || sigil == '>';
         if (tag) inner++;
         while (inner < inner_end && blank(*inner)) inner++;
         while (inner_end > inner && blank(inner_end[-1])) inner_end--;
@@ -152,6 +158,9 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             }
             depth--;
             add_child(a, &stack[depth], *open_section);
+        } else if (sigil == '>') {
+            add_child(a, &stack[depth],
+                      (node){NODE_PARTIAL, inner, name_len, NULL, 0, 0, line, col});
         } else {
             add_child(a, &stack[depth],
                       (node){NODE_VARIABLE, inner, name_len, NULL, 0, 0, line, col});
@@ -171,6 +180,8 @@ typedef struct render_state {
     const template *t;
     strbuf *out;
     diag_list *diags;
+    const template_partials *partials;
+    unsigned partial_depth;
     const ctx_value *stack[MAX_NESTING + 2];
     size_t depth;
     int status;
@@ -222,11 +233,34 @@ static void render_with(render_state *s, const node *n, const ctx_value *top) {
     s->depth--;
 }
 
+/* A partial renders in the current context, from the template the resolver names. */
+static void render_partial(render_state *s, const node *n) {
+    const template *t =
+        s->partials ? s->partials->resolve(s->partials->data, n->text, n->length) : NULL;
+    if (!t || s->partial_depth >= MAX_NESTING) {
+        diag_add(s->diags, DIAG_ERROR, "template-partial", s->t->file, n->line, n->col,
+                 t ? "partials nest deeper than %d" : "no partial '%.*s'",
+                 t ? MAX_NESTING : (int)n->length, n->text);
+        s->status = -1;
+        return;
+    }
+    const template *outer = s->t;
+    s->t = t;
+    s->partial_depth++;
+    render_nodes(s, t->root.children, t->root.child_count);
+    s->partial_depth--;
+    s->t = outer;
+}
+
 static void render_nodes(render_state *s, const node *nodes, size_t count) {
     for (size_t i = 0; i < count; i++) {
         const node *n = &nodes[i];
         if (n->kind == NODE_TEXT) {
             sb_append_n(s->out, n->text, n->length);
+            continue;
+        }
+        if (n->kind == NODE_PARTIAL) {
+            render_partial(s, n);
             continue;
         }
         const ctx_value *v = lookup(s, n);
@@ -254,8 +288,9 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
     }
 }
 
-int template_render(strbuf *out, const template *t, const ctx_value *root, diag_list *diags) {
-    render_state s = {.t = t, .out = out, .diags = diags, .depth = 1, .status = 0};
+int template_render(strbuf *out, const template *t, const ctx_value *root,
+                    const template_partials *partials, diag_list *diags) {
+    render_state s = {.t = t, .out = out, .diags = diags, .partials = partials, .depth = 1};
     s.stack[0] = root;
     render_nodes(&s, t->root.children, t->root.child_count);
     return s.status;

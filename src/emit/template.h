@@ -6,6 +6,7 @@
  *                              string: once, with it on top of the context stack
  *   {{^name}}...{{/name}}      once when the value is false, null, "" or an empty list
  *   {{! comment }}
+ *   {{>name}}                  another template, rendered in the current context
  * A section or comment tag alone on its line takes the whole line with it, so templates
  * can be laid out readably without leaving blank lines in the output. A name that is not
  * in the context at all is an error: it is a typo in the template, never an empty value.
@@ -27,7 +28,15 @@ typedef struct template template;
 template *template_compile(arena *a, const char *file, const char *text, size_t length,
                            diag_list *diags);
 
-/* Renders into `out`; returns 0, or -1 after adding a diagnostic per unknown name. */
-int template_render(strbuf *out, const template *t, const ctx_value *root, diag_list *diags);
+/* Where partials come from: `resolve` returns the compiled template for a name, or NULL. */
+typedef struct template_partials {
+    const template *(*resolve)(void *data, const char *name, size_t length);
+    void *data;
+} template_partials;
+
+/* Renders into `out`; returns 0, or -1 after adding a diagnostic per unknown name.
+ * `partials` may be NULL when the template uses none. */
+int template_render(strbuf *out, const template *t, const ctx_value *root,
+                    const template_partials *partials, diag_list *diags);
 
 #endif

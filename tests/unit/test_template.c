@@ -60,7 +60,7 @@ static const char *render(fixture *f, const char *text) {
     template *t = template_compile(f->a, "t.tmpl", text, strlen(text), &f->diags);
     if (!t) return NULL;
     strbuf sb = STRBUF_INIT;
-    int rc = template_render(&sb, t, f->root, &f->diags);
+    int rc = template_render(&sb, t, f->root, NULL, &f->diags);
     const char *out = rc == 0 ? arena_strdup(f->a, sb_str(&sb)) : NULL;
     sb_free(&sb);
     return out;

@@ -1,0 +1,23 @@
+{{#description}}
+-- {{.}}
+{{/description}}
+CREATE TABLE IF NOT EXISTS {{q}} (
+{{#columns}}
+  {{q}} {{type}}{{#primary_key}} PRIMARY KEY{{/primary_key}}{{#not_null}} NOT NULL{{/not_null}}{{#default}} DEFAULT {{default}}{{/default}}{{#enum_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} IN ({{value}})){{/enum_check}}{{#min_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} >= {{value}}){{/min_check}}{{#max_check}}
+    CONSTRAINT {{name_q}} CHECK ({{q}} <= {{value}}){{/max_check}}{{#length_check}}
+    CONSTRAINT {{name_q}} CHECK (char_length({{q}}) <= {{value}}){{/length_check}}{{^last}},{{/last}}
+{{/columns}}
+);
+{{#indexes}}
+CREATE {{#unique}}UNIQUE {{/unique}}INDEX IF NOT EXISTS {{q}} ON {{table_q}} ({{columns}});
+{{/indexes}}
+{{#comment}}
+COMMENT ON TABLE {{q}} IS {{comment}};
+{{/comment}}
+{{#columns}}
+{{#comment}}
+COMMENT ON COLUMN {{table_q}}.{{q}} IS {{comment}};
+{{/comment}}
+{{/columns}}
