@@ -5,26 +5,10 @@
 
 #include "emit/escape.h"
 #include "emit/targets.h"
+#include "emit/types.h"
 #include "spec/names.h"
 #include "spec/values.h"
 #include "util/strbuf.h"
-
-static const char *pg_type(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-        return "bigint";
-    case SYNCSPEC_TYPE_REAL:
-        return "double precision";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "boolean";
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "timestamp(3) with time zone";
-    case SYNCSPEC_TYPE_JSON:
-        return "jsonb";
-    default: /* text, id */
-        return "text";
-    }
-}
 
 static const char *pg_default(arena *a, const syncspec_column *c) {
     if (!c->default_value) return NULL;
@@ -81,9 +65,9 @@ static ctx_value *column_context(arena *a, const syncspec_table *t, const syncsp
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "name", c->name);
     ctx_set_string(a, col, "q", esc_sql_ident(a, c->name));
-    ctx_set_string(a, col, "type", pg_type(c->type));
+    ctx_set_string(a, col, "type", pg_type_name(c->type));
     ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
-    ctx_set_bool(a, col, "not_null", c->required && c->role != SYNCSPEC_ROLE_ID);
+    ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", pg_default(a, c));
     bool has_enum = c->enum_count > 0;
     ctx_set(a, col, "enum_check",

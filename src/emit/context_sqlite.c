@@ -3,18 +3,7 @@
 
 #include "emit/escape.h"
 #include "emit/targets.h"
-
-static const char *sqlite_type(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "INTEGER";
-    case SYNCSPEC_TYPE_REAL:
-        return "REAL";
-    default: /* text, id, json, and timestamps as ISO 8601 text */
-        return "TEXT";
-    }
-}
+#include "emit/types.h"
 
 /* A default as an SQLite literal: booleans are 0/1, numbers bare, the rest quoted. */
 static const char *sqlite_default(arena *a, const syncspec_column *c) {
@@ -34,11 +23,10 @@ static ctx_value *column_context(arena *a, const syncspec_column *c) {
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "name", c->name);
     ctx_set_string(a, col, "q", esc_sql_ident(a, c->name));
-    ctx_set_string(a, col, "type", sqlite_type(c->type));
+    ctx_set_string(a, col, "type", sqlite_type_name(c->type));
     ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
-    /* The owner stays nullable on the client: it may write before it knows its user. */
-    ctx_set_bool(a, col, "not_null",
-                 c->required && c->role != SYNCSPEC_ROLE_OWNER && c->role != SYNCSPEC_ROLE_ID);
+    /* The id is NOT NULL through PRIMARY KEY NOT NULL; the owner stays nullable. */
+    ctx_set_bool(a, col, "not_null", sqlite_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", sqlite_default(a, c));
     ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
     ctx_set_string(a, col, "references", c->references);

@@ -1,0 +1,60 @@
+/*
+ * The check stage: live databases, deployed sync rules and generated files compared with
+ * the spec model. Each checker reads its target once (a constant number of catalog queries
+ * whatever the table count) and adds findings; none prints.
+ */
+#ifndef SYNCSPEC_CHECK_CHECK_H
+#define SYNCSPEC_CHECK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "syncspec.h"
+#include "util/arena.h"
+
+typedef enum finding_severity { FINDING_ERROR = 0, FINDING_WARNING } finding_severity;
+
+typedef struct finding {
+    finding_severity severity;
+    const char *code;   /* stable, kebab-case: "missing-column" */
+    const char *target; /* "sqlite", "postgres", "sync-rules", "generated" */
+    const char *table;  /* NULL when the finding is about the database as a whole */
+    const char *column;
+    const char *expected, *actual; /* NULL when not applicable */
+    const char *message;
+    unsigned line; /* spec line of the table or column concerned; 0 when none */
+    /* Repair SQL for this finding: an executable statement, or a comment saying why it is
+     * not executable (destructive or lossy); NULL when there is none. */
+    const char *fix;
+} finding;
+
+typedef struct findings {
+    arena *a;
+    finding *items; /* malloc'ed; freed by findings_free */
+    size_t count, cap;
+    size_t queries; /* catalog queries issued, for the benchmark */
+} findings;
+
+void findings_init(findings *f, arena *a);
+void findings_free(findings *f);
+finding *findings_add(findings *f, finding_severity severity, const char *code, const char *target,
+                      const char *table, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+size_t findings_errors(const findings *f);
+
+/*
+ * Each returns 0 when it could check (findings added, possibly none), or -1 when it could
+ * not, with *error set to a message (allocated in f->a) naming the cause.
+ */
+int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, const char **error);
+int check_postgres(findings *f, const syncspec_schema *schema, const char *conninfo,
+                   const char **error);
+int check_sync_rules(findings *f, const syncspec_schema *schema, const char *path,
+                     const char **error);
+int check_generated(findings *f, const syncspec_schema *schema, const char *dir,
+                    const char **error);
+
+/* The spec line of a table or a column (0 for implicit columns: then the table's line). */
+unsigned check_line(const syncspec_table *table, const syncspec_column *column);
+
+#endif

@@ -1,0 +1,55 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+
+void findings_init(findings *f, arena *a) {
+    memset(f, 0, sizeof *f);
+    f->a = a;
+}
+
+void findings_free(findings *f) {
+    if (!f) return;
+    free(f->items);
+    f->items = NULL;
+    f->count = f->cap = 0;
+}
+
+finding *findings_add(findings *f, finding_severity severity, const char *code, const char *target,
+                      const char *table, const char *column, const char *fmt, ...) {
+    if (f->count == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 32;
+        finding *items = realloc(f->items, cap * sizeof *items);
+        if (!items) {
+            fputs("syncspec: out of memory\n", stderr);
+            abort();
+        }
+        f->items = items;
+        f->cap = cap;
+    }
+    finding *x = &f->items[f->count++];
+    memset(x, 0, sizeof *x);
+    x->severity = severity;
+    x->code = code;
+    x->target = target;
+    x->table = table;
+    x->column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    x->message = arena_vprintf(f->a, fmt, ap);
+    va_end(ap);
+    return x;
+}
+
+size_t findings_errors(const findings *f) {
+    size_t n = 0;
+    for (size_t i = 0; i < f->count; i++) n += f->items[i].severity == FINDING_ERROR;
+    return n;
+}
+
+unsigned check_line(const syncspec_table *table, const syncspec_column *column) {
+    if (column && column->line) return column->line;
+    return table ? table->line : 0;
+}

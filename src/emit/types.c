@@ -1,0 +1,36 @@
+#include "emit/types.h"
+
+const char *sqlite_type_name(syncspec_type type) {
+    switch (type) {
+    case SYNCSPEC_TYPE_INTEGER:
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "INTEGER";
+    case SYNCSPEC_TYPE_REAL:
+        return "REAL";
+    default: /* text, id, json, and timestamps as ISO 8601 text */
+        return "TEXT";
+    }
+}
+
+const char *pg_type_name(syncspec_type type) {
+    switch (type) {
+    case SYNCSPEC_TYPE_INTEGER:
+        return "bigint";
+    case SYNCSPEC_TYPE_REAL:
+        return "double precision";
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "boolean";
+    case SYNCSPEC_TYPE_TIMESTAMP:
+        return "timestamp(3) with time zone";
+    case SYNCSPEC_TYPE_JSON:
+        return "jsonb";
+    default: /* text, id */
+        return "text";
+    }
+}
+
+bool sqlite_not_null(const syncspec_column *c) {
+    return c->role == SYNCSPEC_ROLE_ID || (c->required && c->role != SYNCSPEC_ROLE_OWNER);
+}
+
+bool pg_not_null(const syncspec_column *c) { return c->required || c->role == SYNCSPEC_ROLE_ID; }

@@ -1,0 +1,22 @@
+/*
+ * The type table of the spec language (DESIGN §3) and the nullability rules, in one place:
+ * the emitters write them and the checker expects them.
+ */
+#ifndef SYNCSPEC_EMIT_TYPES_H
+#define SYNCSPEC_EMIT_TYPES_H
+
+#include <stdbool.h>
+
+#include "syncspec.h"
+
+/* "TEXT", "INTEGER" or "REAL". */
+const char *sqlite_type_name(syncspec_type type);
+/* As PostgreSQL's format_type() prints it: "bigint", "timestamp(3) with time zone", ... */
+const char *pg_type_name(syncspec_type type);
+/* SQLite: NOT NULL for the id and required columns, except the owner (clients may write
+ * before they know their user). */
+bool sqlite_not_null(const syncspec_column *column);
+/* PostgreSQL: NOT NULL for the id, the owner and required columns. */
+bool pg_not_null(const syncspec_column *column);
+
+#endif
