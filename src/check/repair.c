@@ -87,3 +87,28 @@ const char *repair_comment(arena *a, const char *text) {
     sb_free(&sb);
     return out;
 }
+
+const char *repair_publication_sql(arena *a, const syncspec_schema *schema) {
+    const char *only[] = {"postgres", NULL};
+    emit_options options = EMIT_OPTIONS_INIT;
+    options.only = only;
+    emit_file *files;
+    size_t count;
+    const char **used;
+    diag_list diags;
+    diag_list_init(&diags, a);
+    int rc = emit_generate(&files, &count, &used, a, schema, &options, &diags);
+    diag_list_free(&diags);
+    if (rc != 0 || count != 1) return NULL;
+    const char *block = strstr(files[0].content, "DO $syncspec$");
+    return block ? arena_strdup(a, block) : NULL;
+}
+
+const char *repair_check_clause(arena *a, const char *definition, const char *name) {
+    if (!definition) return NULL;
+    const char *start =
+        strstr(definition, arena_printf(a, "CONSTRAINT %s ", esc_sql_ident(a, name)));
+    if (!start) return NULL;
+    const char *end = strstr(start + 11, " CONSTRAINT ");
+    return arena_strndup(a, start, end ? (size_t)(end - start) : strlen(start));
+}

@@ -17,6 +17,11 @@ const char *repair_table_sql(arena *a, const syncspec_schema *schema, const sync
 const char *repair_column_definition(arena *a, const char *table_sql, const char *column);
 /* The CREATE [UNIQUE] INDEX statement for an index, from the table's SQL; NULL if none. */
 const char *repair_index_statement(arena *a, const char *table_sql, const char *index);
+/* The idempotent block of postgres.sql that creates or sets the publication; NULL on error. */
+const char *repair_publication_sql(arena *a, const syncspec_schema *schema);
+/* "CONSTRAINT "name" CHECK (...)" for a named check, from a column definition; NULL if none. */
+const char *repair_check_clause(arena *a, const char *definition, const char *name);
+
 /* A comment block: "-- " before each line of the text. */
 const char *repair_comment(arena *a, const char *text);
 

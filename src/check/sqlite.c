@@ -74,8 +74,9 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
             x->line = t->line;
             x->actual = type;
             if (!managed)
-                x->fix = repair_comment(a, arena_printf(a, "destructive, not applied: ALTER TABLE %s DROP COLUMN %s;",
-                                                        esc_sql_ident(a, t->name), esc_sql_ident(a, name)));
+                x->fix = repair_comment(
+                    a, arena_printf(a, "destructive, not applied: ALTER TABLE %s DROP COLUMN %s;",
+                                    esc_sql_ident(a, t->name), esc_sql_ident(a, name)));
             continue;
         }
         seen[c - t->columns] = true;
@@ -129,13 +130,18 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
         if (managed) continue;
         const char *definition = repair_column_definition(a, table_sql, c->name);
         if (!definition) continue;
-        const char *statement = arena_printf(a, "ALTER TABLE %s ADD COLUMN %s;",
-                                             esc_sql_ident(a, t->name), definition);
+        const char *statement =
+            arena_printf(a, "ALTER TABLE %s ADD COLUMN %s;", esc_sql_ident(a, t->name), definition);
         /* SQLite adds a NOT NULL column only with a default; PRIMARY KEY never. */
         bool addable = !(strstr(definition, "NOT NULL") && !strstr(definition, "DEFAULT")) &&
                        !strstr(definition, "PRIMARY KEY");
-        x->fix = addable ? statement
-                         : repair_comment(a, arena_printf(a, "not applied: SQLite cannot add a NOT NULL column without a default; rebuild the table\n%s", statement));
+        x->fix =
+            addable
+                ? statement
+                : repair_comment(a, arena_printf(a,
+                                                 "not applied: SQLite cannot add a NOT NULL column "
+                                                 "without a default; rebuild the table\n%s",
+                                                 statement));
     }
 }
 
@@ -165,7 +171,8 @@ static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schem
                                       columns ? columns : "");
             x->actual = columns;
             x->line = t->line;
-            x->fix = repair_comment(a, arena_printf(a, "not applied: DROP INDEX %s;", esc_sql_ident(a, name)));
+            x->fix = repair_comment(
+                a, arena_printf(a, "not applied: DROP INDEX %s;", esc_sql_ident(a, name)));
             continue;
         }
         seen[index - t->indexes] = true;
@@ -183,8 +190,9 @@ static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schem
             x->actual = columns;
             x->line = index->line ? index->line : t->line;
             const char *create = repair_index_statement(a, table_sql, index->name);
-            x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
-                                                    esc_sql_ident(a, name), create ? create : ""));
+            x->fix = repair_comment(
+                a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
+                                esc_sql_ident(a, name), create ? create : ""));
         }
         sb_free(&want);
     }
@@ -202,8 +210,8 @@ static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schem
 
 static void check_foreign_keys(findings *f, sqlite3 *db, const syncspec_table *t) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)", -1,
+                           &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -270,7 +278,8 @@ int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, c
          * (synced) or ps_data_local__<t> (local-only). */
         bool managed = strcmp(object->type, "view") == 0;
         if (managed) {
-            bool synced_store = find_object(objects, count, arena_printf(a, "ps_data__%s", t->name));
+            bool synced_store =
+                find_object(objects, count, arena_printf(a, "ps_data__%s", t->name));
             bool local_store =
                 find_object(objects, count, arena_printf(a, "ps_data_local__%s", t->name));
             if (!synced_store && !local_store) {
@@ -280,10 +289,10 @@ int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, c
                 continue;
             }
             if (t->local_only != (local_store && !synced_store)) {
-                finding *x = findings_add(
-                    f, FINDING_ERROR, "local-only-mismatch", TARGET, t->name, NULL,
-                    "%s is %s in the database, %s in the spec", t->name,
-                    local_store ? "local-only" : "synced", t->local_only ? "local-only" : "synced");
+                finding *x = findings_add(f, FINDING_ERROR, "local-only-mismatch", TARGET, t->name,
+                                          NULL, "%s is %s in the database, %s in the spec", t->name,
+                                          local_store ? "local-only" : "synced",
+                                          t->local_only ? "local-only" : "synced");
                 x->line = t->line;
             }
         }

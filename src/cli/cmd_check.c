@@ -53,7 +53,8 @@ static void print_text(const findings *f, const char *spec_path, bool color) {
         printf("%s%s%s\n", bold, table ? table : "(database)", reset);
         for (size_t k = i; k < f->count; k++) {
             const finding *x = &f->items[k];
-            bool same = (!table && !x->table) || (table && x->table && strcmp(table, x->table) == 0);
+            bool same =
+                (!table && !x->table) || (table && x->table && strcmp(table, x->table) == 0);
             if (done[k] || !same) continue;
             done[k] = true;
             printf("  %s%s%s[%s] %s: %s", x->severity == FINDING_ERROR ? red : yellow,
@@ -106,12 +107,18 @@ static void print_json(const findings *f, bool aligned) {
 /* GitHub workflow commands: %, CR and LF are escaped in messages; also , and : in values. */
 static void github_escape(strbuf *sb, const char *s, bool property) {
     for (const char *p = s; *p; p++) {
-        if (*p == '%') sb_append(sb, "%25");
-        else if (*p == '\r') sb_append(sb, "%0D");
-        else if (*p == '\n') sb_append(sb, "%0A");
-        else if (property && *p == ':') sb_append(sb, "%3A");
-        else if (property && *p == ',') sb_append(sb, "%2C");
-        else sb_putc(sb, *p);
+        if (*p == '%')
+            sb_append(sb, "%25");
+        else if (*p == '\r')
+            sb_append(sb, "%0D");
+        else if (*p == '\n')
+            sb_append(sb, "%0A");
+        else if (property && *p == ':')
+            sb_append(sb, "%3A");
+        else if (property && *p == ',')
+            sb_append(sb, "%2C");
+        else
+            sb_putc(sb, *p);
     }
 }
 

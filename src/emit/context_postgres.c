@@ -33,7 +33,7 @@ static const char *bound_text(arena *a, const syncspec_column *c, const syncspec
 static ctx_value *check(arena *a, const syncspec_table *t, const syncspec_column *c,
                         const char *kind, const char *value) {
     ctx_value *ck = ctx_object(a);
-    const char *name = spec_shorten_name(a, arena_printf(a, "ck_%s_%s_%s", t->name, c->name, kind));
+    const char *name = pg_check_name(a, t->name, c->name, kind);
     ctx_set_string(a, ck, "name_q", esc_sql_ident(a, name));
     ctx_set_string(a, ck, "value", value);
     return ck;

@@ -1,5 +1,7 @@
 #include "emit/types.h"
 
+#include "spec/names.h"
+
 const char *sqlite_type_name(syncspec_type type) {
     switch (type) {
     case SYNCSPEC_TYPE_INTEGER:
@@ -34,3 +36,7 @@ bool sqlite_not_null(const syncspec_column *c) {
 }
 
 bool pg_not_null(const syncspec_column *c) { return c->required || c->role == SYNCSPEC_ROLE_ID; }
+
+const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind) {
+    return spec_shorten_name(a, arena_printf(a, "ck_%s_%s_%s", table, column, kind));
+}

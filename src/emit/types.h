@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "syncspec.h"
+#include "util/arena.h"
 
 /* "TEXT", "INTEGER" or "REAL". */
 const char *sqlite_type_name(syncspec_type type);
@@ -18,5 +19,9 @@ const char *pg_type_name(syncspec_type type);
 bool sqlite_not_null(const syncspec_column *column);
 /* PostgreSQL: NOT NULL for the id, the owner and required columns. */
 bool pg_not_null(const syncspec_column *column);
+
+/* The name of a generated PostgreSQL CHECK constraint: ck_<table>_<column>_<kind>, kind
+ * being enum, min, max or length, shortened to 63 bytes like index names. */
+const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind);
 
 #endif
