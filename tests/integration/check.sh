@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The drift checker on real databases built from the generated DDL: clean databases are
+# aligned in every format; each drift injected alone gives exactly the expected findings
+# (code, table, column) and exit 1; the repair SQL for additive drift brings the database
+# back to aligned; a PowerSync-managed SQLite database reads correctly; and what cannot be
+# checked exits 2 with the cause.
+set -uo pipefail
+build=$(cd "${1:-build}" && pwd)
+bin="$build/syncspec"
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+dbs=()
+cleanup() {
+  for d in "${dbs[@]}"; do psql -d postgres -qc "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+spec=schemas/app.yaml
+"$bin" generate "$spec" -o "$work/gen" 2>/dev/null || { echo "generate failed"; exit 1; }
+
+# Findings as sorted "code table column" lines, from the JSON report.
+findings_of() {
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);
+    console.log(r.findings.map(f=>[f.code,f.table||"-",f.column||"-"].join(" ")).sort().join("\n"))})'
+}
+
+# check NAME EXPECTED_EXIT "EXPECTED FINDINGS (sorted, ;-separated)" ARGS...
+run_check() {
+  local name=$1 want_rc=$2 want=$3; shift 3
+  local out rc got
+  out=$("$bin" check "$spec" --format json "$@" 2>"$work/stderr"); rc=$?
+  if [ $rc -ne "$want_rc" ]; then fail "$name" "exit $rc, expected $want_rc: $(cat "$work/stderr") $out"; return 1; fi
+  got=$(findings_of <<<"$out" | paste -sd';' -)
+  if [ "$got" != "$want" ]; then fail "$name" "findings [$got], expected [$want]"; return 1; fi
+  return 0
+}
+
+# ---- SQLite
+base_sqlite="$work/base.db"
+sqlite3 "$base_sqlite" < "$work/gen/sqlite.sql"
+projects_sql() { # the projects table with one definition replaced: OLD NEW
+  { sed -n '/CREATE TABLE IF NOT EXISTS "projects"/,/^);/p' "$work/gen/sqlite.sql"
+    grep 'INDEX IF NOT EXISTS .* ON "projects"' "$work/gen/sqlite.sql"; } | sed "s|$1|$2|"
+}
+sqlite_case() { # name, want-exit, expected, drift SQL, [fix]
+  local name=$1 rc=$2 want=$3 drift=$4 fix=${5:-}
+  local db="$work/$name.db"
+  cp "$base_sqlite" "$db"
+  if ! sqlite3 "$db" "$drift" 2>"$work/err"; then fail "$name" "drift SQL: $(cat "$work/err")"; return; fi
+  run_check "$name" "$rc" "$want" --sqlite "$db" --strict --fix-sql "$work/$name.fix.sql" || return
+  if [ "$fix" = fix ]; then
+    sqlite3 "$db" < "$work/$name.fix.sql" 2>"$work/err" || { fail "$name" "fix SQL failed: $(cat "$work/err")"; return; }
+    run_check "$name (after fix)" 0 "" --sqlite "$db" --strict || return
+  fi
+  ok "$name"
+}
+
+t=sqlite-clean
+if run_check $t 0 "" --sqlite "$base_sqlite" --strict; then
+  text=$("$bin" check "$spec" --sqlite "$base_sqlite"); gh=$("$bin" check "$spec" --sqlite "$base_sqlite" --format github)
+  if [ "$text" = "aligned: no drift" ] && [ -z "$gh" ]; then ok $t; else fail $t "text [$text] github [$gh]"; fi
+fi
+sqlite_case sqlite-dropped-table 1 "missing-table groups -" 'DROP TABLE "groups"' fix
+sqlite_case sqlite-extra-table 1 "extra-table extra -" 'CREATE TABLE extra (x TEXT)'
+sqlite_case sqlite-dropped-column 1 "missing-column documents title" 'ALTER TABLE documents DROP COLUMN title' fix
+sqlite_case sqlite-extra-column 1 "extra-column documents extra" 'ALTER TABLE documents ADD COLUMN extra TEXT'
+sqlite_case sqlite-changed-type 1 "type-mismatch projects name" \
+  "DROP TABLE projects; $(projects_sql '"name" TEXT NOT NULL' '"name" INTEGER NOT NULL')"
+sqlite_case sqlite-lost-not-null 1 "nullability projects name" \
+  "DROP TABLE projects; $(projects_sql '"name" TEXT NOT NULL' '"name" TEXT')"
+sqlite_case sqlite-gained-not-null 1 "nullability projects deleted_at" \
+  "DROP TABLE projects; $(projects_sql '"deleted_at" TEXT' '"deleted_at" TEXT NOT NULL')"
+sqlite_case sqlite-lost-primary-key 1 "missing-primary-key projects id" \
+  "DROP TABLE projects; $(projects_sql '"id" TEXT PRIMARY KEY NOT NULL' '"id" TEXT NOT NULL')"
+sqlite_case sqlite-lost-boolean-check 1 "missing-boolean-check projects is_default" \
+  "DROP TABLE projects; $(projects_sql ' CHECK ("is_default" IN (0, 1))' '')"
+sqlite_case sqlite-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_documents_project_id' fix
+sqlite_case sqlite-changed-index 1 "index-mismatch documents -" \
+  'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
+sqlite_case sqlite-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
+sqlite_case sqlite-foreign-key 1 "foreign-key document_groups group_id" \
+  'DROP TABLE document_groups; CREATE TABLE document_groups ("id" TEXT PRIMARY KEY NOT NULL, "document_id" TEXT NOT NULL, "group_id" TEXT NOT NULL REFERENCES groups (id), "owner_id" TEXT, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL); CREATE INDEX "idx_document_groups_owner_id" ON document_groups (owner_id); CREATE INDEX "idx_document_groups_group_id" ON document_groups (group_id); CREATE UNIQUE INDEX "uq_document_groups_document_id_group_id" ON document_groups (document_id, group_id)'
+
+# A PowerSync-managed database: every table is a view over ps_data__<t> (JSON rows), or
+# ps_data_local__<t> for local-only tables.
+powersync_db() { # file, [column to leave out of documents]
+  local skip=${2:-} sql="CREATE TABLE ps_crud (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT, tx_id INTEGER);"
+  local t cols
+  while read -r t local cols; do
+    local store="ps_data__$t"; [ "$local" = true ] && store="ps_data_local__$t"
+    local select="id"
+    for c in ${cols//,/ }; do
+      [ "$c" = id ] && continue
+      [ "$t" = documents ] && [ "$c" = "$skip" ] && continue
+      select="$select, json_extract(data, '\$.$c') AS \"$c\""
+    done
+    sql="$sql CREATE TABLE \"$store\" (id TEXT PRIMARY KEY NOT NULL, data TEXT); CREATE VIEW \"$t\" AS SELECT $select FROM \"$store\";"
+  done < <("$bin" generate "$spec" --dump-context --only sqlite | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+      for (const t of JSON.parse(s).sqlite.tables) console.log(t.name, t.local_only, t.columns.map(c=>c.name).join(","))})')
+  sqlite3 "$1" "$sql"
+}
+t=sqlite-powersync-views
+powersync_db "$work/ps.db"
+run_check $t 0 "" --sqlite "$work/ps.db" --strict && ok $t
+t=sqlite-powersync-views-missing-column
+powersync_db "$work/ps2.db" title
+run_check $t 1 "missing-column documents title" --sqlite "$work/ps2.db" && ok $t
+
+# ---- PostgreSQL: each case in its own database, cloned from one built from postgres.sql.
+base=check_base_$$
+psql -d postgres -qc "CREATE DATABASE $base" && dbs+=("$base")
+psql -d "$base" -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -f "$work/gen/postgres.sql" >/dev/null
+n=0
+pg_case() { # name, want-exit, expected, drift SQL, [fix]
+  local name=$1 rc=$2 want=$3 drift=$4 fix=${5:-}
+  local db="check_${$}_$((n++))"
+  psql -d postgres -qc "CREATE DATABASE $db TEMPLATE $base" >/dev/null && dbs+=("$db")
+  if ! psql -d "$db" -q -v ON_ERROR_STOP=1 -c "$drift" >/dev/null 2>"$work/err"; then fail "$name" "drift SQL: $(cat "$work/err")"; return; fi
+  run_check "$name" "$rc" "$want" --postgres "dbname=$db" --strict --fix-sql "$work/$name.fix.sql" || return
+  if [ "$fix" = fix ]; then
+    psql -d "$db" -q -v ON_ERROR_STOP=1 -f "$work/$name.fix.sql" >/dev/null 2>"$work/err" ||
+      { fail "$name" "fix SQL failed: $(cat "$work/err")"; return; }
+    run_check "$name (after fix)" 0 "" --postgres "dbname=$db" --strict || return
+  fi
+  ok "$name"
+}
+t=postgres-clean
+run_check $t 0 "" --postgres "dbname=$base" --strict && ok $t
+pg_case postgres-dropped-table 1 "missing-table groups -;publication-table-missing groups -" 'DROP TABLE groups' fix
+pg_case postgres-dropped-column 1 "missing-column documents title" 'ALTER TABLE documents DROP COLUMN title' fix
+pg_case postgres-extra-column 1 "extra-column documents extra" 'ALTER TABLE documents ADD COLUMN extra text'
+pg_case postgres-changed-type 1 "type-mismatch documents title" 'ALTER TABLE documents ALTER COLUMN title TYPE varchar(50)'
+pg_case postgres-owner-nullable 1 "owner-nullable documents owner_id" 'ALTER TABLE documents ALTER COLUMN owner_id DROP NOT NULL' fix
+pg_case postgres-lost-not-null 1 "nullability documents content" 'ALTER TABLE documents ALTER COLUMN content DROP NOT NULL' fix
+pg_case postgres-gained-not-null 1 "nullability documents title" "UPDATE documents SET title = ''; ALTER TABLE documents ALTER COLUMN title SET NOT NULL" fix
+pg_case postgres-lost-primary-key 1 "missing-primary-key projects id" 'ALTER TABLE projects DROP CONSTRAINT projects_pkey' fix
+pg_case postgres-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_documents_project_id' fix
+pg_case postgres-changed-index 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
+pg_case postgres-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
+pg_case postgres-dropped-check 1 "missing-check projects name" 'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length' fix
+pg_case postgres-foreign-key 1 "foreign-key document_groups group_id" 'ALTER TABLE document_groups ADD CONSTRAINT fk_group FOREIGN KEY (group_id) REFERENCES groups (id)'
+pg_case postgres-table-left-publication 1 "publication-table-missing groups -" 'ALTER PUBLICATION powersync DROP TABLE groups' fix
+pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATION powersync' fix
+pg_case postgres-publication-operation 1 "publication-operation - -" "ALTER PUBLICATION powersync SET (publish = 'insert, update')" fix
+pg_case postgres-replica-identity-nothing 1 "replica-identity-nothing projects -" 'ALTER TABLE projects REPLICA IDENTITY NOTHING' fix
+pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TABLE projects ENABLE ROW LEVEL SECURITY'
+pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
+pg_case postgres-local-only-published 1 "local-only-in-postgres preferences -;publication-local-only preferences -" \
+  'CREATE TABLE preferences (id text PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE preferences'
+
+# ---- Sync rules
+rules="$work/gen/sync_rules.yaml"
+rules_case() { # name, expected, sed expression
+  local name=$1 want=$2
+  sed "$3" "$rules" > "$work/$name.yaml"
+  if cmp -s "$rules" "$work/$name.yaml"; then fail "$name" "the edit changed nothing"; return; fi
+  run_check "$name" 1 "$want" --sync-rules "$work/$name.yaml" && ok "$name"
+}
+t=sync-rules-clean
+run_check $t 0 "" --sync-rules "$rules" --strict && ok $t
+rules_case sync-rules-missing-table "sync-rules-missing-table documents -" '/FROM "documents"/d'
+rules_case sync-rules-owner-filter "sync-rules-owner-filter groups -" '/FROM "groups"/s/"owner_id" = bucket.user_id/"device_id" = bucket.user_id/'
+rules_case sync-rules-missing-column "sync-rules-columns documents title" '/FROM "documents"/s/"title", //'
+rules_case sync-rules-select-star "sync-rules-select-star projects -" '/FROM "projects"/s/SELECT .* FROM/SELECT * FROM/'
+rules_case sync-rules-extra-table "sync-rules-extra-table users -" '$a\      - SELECT id FROM users WHERE owner_id = bucket.user_id'
+
+# ---- Generated files
+cp -r "$work/gen" "$work/gen-stale"; echo "-- edited" >> "$work/gen-stale/sqlite.sql"
+t=generated-stale
+run_check $t 1 "generated-stale - -" --generated "$work/gen-stale" && ok $t
+cp -r "$work/gen" "$work/gen-missing"; rm "$work/gen-missing/sync_rules.yaml"
+t=generated-missing
+run_check $t 1 "generated-missing - -" --generated "$work/gen-missing" && ok $t
+t=generated-clean
+run_check $t 0 "" --generated "$work/gen" --strict && ok $t
+
+# ---- Could not check: exit 2, the cause named, nothing created.
+cannot() { # name, expected message, args
+  local name=$1 want=$2; shift 2
+  "$bin" check "$spec" "$@" >/dev/null 2>"$work/err"; local rc=$?
+  if [ $rc -ne 2 ]; then fail "$name" "exit $rc"; elif ! grep -q "$want" "$work/err"; then fail "$name" "$(cat "$work/err")"; else ok "$name"; fi
+}
+cannot unreachable-postgres "cannot connect to PostgreSQL" --postgres "host=127.0.0.1 port=1 connect_timeout=3"
+cannot missing-sqlite-file "cannot open SQLite database" --sqlite "$work/nope.db"
+[ -e "$work/nope.db" ] && fail missing-sqlite-file-not-created "the checker created it"
+printf 'bucket_definitions:\n  user_data: [\n' > "$work/broken.yaml"
+cannot malformed-sync-rules "malformed sync rules" --sync-rules "$work/broken.yaml"
+echo 'just: text' > "$work/notrules.yaml"
+cannot not-sync-rules "not a sync rules file" --sync-rules "$work/notrules.yaml"
+cannot no-target "nothing to check"
+cp "$spec" "$work/bad-spec.yaml"; echo "  oops: { columns: { x: txt } }" >> "$work/bad-spec.yaml"
+"$bin" check "$work/bad-spec.yaml" --sqlite "$base_sqlite" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok invalid-spec-exits-2 || fail invalid-spec-exits-2 "exit $rc"
+
+# GitHub annotations point at the spec line of the table or column.
+t=github-annotation
+db="$work/gh.db"; cp "$base_sqlite" "$db"; sqlite3 "$db" 'ALTER TABLE documents DROP COLUMN title'
+line=$(grep -n '^      title:' "$spec" | cut -d: -f1)
+out=$("$bin" check "$spec" --sqlite "$db" --format github)
+grep -q "^::error file=$spec,line=$line,title=missing-column::sqlite: column documents.title is missing" <<<"$out" && ok $t || fail $t "$out"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
