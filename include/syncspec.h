@@ -8,5 +8,6 @@
 #define SYNCSPEC_VERSION "0.1.0"
 
 #include "syncspec/model.h"
+#include "syncspec/value.h"
 
 #endif
