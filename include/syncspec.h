@@ -9,5 +9,7 @@
 
 #include "syncspec/model.h"
 #include "syncspec/value.h"
+#include "syncspec/sanitize.h"
+#include "syncspec/row.h"
 
 #endif

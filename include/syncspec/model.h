@@ -112,7 +112,7 @@ typedef struct syncspec_schema {
     const char *pg_schema;   /* default "public" */
     const char *publication; /* default "powersync" */
     syncspec_sync_format sync_format;
-    const char *bucket; /* default "user_data" */
+    const char *bucket;           /* default "user_data" */
     const syncspec_table *tables; /* in spec order */
     size_t table_count;
     const char *source_path;   /* the spec path as given on the command line */
@@ -121,11 +121,7 @@ typedef struct syncspec_schema {
 
 /* Row field values. Every column of a generated row struct is one of these, so "absent"
  * (not in the upload) and "null" (explicitly cleared) stay distinct. */
-typedef enum syncspec_state {
-    SYNCSPEC_ABSENT = 0,
-    SYNCSPEC_NULL,
-    SYNCSPEC_SET
-} syncspec_state;
+typedef enum syncspec_state { SYNCSPEC_ABSENT = 0, SYNCSPEC_NULL, SYNCSPEC_SET } syncspec_state;
 
 /* text, id and json columns. `value` is NUL-terminated; `length` is its byte length. */
 typedef struct syncspec_text_value {

@@ -1,5 +1,6 @@
 #include "emit/context.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const ctx_value ctx_true = {.kind = CTX_BOOL, .boolean = true};
@@ -23,6 +24,14 @@ ctx_value *ctx_list(arena *a, size_t expected) {
     ctx_value *v = new_value(a, CTX_LIST);
     v->cap = expected ? (unsigned)expected : 4;
     v->as.items = arena_alloc(a, v->cap * sizeof *v->as.items);
+    return v;
+}
+
+ctx_value *ctx_lazy_list(arena *a, size_t count, ctx_item_builder build, const void *data) {
+    ctx_value *v = new_value(a, CTX_LAZY_LIST);
+    v->count = (unsigned)count;
+    v->as.lazy.build = build;
+    v->as.lazy.data = data;
     return v;
 }
 
@@ -65,14 +74,16 @@ void ctx_push(arena *a, ctx_value *list, const ctx_value *value) {
     list->as.items[list->count++] = value;
 }
 
+void ctx_set_ends(arena *a, ctx_value *item, size_t index, size_t count) {
+    if (item->kind != CTX_OBJECT) return;
+    ctx_set_bool(a, item, "first", index == 0);
+    ctx_set_bool(a, item, "last", index + 1 == count);
+}
+
 void ctx_mark_ends(arena *a, ctx_value *list) {
-    for (unsigned i = 0; i < list->count; i++) {
+    for (unsigned i = 0; i < list->count; i++)
         /* Items are built by the caller, so casting away const here is theirs to allow. */
-        ctx_value *item = (ctx_value *)list->as.items[i];
-        if (item->kind != CTX_OBJECT) continue;
-        ctx_set_bool(a, item, "first", i == 0);
-        ctx_set_bool(a, item, "last", i + 1 == list->count);
-    }
+        ctx_set_ends(a, (ctx_value *)list->as.items[i], i, list->count);
 }
 
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
@@ -85,6 +96,31 @@ const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_le
     return NULL;
 }
 
+bool ctx_is_list(const ctx_value *v) {
+    return v && (v->kind == CTX_LIST || v->kind == CTX_LAZY_LIST);
+}
+
+int ctx_each(const ctx_value *list, int (*fn)(void *data, const ctx_value *item), void *data) {
+    if (!ctx_is_list(list)) return 0;
+    for (unsigned i = 0; i < list->count; i++) {
+        int rc;
+        if (list->kind == CTX_LIST) {
+            rc = fn(data, list->as.items[i]);
+        } else {
+            arena *scratch = arena_new();
+            if (!scratch) return -1;
+            rc = fn(data, list->as.lazy.build(scratch, list->as.lazy.data, i, list->count));
+            arena_free(scratch);
+        }
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+static int append_json(void *array, const ctx_value *item) {
+    return json_array_append_new(array, ctx_to_json(item));
+}
+
 json_t *ctx_to_json(const ctx_value *v) {
     if (!v) return json_null();
     switch (v->kind) {
@@ -92,10 +128,10 @@ json_t *ctx_to_json(const ctx_value *v) {
         return json_boolean(v->boolean);
     case CTX_STRING:
         return json_string(v->as.string);
-    case CTX_LIST: {
+    case CTX_LIST:
+    case CTX_LAZY_LIST: {
         json_t *list = json_array();
-        for (unsigned i = 0; i < v->count; i++)
-            json_array_append_new(list, ctx_to_json(v->as.items[i]));
+        ctx_each(v, append_json, list);
         return list;
     }
     case CTX_OBJECT: {
@@ -106,5 +142,41 @@ json_t *ctx_to_json(const ctx_value *v) {
     }
     default:
         return json_null();
+    }
+}
+
+const ctx_value *ctx_from_json(arena *a, const json_t *json) {
+    switch (json_typeof(json)) {
+    case JSON_TRUE:
+        return ctx_bool(true);
+    case JSON_FALSE:
+        return ctx_bool(false);
+    case JSON_STRING:
+        return ctx_string(a, arena_strndup(a, json_string_value(json), json_string_length(json)));
+    case JSON_INTEGER:
+        return ctx_string(a, arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(json)));
+    case JSON_REAL: {
+        char *text = json_dumps(json, JSON_ENCODE_ANY);
+        const ctx_value *v = ctx_string(a, arena_strdup(a, text ? text : ""));
+        free(text);
+        return v;
+    }
+    case JSON_ARRAY: {
+        ctx_value *list = ctx_list(a, json_array_size(json));
+        for (size_t i = 0; i < json_array_size(json); i++)
+            ctx_push(a, list, ctx_from_json(a, json_array_get(json, i)));
+        return list;
+    }
+    case JSON_OBJECT: {
+        ctx_value *object = ctx_object(a);
+        const char *key;
+        json_t *value;
+        /* Jansson keeps insertion order, so the order of the fields is the document's. */
+        json_object_foreach((json_t *)json, key, value)
+            ctx_set(a, object, arena_strdup(a, key), ctx_from_json(a, value));
+        return object;
+    }
+    default:
+        return ctx_null();
     }
 }

@@ -26,12 +26,17 @@ static const target targets[] = {
     {"sqlite", context_sqlite},
     {"postgres", context_postgres},
     {"sync-rules", context_sync_rules},
+    {"c-schema", context_c},
+    {"c-sanitize", context_c},
 };
 
 static const target_file target_files[] = {
     {"sqlite", "sqlite/sqlite.sql", "sqlite.sql"},
     {"postgres", "postgres/postgres.sql", "postgres.sql"},
     {"sync-rules", "sync_rules/sync_rules.yaml", "sync_rules.yaml"},
+    {"c-schema", "c/schema.h", "%s_schema.h"},
+    {"c-schema", "c/schema.c", "%s_schema.c"},
+    {"c-sanitize", "c/sanitize.c", "%s_sanitize.c"},
 };
 
 enum {
@@ -39,7 +44,8 @@ enum {
     FILE_COUNT = sizeof target_files / sizeof target_files[0]
 };
 
-const char *const emit_target_names[] = {"sqlite", "postgres", "sync-rules", NULL};
+const char *const emit_target_names[] = {"sqlite", "postgres", "sync-rules", "c-schema",
+                                         "c-sanitize", NULL};
 
 static const target *find_target(const char *name) {
     for (size_t i = 0; i < TARGET_COUNT; i++)
@@ -151,7 +157,7 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         if (!find_target(*o)) {
             diag *d = diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0,
                                "unknown target '%s'", *o);
-            diag_note(diags, d, 0, 0, "targets: sqlite, postgres, sync-rules");
+            diag_note(diags, d, 0, 0, "targets: sqlite, postgres, sync-rules, c-schema, c-sanitize");
         }
     const char *templates_dir = options ? options->templates_dir : NULL;
     struct stat st;

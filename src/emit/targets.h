@@ -15,6 +15,9 @@ typedef ctx_value *(*context_builder)(arena *a, const syncspec_schema *schema);
 ctx_value *context_sqlite(arena *a, const syncspec_schema *schema);
 ctx_value *context_postgres(arena *a, const syncspec_schema *schema);
 ctx_value *context_sync_rules(arena *a, const syncspec_schema *schema);
+ctx_value *context_c(arena *a, const syncspec_schema *schema);
+ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema);
+ctx_value *context_postgres_sync(arena *a, const syncspec_schema *schema);
 
 /* Shared by the builders. */
 

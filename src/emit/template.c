@@ -25,7 +25,11 @@ struct template {
     node root;
 };
 
-enum { MAX_NESTING = 32 };
+enum {
+    MAX_NESTING = 32,      /* sections inside one template, and partials inside partials */
+    MAX_DEPTH = 256,       /* context stack while rendering, across partials */
+    MAX_REPORTED = 64      /* render errors reported once per tag, up to this many tags */
+};
 
 static void add_child(arena *a, node *parent, node child) {
     if (parent->child_count == parent->child_cap) {
@@ -39,79 +43,88 @@ static void add_child(arena *a, node *parent, node child) {
     parent->children[parent->child_count++] = child;
 }
 
-static void position(const char *text, const char *at, unsigned *line, unsigned *col) {
-    unsigned l = 1, c = 1;
-    for (const char *p = text; p < at; p++) {
-        if (*p == '\n') {
-            l++;
-            c = 1;
+/* Line and column (1-based, in bytes) of a position, counted on from the previous one so
+ * compiling stays linear in the template's size. */
+typedef struct cursor {
+    const char *at;
+    unsigned line, col;
+} cursor;
+
+static void advance(cursor *c, const char *to) {
+    for (; c->at < to; c->at++) {
+        if (*c->at == '\n') {
+            c->line++;
+            c->col = 1;
         } else {
-            c++;
+            c->col++;
         }
     }
-    *line = l;
-    *col = c;
 }
 
 static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+static const char *find(const char *from, const char *end, const char *what, size_t n) {
+    for (const char *q = from; q + n <= end; q++)
+        if (memcmp(q, what, n) == 0) return q;
+    return NULL;
+}
 
 template *template_compile(arena *a, const char *file, const char *text, size_t length,
                            diag_list *diags) {
     template *t = arena_alloc(a, sizeof *t);
     t->file = file;
-    /* The open sections; stack[0] is the root. Children are copied into the parent when a
-     * section closes, so the stack holds the nodes being filled. */
+    /* The open sections; stack[0] is the root. A section is added to its parent when it
+     * closes, so the stack holds the nodes being filled. */
     node stack[MAX_NESTING + 1];
     memset(stack, 0, sizeof stack);
     size_t depth = 0;
     const char *end = text + length;
     const char *p = text;
+    cursor cur = {text, 1, 1};
     size_t errors_before = diag_error_count(diags);
 
     while (p < end) {
-        const char *open = NULL;
-        for (const char *q = p; q + 1 < end; q++)
-            if (q[0] == '{' && q[1] == '{') {
-                open = q;
-                break;
-            }
+        const char *open = find(p, end, "{{", 2);
         if (!open) {
             add_child(a, &stack[depth],
                       (node){.kind = NODE_TEXT, .text = p, .length = (size_t)(end - p)});
             break;
         }
-        const char *close = NULL;
-        for (const char *q = open + 2; q + 1 < end; q++)
-            if (q[0] == '}' && q[1] == '}') {
-                close = q;
-                break;
-            }
-        unsigned line, col;
-        position(text, open, &line, &col);
+        advance(&cur, open);
+        unsigned line = cur.line, col = cur.col;
+        /* {{{name}}} is mustache's unescaped variable; every variable is unescaped here,
+         * so it is accepted as a synonym, as is {{&name}}. */
+        bool triple = open + 2 < end && open[2] == '{';
+        const char *close = find(open + 2, end, triple ? "}}}" : "}}", triple ? 3 : 2);
         if (!close) {
             diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col,
-                     "'{{' is never closed with '}}'");
+                     "'%s' is never closed with '%s'", triple ? "{{{" : "{{",
+                     triple ? "}}}" : "}}");
             break;
         }
-        const char *inner = open + 2, *inner_end = close;
-        char sigil = inner < inner_end ? *inner : '\0';
+        const char *inner = open + (triple ? 3 : 2), *inner_end = close;
+        const char *next = close + (triple ? 3 : 2);
+        char sigil = triple ? '&' : inner < inner_end ? *inner : '\0';
         bool tag = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!' || sigil == '>';
-        if (tag) inner++;
+        if (tag || sigil == '&') inner += !triple;
         while (inner < inner_end && blank(*inner)) inner++;
         while (inner_end > inner && blank(inner_end[-1])) inner_end--;
 
-        /* A tag alone on its line takes the line: drop its indentation and newline. */
-        const char *text_end = open, *next = close + 2;
+        /* A tag alone on its line takes the line: its indentation and its line end. */
+        const char *text_end = open;
         if (tag) {
             const char *line_start = open;
             while (line_start > p && blank(line_start[-1])) line_start--;
             bool at_line_start = line_start == text || line_start[-1] == '\n';
             const char *after = next;
             while (after < end && blank(*after)) after++;
-            bool at_line_end = after == end || *after == '\n';
-            if (at_line_start && at_line_end) {
+            size_t eol = after == end                                 ? 0
+                         : *after == '\n'                             ? 1
+                         : *after == '\r' && after + 1 < end && after[1] == '\n' ? 2
+                                                                      : (size_t)-1;
+            if (at_line_start && eol != (size_t)-1) {
                 text_end = line_start;
-                next = after < end ? after + 1 : after;
+                next = after + eol;
             }
         }
         if (text_end > p)
@@ -131,14 +144,11 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                          "sections nest deeper than %d", MAX_NESTING);
                 break;
             }
-            stack[++depth] = (node){sigil == '#' ? NODE_SECTION : NODE_INVERTED,
-                                    inner,
-                                    name_len,
-                                    NULL,
-                                    0,
-                                    0,
-                                    line,
-                                    col};
+            stack[++depth] = (node){.kind = sigil == '#' ? NODE_SECTION : NODE_INVERTED,
+                                    .text = inner,
+                                    .length = name_len,
+                                    .line = line,
+                                    .col = col};
         } else if (sigil == '/') {
             if (depth == 0) {
                 diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col,
@@ -158,19 +168,18 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             }
             depth--;
             add_child(a, &stack[depth], *open_section);
-        } else if (sigil == '>') {
-            add_child(a, &stack[depth],
-                      (node){NODE_PARTIAL, inner, name_len, NULL, 0, 0, line, col});
         } else {
             add_child(a, &stack[depth],
-                      (node){NODE_VARIABLE, inner, name_len, NULL, 0, 0, line, col});
+                      (node){.kind = sigil == '>' ? NODE_PARTIAL : NODE_VARIABLE,
+                             .text = inner,
+                             .length = name_len,
+                             .line = line,
+                             .col = col});
         }
     }
-    while (depth > 0) {
+    for (; depth > 0; depth--)
         diag_add(diags, DIAG_ERROR, "template-syntax", file, stack[depth].line, stack[depth].col,
                  "section '%.*s' is never closed", (int)stack[depth].length, stack[depth].text);
-        depth--;
-    }
     if (diag_error_count(diags) > errors_before) return NULL;
     t->root = stack[0];
     return t;
@@ -182,8 +191,10 @@ typedef struct render_state {
     diag_list *diags;
     const template_partials *partials;
     unsigned partial_depth;
-    const ctx_value *stack[MAX_NESTING + 2];
+    const ctx_value *stack[MAX_DEPTH];
     size_t depth;
+    const node *reported[MAX_REPORTED];
+    size_t reported_count;
     int status;
 } render_state;
 
@@ -210,6 +221,7 @@ static bool truthy(const ctx_value *v) {
     case CTX_STRING:
         return v->as.string[0] != '\0';
     case CTX_LIST:
+    case CTX_LAZY_LIST:
         return v->count > 0;
     case CTX_OBJECT:
         return true;
@@ -220,17 +232,36 @@ static bool truthy(const ctx_value *v) {
 
 static void render_nodes(render_state *s, const node *nodes, size_t count);
 
-static void unknown_name(render_state *s, const node *n) {
-    diag_add(s->diags, DIAG_ERROR, "template-unknown-name", s->t->file, n->line, n->col,
-             "'%.*s' is not in the context (see generate --dump-context)", (int)n->length, n->text);
+/* A tag inside a list fails once per item: report it once, at the tag. */
+static bool first_report(render_state *s, const node *n) {
     s->status = -1;
+    for (size_t i = 0; i < s->reported_count; i++)
+        if (s->reported[i] == n) return false;
+    if (s->reported_count < MAX_REPORTED) s->reported[s->reported_count++] = n;
+    return true;
 }
 
 static void render_with(render_state *s, const node *n, const ctx_value *top) {
-    if (s->depth == MAX_NESTING + 1) return;
+    if (s->depth == MAX_DEPTH) {
+        if (first_report(s, n))
+            diag_add(s->diags, DIAG_ERROR, "template-syntax", s->t->file, n->line, n->col,
+                     "sections nest deeper than %d", MAX_DEPTH);
+        return;
+    }
     s->stack[s->depth++] = top;
     render_nodes(s, n->children, n->child_count);
     s->depth--;
+}
+
+typedef struct section_items {
+    render_state *s;
+    const node *n;
+} section_items;
+
+static int render_item(void *data, const ctx_value *item) {
+    section_items *it = data;
+    render_with(it->s, it->n, item);
+    return 0;
 }
 
 /* A partial renders in the current context, from the template the resolver names. */
@@ -238,10 +269,10 @@ static void render_partial(render_state *s, const node *n) {
     const template *t =
         s->partials ? s->partials->resolve(s->partials->data, n->text, n->length) : NULL;
     if (!t || s->partial_depth >= MAX_NESTING) {
-        diag_add(s->diags, DIAG_ERROR, "template-partial", s->t->file, n->line, n->col,
-                 t ? "partials nest deeper than %d" : "no partial '%.*s'",
-                 t ? MAX_NESTING : (int)n->length, n->text);
-        s->status = -1;
+        if (first_report(s, n))
+            diag_add(s->diags, DIAG_ERROR, "template-partial", s->t->file, n->line, n->col,
+                     t ? "partials nest deeper than %d" : "no partial '%.*s'",
+                     t ? MAX_NESTING : (int)n->length, n->text);
         return;
     }
     const template *outer = s->t;
@@ -265,7 +296,10 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
         }
         const ctx_value *v = lookup(s, n);
         if (!v) {
-            unknown_name(s, n);
+            if (first_report(s, n))
+                diag_add(s->diags, DIAG_ERROR, "template-unknown-name", s->t->file, n->line,
+                         n->col, "'%.*s' is not in the context (see generate --dump-context)",
+                         (int)n->length, n->text);
             continue;
         }
         if (n->kind == NODE_VARIABLE) {
@@ -273,15 +307,16 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
                 sb_append(s->out, v->as.string);
             else if (v->kind == CTX_BOOL)
                 sb_append(s->out, v->boolean ? "true" : "false");
-            else if (v->kind != CTX_NULL) {
+            else if (v->kind != CTX_NULL && first_report(s, n))
                 diag_add(s->diags, DIAG_ERROR, "template-not-a-value", s->t->file, n->line, n->col,
                          "'%.*s' is a list or object, not a value", (int)n->length, n->text);
-                s->status = -1;
-            }
         } else if (n->kind == NODE_INVERTED) {
             if (!truthy(v)) render_nodes(s, n->children, n->child_count);
-        } else if (v->kind == CTX_LIST) {
-            for (size_t k = 0; k < v->count; k++) render_with(s, n, v->as.items[k]);
+        } else if (ctx_is_list(v)) {
+            section_items it = {s, n};
+            if (ctx_each(v, render_item, &it) != 0 && first_report(s, n))
+                diag_add(s->diags, DIAG_ERROR, "template-render", s->t->file, n->line, n->col,
+                         "out of memory while rendering '%.*s'", (int)n->length, n->text);
         } else if (truthy(v)) {
             render_with(s, n, v);
         }

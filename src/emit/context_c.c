@@ -1,0 +1,200 @@
+/* <name>_schema.h/.c and <name>_sanitize.c: row structs, descriptors, typed sanitizers. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "emit/escape.h"
+#include "emit/targets.h"
+#include "spec/values.h"
+#include "util/strbuf.h"
+
+/* C keywords and the macros of standard headers: a column so named gets a trailing '_'. */
+static const char *const c_reserved[] = {
+    "auto",    "break",     "case",     "char",    "const",    "continue",      "default",
+    "do",      "double",    "else",     "enum",    "extern",   "float",         "for",
+    "goto",    "if",        "inline",   "int",     "long",     "register",      "restrict",
+    "return",  "short",     "signed",   "sizeof",  "static",   "struct",        "switch",
+    "typedef", "union",     "unsigned", "void",    "volatile", "while",         "bool",
+    "true",    "false",     "alignas",  "alignof", "noreturn", "static_assert", "thread_local",
+    "complex", "imaginary", NULL};
+
+static const char *c_field(arena *a, const char *name) {
+    for (const char *const *k = c_reserved; *k; k++)
+        if (strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+    return name;
+}
+
+static const char *upper(arena *a, const char *s) {
+    char *u = arena_strdup(a, s);
+    for (char *p = u; *p; p++) *p = (char)toupper((unsigned char)*p);
+    return u;
+}
+
+static const char *c_literal_or_null(arena *a, const char *s) {
+    return s ? esc_c_string(a, s) : "NULL";
+}
+
+static const char *const type_enums[] = {"SYNCSPEC_TYPE_TEXT",      "SYNCSPEC_TYPE_INTEGER",
+                                         "SYNCSPEC_TYPE_REAL",      "SYNCSPEC_TYPE_BOOLEAN",
+                                         "SYNCSPEC_TYPE_TIMESTAMP", "SYNCSPEC_TYPE_JSON",
+                                         "SYNCSPEC_TYPE_ID"};
+static const char *const role_enums[] = {"SYNCSPEC_ROLE_DECLARED",   "SYNCSPEC_ROLE_ID",
+                                         "SYNCSPEC_ROLE_OWNER",      "SYNCSPEC_ROLE_CREATED_AT",
+                                         "SYNCSPEC_ROLE_UPDATED_AT", "SYNCSPEC_ROLE_DELETED_AT"};
+
+static const char *value_type(syncspec_type type) {
+    switch (type) {
+    case SYNCSPEC_TYPE_INTEGER:
+    case SYNCSPEC_TYPE_TIMESTAMP:
+        return "syncspec_int_value";
+    case SYNCSPEC_TYPE_REAL:
+        return "syncspec_real_value";
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "syncspec_bool_value";
+    default:
+        return "syncspec_text_value";
+    }
+}
+
+static const char *bound(arena *a, const syncspec_column *c, const syncspec_bound *b) {
+    if (!b->set) return "{0}";
+    if (c->type == SYNCSPEC_TYPE_INTEGER)
+        return arena_printf(a, "{.set = true, .i = INT64_C(%" PRId64 "), .r = %" PRId64 ".0}", b->i,
+                            b->i);
+    char buf[32];
+    spec_format_real(buf, b->r);
+    return arena_printf(a, "{.set = true, .r = %s%s}", buf, strpbrk(buf, ".e") ? "" : ".0");
+}
+
+static const char *joined_literals(arena *a, const char *const *items, size_t count) {
+    strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < count; i++) {
+        if (i) sb_append(&sb, ", ");
+        sb_append(&sb, esc_c_string(a, items[i]));
+    }
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
+
+static ctx_value *comment_lines(arena *a, const char *text) {
+    ctx_value *lines = context_lines(a, text ? esc_c_comment(a, text) : NULL);
+    return lines;
+}
+
+static ctx_value *column_context(arena *a, const char *prefix, const syncspec_table *t,
+                                 const syncspec_column *c) {
+    ctx_value *col = ctx_object(a);
+    ctx_set_string(a, col, "field", c_field(a, c->name));
+    ctx_set_string(a, col, "value_type", value_type(c->type));
+    ctx_set_string(a, col, "name_c", esc_c_string(a, c->name));
+    ctx_set_string(a, col, "property_c", esc_c_string(a, c->property));
+    ctx_set_string(a, col, "type_enum", type_enums[c->type]);
+    ctx_set_string(a, col, "role_enum", role_enums[c->role]);
+    ctx_set_string(a, col, "required", c->required ? "true" : "false");
+    ctx_set_string(a, col, "default_c", c_literal_or_null(a, c->default_value));
+    ctx_set_string(a, col, "max_length", arena_printf(a, "%" PRId64, c->max_length));
+    ctx_set_string(a, col, "min", bound(a, c, &c->min));
+    ctx_set_string(a, col, "max", bound(a, c, &c->max));
+    ctx_set_string(a, col, "pattern_c", c_literal_or_null(a, c->pattern));
+    ctx_set_string(a, col, "enum_array",
+                   c->enum_count ? arena_printf(a, "%s_%s_%s_enum", prefix, t->name, c->name)
+                                 : "NULL");
+    ctx_set_string(a, col, "enum_values", joined_literals(a, c->enum_values, c->enum_count));
+    ctx_set_bool(a, col, "has_enum", c->enum_count > 0);
+    ctx_set_string(a, col, "enum_count", arena_printf(a, "%zu", c->enum_count));
+    ctx_set_string(a, col, "references_c", c_literal_or_null(a, c->references));
+    ctx_set_string(a, col, "description_c", c_literal_or_null(a, c->description));
+    ctx_set_string(a, col, "line", arena_printf(a, "%u", c->line));
+    ctx_set_string(a, col, "col", arena_printf(a, "%u", c->col));
+    /* A one-line comment for the struct field: the type, and what the spec says of it. */
+    const char *note = c->description ? esc_c_comment(a, c->description) : NULL;
+    if (note && strchr(note, '\n'))
+        note = arena_strndup(a, note, (size_t)(strchr(note, '\n') - note));
+    ctx_set_string(a, col, "comment",
+                   arena_printf(a, "%s%s%s%s", syncspec_type_name(c->type),
+                                c->role == SYNCSPEC_ROLE_DECLARED ? "" : " (implicit)",
+                                note ? ": " : "", note ? note : ""));
+    return col;
+}
+
+ctx_value *context_c(arena *a, const syncspec_schema *schema) {
+    ctx_value *root = context_root(a, schema);
+    const char *prefix = schema->name;
+    ctx_value *banner = ctx_list(a, 2);
+    const ctx_value *lines = ctx_get(root, "banner", 6);
+    for (size_t i = 0; i < lines->count; i++)
+        ctx_push(a, banner, ctx_string(a, esc_c_comment(a, lines->as.items[i]->as.string)));
+    ctx_set(a, root, "c_banner", banner);
+    ctx_set_string(a, root, "prefix", prefix);
+    ctx_set_string(a, root, "guard", arena_printf(a, "%s_SCHEMA_H", upper(a, prefix)));
+    ctx_set_string(a, root, "header", arena_printf(a, "%s_schema.h", prefix));
+    ctx_set_string(a, root, "name_c", esc_c_string(a, schema->name));
+    ctx_set_string(a, root, "owner_column_c", esc_c_string(a, schema->owner_column));
+    ctx_set_string(a, root, "id_format_enum",
+                   schema->id_format == SYNCSPEC_ID_UUID ? "SYNCSPEC_ID_UUID" : "SYNCSPEC_ID_TEXT");
+    ctx_set_string(a, root, "pg_schema_c", esc_c_string(a, schema->pg_schema));
+    ctx_set_string(a, root, "publication_c", esc_c_string(a, schema->publication));
+    ctx_set_string(a, root, "sync_format_enum",
+                   schema->sync_format == SYNCSPEC_SYNC_STREAMS
+                       ? "SYNCSPEC_SYNC_STREAMS"
+                       : "SYNCSPEC_SYNC_BUCKET_DEFINITIONS");
+    ctx_set_string(a, root, "bucket_c", esc_c_string(a, schema->bucket));
+    ctx_set_string(a, root, "source_path_c", c_literal_or_null(a, schema->source_path));
+    ctx_set_string(a, root, "source_sha256_c", c_literal_or_null(a, schema->source_sha256));
+    ctx_set_string(a, root, "table_count", arena_printf(a, "%zu", schema->table_count));
+
+    ctx_value *tables = ctx_list(a, schema->table_count);
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        ctx_value *table = ctx_object(a);
+        const char *row_type = arena_printf(a, "%s_%s_row", prefix, t->name);
+        ctx_set_string(a, table, "name", t->name);
+        ctx_set_string(a, table, "table_name_c", esc_c_string(a, t->name));
+        ctx_set_string(a, table, "row_type", row_type);
+        ctx_set_string(a, table, "enum_constant",
+                       upper(a, arena_printf(a, "%s_%s", prefix, t->name)));
+        ctx_set_string(a, table, "index", arena_printf(a, "%zu", i));
+        ctx_set(a, table, "description", comment_lines(a, t->description));
+        ctx_set_string(a, table, "description_c", c_literal_or_null(a, t->description));
+        ctx_set_bool(a, table, "synced", !t->local_only);
+        ctx_set_string(a, table, "local_only", t->local_only ? "true" : "false");
+        ctx_set_string(a, table, "insert_only", t->insert_only ? "true" : "false");
+        ctx_set_string(a, table, "timestamps", t->timestamps ? "true" : "false");
+        ctx_set_string(a, table, "soft_delete", t->soft_delete ? "true" : "false");
+        ctx_set_string(a, table, "owner_column", arena_printf(a, "%d", t->owner_column));
+        ctx_set_string(a, table, "line", arena_printf(a, "%u", t->line));
+        ctx_set_string(a, table, "col", arena_printf(a, "%u", t->col));
+        ctx_set_string(a, table, "columns_array",
+                       arena_printf(a, "%s_%s_columns", prefix, t->name));
+        ctx_set_string(a, table, "indexes_array",
+                       arena_printf(a, "%s_%s_indexes", prefix, t->name));
+        ctx_set_string(a, table, "column_count", arena_printf(a, "%zu", t->column_count));
+        ctx_set_string(a, table, "index_count", arena_printf(a, "%zu", t->index_count));
+        ctx_value *columns = ctx_list(a, t->column_count);
+        for (size_t k = 0; k < t->column_count; k++)
+            ctx_push(a, columns, column_context(a, prefix, t, &t->columns[k]));
+        ctx_set(a, table, "columns", columns);
+        ctx_value *indexes = ctx_list(a, t->index_count);
+        for (size_t k = 0; k < t->index_count; k++) {
+            const syncspec_index *x = &t->indexes[k];
+            ctx_value *index = ctx_object(a);
+            ctx_set_string(a, index, "array",
+                           arena_printf(a, "%s_%s_index_%zu_columns", prefix, t->name, k));
+            ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
+            ctx_set_string(a, index, "count", arena_printf(a, "%zu", x->column_count));
+            ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
+            ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
+            ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
+            ctx_set_string(a, index, "line", arena_printf(a, "%u", x->line));
+            ctx_set_string(a, index, "col", arena_printf(a, "%u", x->col));
+            ctx_push(a, indexes, index);
+        }
+        ctx_set(a, table, "indexes", indexes);
+        ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
+        ctx_push(a, tables, table);
+    }
+    ctx_mark_ends(a, tables);
+    ctx_set(a, root, "tables", tables);
+    return root;
+}

@@ -1,0 +1,92 @@
+/*
+ * sqlite_sync.sql and postgres_sync.sql: the change capture of libsyncspec's client store
+ * and the server-side tables of its upload apply and change feed. Synced tables only.
+ */
+#include <string.h>
+
+#include "emit/escape.h"
+#include "emit/targets.h"
+#include "spec/names.h"
+
+/*
+ * SQLite allows 127 arguments per function call and an expression depth of 1,000, so
+ * json_object() and the column comparisons are built over chunks of columns.
+ */
+enum { SYNC_CHUNK_COLUMNS = 40 };
+
+/* The columns after the id, in chunks of SYNC_CHUNK_COLUMNS. */
+static ctx_value *column_chunks(arena *a, const syncspec_table *t) {
+    ctx_value *chunks = ctx_list(a, 1);
+    ctx_value *columns = NULL;
+    for (size_t k = 0; k < t->column_count; k++) {
+        const syncspec_column *c = &t->columns[k];
+        if (c->role == SYNCSPEC_ROLE_ID) continue;
+        if (!columns || columns->count == SYNC_CHUNK_COLUMNS) {
+            if (columns) ctx_mark_ends(a, columns);
+            columns = ctx_list(a, SYNC_CHUNK_COLUMNS);
+            ctx_value *chunk = ctx_object(a);
+            ctx_set(a, chunk, "columns", columns);
+            ctx_push(a, chunks, chunk);
+        }
+        ctx_value *col = ctx_object(a);
+        ctx_set_string(a, col, "name", c->name);
+        ctx_set_string(a, col, "q", esc_sql_ident(a, c->name));
+        ctx_set_string(a, col, "literal", esc_sql_literal(a, c->name));
+        ctx_push(a, columns, col);
+    }
+    if (columns) ctx_mark_ends(a, columns);
+    ctx_mark_ends(a, chunks);
+    return chunks;
+}
+
+ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema) {
+    ctx_value *root = context_root(a, schema);
+    ctx_value *tables = ctx_list(a, schema->table_count);
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        if (t->local_only) continue;
+        ctx_value *table = ctx_object(a);
+        ctx_set_string(a, table, "name", t->name);
+        ctx_set_string(a, table, "q", esc_sql_ident(a, t->name));
+        ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
+        ctx_set_string(a, table, "insert_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_insert", t->name)));
+        ctx_set_string(a, table, "update_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_update", t->name)));
+        ctx_set_string(a, table, "delete_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
+        ctx_set_string(a, table, "id_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
+        ctx_set(a, table, "chunks", column_chunks(a, t));
+        ctx_push(a, tables, table);
+    }
+    ctx_mark_ends(a, tables);
+    ctx_set(a, root, "tables", tables);
+    return root;
+}
+
+ctx_value *context_postgres_sync(arena *a, const syncspec_schema *schema) {
+    ctx_value *root = context_root(a, schema);
+    const char *schema_q = esc_sql_ident(a, schema->pg_schema);
+    ctx_set_string(a, root, "schema_q", schema_q);
+    ctx_set_bool(a, root, "custom_schema", strcmp(schema->pg_schema, "public") != 0);
+    ctx_value *tables = ctx_list(a, schema->table_count);
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        if (t->local_only) continue;
+        ctx_value *table = ctx_object(a);
+        ctx_set_string(a, table, "name", t->name);
+        ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
+        ctx_set_string(a, table, "table_q",
+                       arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name)));
+        ctx_set_string(a, table, "owner_q", esc_sql_ident(a, schema->owner_column));
+        /* PostgreSQL cuts longer names silently; two long table names must not collide. */
+        const char *function = spec_shorten_name(a, arena_printf(a, "syncspec_log_%s", t->name));
+        ctx_set_string(a, table, "function_q",
+                       arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, function)));
+        ctx_push(a, tables, table);
+    }
+    ctx_mark_ends(a, tables);
+    ctx_set(a, root, "tables", tables);
+    return root;
+}

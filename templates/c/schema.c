@@ -1,0 +1,61 @@
+{{#c_banner}}
+/* {{.}} */
+{{/c_banner}}
+#include <stddef.h>
+#include <stdint.h>
+
+#include "{{header}}"
+{{#tables}}
+
+/* {{name}} */
+{{#columns}}
+{{#has_enum}}
+static const char *const {{enum_array}}[] = { {{enum_values}} };
+{{/has_enum}}
+{{/columns}}
+static const syncspec_column {{columns_array}}[] = {
+{{#columns}}
+    {.name = {{name_c}}, .property = {{property_c}}, .type = {{type_enum}}, .role = {{role_enum}},
+     .required = {{required}}, .default_value = {{default_c}}, .max_length = {{max_length}},
+     .min = {{min}}, .max = {{max}}, .pattern = {{pattern_c}},
+     .enum_values = {{enum_array}}, .enum_count = {{enum_count}}, .references = {{references_c}},
+     .description = {{description_c}}, .offset = offsetof({{row_type}}, {{field}}),
+     .line = {{line}}, .col = {{col}}},
+{{/columns}}
+};
+{{#indexes}}
+static const char *const {{array}}[] = { {{columns}} };
+{{/indexes}}
+{{#has_indexes}}
+static const syncspec_index {{indexes_array}}[] = {
+{{#indexes}}
+    {.name = {{name_c}}, .columns = {{array}}, .column_count = {{count}}, .unique = {{unique}},
+     .implicit = {{implicit}}, .line = {{line}}, .col = {{col}}},
+{{/indexes}}
+};
+{{/has_indexes}}
+{{/tables}}
+
+const syncspec_table {{prefix}}_tables[{{table_count}}] = {
+{{#tables}}
+    {.name = {{table_name_c}}, .description = {{description_c}}, .local_only = {{local_only}},
+     .insert_only = {{insert_only}}, .timestamps = {{timestamps}}, .soft_delete = {{soft_delete}},
+     .columns = {{columns_array}}, .column_count = {{column_count}},
+     {{#has_indexes}}.indexes = {{indexes_array}}, {{/has_indexes}}.index_count = {{index_count}},
+     .owner_column = {{owner_column}}, .row_size = sizeof({{row_type}}), .line = {{line}}, .col = {{col}}},
+{{/tables}}
+};
+
+const syncspec_schema {{prefix}}_schema = {
+    .name = {{name_c}},
+    .owner_column = {{owner_column_c}},
+    .id_format = {{id_format_enum}},
+    .pg_schema = {{pg_schema_c}},
+    .publication = {{publication_c}},
+    .sync_format = {{sync_format_enum}},
+    .bucket = {{bucket_c}},
+    .tables = {{prefix}}_tables,
+    .table_count = {{table_count}},
+    .source_path = {{source_path_c}},
+    .source_sha256 = {{source_sha256_c}},
+};

@@ -1,0 +1,92 @@
+{{#banner}}
+-- {{.}}
+{{/banner}}
+--
+-- Server side of libsyncspec: run after postgres.sql. Idempotent.
+--   syncspec_applied_ops       the op_id of every client transaction already handled, written
+--                              in the same database transaction as its effects: a retried
+--                              upload applies nothing twice
+--   syncspec_rejected_uploads  client transactions refused whole, with their errors
+--   syncspec_changes           the change feed: one entry per changed row and owner, from any
+--                              writer, stamped with the writing transaction's id
+-- A team that serves downloads with the PowerSync Service needs the first two only; the
+-- change log and its triggers are what the embedded feed reads.
+{{#custom_schema}}
+
+CREATE SCHEMA IF NOT EXISTS {{schema_q}};
+{{/custom_schema}}
+
+CREATE TABLE IF NOT EXISTS {{schema_q}}."syncspec_applied_ops" (
+  "op_id" text PRIMARY KEY,
+  "user_id" text NOT NULL,
+  "status" text NOT NULL CHECK ("status" IN ('applied', 'rejected')),
+  "applied_at" timestamp(3) with time zone NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS {{schema_q}}."syncspec_rejected_uploads" (
+  "id" bigserial PRIMARY KEY,
+  "op_id" text NOT NULL,
+  "user_id" text NOT NULL,
+  "transaction" jsonb NOT NULL,
+  "errors" jsonb NOT NULL,
+  "rejected_at" timestamp(3) with time zone NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS "idx_syncspec_rejected_uploads_user_id"
+  ON {{schema_q}}."syncspec_rejected_uploads" ("user_id");
+
+-- "version" orders entries as they were written, which is not commit order; the feed reads
+-- by "xid" against the snapshot a client last read at, so a transaction that commits late
+-- is still delivered.
+CREATE TABLE IF NOT EXISTS {{schema_q}}."syncspec_changes" (
+  "version" bigserial PRIMARY KEY,
+  "xid" xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  "table_name" text NOT NULL,
+  "row_id" text NOT NULL,
+  "owner_id" text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_owner_id_xid"
+  ON {{schema_q}}."syncspec_changes" ("owner_id", "xid");
+
+-- Raised inside an upload's statements when a row belongs to another user, so the client
+-- transaction stops there and is rolled back.
+CREATE OR REPLACE FUNCTION {{schema_q}}."syncspec_forbidden"(table_name text, row_id text)
+RETURNS boolean LANGUAGE plpgsql AS $syncspec$
+BEGIN
+  RAISE EXCEPTION 'row % of table % belongs to another user', row_id, table_name
+    USING ERRCODE = 'SY403';
+END
+$syncspec$;
+{{#tables}}
+
+-- {{name}}: one statement-level trigger per operation (TRUNCATE included). An update that moves a row to
+-- another owner logs it for both, so the old owner's clients receive a deletion.
+CREATE OR REPLACE FUNCTION {{function_q}}() RETURNS trigger LANGUAGE plpgsql AS $syncspec$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO {{schema_q}}."syncspec_changes" ("table_name", "row_id", "owner_id")
+    SELECT {{literal}}, n."id", n.{{owner_q}} FROM "syncspec_new" AS n;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO {{schema_q}}."syncspec_changes" ("table_name", "row_id", "owner_id")
+    SELECT {{literal}}, n."id", n.{{owner_q}} FROM "syncspec_new" AS n
+    UNION
+    SELECT {{literal}}, o."id", o.{{owner_q}} FROM "syncspec_old" AS o;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO {{schema_q}}."syncspec_changes" ("table_name", "row_id", "owner_id")
+    SELECT {{literal}}, o."id", o.{{owner_q}} FROM "syncspec_old" AS o;
+  ELSE -- TRUNCATE, before it runs: every row becomes a deletion
+    INSERT INTO {{schema_q}}."syncspec_changes" ("table_name", "row_id", "owner_id")
+    SELECT {{literal}}, t."id", t.{{owner_q}} FROM {{table_q}} AS t;
+  END IF;
+  RETURN NULL;
+END
+$syncspec$;
+CREATE OR REPLACE TRIGGER "syncspec_log_insert" AFTER INSERT ON {{table_q}}
+  REFERENCING NEW TABLE AS "syncspec_new" FOR EACH STATEMENT EXECUTE FUNCTION {{function_q}}();
+CREATE OR REPLACE TRIGGER "syncspec_log_update" AFTER UPDATE ON {{table_q}}
+  REFERENCING OLD TABLE AS "syncspec_old" NEW TABLE AS "syncspec_new"
+  FOR EACH STATEMENT EXECUTE FUNCTION {{function_q}}();
+CREATE OR REPLACE TRIGGER "syncspec_log_delete" AFTER DELETE ON {{table_q}}
+  REFERENCING OLD TABLE AS "syncspec_old" FOR EACH STATEMENT EXECUTE FUNCTION {{function_q}}();
+CREATE OR REPLACE TRIGGER "syncspec_log_truncate" BEFORE TRUNCATE ON {{table_q}}
+  FOR EACH STATEMENT EXECUTE FUNCTION {{function_q}}();
+{{/tables}}

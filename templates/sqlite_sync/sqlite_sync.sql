@@ -1,0 +1,78 @@
+{{#banner}}
+-- {{.}}
+{{/banner}}
+--
+-- Client change capture for libsyncspec: run after sqlite.sql. Every write to a synced
+-- table lands in "syncspec_crud", grouped by local transaction (tx_id); local-only tables
+-- have no triggers. The triggers call two functions that syncspec_store registers on its
+-- connection (syncspec_store_register_functions() adds them to any other connection):
+--   syncspec_capture()  0 while the store applies server changes, so those are never queued
+--   syncspec_tx()       the id of the current local transaction
+-- A connection without them cannot write to a synced table: it fails, it never loses a write.
+--
+-- A PUT is stored as its row id only and its data is read from the row when the queue is
+-- read ("syncspec_crud_entries"), so capturing an insert costs one small append. A PATCH
+-- stores the changed columns at write time, with null where a value was cleared. Idempotent.
+
+CREATE TABLE IF NOT EXISTS "syncspec_crud" (
+  "id" INTEGER PRIMARY KEY,
+  "tx_id" INTEGER NOT NULL,
+  "op" TEXT NOT NULL CHECK ("op" IN ('PUT', 'PATCH', 'DELETE')),
+  "type" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL,
+  "data" TEXT
+);
+
+-- Device id, signed-in user, checkpoint and the last uploaded tx_id.
+CREATE TABLE IF NOT EXISTS "syncspec_state" (
+  "key" TEXT PRIMARY KEY NOT NULL,
+  "value" TEXT
+);
+{{#tables}}
+
+-- {{name}}
+CREATE TRIGGER IF NOT EXISTS {{insert_q}} AFTER INSERT ON {{q}}
+WHEN syncspec_capture()
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  VALUES (syncspec_tx(), 'PUT', {{literal}}, NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS {{id_q}} BEFORE UPDATE OF "id" ON {{q}}
+WHEN NEW."id" IS NOT OLD."id"
+BEGIN
+  SELECT RAISE(ABORT, 'syncspec: the id of a synced row cannot change');
+END;
+CREATE TRIGGER IF NOT EXISTS {{update_q}} AFTER UPDATE ON {{q}}
+WHEN syncspec_capture() AND ({{#chunks}}{{^first}} OR {{/first}}({{#columns}}{{^first}} OR {{/first}}NEW.{{q}} IS NOT OLD.{{q}}{{/columns}}){{/chunks}})
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
+  VALUES (syncspec_tx(), 'PATCH', {{literal}}, NEW."id", (SELECT json_group_object("key", "value") FROM (
+{{#chunks}}
+    {{^first}}UNION ALL {{/first}}SELECT "key", "value" FROM json_each(json_remove(json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, NEW.{{q}}{{/columns}}),
+      {{#columns}}{{^first}}, {{/first}}CASE WHEN NEW.{{q}} IS NOT OLD.{{q}} THEN '$."-"' ELSE '$.{{name}}' END{{/columns}}))
+{{/chunks}}
+  )));
+END;
+CREATE TRIGGER IF NOT EXISTS {{delete_q}} AFTER DELETE ON {{q}}
+WHEN syncspec_capture()
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  VALUES (syncspec_tx(), 'DELETE', {{literal}}, OLD."id");
+END;
+{{/tables}}
+
+-- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
+-- non-null column of the row as it is now, a PATCH the columns it changed (null where a value
+-- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
+-- follows in the queue.
+DROP VIEW IF EXISTS "syncspec_crud_entries";
+CREATE VIEW "syncspec_crud_entries" AS
+SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
+  WHEN c."op" = 'PATCH' THEN json(c."data")
+{{#tables}}
+  WHEN c."op" = 'PUT' AND c."type" = {{literal}} THEN (
+    SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, r.{{q}}{{/columns}})){{/chunks}}
+    FROM {{q}} AS r WHERE r."id" = c."row_id")
+{{/tables}}
+  END AS "data"
+FROM "syncspec_crud" AS c;
