@@ -80,6 +80,12 @@ $(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
+# The sanitizer tests link the generated C for schemas/app.yaml, compiled with -Werror.
+GENERATED_C := generated/app_schema.c generated/app_sanitize.c
+$(BUILD)/tests/test_sanitize: tests/unit/test_sanitize.c $(GENERATED_C) generated/app_schema.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -Werror $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
+
 test-unit: all $(UNIT_BINS)
 
 # The whole suite: unit tests, golden files, the invalid-spec corpus and the integration

@@ -395,6 +395,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         out->kind = SYNCSPEC_OP_DELETE;
     else
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "op must be PUT, PATCH or DELETE");
+    bool known_kind = out->error_count == 0;
 
     const char *table_name = json_string_value(json_object_get(op, "table"));
     size_t table_index = 0;
@@ -429,6 +430,8 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         set_text(row, id_column, out->id);
     }
     const syncspec_column *owner = t->owner_column >= 0 ? &t->columns[t->owner_column] : NULL;
+    /* Without a known operation the data cannot be judged (what is required depends on it). */
+    if (!known_kind) return 1;
 
     const json_t *data = json_object_get(op, "data");
     if (out->kind == SYNCSPEC_OP_DELETE) data = NULL; /* DELETE carries no data */
@@ -502,7 +505,7 @@ int syncspec_sanitize_text(syncspec_op *out, syncspec_sanitizer *s, const char *
                            const char *user_id) {
     json_decref(s->parsed);
     json_error_t error;
-    s->parsed = json_loadb(json, length, 0, &error);
+    s->parsed = json_loadb(json, length, JSON_ALLOW_NUL, &error);
     if (!s->parsed) {
         memset(out, 0, sizeof *out);
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "not JSON: %s at line %d, column %d", error.text,

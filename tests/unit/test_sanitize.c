@@ -1,0 +1,339 @@
+/*
+ * The upload sanitizer, table-driven over the generated code for schemas/app.yaml: each
+ * case asserts the exact output row or the exact set of error codes. Then a seeded
+ * mutation run: 100,000 ops derived from valid ones never crash and always give a row or
+ * errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "app_schema.h"
+
+#define U1 "11111111-1111-4111-8111-111111111111"
+#define P1 "22222222-2222-4222-8222-222222222222"
+#define USER "user-1"
+
+/* A document op with `data` (a JSON object's members). */
+#define DOC(op, data) "{\"op\":\"" op "\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{" data "}}"
+#define DOC_BASE "\"content\":\"c\",\"device_id\":\"d\""
+/* The row a valid document PUT gives, with `extra` members (before the owner). */
+#define DOC_ROW(extra) "{\"id\":\"" U1 "\",\"content\":\"c\",\"device_id\":\"d\"" extra ",\"owner_id\":\"" USER "\"}"
+#define TS(value) DOC("PUT", DOC_BASE ",\"created_at\":" value)
+#define TS_ROW(text) "{\"id\":\"" U1 "\",\"content\":\"c\",\"device_id\":\"d\",\"owner_id\":\"" USER "\",\"created_at\":\"" text "\"}"
+#define PROJ(op, data) "{\"op\":\"" op "\",\"table\":\"projects\",\"id\":\"" P1 "\",\"data\":{" data "}}"
+#define GROUP(data) "{\"op\":\"PUT\",\"table\":\"groups\",\"id\":\"" P1 "\",\"data\":{\"name\":\"g\"" data "}}"
+#define VERSION(op, data) "{\"op\":\"" op "\",\"table\":\"document_versions\",\"id\":\"" P1 "\",\"data\":{" data "}}"
+
+typedef struct sanitize_case {
+    const char *name;
+    const char *op;
+    const char *errors; /* sorted, comma-separated codes; NULL when the op is valid */
+    const char *row;    /* the expected row as JSON (keys in any order); NULL to skip */
+} sanitize_case;
+
+static const sanitize_case cases[] = {
+    /* Shapes of an op */
+    {"put minimal", DOC("PUT", DOC_BASE), NULL, DOC_ROW("")},
+    {"not an object", "[1,2]", "bad-op", NULL},
+    {"op missing", "{\"table\":\"documents\",\"id\":\"" U1 "\"}", "bad-op", NULL},
+    {"op lower case", "{\"op\":\"put\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{" DOC_BASE "}}", "bad-op", NULL},
+    {"unknown table", "{\"op\":\"PUT\",\"table\":\"users\",\"id\":\"" U1 "\",\"data\":{}}", "unknown-table", NULL},
+    {"table missing", "{\"op\":\"PUT\",\"id\":\"" U1 "\"}", "unknown-table", NULL},
+    {"local-only table", "{\"op\":\"PUT\",\"table\":\"preferences\",\"id\":\"" U1 "\",\"data\":{\"key\":\"k\"}}", "local-only-table", NULL},
+    {"local-only table 2", "{\"op\":\"DELETE\",\"table\":\"local_metadata\",\"id\":\"" U1 "\"}", "local-only-table", NULL},
+    {"data not an object", "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":[1]}", "bad-data,required,required", NULL},
+    {"delete ignores data", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{\"bogus\":1}}", NULL, "{\"id\":\"" U1 "\"}"},
+    {"delete", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\"}", NULL, "{\"id\":\"" U1 "\"}"},
+    /* id */
+    {"id upper case uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", NULL, NULL},
+    {"id not a uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"42\"}", "bad-id", NULL},
+    {"id a number", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":42}", "bad-id", NULL},
+    {"id missing", "{\"op\":\"DELETE\",\"table\":\"documents\"}", "bad-id", NULL},
+    {"id uuid without dashes", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"11111111111141118111111111111111\"}", "bad-id", NULL},
+    {"data.id equal", DOC("PUT", DOC_BASE ",\"id\":\"" U1 "\""), NULL, DOC_ROW("")},
+    {"data.id differs", DOC("PUT", DOC_BASE ",\"id\":\"" P1 "\""), "id-mismatch", NULL},
+    {"patch changes id", DOC("PATCH", "\"id\":\"" P1 "\""), "id-mismatch", NULL},
+    /* Keys */
+    {"camel keys", DOC("PUT", "\"content\":\"c\",\"deviceId\":\"d\",\"projectId\":\"" P1 "\""), NULL, DOC_ROW(",\"project_id\":\"" P1 "\"")},
+    {"snake and camel agree", DOC("PUT", DOC_BASE ",\"deviceId\":\"d\""), NULL, DOC_ROW("")},
+    {"snake and camel conflict", DOC("PUT", DOC_BASE ",\"deviceId\":\"e\""), "key-conflict", NULL},
+    {"unknown key", DOC("PUT", DOC_BASE ",\"color\":\"red\""), "unknown-key", NULL},
+    {"unknown key with SQL", DOC("PUT", DOC_BASE ",\"title; DROP TABLE documents; --\":\"x\""), "unknown-key", NULL},
+    {"SQL text as a value is just text", DOC("PUT", DOC_BASE ",\"title\":\"'); DROP TABLE documents; --\""), NULL, DOC_ROW(",\"title\":\"'); DROP TABLE documents; --\"")},
+    {"several errors at once", DOC("PUT", "\"x\":1,\"y\":2"), "required,required,unknown-key,unknown-key", NULL},
+    /* Owner */
+    {"owner absent", DOC("PUT", DOC_BASE), NULL, DOC_ROW("")},
+    {"owner null", DOC("PUT", DOC_BASE ",\"owner_id\":null"), NULL, DOC_ROW("")},
+    {"owner equal", DOC("PUT", DOC_BASE ",\"ownerId\":\"" USER "\""), NULL, DOC_ROW("")},
+    {"owner foreign", DOC("PUT", DOC_BASE ",\"owner_id\":\"user-2\""), "forbidden-owner", NULL},
+    {"owner not a string", DOC("PUT", DOC_BASE ",\"owner_id\":7"), "forbidden-owner", NULL},
+    {"patch changes owner", DOC("PATCH", "\"owner_id\":\"user-2\""), "immutable", NULL},
+    {"patch clears owner", DOC("PATCH", "\"owner_id\":null"), "immutable", NULL},
+    {"patch keeps owner", DOC("PATCH", "\"owner_id\":\"" USER "\""), NULL, "{\"id\":\"" U1 "\"}"},
+    /* Required */
+    {"put missing required", DOC("PUT", "\"content\":\"c\""), "required", NULL},
+    {"put null required", DOC("PUT", "\"content\":null,\"device_id\":\"d\""), "required", NULL},
+    {"patch clears required", DOC("PATCH", "\"content\":null"), "required", NULL},
+    {"patch clears nullable", DOC("PATCH", "\"title\":null"), NULL, "{\"id\":\"" U1 "\",\"title\":null}"},
+    {"patch partial", DOC("PATCH", "\"title\":\"t\""), NULL, "{\"id\":\"" U1 "\",\"title\":\"t\"}"},
+    {"required with default may be absent", PROJ("PUT", "\"name\":\"p\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"owner_id\":\"" USER "\"}"},
+    /* Timestamps: every form PowerSync and its SDKs send */
+    {"ts legacy", TS("\"2025-09-22 14:29:30.12Z\""), NULL, TS_ROW("2025-09-22T14:29:30.120Z")},
+    {"ts iso 6 digits", TS("\"2025-09-22T14:29:30.120000Z\""), NULL, TS_ROW("2025-09-22T14:29:30.120Z")},
+    {"ts toISOString", TS("\"2025-09-22T14:29:30.123Z\""), NULL, TS_ROW("2025-09-22T14:29:30.123Z")},
+    {"ts 9 digits truncated", TS("\"2025-09-22T14:29:30.123999999Z\""), NULL, TS_ROW("2025-09-22T14:29:30.123Z")},
+    {"ts no fraction", TS("\"2025-09-22T14:29:30Z\""), NULL, TS_ROW("2025-09-22T14:29:30.000Z")},
+    {"ts +05:30", TS("\"2025-09-22T20:00:00+05:30\""), NULL, TS_ROW("2025-09-22T14:30:00.000Z")},
+    {"ts -0800", TS("\"2025-09-22T06:29:30.5-0800\""), NULL, TS_ROW("2025-09-22T14:29:30.500Z")},
+    {"ts no offset is UTC", TS("\"2025-09-22 14:29:30\""), NULL, TS_ROW("2025-09-22T14:29:30.000Z")},
+    {"ts date only", TS("\"2025-09-22\""), NULL, TS_ROW("2025-09-22T00:00:00.000Z")},
+    {"ts epoch seconds", TS("1758551370"), NULL, TS_ROW("2025-09-22T14:29:30.000Z")},
+    {"ts epoch seconds real", TS("1758551370.5"), NULL, TS_ROW("2025-09-22T14:29:30.500Z")},
+    {"ts epoch milliseconds", TS("1758551370123"), NULL, TS_ROW("2025-09-22T14:29:30.123Z")},
+    {"ts negative epoch seconds", TS("-86400"), NULL, TS_ROW("1969-12-31T00:00:00.000Z")},
+    {"ts negative epoch milliseconds", TS("-86400000000"), NULL, TS_ROW("1967-04-07T00:00:00.000Z")},
+    {"ts epoch zero", TS("0"), NULL, TS_ROW("1970-01-01T00:00:00.000Z")},
+    {"ts leap day", TS("\"2024-02-29T00:00:00Z\""), NULL, TS_ROW("2024-02-29T00:00:00.000Z")},
+    {"ts impossible date", TS("\"2025-02-30T00:00:00Z\""), "type", NULL},
+    {"ts not a leap year", TS("\"2025-02-29\""), "type", NULL},
+    {"ts hour 24", TS("\"2025-09-22T24:00:00Z\""), "type", NULL},
+    {"ts garbage", TS("\"yesterday\""), "type", NULL},
+    {"ts empty", TS("\"\""), "type", NULL},
+    {"ts 10 fraction digits", TS("\"2025-09-22T14:29:30.1234567890Z\""), "type", NULL},
+    {"ts bad offset", TS("\"2025-09-22T14:29:30+25:00\""), "type", NULL},
+    {"ts trailing text", TS("\"2025-09-22T14:29:30Z junk\""), "type", NULL},
+    {"ts boolean", TS("true"), "type", NULL},
+    {"ts object", TS("{}"), "type", NULL},
+    {"ts out of range", TS("1e300"), "type", NULL},
+    /* Booleans */
+    {"bool true", PROJ("PUT", "\"name\":\"p\",\"is_default\":true"), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"is_default\":1,\"owner_id\":\"" USER "\"}"},
+    {"bool 0", PROJ("PUT", "\"name\":\"p\",\"isDefault\":0"), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"is_default\":0,\"owner_id\":\"" USER "\"}"},
+    {"bool 1.0 from the Node SDK", PROJ("PUT", "\"name\":\"p\",\"is_default\":1.0"), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"is_default\":1,\"owner_id\":\"" USER "\"}"},
+    {"bool string true", PROJ("PUT", "\"name\":\"p\",\"is_default\":\"true\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"is_default\":1,\"owner_id\":\"" USER "\"}"},
+    {"bool string 0", PROJ("PUT", "\"name\":\"p\",\"is_default\":\"0\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"p\",\"is_default\":0,\"owner_id\":\"" USER "\"}"},
+    {"bool 2", PROJ("PUT", "\"name\":\"p\",\"is_default\":2"), "type", NULL},
+    {"bool 0.5", PROJ("PUT", "\"name\":\"p\",\"is_default\":0.5"), "type", NULL},
+    {"bool yes", PROJ("PUT", "\"name\":\"p\",\"is_default\":\"yes\""), "type", NULL},
+    {"bool null on required", PROJ("PUT", "\"name\":\"p\",\"is_default\":null"), "required", NULL},
+    /* Integers */
+    {"int", GROUP(",\"sort_order\":5"), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"sort_order\":5,\"owner_id\":\"" USER "\"}"},
+    {"int 5.0 from the Node SDK", GROUP(",\"sortOrder\":5.0"), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"sort_order\":5,\"owner_id\":\"" USER "\"}"},
+    {"int max int64", GROUP(",\"sort_order\":9223372036854775807"), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"sort_order\":9223372036854775807,\"owner_id\":\"" USER "\"}"},
+    {"int real beyond int64", GROUP(",\"sort_order\":9.3e18"), "type", NULL},
+    {"int fraction", GROUP(",\"sort_order\":5.5"), "type", NULL},
+    {"int string", GROUP(",\"sort_order\":\"5\""), "type", NULL},
+    {"int bool", GROUP(",\"sort_order\":true"), "type", NULL},
+    {"int below min", VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":0,\"content\":\"c\",\"device_id\":\"d\""), "min", NULL},
+    {"int at min", VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""), NULL, NULL},
+    /* Text */
+    {"text from number", DOC("PUT", DOC_BASE ",\"title\":42"), NULL, DOC_ROW(",\"title\":\"42\"")},
+    {"text from real", DOC("PUT", DOC_BASE ",\"title\":0.1"), NULL, DOC_ROW(",\"title\":\"0.1\"")},
+    {"text from bool", DOC("PUT", DOC_BASE ",\"title\":false"), NULL, DOC_ROW(",\"title\":\"false\"")},
+    {"text object", DOC("PUT", DOC_BASE ",\"title\":{\"a\":1}"), "type", NULL},
+    {"text array", DOC("PUT", DOC_BASE ",\"title\":[1]"), "type", NULL},
+    {"text with NUL", DOC("PUT", DOC_BASE ",\"title\":\"a\\u0000b\""), "type", NULL},
+    {"text unicode", DOC("PUT", DOC_BASE ",\"title\":\"h\\u00e9llo \\ud83c\\udf89\""), NULL, DOC_ROW(",\"title\":\"h\xc3\xa9llo \xf0\x9f\x8e\x89\"")},
+    {"max_length 200 multi-byte ok", PROJ("PUT", "\"name\":\"" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "\""), NULL, NULL},
+    {"reference must be an id", DOC("PUT", DOC_BASE ",\"project_id\":\"nope\""), "bad-id", NULL},
+    /* Patterns and insert-only */
+    {"pattern ok", GROUP(",\"color\":\"#a0b1c2\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"color\":\"#a0b1c2\",\"owner_id\":\"" USER "\"}"},
+    {"pattern mismatch", GROUP(",\"color\":\"red\""), "pattern", NULL},
+    {"pattern upper case", GROUP(",\"color\":\"#A0B1C2\""), "pattern", NULL},
+    {"insert-only patch", VERSION("PATCH", "\"version\":2"), "insert-only", NULL},
+    {"insert-only delete", "{\"op\":\"DELETE\",\"table\":\"document_versions\",\"id\":\"" P1 "\"}", "insert-only", NULL},
+};
+
+static syncspec_sanitizer *sanitizer;
+
+static int setup(void **state) {
+    (void)state;
+    char error[200];
+    if (syncspec_sanitizer_new(&sanitizer, &app_schema, error, sizeof error) != 0) {
+        fprintf(stderr, "%s\n", error);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    syncspec_sanitizer_free(sanitizer);
+    return 0;
+}
+
+static int compare_codes(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_cases(void **state) {
+    (void)state;
+    size_t failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const sanitize_case *c = &cases[i];
+        syncspec_op op;
+        int rc = syncspec_sanitize_text(&op, sanitizer, c->op, strlen(c->op), USER);
+        char got[512] = "";
+        const char *codes[SYNCSPEC_MAX_FIELD_ERRORS];
+        size_t n = op.error_count < SYNCSPEC_MAX_FIELD_ERRORS ? op.error_count : SYNCSPEC_MAX_FIELD_ERRORS;
+        for (size_t k = 0; k < n; k++) codes[k] = op.errors[k].code;
+        qsort(codes, n, sizeof *codes, compare_codes);
+        for (size_t k = 0; k < n; k++) {
+            if (k) strcat(got, ",");
+            strcat(got, codes[k]);
+        }
+        const char *want = c->errors ? c->errors : "";
+        if (strcmp(got, want) != 0 || rc != (c->errors ? 1 : 0)) {
+            fprintf(stderr, "case '%s': errors [%s] (rc %d), expected [%s]\n", c->name, got, rc, want);
+            for (size_t k = 0; k < n; k++) fprintf(stderr, "    %s\n", op.errors[k].message);
+            failures++;
+            continue;
+        }
+        if (c->row && rc == 0) {
+            json_t *row = syncspec_row_to_json(op.table, op.row);
+            json_t *expected = json_loads(c->row, 0, NULL);
+            if (!expected || !json_equal(row, expected)) {
+                char *text = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
+                fprintf(stderr, "case '%s': row %s, expected %s\n", c->name, text, c->row);
+                free(text);
+                failures++;
+            }
+            json_decref(row);
+            json_decref(expected);
+        }
+    }
+    assert_true(sizeof cases / sizeof cases[0] >= 80);
+    assert_int_equal(failures, 0);
+}
+
+static void test_typed_entry_point(void **state) {
+    (void)state;
+    json_t *op = json_loads(DOC("PUT", DOC_BASE ",\"title\":\"t\""), 0, NULL);
+    syncspec_op out;
+    const app_documents_row *row;
+    assert_int_equal(app_documents_row_sanitize(&row, &out, sanitizer, op, USER), 0);
+    assert_int_equal(row->title.state, SYNCSPEC_SET);
+    assert_string_equal(row->title.value, "t");
+    assert_int_equal(row->project_id.state, SYNCSPEC_ABSENT);
+    assert_string_equal(row->owner_id.value, USER);
+    /* An op for another table is refused by a table's own entry point. */
+    const app_projects_row *project;
+    assert_int_equal(app_projects_row_sanitize(&project, &out, sanitizer, op, USER), 1);
+    assert_string_equal(out.errors[0].code, SYNCSPEC_E_UNKNOWN_TABLE);
+    assert_null(project);
+    json_decref(op);
+}
+
+static void test_pg_params(void **state) {
+    (void)state;
+    json_t *op = json_loads(TS("\"2025-09-22 14:29:30.12Z\""), 0, NULL);
+    syncspec_op out;
+    assert_int_equal(syncspec_sanitize(&out, sanitizer, op, USER), 0);
+    const char *values[16];
+    char scratch[16][SYNCSPEC_TIMESTAMP_SIZE];
+    int n = syncspec_row_pg_params(values, scratch, out.table, out.row);
+    assert_int_equal(n, (int)out.table->column_count);
+    assert_string_equal(values[0], U1);
+    assert_null(values[1]); /* title: absent */
+    assert_string_equal(values[6], "2025-09-22T14:29:30.120Z");
+    json_decref(op);
+}
+
+/* Random edits of valid ops: a row or errors, never a crash, never both. */
+static void test_mutations(void **state) {
+    (void)state;
+    static const char *const seeds[] = {
+        DOC("PUT", DOC_BASE ",\"title\":\"t\",\"created_at\":\"2025-01-01T00:00:00Z\""),
+        PROJ("PUT", "\"name\":\"p\",\"is_default\":true"),
+        GROUP(",\"color\":\"#a0b1c2\",\"sort_order\":3"),
+        DOC("PATCH", "\"title\":null,\"projectId\":\"" P1 "\""),
+        VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""),
+    };
+    static const char *const replacements[] = {
+        "null", "true", "1.0", "-1", "9223372036854775808", "\"\"", "{}", "[]", "[{\"a\":[null]}]",
+        "\"2025-02-30\"", "1e308", "\"\\u0000\"", "\"\xff\"", "\"owner_id\"", "0.5"};
+    uint64_t seed = 0x5eed5eedULL;
+    size_t rows = 0, rejected = 0;
+    const size_t total = 100000;
+    char text[1024];
+    for (size_t i = 0; i < total; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        const char *base = seeds[(seed >> 33) % (sizeof seeds / sizeof seeds[0])];
+        strcpy(text, base);
+        size_t len = strlen(text);
+        int edits = 1 + (int)((seed >> 20) % 3);
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t at = (size_t)(seed >> 35) % len;
+            switch ((seed >> 13) % 5) {
+            case 0: /* truncate */
+                text[at] = '\0';
+                len = at ? at : 1;
+                if (!at) strcpy(text, "{");
+                break;
+            case 1: { /* swap a value: replace from a ':' to the next ',' or '}' */
+                char *colon = strchr(text + at, ':');
+                if (!colon) break;
+                char *end = strpbrk(colon + 1, ",}");
+                if (!end) break;
+                const char *r = replacements[(seed >> 7) % (sizeof replacements / sizeof replacements[0])];
+                char rest[1024];
+                strcpy(rest, end);
+                if ((size_t)(colon + 1 - text) + strlen(r) + strlen(rest) >= sizeof text) break;
+                strcpy(colon + 1, r);
+                strcat(text, rest);
+                len = strlen(text);
+                break;
+            }
+            case 2: /* rename a key: flip a letter's case */
+                if (text[at] >= 'a' && text[at] <= 'z') text[at] = (char)(text[at] - 32);
+                break;
+            case 3: /* nest: wrap the data object in an array */
+                if (len + 2 < sizeof text) {
+                    char *data = strstr(text, "\"data\":");
+                    if (data) {
+                        memmove(data + 8, data + 7, strlen(data + 7) + 1);
+                        data[7] = '[';
+                        strcat(text, "]");
+                        len = strlen(text);
+                    }
+                }
+                break;
+            default: /* a random byte */
+                text[at] = (char)(seed >> 24);
+                if (!text[at]) text[at] = '"';
+                break;
+            }
+        }
+        syncspec_op op;
+        int rc = syncspec_sanitize_text(&op, sanitizer, text, strlen(text), USER);
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 0) {
+            assert_int_equal(op.error_count, 0);
+            assert_non_null(op.row);
+            rows++;
+        } else {
+            assert_true(op.error_count > 0);
+            rejected++;
+        }
+    }
+    /* Both outcomes happen: the edits are neither all harmless nor all fatal. */
+    assert_true(rows > 1000);
+    assert_true(rejected > 1000);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_typed_entry_point),
+        cmocka_unit_test(test_pg_params),
+        cmocka_unit_test(test_mutations),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
