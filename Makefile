@@ -38,7 +38,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEGRATION_SRC  := $(sort $(wildcard tests/integration/test_*.c))
 INTEGRATION_BINS := $(INTEGRATION_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-unit test-asan bench install uninstall clean generated format
+.PHONY: all examples test test-unit test-asan bench install uninstall clean generated format
 all: $(BIN) $(LIB_A) $(LIB_SO)
 
 $(BUILD)/%.o: %.c
@@ -86,11 +86,25 @@ $(BUILD)/tests/test_sanitize: tests/unit/test_sanitize.c $(GENERATED_C) generate
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -Werror $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
+# The PostgreSQL round trip also links the edge-case golden spec's generated C.
+EDGE_C := tests/golden/edge/expected/edge_schema.c tests/golden/edge/expected/edge_sanitize.c
+$(BUILD)/tests/test_sanitize_pg: tests/integration/test_sanitize_pg.c $(GENERATED_C) $(EDGE_C) $(TOOL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated -Itests/golden/edge/expected $(ALL_CFLAGS) -Werror $< \
+	    $(GENERATED_C) $(EDGE_C) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
+
+# Examples a user copies, built the way the README says.
+$(BUILD)/examples/upload_server: examples/upload_server/upload_server.c $(GENERATED_C) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -Werror $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
+
+examples: $(BUILD)/examples/upload_server
+
 test-unit: all $(UNIT_BINS)
 
 # The whole suite: unit tests, golden files, the invalid-spec corpus and the integration
 # tests against real SQLite, a throwaway PostgreSQL 15 and PowerSync's compiler.
-test: all $(UNIT_BINS) $(INTEGRATION_BINS)
+test: all $(UNIT_BINS) $(INTEGRATION_BINS) examples
 	tests/run.sh $(BUILD)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
