@@ -4,6 +4,7 @@
 #                                       prints the PG* exports for a database syncspec_test
 #   scripts/pg.sh stop DIR              stops it and removes DIR
 # As root, initdb refuses to run, so the cluster belongs to the postgres user.
+# SYNCSPEC_PG_OPTIONS adds server settings ("-c log_statement=all" for the benchmarks).
 set -euo pipefail
 bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}; dir=${2:-}
@@ -26,7 +27,7 @@ start)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
          echo $((20000 + RANDOM % 20000)))
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_replication_slots=4 -c max_wal_senders=4 -c max_connections=100" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c wal_level=logical -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_replication_slots=4 -c max_wal_senders=4 -c max_connections=100 ${SYNCSPEC_PG_OPTIONS:-}" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 2; }
   "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c 'CREATE DATABASE syncspec_test' >/dev/null
   echo "export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=syncspec_test"

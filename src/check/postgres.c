@@ -20,7 +20,7 @@ typedef struct pg_state {
     PGconn *conn;
     const syncspec_schema *schema;
     const char *error;
-    const char *publication_fix; /* attached to the first publication finding only */
+    bool publication_fixed;
 } pg_state;
 
 /* Runs one catalog query with the schema name ($1) and publication name ($2). */
@@ -36,12 +36,6 @@ static PGresult *query(pg_state *s, const char *sql) {
     return r;
 }
 
-/* Rows of a result that belong to one table: results are ordered by table name. */
-typedef struct rows {
-    PGresult *r;
-    int n;
-} rows;
-
 static bool is_table(const PGresult *r, int row, const char *table) {
     return strcmp(PQgetvalue(r, row, 0), table) == 0;
 }
@@ -50,10 +44,12 @@ static const char *value(arena *a, const PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : arena_strdup(a, PQgetvalue(r, row, col));
 }
 
+/* The publication block of postgres.sql, rendered once, attached to the first
+ * publication finding only (one block repairs them all). */
 static const char *publication_fix(pg_state *s) {
-    const char *fix = s->publication_fix;
-    s->publication_fix = NULL;
-    return fix;
+    if (s->publication_fixed) return NULL;
+    s->publication_fixed = true;
+    return repair_publication_sql(s->f->a, s->schema);
 }
 
 static void check_settings(pg_state *s) {
@@ -163,27 +159,56 @@ static void check_publication(pg_state *s) {
     PQclear(r);
 }
 
-/* Everything per table, from one result per kind of object. */
+/* The rows of one result that belong to one table: [first, end). */
+typedef struct slice {
+    int first, end;
+} slice;
+
+/* Everything per table, from one result per kind of object. Each result is ordered by
+ * table, so a table's rows are one run, found once: lookups stay linear in the catalog. */
 typedef struct catalog {
     PGresult *tables, *columns, *indexes, *checks, *foreign_keys;
+    slice *table_rows, *column_rows, *index_rows, *check_rows, *fk_rows; /* by spec table */
 } catalog;
 
-static int find_row(const PGresult *r, const char *table, int col, const char *name) {
-    for (int i = 0; i < PQntuples(r); i++)
-        if (is_table(r, i, table) && strcmp(PQgetvalue(r, i, col), name) == 0) return i;
+static slice *slices(arena *a, const syncspec_schema *schema, const PGresult *r) {
+    slice *out = arena_calloc(a, schema->table_count ? schema->table_count : 1, sizeof *out);
+    int n = PQntuples(r);
+    for (int i = 0; i < n;) {
+        int end = i + 1;
+        while (end < n && strcmp(PQgetvalue(r, end, 0), PQgetvalue(r, i, 0)) == 0) end++;
+        const syncspec_table *t = syncspec_schema_table(schema, PQgetvalue(r, i, 0));
+        if (t) out[t - schema->tables] = (slice){i, end};
+        i = end;
+    }
+    return out;
+}
+
+static int find_row(const PGresult *r, slice rows, int col, const char *name) {
+    for (int i = rows.first; i < rows.end; i++)
+        if (strcmp(PQgetvalue(r, i, col), name) == 0) return i;
     return -1;
 }
 
+/* The table's generated SQL, rendered only when a repair needs it. */
+static const char *table_sql(pg_state *s, const syncspec_table *t, const char **cache) {
+    if (!*cache) *cache = repair_table_sql(s->f->a, s->schema, t, TARGET);
+    return *cache;
+}
+
 static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t,
-                                const char *table_sql) {
+                                const char **sql_cache) {
+    slice rows = c->column_rows[t - s->schema->tables];
+    slice checks = c->check_rows[t - s->schema->tables];
     arena *a = s->f->a;
     const char *tq =
         arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema), esc_sql_ident(a, t->name));
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *col = &t->columns[k];
-        int row = find_row(c->columns, t->name, 1, col->name);
-        const char *definition = repair_column_definition(a, table_sql, col->name);
+        int row = find_row(c->columns, rows, 1, col->name);
         if (row < 0) {
+            const char *definition =
+                repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-column", TARGET, t->name,
                                       col->name, "column %s.%s is missing", t->name, col->name);
             x->line = check_line(t, col);
@@ -230,7 +255,9 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
         for (size_t q = 0; q < 4; q++) {
             if (!wanted[q]) continue;
             const char *name = pg_check_name(a, t->name, col->name, kinds[q]);
-            if (find_row(c->checks, t->name, 1, name) >= 0) continue;
+            if (find_row(c->checks, checks, 1, name) >= 0) continue;
+            const char *definition =
+                repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-check", TARGET, t->name,
                                       col->name, "CHECK constraint %s is missing", name);
             x->line = check_line(t, col);
@@ -239,8 +266,7 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             if (clause) x->fix = arena_printf(a, "ALTER TABLE %s ADD %s;", tq, clause);
         }
     }
-    for (int i = 0; i < PQntuples(c->columns); i++) {
-        if (!is_table(c->columns, i, t->name)) continue;
+    for (int i = rows.first; i < rows.end; i++) {
         const char *name = PQgetvalue(c->columns, i, 1);
         if (syncspec_table_column(t, name)) continue;
         /* Server-only columns are common and harmless: the sync rules select explicit lists. */
@@ -253,13 +279,14 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
 }
 
 static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_table *t,
-                                const char *table_sql) {
+                                const char **sql_cache) {
+    slice rows = c->index_rows[t - s->schema->tables];
     arena *a = s->f->a;
     const char *tq =
         arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema), esc_sql_ident(a, t->name));
     bool has_primary = false;
-    for (int i = 0; i < PQntuples(c->indexes); i++)
-        if (is_table(c->indexes, i, t->name) && PQgetvalue(c->indexes, i, 3)[0] == 't')
+    for (int i = rows.first; i < rows.end; i++)
+        if (PQgetvalue(c->indexes, i, 3)[0] == 't')
             has_primary = strcmp(PQgetvalue(c->indexes, i, 4), "id") == 0 || has_primary;
     if (!has_primary) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
@@ -269,14 +296,18 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
     }
     for (size_t k = 0; k < t->index_count; k++) {
         const syncspec_index *index = &t->indexes[k];
-        int row = find_row(c->indexes, t->name, 1, index->name);
+        int row = find_row(c->indexes, rows, 1, index->name);
         strbuf want = STRBUF_INIT;
         for (size_t q = 0; q < index->column_count; q++) {
             if (q) sb_putc(&want, ',');
             sb_append(&want, index->columns[q]);
         }
         unsigned line = index->line ? index->line : t->line;
-        const char *create = repair_index_statement(a, table_sql, index->name);
+        const char *create =
+            row < 0 || strcmp(PQgetvalue(c->indexes, row, 4), sb_str(&want)) != 0 ||
+                    (PQgetvalue(c->indexes, row, 2)[0] == 't') != index->unique
+                ? repair_index_statement(a, table_sql(s, t, sql_cache), index->name)
+                : NULL;
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                       "index %s is missing", index->name);
@@ -300,8 +331,8 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         }
         sb_free(&want);
     }
-    for (int i = 0; i < PQntuples(c->indexes); i++) {
-        if (!is_table(c->indexes, i, t->name) || PQgetvalue(c->indexes, i, 3)[0] == 't') continue;
+    for (int i = rows.first; i < rows.end; i++) {
+        if (PQgetvalue(c->indexes, i, 3)[0] == 't') continue;
         const char *name = PQgetvalue(c->indexes, i, 1);
         bool known = false;
         for (size_t k = 0; k < t->index_count && !known; k++)
@@ -343,8 +374,8 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
         x->actual = "NOTHING";
         x->fix = arena_printf(a, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;", tq);
     }
-    for (int i = 0; i < PQntuples(c->foreign_keys); i++) {
-        if (!is_table(c->foreign_keys, i, t->name)) continue;
+    slice fks = c->fk_rows[t - s->schema->tables];
+    for (int i = fks.first; i < fks.end; i++) {
         finding *x = findings_add(s->f, FINDING_WARNING, "foreign-key", TARGET, t->name,
                                   value(a, c->foreign_keys, i, 2),
                                   "%s has FOREIGN KEY %s: offline uploads arrive out of order, so "
@@ -390,11 +421,15 @@ static void check_tables(pg_state *s) {
                               "n.nspname = $1 AND con.contype = 'f' AND $2::text IS NOT NULL "
                               "ORDER BY t.relname");
     if (!c.tables || !c.columns || !c.indexes || !c.checks || !c.foreign_keys) goto cleanup;
+    c.table_rows = slices(a, s->schema, c.tables);
+    c.column_rows = slices(a, s->schema, c.columns);
+    c.index_rows = slices(a, s->schema, c.indexes);
+    c.check_rows = slices(a, s->schema, c.checks);
+    c.fk_rows = slices(a, s->schema, c.foreign_keys);
     for (size_t i = 0; i < s->schema->table_count; i++) {
         const syncspec_table *t = &s->schema->tables[i];
-        int row = -1;
-        for (int k = 0; k < PQntuples(c.tables) && row < 0; k++)
-            if (is_table(c.tables, k, t->name)) row = k;
+        slice found = c.table_rows[i];
+        int row = found.end > found.first ? found.first : -1;
         if (t->local_only) {
             if (row >= 0) {
                 finding *x =
@@ -408,16 +443,16 @@ static void check_tables(pg_state *s) {
             }
             continue;
         }
-        const char *table_sql = repair_table_sql(a, s->schema, t, TARGET);
+        const char *sql_cache = NULL;
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                       "table %s is missing", t->name);
             x->line = t->line;
-            x->fix = table_sql;
+            x->fix = table_sql(s, t, &sql_cache);
             continue;
         }
-        check_table_columns(s, &c, t, table_sql);
-        check_table_indexes(s, &c, t, table_sql);
+        check_table_columns(s, &c, t, &sql_cache);
+        check_table_indexes(s, &c, t, &sql_cache);
         check_table_properties(s, &c, t, row);
     }
 cleanup:
@@ -444,7 +479,6 @@ int check_postgres(findings *f, const syncspec_schema *schema, const char *conni
         return -1;
     }
     pg_state s = {.f = f, .conn = conn, .schema = schema};
-    s.publication_fix = repair_publication_sql(f->a, schema);
     check_settings(&s);
     if (!s.error) check_tables(&s);
     if (!s.error) check_publication(&s);

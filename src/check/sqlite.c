@@ -58,7 +58,6 @@ static const char *text_at(arena *a, sqlite3_stmt *st, int col) {
 static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schema,
                           const syncspec_table *t, const sqlite_object *object, bool managed) {
     arena *a = f->a;
-    const char *table_sql = repair_table_sql(a, schema, t, TARGET);
     sqlite3_stmt *st;
     const char *sql = "SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo(?1)";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return;
@@ -128,6 +127,7 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
         x->line = check_line(t, c);
         x->expected = sqlite_type_name(c->type);
         if (managed) continue;
+        const char *table_sql = repair_table_sql(a, schema, t, TARGET);
         const char *definition = repair_column_definition(a, table_sql, c->name);
         if (!definition) continue;
         const char *statement =
@@ -148,7 +148,7 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
 static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schema,
                           const syncspec_table *t) {
     arena *a = f->a;
-    const char *table_sql = repair_table_sql(a, schema, t, TARGET);
+    const char *table_sql = NULL; /* rendered only when a repair needs it */
     sqlite3_stmt *st;
     const char *sql =
         "SELECT l.name, l.\"unique\", l.origin, (SELECT group_concat(name, ',') FROM (SELECT name "
@@ -189,6 +189,7 @@ static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schem
             x->expected = arena_strdup(a, sb_str(&want));
             x->actual = columns;
             x->line = index->line ? index->line : t->line;
+            if (!table_sql) table_sql = repair_table_sql(a, schema, t, TARGET);
             const char *create = repair_index_statement(a, table_sql, index->name);
             x->fix = repair_comment(
                 a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
@@ -204,6 +205,7 @@ static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schem
                                   "index %s is missing", index->name);
         x->expected = index->name;
         x->line = index->line ? index->line : t->line;
+        if (!table_sql) table_sql = repair_table_sql(a, schema, t, TARGET);
         x->fix = repair_index_statement(a, table_sql, index->name);
     }
 }

@@ -6,8 +6,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "check/check.h"
@@ -132,9 +132,11 @@ static int parse_query(parsed_query *q, arena *a, const char *sql) {
 
 static yaml_node_t *mapping_get(yaml_document_t *doc, yaml_node_t *map, const char *key) {
     if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
+        if (k && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, key) == 0)
             return yaml_document_get_node(doc, p->value);
     }
     return NULL;
@@ -161,13 +163,16 @@ static int collect_queries(parsed_query **out, size_t *count, bool *streams, are
     *streams = stream_map != NULL;
     yaml_node_t *outer = buckets ? buckets : stream_map;
     if (!outer || outer->type != YAML_MAPPING_NODE) {
-        *error = arena_printf(a, "%s: not a sync rules file: no bucket_definitions or streams "
-                                 "mapping", path);
+        *error = arena_printf(a,
+                              "%s: not a sync rules file: no bucket_definitions or streams "
+                              "mapping",
+                              path);
         goto cleanup;
     }
     size_t cap = 16, n = 0;
     parsed_query *queries = arena_calloc(a, cap, sizeof *queries);
-    for (yaml_node_pair_t *p = outer->data.mapping.pairs.start; p < outer->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = outer->data.mapping.pairs.start; p < outer->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *entry = yaml_document_get_node(&doc, p->value);
         yaml_node_t *list[256];
         size_t list_count = 0;
@@ -246,34 +251,34 @@ int check_sync_rules(findings *f, const syncspec_schema *schema, const char *pat
             if (strcmp(queries[k].table, t->name) == 0) q = &queries[k];
         if (t->local_only) {
             if (q) {
-                finding *x = findings_add(f, FINDING_ERROR, "sync-rules-local-only", TARGET,
-                                          t->name, NULL,
-                                          "local-only table %s is synced by %s line %u", t->name,
-                                          path, q->line);
+                finding *x = findings_add(
+                    f, FINDING_ERROR, "sync-rules-local-only", TARGET, t->name, NULL,
+                    "local-only table %s is synced by %s line %u", t->name, path, q->line);
                 x->line = t->line;
             }
             continue;
         }
         if (!q) {
-            finding *x = findings_add(f, FINDING_ERROR, "sync-rules-missing-table", TARGET, t->name,
-                                      NULL, "no query syncs table %s: its rows never reach clients",
-                                      t->name);
+            finding *x =
+                findings_add(f, FINDING_ERROR, "sync-rules-missing-table", TARGET, t->name, NULL,
+                             "no query syncs table %s: its rows never reach clients", t->name);
             x->line = t->line;
             continue;
         }
         if (!q->where || (strcmp(q->where, want) != 0 && strcmp(q->where, want_reversed) != 0)) {
             finding *x = findings_add(f, FINDING_ERROR, "sync-rules-owner-filter", TARGET, t->name,
-                                      NULL, "the query for %s (line %u) is not filtered by %s", t->name,
-                                      q->line, want);
+                                      NULL, "the query for %s (line %u) is not filtered by %s",
+                                      t->name, q->line, want);
             x->line = t->line;
             x->expected = want;
             x->actual = q->where ? q->where : "(no WHERE)";
         }
         if (q->star) {
-            finding *x = findings_add(f, FINDING_ERROR, "sync-rules-select-star", TARGET, t->name,
-                                      NULL, "the query for %s (line %u) selects *: server-only "
-                                            "columns would reach clients that do not declare them",
-                                      t->name, q->line);
+            finding *x =
+                findings_add(f, FINDING_ERROR, "sync-rules-select-star", TARGET, t->name, NULL,
+                             "the query for %s (line %u) selects *: server-only "
+                             "columns would reach clients that do not declare them",
+                             t->name, q->line);
             x->line = t->line;
             continue;
         }
@@ -282,17 +287,19 @@ int check_sync_rules(findings *f, const syncspec_schema *schema, const char *pat
             for (size_t c = 0; c < q->column_count && !selected; c++)
                 selected = strcmp(q->columns[c], t->columns[k].name) == 0;
             if (selected) continue;
-            finding *x = findings_add(f, FINDING_ERROR, "sync-rules-columns", TARGET, t->name,
-                                      t->columns[k].name, "the query for %s (line %u) does not select %s",
-                                      t->name, q->line, t->columns[k].name);
+            finding *x =
+                findings_add(f, FINDING_ERROR, "sync-rules-columns", TARGET, t->name,
+                             t->columns[k].name, "the query for %s (line %u) does not select %s",
+                             t->name, q->line, t->columns[k].name);
             x->line = check_line(t, &t->columns[k]);
             x->expected = t->columns[k].name;
         }
         for (size_t c = 0; c < q->column_count; c++) {
             if (syncspec_table_column(t, q->columns[c])) continue;
-            finding *x = findings_add(f, FINDING_ERROR, "sync-rules-columns", TARGET, t->name,
-                                      q->columns[c], "the query for %s (line %u) selects %s, which the spec does not have",
-                                      t->name, q->line, q->columns[c]);
+            finding *x =
+                findings_add(f, FINDING_ERROR, "sync-rules-columns", TARGET, t->name, q->columns[c],
+                             "the query for %s (line %u) selects %s, which the spec does not have",
+                             t->name, q->line, q->columns[c]);
             x->line = t->line;
             x->actual = q->columns[c];
         }

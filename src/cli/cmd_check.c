@@ -97,6 +97,7 @@ static void print_json(const findings *f, bool aligned) {
     json_t *summary = json_object();
     json_object_set_new(summary, "errors", json_integer((json_int_t)errors));
     json_object_set_new(summary, "warnings", json_integer((json_int_t)(f->count - errors)));
+    json_object_set_new(summary, "catalog_queries", json_integer((json_int_t)f->queries));
     json_object_set_new(root, "summary", summary);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     puts(text);
