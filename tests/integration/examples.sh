@@ -19,5 +19,12 @@ elif expect '  op 0: PUT projects' && expect '$3 is_default   true' && expect '$
      expect '- [local-only-table]'; then
   ok $t
 fi
+t=two-devices
+out=$(make -s -C . BUILD="$build" example-two-devices 2>&1); rc=$?
+if [ $rc -ne 0 ]; then fail $t "exit $rc: $(tail -20 <<<"$out")"
+elif ! grep -q 'converged: yes' <<<"$out"; then fail $t "did not converge: $(tail -20 <<<"$out")"
+elif ! grep -q 'pref     theme "dark"' <<<"$out"; then fail $t "the account switch lost a local-only row"
+else ok $t; fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
