@@ -6,8 +6,10 @@
 -- enforced by the app. Idempotent: safe to run again.
 
 -- A user's project; every document belongs to at most one.
+-- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."projects" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_projects_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "name" text NOT NULL
     CONSTRAINT "ck_projects_name_length" CHECK (char_length("name") <= 200),
   "is_default" boolean NOT NULL DEFAULT false,
@@ -20,8 +22,10 @@ CREATE INDEX IF NOT EXISTS "idx_projects_owner_id" ON "public"."projects" ("owne
 COMMENT ON TABLE "public"."projects" IS 'A user''s project; every document belongs to at most one.';
 
 -- A document, edited offline on any of the user's devices.
+-- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."documents" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_documents_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "title" text,
   "content" text NOT NULL,
   "project_id" text,
@@ -39,8 +43,10 @@ COMMENT ON COLUMN "public"."documents"."project_id" IS 'References projects.id, 
 COMMENT ON COLUMN "public"."documents"."device_id" IS 'The device that created it';
 
 -- An immutable snapshot of a document, written when it is saved.
+-- Insert-only: uploads may only insert rows (PATCH and DELETE are rejected).
 CREATE TABLE IF NOT EXISTS "public"."document_versions" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_document_versions_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "document_id" text NOT NULL,
   "version" bigint NOT NULL
     CONSTRAINT "ck_document_versions_version_min" CHECK ("version" >= 1),
@@ -57,8 +63,10 @@ COMMENT ON TABLE "public"."document_versions" IS 'An immutable snapshot of a doc
 COMMENT ON COLUMN "public"."document_versions"."document_id" IS 'References documents.id, enforced by the app.';
 
 -- A named group of documents; groups nest through group_hierarchy.
+-- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."groups" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_groups_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "name" text NOT NULL
     CONSTRAINT "ck_groups_name_length" CHECK (char_length("name") <= 200),
   "color" text,
@@ -73,7 +81,8 @@ COMMENT ON TABLE "public"."groups" IS 'A named group of documents; groups nest t
 
 -- Parent-child edges between groups.
 CREATE TABLE IF NOT EXISTS "public"."group_hierarchy" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_group_hierarchy_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "parent_group_id" text NOT NULL,
   "child_group_id" text NOT NULL,
   "owner_id" text NOT NULL,
@@ -89,7 +98,8 @@ COMMENT ON COLUMN "public"."group_hierarchy"."child_group_id" IS 'References gro
 
 -- Which documents are in which groups (a join table with its own id).
 CREATE TABLE IF NOT EXISTS "public"."document_groups" (
-  "id" text PRIMARY KEY,
+  "id" text PRIMARY KEY
+    CONSTRAINT "ck_document_groups_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
   "document_id" text NOT NULL,
   "group_id" text NOT NULL,
   "owner_id" text NOT NULL,

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS "documents" (
   "title" TEXT,
   "content" TEXT NOT NULL,
   "project_id" TEXT, -- references projects.id (enforced by the app)
+  -- The device that created it
   "device_id" TEXT NOT NULL,
   "owner_id" TEXT,
   "created_at" TEXT NOT NULL,
@@ -33,6 +34,7 @@ CREATE INDEX IF NOT EXISTS "idx_documents_project_id" ON "documents" ("project_i
 CREATE INDEX IF NOT EXISTS "idx_documents_deleted_at" ON "documents" ("deleted_at");
 
 -- An immutable snapshot of a document, written when it is saved.
+-- Insert-only: uploads may only insert rows (PATCH and DELETE are rejected).
 CREATE TABLE IF NOT EXISTS "document_versions" (
   "id" TEXT PRIMARY KEY NOT NULL,
   "document_id" TEXT NOT NULL, -- references documents.id (enforced by the app)

@@ -11,5 +11,8 @@
 #include "syncspec/value.h"
 #include "syncspec/sanitize.h"
 #include "syncspec/row.h"
+#include "syncspec/store.h"
+#include "syncspec/server.h"
+#include "syncspec/feed.h"
 
 #endif

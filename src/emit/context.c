@@ -90,7 +90,7 @@ const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_le
     if (!object || object->kind != CTX_OBJECT) return NULL;
     for (unsigned i = 0; i < object->count; i++) {
         const char *k = object->as.fields[i].key;
-        if (k[0] == key[0] && memcmp(k, key, key_len) == 0 && k[key_len] == '\0')
+        if (k[0] == key[0] && strncmp(k, key, key_len) == 0 && k[key_len] == '\0')
             return object->as.fields[i].value;
     }
     return NULL;

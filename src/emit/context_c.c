@@ -119,13 +119,8 @@ static ctx_value *column_context(arena *a, const char *prefix, const syncspec_ta
 }
 
 ctx_value *context_c(arena *a, const syncspec_schema *schema) {
-    ctx_value *root = context_root(a, schema);
+    ctx_value *root = context_root(a, schema, esc_c_comment);
     const char *prefix = schema->name;
-    ctx_value *banner = ctx_list(a, 2);
-    const ctx_value *lines = ctx_get(root, "banner", 6);
-    for (size_t i = 0; i < lines->count; i++)
-        ctx_push(a, banner, ctx_string(a, esc_c_comment(a, lines->as.items[i]->as.string)));
-    ctx_set(a, root, "c_banner", banner);
     ctx_set_string(a, root, "prefix", prefix);
     ctx_set_string(a, root, "guard", arena_printf(a, "%s_SCHEMA_H", upper(a, prefix)));
     ctx_set_string(a, root, "header", arena_printf(a, "%s_schema.h", prefix));

@@ -18,7 +18,7 @@ static const char *pg_default(arena *a, const syncspec_column *c) {
     case SYNCSPEC_TYPE_REAL:
         return c->default_value;
     default:
-        return esc_sql_literal(a, c->default_value);
+        return esc_pg_literal(a, c->default_value);
     }
 }
 
@@ -44,24 +44,35 @@ static const char *enum_list(arena *a, const syncspec_column *c) {
     for (size_t i = 0; i < c->enum_count; i++) {
         if (i) sb_append(&sb, ", ");
         bool numeric = c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_REAL;
-        sb_append(&sb, numeric ? c->enum_values[i] : esc_sql_literal(a, c->enum_values[i]));
+        sb_append(&sb, numeric ? c->enum_values[i] : esc_pg_literal(a, c->enum_values[i]));
     }
     const char *out = arena_strndup(a, sb_str(&sb), sb.len);
     sb_free(&sb);
     return out;
 }
 
+/* What a CHECK of this kind compares with. */
+static const char *check_value(arena *a, const syncspec_column *c, const char *kind) {
+    if (strcmp(kind, "enum") == 0) return enum_list(a, c);
+    if (strcmp(kind, "min") == 0) return bound_text(a, c, &c->min);
+    if (strcmp(kind, "max") == 0) return bound_text(a, c, &c->max);
+    if (strcmp(kind, "length") == 0) return arena_printf(a, "%" PRId64, c->max_length);
+    return esc_pg_literal(a, pg_uuid_regex); /* format */
+}
+
 /* The COMMENT ON text: the description, and where the column points for references. */
 static const char *column_comment(arena *a, const syncspec_column *c) {
-    if (c->references && c->description)
-        return arena_printf(a, "%s (references %s.id, enforced by the app)", c->description,
+    const char *description = context_trim(a, c->description);
+    if (c->references && description)
+        return arena_printf(a, "%s (references %s.id, enforced by the app)", description,
                             c->references);
     if (c->references)
         return arena_printf(a, "References %s.id, enforced by the app.", c->references);
-    return c->description;
+    return description;
 }
 
-static ctx_value *column_context(arena *a, const syncspec_table *t, const syncspec_column *c) {
+static ctx_value *column_context(arena *a, const syncspec_schema *schema, const syncspec_table *t,
+                                 const syncspec_column *c) {
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "name", c->name);
     ctx_set_string(a, col, "q", esc_sql_ident(a, c->name));
@@ -69,62 +80,83 @@ static ctx_value *column_context(arena *a, const syncspec_table *t, const syncsp
     ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
     ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", pg_default(a, c));
-    bool has_enum = c->enum_count > 0;
-    ctx_set(a, col, "enum_check",
-            has_enum ? check(a, t, c, "enum", enum_list(a, c)) : ctx_bool(false));
-    ctx_set(a, col, "min_check",
-            c->min.set ? check(a, t, c, "min", bound_text(a, c, &c->min)) : ctx_bool(false));
-    ctx_set(a, col, "max_check",
-            c->max.set ? check(a, t, c, "max", bound_text(a, c, &c->max)) : ctx_bool(false));
-    ctx_set(a, col, "length_check",
-            c->max_length ? check(a, t, c, "length", arena_printf(a, "%" PRId64, c->max_length))
-                          : ctx_bool(false));
+    /* Every kind is a key, "<kind>_check", false when the column has no such CHECK. */
+    static const char *const all_kinds[PG_MAX_CHECKS] = {"enum", "min", "max", "length", "format"};
+    static const char *const keys[PG_MAX_CHECKS] = {"enum_check", "min_check", "max_check",
+                                                    "length_check", "format_check"};
+    const char *kinds[PG_MAX_CHECKS];
+    size_t n = pg_check_kinds(kinds, schema, c);
+    for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
+        bool wanted = false;
+        for (size_t k = 0; k < n; k++) wanted |= strcmp(kinds[k], all_kinds[i]) == 0;
+        ctx_set(a, col, keys[i],
+                wanted ? check(a, t, c, all_kinds[i], check_value(a, c, all_kinds[i]))
+                       : ctx_bool(false));
+    }
     const char *comment = column_comment(a, c);
-    ctx_set_string(a, col, "comment", comment ? esc_sql_literal(a, comment) : NULL);
+    ctx_set_string(a, col, "comment", comment ? esc_pg_literal(a, comment) : NULL);
     return col;
+}
+
+typedef struct pg_tables {
+    const syncspec_schema *schema;
+    const syncspec_table **tables; /* synced only */
+    const char *schema_q;
+} pg_tables;
+
+/* One table's context, built while rendering (see ctx_lazy_list). */
+static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
+    const pg_tables *all = data;
+    const syncspec_table *t = all->tables[position];
+    ctx_value *table = ctx_object(a);
+    const char *q = arena_printf(a, "%s.%s", all->schema_q, esc_sql_ident(a, t->name));
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "q", q);
+    ctx_set_string(a, table, "table_q", q); /* for index and column items, which have a q */
+    ctx_set(a, table, "description", context_lines(a, t->description));
+    const char *description = context_trim(a, t->description);
+    ctx_set_string(a, table, "comment", description ? esc_pg_literal(a, description) : NULL);
+    ctx_set_bool(a, table, "insert_only", t->insert_only);
+    ctx_set_bool(a, table, "soft_delete", t->soft_delete);
+    ctx_value *columns = ctx_list(a, t->column_count);
+    for (size_t k = 0; k < t->column_count; k++)
+        ctx_push(a, columns, column_context(a, all->schema, t, &t->columns[k]));
+    ctx_mark_ends(a, columns);
+    ctx_set(a, table, "columns", columns);
+    ctx_value *indexes = ctx_list(a, t->index_count);
+    for (size_t k = 0; k < t->index_count; k++) {
+        ctx_value *index = ctx_object(a);
+        ctx_set_string(a, index, "name", t->indexes[k].name);
+        ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
+        ctx_set_bool(a, index, "unique", t->indexes[k].unique);
+        ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
+        ctx_push(a, indexes, index);
+    }
+    ctx_set(a, table, "indexes", indexes);
+    ctx_set_ends(a, table, position, count);
+    return table;
 }
 
 ctx_value *context_postgres(arena *a, const syncspec_schema *schema) {
     ctx_value *root = context_root(a, schema);
-    const char *schema_q = esc_sql_ident(a, schema->pg_schema);
-    ctx_set_string(a, root, "schema_q", schema_q);
+    pg_tables *all = arena_alloc(a, sizeof *all);
+    size_t count;
+    all->schema = schema;
+    all->tables = context_synced_tables(a, schema, &count);
+    all->schema_q = esc_sql_ident(a, schema->pg_schema);
+    ctx_set_string(a, root, "schema_q", all->schema_q);
     ctx_set_bool(a, root, "custom_schema", strcmp(schema->pg_schema, "public") != 0);
     ctx_set_string(a, root, "publication_q", esc_sql_ident(a, schema->publication));
-    ctx_set_string(a, root, "publication_literal", esc_sql_literal(a, schema->publication));
-    ctx_value *tables = ctx_list(a, schema->table_count);
+    ctx_set_string(a, root, "publication_literal", esc_pg_literal(a, schema->publication));
+    ctx_set(a, root, "tables", ctx_lazy_list(a, count, table_context, all));
+    ctx_set_bool(a, root, "has_tables", count > 0);
     strbuf publication = STRBUF_INIT;
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        if (t->local_only) continue;
-        ctx_value *table = ctx_object(a);
-        const char *q = arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name));
-        if (publication.len) sb_append(&publication, ", ");
-        sb_append(&publication, q);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "q", q);
-        ctx_set_string(a, table, "table_q", q);
-        ctx_set(a, table, "description", context_lines(a, t->description));
-        ctx_set_string(a, table, "comment",
-                       t->description ? esc_sql_literal(a, t->description) : NULL);
-        ctx_value *columns = ctx_list(a, t->column_count);
-        for (size_t k = 0; k < t->column_count; k++)
-            ctx_push(a, columns, column_context(a, t, &t->columns[k]));
-        ctx_mark_ends(a, columns);
-        ctx_set(a, table, "columns", columns);
-        ctx_value *indexes = ctx_list(a, t->index_count);
-        for (size_t k = 0; k < t->index_count; k++) {
-            ctx_value *index = ctx_object(a);
-            ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
-            ctx_set_bool(a, index, "unique", t->indexes[k].unique);
-            ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
-            ctx_push(a, indexes, index);
-        }
-        ctx_set(a, table, "indexes", indexes);
-        ctx_push(a, tables, table);
+    for (size_t i = 0; i < count; i++) {
+        if (i) sb_append(&publication, ", ");
+        sb_append(&publication, all->schema_q);
+        sb_putc(&publication, '.');
+        sb_append(&publication, esc_sql_ident(a, all->tables[i]->name));
     }
-    ctx_mark_ends(a, tables);
-    ctx_set(a, root, "tables", tables);
-    ctx_set_bool(a, root, "has_tables", tables->count > 0);
     ctx_set_string(a, root, "publication_tables",
                    arena_strndup(a, sb_str(&publication), publication.len));
     sb_free(&publication);

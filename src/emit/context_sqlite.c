@@ -30,38 +30,43 @@ static ctx_value *column_context(arena *a, const syncspec_column *c) {
     ctx_set_string(a, col, "default", sqlite_default(a, c));
     ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
     ctx_set_string(a, col, "references", c->references);
+    ctx_set(a, col, "description", context_lines(a, c->description));
     return col;
+}
+
+/* One table's context, built while rendering (see ctx_lazy_list). */
+static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
+    const syncspec_table *t = &((const syncspec_schema *)data)->tables[position];
+    ctx_value *table = ctx_object(a);
+    const char *q = esc_sql_ident(a, t->name);
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "q", q);
+    ctx_set_string(a, table, "table_q", q); /* for index items, whose own q is the index */
+    ctx_set(a, table, "description", context_lines(a, t->description));
+    ctx_set_bool(a, table, "local_only", t->local_only);
+    ctx_set_bool(a, table, "insert_only", t->insert_only);
+    ctx_set_bool(a, table, "soft_delete", t->soft_delete);
+    ctx_value *columns = ctx_list(a, t->column_count);
+    for (size_t k = 0; k < t->column_count; k++)
+        ctx_push(a, columns, column_context(a, &t->columns[k]));
+    ctx_mark_ends(a, columns);
+    ctx_set(a, table, "columns", columns);
+    ctx_value *indexes = ctx_list(a, t->index_count);
+    for (size_t k = 0; k < t->index_count; k++) {
+        ctx_value *index = ctx_object(a);
+        ctx_set_string(a, index, "name", t->indexes[k].name);
+        ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
+        ctx_set_bool(a, index, "unique", t->indexes[k].unique);
+        ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
+        ctx_push(a, indexes, index);
+    }
+    ctx_set(a, table, "indexes", indexes);
+    ctx_set_ends(a, table, position, count);
+    return table;
 }
 
 ctx_value *context_sqlite(arena *a, const syncspec_schema *schema) {
     ctx_value *root = context_root(a, schema);
-    ctx_value *tables = ctx_list(a, schema->table_count);
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        ctx_value *table = ctx_object(a);
-        const char *q = esc_sql_ident(a, t->name);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "q", q);
-        ctx_set_string(a, table, "table_q", q); /* for index items, whose own q is the index */
-        ctx_set(a, table, "description", context_lines(a, t->description));
-        ctx_set_bool(a, table, "local_only", t->local_only);
-        ctx_value *columns = ctx_list(a, t->column_count);
-        for (size_t k = 0; k < t->column_count; k++)
-            ctx_push(a, columns, column_context(a, &t->columns[k]));
-        ctx_mark_ends(a, columns);
-        ctx_set(a, table, "columns", columns);
-        ctx_value *indexes = ctx_list(a, t->index_count);
-        for (size_t k = 0; k < t->index_count; k++) {
-            ctx_value *index = ctx_object(a);
-            ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
-            ctx_set_bool(a, index, "unique", t->indexes[k].unique);
-            ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
-            ctx_push(a, indexes, index);
-        }
-        ctx_set(a, table, "indexes", indexes);
-        ctx_push(a, tables, table);
-    }
-    ctx_mark_ends(a, tables);
-    ctx_set(a, root, "tables", tables);
+    ctx_set(a, root, "tables", ctx_lazy_list(a, schema->table_count, table_context, schema));
     return root;
 }

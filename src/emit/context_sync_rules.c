@@ -28,7 +28,7 @@ static const char *select_query(arena *a, const syncspec_schema *schema, const s
     sb_append(&sb, esc_sql_ident(a, schema->owner_column));
     sb_append(&sb, " = ");
     sb_append(&sb, owner_parameter);
-    const char *out = esc_yaml_single(a, sb_str(&sb));
+    const char *out = esc_yaml_scalar(a, sb_str(&sb));
     sb_free(&sb);
     return out;
 }
@@ -39,8 +39,27 @@ static const char *yaml_key(arena *a, const char *name) {
     static const char *const special[] = {"y",   "n",    "yes",   "no",   "on",
                                           "off", "true", "false", "null", NULL};
     for (const char *const *w = special; *w; w++)
-        if (strcmp(*w, name) == 0) return esc_yaml_single(a, name);
+        if (strcmp(*w, name) == 0) return esc_yaml_scalar(a, name);
     return name;
+}
+
+typedef struct sync_tables {
+    const syncspec_schema *schema;
+    const syncspec_table **tables; /* synced only */
+} sync_tables;
+
+/* One table's context, built while rendering (see ctx_lazy_list). */
+static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
+    const sync_tables *all = data;
+    const syncspec_table *t = all->tables[position];
+    bool streams = all->schema->sync_format == SYNCSPEC_SYNC_STREAMS;
+    ctx_value *table = ctx_object(a);
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "key", yaml_key(a, t->name));
+    ctx_set_string(a, table, "query",
+                   select_query(a, all->schema, t, streams ? "auth.user_id()" : "bucket.user_id"));
+    ctx_set_ends(a, table, position, count);
+    return table;
 }
 
 ctx_value *context_sync_rules(arena *a, const syncspec_schema *schema) {
@@ -49,18 +68,11 @@ ctx_value *context_sync_rules(arena *a, const syncspec_schema *schema) {
     ctx_set_bool(a, root, "streams", streams);
     ctx_set_bool(a, root, "bucket_definitions", !streams);
     ctx_set_string(a, root, "bucket", yaml_key(a, schema->bucket));
-    ctx_value *tables = ctx_list(a, schema->table_count);
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        if (t->local_only) continue;
-        ctx_value *table = ctx_object(a);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "key", yaml_key(a, t->name));
-        ctx_set_string(a, table, "query",
-                       select_query(a, schema, t, streams ? "auth.user_id()" : "bucket.user_id"));
-        ctx_push(a, tables, table);
-    }
-    ctx_set(a, root, "tables", tables);
-    ctx_set_bool(a, root, "has_tables", tables->count > 0);
+    sync_tables *all = arena_alloc(a, sizeof *all);
+    size_t count;
+    all->schema = schema;
+    all->tables = context_synced_tables(a, schema, &count);
+    ctx_set(a, root, "tables", ctx_lazy_list(a, count, table_context, all));
+    ctx_set_bool(a, root, "has_tables", count > 0);
     return root;
 }

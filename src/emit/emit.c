@@ -11,46 +11,45 @@
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
-typedef struct target {
-    const char *name; /* as given to --only */
-    context_builder build;
-} target;
-
 typedef struct target_file {
-    const char *target;
     const char *template_path; /* below templates/ (or a user's --templates folder) */
     const char *output;        /* file name; "%s" stands for the spec's name */
 } target_file;
 
-static const target targets[] = {
-    {"sqlite", context_sqlite},
-    {"postgres", context_postgres},
-    {"sync-rules", context_sync_rules},
-    {"c-schema", context_c},
-    {"c-sanitize", context_c},
-};
+typedef struct target {
+    const char *name; /* as given to --only */
+    context_builder build;
+    target_file files[EMIT_MAX_FILES_PER_TARGET];
+} target;
 
-static const target_file target_files[] = {
-    {"sqlite", "sqlite/sqlite.sql", "sqlite.sql"},
-    {"postgres", "postgres/postgres.sql", "postgres.sql"},
-    {"sync-rules", "sync_rules/sync_rules.yaml", "sync_rules.yaml"},
-    {"c-schema", "c/schema.h", "%s_schema.h"},
-    {"c-schema", "c/schema.c", "%s_schema.c"},
-    {"c-sanitize", "c/sanitize.c", "%s_sanitize.c"},
-};
+#define EMIT_FILE(template_path, output)                                                           \
+    { template_path, output }
+#define AS_TARGET(name, builder, ...) {name, builder, {__VA_ARGS__}},
+#define AS_NAME(name, ...) name,
+static const target targets[] = {EMIT_TARGETS(AS_TARGET)};
+const char *const emit_target_names[] = {EMIT_TARGETS(AS_NAME) NULL};
+#undef AS_NAME
+#undef AS_TARGET
+#undef EMIT_FILE
 
-enum {
-    TARGET_COUNT = sizeof targets / sizeof targets[0],
-    FILE_COUNT = sizeof target_files / sizeof target_files[0]
-};
-
-const char *const emit_target_names[] = {"sqlite", "postgres", "sync-rules", "c-schema",
-                                         "c-sanitize", NULL};
+enum { TARGET_COUNT = sizeof targets / sizeof targets[0] };
 
 static const target *find_target(const char *name) {
     for (size_t i = 0; i < TARGET_COUNT; i++)
         if (strcmp(targets[i].name, name) == 0) return &targets[i];
     return NULL;
+}
+
+/* "sqlite, postgres, ...": the valid --only names, for messages. */
+static const char *target_list(arena *a) {
+    strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < TARGET_COUNT; i++) {
+        if (i) sb_append(&sb, ", ");
+        sb_append(&sb, targets[i].name);
+    }
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
 }
 
 static bool selected(const emit_options *options, const char *name) {
@@ -107,17 +106,24 @@ typedef struct template_set {
     const char *used[MAX_TEMPLATES + 1];
     const template *compiled[MAX_TEMPLATES];
     size_t count;
+    strbuf out; /* reused from file to file: its memory is already paged in */
 } template_set;
 
 static const template *template_get(template_set *set, const char *path) {
     for (size_t i = 0; i < set->count; i++)
         if (strcmp(set->paths[i], path) == 0) return set->compiled[i];
-    if (set->count == MAX_TEMPLATES) return NULL;
-    const char *text, *used;
-    size_t length;
-    if (load_template(&text, &length, &used, set->a, set->templates_dir, path, set->diags) != 0)
+    if (set->count == MAX_TEMPLATES) {
+        diag_add(set->diags, DIAG_ERROR, "template-partial", path, 0, 0,
+                 "more than %d templates in one run", MAX_TEMPLATES);
         return NULL;
-    const template *t = template_compile(set->a, used, text, length, set->diags);
+    }
+    const char *text, *used = NULL;
+    size_t length;
+    /* A template that fails to load or compile is remembered as NULL, so its diagnostics
+     * are reported once, not once per table that uses it. */
+    const template *t = NULL;
+    if (load_template(&text, &length, &used, set->a, set->templates_dir, path, set->diags) == 0)
+        t = template_compile(set->a, used, text, length, set->diags);
     set->paths[set->count] = arena_strdup(set->a, path);
     set->used[set->count] = used;
     set->compiled[set->count++] = t;
@@ -137,13 +143,12 @@ static const char *render_file(size_t *length, template_set *set, const char *pa
     const char *slash = strrchr(path, '/');
     set->folder = slash ? arena_strndup(set->a, path, (size_t)(slash - path)) : ".";
     template_partials partials = {resolve_partial, set};
-    strbuf sb = STRBUF_INIT;
     const char *out = NULL;
-    if (template_render(&sb, t, context, &partials, set->diags) == 0) {
-        out = arena_strndup(set->a, sb_str(&sb), sb.len);
-        *length = sb.len;
+    sb_reset(&set->out);
+    if (template_render(&set->out, t, context, &partials, set->diags) == 0) {
+        out = arena_strndup(set->a, sb_str(&set->out), set->out.len);
+        *length = set->out.len;
     }
-    sb_free(&sb);
     return out;
 }
 
@@ -157,7 +162,7 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         if (!find_target(*o)) {
             diag *d = diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0,
                                "unknown target '%s'", *o);
-            diag_note(diags, d, 0, 0, "targets: sqlite, postgres, sync-rules, c-schema, c-sanitize");
+            diag_note(diags, d, 0, 0, "targets: %s", target_list(a));
         }
     const char *templates_dir = options ? options->templates_dir : NULL;
     struct stat st;
@@ -165,15 +170,19 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         diag_add(diags, DIAG_ERROR, "io", templates_dir, 0, 0, "not a readable folder");
     if (diag_error_count(diags) > errors_before) return -1;
 
-    emit_file *out = arena_calloc(a, FILE_COUNT, sizeof *out);
+    emit_file *out = arena_calloc(a, TARGET_COUNT * EMIT_MAX_FILES_PER_TARGET, sizeof *out);
     template_set set = {.a = a, .templates_dir = templates_dir, .diags = diags};
+    ctx_value *contexts[TARGET_COUNT] = {NULL};
     size_t n = 0;
     for (size_t t = 0; t < TARGET_COUNT; t++) {
         if (!selected(options, targets[t].name)) continue;
-        ctx_value *context = targets[t].build(a, schema);
-        for (size_t f = 0; f < FILE_COUNT; f++) {
-            const target_file *tf = &target_files[f];
-            if (strcmp(tf->target, targets[t].name) != 0) continue;
+        /* Targets that share a builder (c-schema and c-sanitize) share its context. */
+        for (size_t p = 0; p < t && !contexts[t]; p++)
+            if (targets[p].build == targets[t].build) contexts[t] = contexts[p];
+        if (!contexts[t]) contexts[t] = targets[t].build(a, schema);
+        const ctx_value *context = contexts[t];
+        for (size_t f = 0; f < EMIT_MAX_FILES_PER_TARGET && targets[t].files[f].output; f++) {
+            const target_file *tf = &targets[t].files[f];
             size_t length = 0;
             const char *content = render_file(&length, &set, tf->template_path, context);
             if (!content) continue;
@@ -185,13 +194,28 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
             n++;
         }
     }
+    sb_free(&set.out);
     if (diag_error_count(diags) > errors_before) return -1;
     const char **used = arena_calloc(a, set.count + 1, sizeof *used);
-    memcpy(used, set.used, set.count * sizeof *used);
+    for (size_t i = 0, k = 0; i < set.count; i++)
+        if (set.used[i]) used[k++] = set.used[i];
     *files = out;
     *count = n;
     *templates_used = used;
     return 0;
+}
+
+typedef struct table_sql_render {
+    template_set set;
+    const char *path;
+    const char *sql;
+} table_sql_render;
+
+static int render_table_sql(void *data, const ctx_value *table) {
+    table_sql_render *r = data;
+    size_t length;
+    r->sql = render_file(&length, &r->set, r->path, table);
+    return r->sql ? 0 : -1;
 }
 
 int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
@@ -208,18 +232,15 @@ int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
         return -1;
     }
     ctx_value *context = t->build(a, &one);
-    const ctx_value *tables = ctx_get(context, "tables", 6);
-    if (!tables || tables->count != 1) {
-        *sql = "";
-        return 0;
-    }
-    template_set set = {.a = a, .diags = diags};
-    size_t length;
-    *sql =
-        render_file(&length, &set,
-                    strcmp(target_name, "sqlite") == 0 ? "sqlite/table.sql" : "postgres/table.sql",
-                    tables->as.items[0]);
-    return *sql ? 0 : -1;
+    table_sql_render r = {.set = {.a = a, .diags = diags},
+                          .path = strcmp(target_name, "sqlite") == 0 ? "sqlite/table.sql"
+                                                                     : "postgres/table.sql",
+                          .sql = ""};
+    /* No item: a local-only table has no PostgreSQL SQL. */
+    int rc = ctx_each(ctx_get(context, "tables", 6), render_table_sql, &r);
+    sb_free(&r.set.out);
+    *sql = r.sql;
+    return rc == 0 ? 0 : -1;
 }
 
 json_t *emit_context(const syncspec_schema *schema, const char *target_name) {
@@ -229,4 +250,12 @@ json_t *emit_context(const syncspec_schema *schema, const char *target_name) {
     json_t *json = ctx_to_json(t->build(a, schema));
     arena_free(a);
     return json;
+}
+
+int emit_render_json(const char **out, size_t *length, arena *a, const char *path,
+                     const json_t *context, const char *templates_dir, diag_list *diags) {
+    template_set set = {.a = a, .templates_dir = templates_dir, .diags = diags};
+    *out = render_file(length, &set, path, ctx_from_json(a, context));
+    sb_free(&set.out);
+    return *out ? 0 : -1;
 }

@@ -48,7 +48,18 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
 int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
                    const syncspec_table *table, const char *target_name, diag_list *diags);
 
-/* The JSON context a target's templates are rendered over; caller owns the reference. */
+/* The JSON context a target's templates are rendered over (what generate --dump-context
+ * prints); NULL for an unknown target. The caller owns the reference. */
 json_t *emit_context(const syncspec_schema *schema, const char *target);
+
+/*
+ * Renders one template over a jansson context, for tools and tests that bring their own
+ * (an edited --dump-context, say): `path` is below templates/ ("sqlite/sqlite.sql"), read
+ * from `templates_dir` when that folder has it, else the embedded one; partials resolve in
+ * the same folder. Sets *out (allocated in `a`) and *length. Returns 0, or -1 with
+ * diagnostics. Rendering emit_context(schema, T) this way gives what generate writes.
+ */
+int emit_render_json(const char **out, size_t *length, arena *a, const char *path,
+                     const json_t *context, const char *templates_dir, diag_list *diags);
 
 #endif

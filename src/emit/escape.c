@@ -1,5 +1,6 @@
 #include "emit/escape.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "util/strbuf.h"
@@ -22,6 +23,66 @@ static const char *quote_doubling(arena *a, const char *s, char quote) {
 const char *esc_sql_ident(arena *a, const char *s) { return quote_doubling(a, s, '"'); }
 const char *esc_sql_literal(arena *a, const char *s) { return quote_doubling(a, s, '\''); }
 const char *esc_yaml_single(arena *a, const char *s) { return quote_doubling(a, s, '\''); }
+
+const char *esc_pg_literal(arena *a, const char *s) {
+    if (!strchr(s, '\\')) return quote_doubling(a, s, '\'');
+    strbuf sb = STRBUF_INIT;
+    sb_append(&sb, "E'");
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'' || *p == '\\') sb_putc(&sb, *p);
+        sb_putc(&sb, *p);
+    }
+    sb_putc(&sb, '\'');
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
+
+/* YAML forbids C0 controls (but tab), DEL and C1 controls in a scalar's text, and folds
+ * line breaks (NEL, LS and PS too) inside single quotes. */
+static size_t yaml_unsafe(const unsigned char *p) {
+    if ((*p < 0x20 && *p != '\t') || *p == 0x7f) return 1;
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) return 3;
+    if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) return 3; /* a BOM */
+    return 0;
+}
+
+const char *esc_yaml_scalar(arena *a, const char *s) {
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
+        plain = yaml_unsafe(p) == 0;
+    if (plain) return esc_yaml_single(a, s);
+    strbuf sb = STRBUF_INIT;
+    sb_putc(&sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = yaml_unsafe(p);
+        if (*p == '"' || *p == '\\') {
+            sb_putc(&sb, '\\');
+            sb_putc(&sb, (char)*p++);
+        } else if (*p == '\n') {
+            sb_append(&sb, "\\n");
+            p++;
+        } else if (*p == '\r') {
+            sb_append(&sb, "\\r");
+            p++;
+        } else if (n == 1) {
+            sb_appendf(&sb, "\\x%02x", *p++);
+        } else if (n == 2) {
+            sb_appendf(&sb, "\\u%04x", p[1]); /* U+0080..U+009F */
+            p += 2;
+        } else if (n == 3) {
+            sb_append(&sb, p[0] == 0xef ? "\\ufeff" : p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+            p += 3;
+        } else {
+            sb_putc(&sb, (char)*p++);
+        }
+    }
+    sb_putc(&sb, '"');
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
 
 const char *esc_c_string(arena *a, const char *s) {
     strbuf sb = STRBUF_INIT;
@@ -61,7 +122,10 @@ const char *esc_c_comment(arena *a, const char *s) {
     strbuf sb = STRBUF_INIT;
     for (const char *p = s; *p; p++) {
         sb_putc(&sb, *p);
-        if (p[0] == '*' && p[1] == '/') sb_putc(&sb, ' ');
+        /* A blank between the two characters of star-slash, slash-star and "??". */
+        if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*') ||
+            (p[0] == '?' && p[1] == '?'))
+            sb_putc(&sb, ' ');
     }
     const char *out = arena_strndup(a, sb_str(&sb), sb.len);
     sb_free(&sb);

@@ -1,7 +1,6 @@
 /*
  * The targets: each file syncspec generates comes from one template rendered over the
- * context its target's builder makes from the model. Adding a target is one entry in the
- * table in emit.c, a builder here and a folder under templates/.
+ * context its target's builder makes from the model.
  */
 #ifndef SYNCSPEC_EMIT_TARGETS_H
 #define SYNCSPEC_EMIT_TARGETS_H
@@ -10,25 +9,65 @@
 #include "syncspec.h"
 #include "util/arena.h"
 
+/*
+ * One line a target: its --only name, its context builder, then its files, each a
+ * template below templates/ (or a user's --templates folder) and the output file name,
+ * where "%s" stands for the spec's name. Adding a target is a line here, the builder
+ * (declared by this list) and its folder under templates/; for example
+ *     X("c-schema", context_c_schema, EMIT_FILE("c/schema.h", "%s_schema.h"),
+ *       EMIT_FILE("c/schema.c", "%s_schema.c"))
+ * Generation follows this order, so it is part of the output's stable order.
+ */
+#define EMIT_TARGETS(X)                                                                            \
+    X("sqlite", context_sqlite, EMIT_FILE("sqlite/sqlite.sql", "sqlite.sql"))                      \
+    X("postgres", context_postgres, EMIT_FILE("postgres/postgres.sql", "postgres.sql"))            \
+    X("sync-rules", context_sync_rules,                                                            \
+      EMIT_FILE("sync_rules/sync_rules.yaml", "sync_rules.yaml"))                                  \
+    X("c-schema", context_c, EMIT_FILE("c/schema.h", "%s_schema.h"),                               \
+      EMIT_FILE("c/schema.c", "%s_schema.c"))                                                      \
+    X("c-sanitize", context_c, EMIT_FILE("c/sanitize.c", "%s_sanitize.c"))                         \
+    X("sqlite-sync", context_sqlite_sync,                                                          \
+      EMIT_FILE("sqlite_sync/sqlite_sync.sql", "sqlite_sync.sql"))                                 \
+    X("postgres-sync", context_postgres_sync,                                                      \
+      EMIT_FILE("postgres_sync/postgres_sync.sql", "postgres_sync.sql"))
+
+enum { EMIT_MAX_FILES_PER_TARGET = 4 };
+
 typedef ctx_value *(*context_builder)(arena *a, const syncspec_schema *schema);
 
-ctx_value *context_sqlite(arena *a, const syncspec_schema *schema);
-ctx_value *context_postgres(arena *a, const syncspec_schema *schema);
-ctx_value *context_sync_rules(arena *a, const syncspec_schema *schema);
-ctx_value *context_c(arena *a, const syncspec_schema *schema);
-ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema);
-ctx_value *context_postgres_sync(arena *a, const syncspec_schema *schema);
+#define EMIT_DECLARE_BUILDER(name, builder, ...)                                                   \
+    ctx_value *builder(arena *a, const syncspec_schema *schema);
+EMIT_TARGETS(EMIT_DECLARE_BUILDER)
+#undef EMIT_DECLARE_BUILDER
 
-/* Shared by the builders. */
+/* Shared by the builders (context_common.c). */
 
-/* The root object every context starts from: spec path, digest, banner lines, names. */
-ctx_value *context_root(arena *a, const syncspec_schema *schema);
-/* A description split into lines (a list of strings), so a newline can never end a
- * comment early; an empty list when there is none. */
+/* Escapes text for the inside of a target's comments (esc_c_comment for C). */
+typedef const char *(*context_escape)(arena *a, const char *text);
+
+/*
+ * The root object every context starts from: spec_path, spec_sha256 (12 hex digits),
+ * banner (a list of lines), name, owner_column. Called as context_root(a, schema), or as
+ * context_root(a, schema, comment) to pass each banner line through a target's comment
+ * escaping (esc_c_comment for C).
+ */
+ctx_value *context_root_escaped(arena *a, const syncspec_schema *schema, context_escape comment);
+#define CONTEXT_ROOT_PICK(a, schema, comment, name, ...) name
+#define context_root(...)                                                                          \
+    CONTEXT_ROOT_PICK(__VA_ARGS__, context_root_escaped, context_root_plain, )(__VA_ARGS__)
+#define context_root_plain(a, schema) context_root_escaped(a, schema, NULL)
+/* A description split into lines (a list of strings) at every kind of line break, control
+ * characters blanked, trailing blanks and empty lines dropped, so that no text can end a
+ * one-line comment early; an empty list for NULL. */
 ctx_value *context_lines(arena *a, const char *text);
+/* The text without trailing blanks and line breaks; NULL for NULL. */
+const char *context_trim(arena *a, const char *text);
 /* "\"a\", \"b\"": an index's column list, each quoted. */
 const char *context_index_columns(arena *a, const syncspec_index *index);
 /* The count of synced tables. */
 size_t context_synced_count(const syncspec_schema *schema);
+/* The synced tables in spec order, and their count. */
+const syncspec_table **context_synced_tables(arena *a, const syncspec_schema *schema,
+                                             size_t *count);
 
 #endif

@@ -26,9 +26,9 @@ struct template {
 };
 
 enum {
-    MAX_NESTING = 32,      /* sections inside one template, and partials inside partials */
-    MAX_DEPTH = 256,       /* context stack while rendering, across partials */
-    MAX_REPORTED = 64      /* render errors reported once per tag, up to this many tags */
+    MAX_NESTING = 32, /* sections inside one template, and partials inside partials */
+    MAX_DEPTH = 256,  /* context stack while rendering, across partials */
+    MAX_REPORTED = 64 /* render errors reported once per tag, up to this many tags */
 };
 
 static void add_child(arena *a, node *parent, node child) {
@@ -118,10 +118,10 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             bool at_line_start = line_start == text || line_start[-1] == '\n';
             const char *after = next;
             while (after < end && blank(*after)) after++;
-            size_t eol = after == end                                 ? 0
-                         : *after == '\n'                             ? 1
+            size_t eol = after == end                                            ? 0
+                         : *after == '\n'                                        ? 1
                          : *after == '\r' && after + 1 < end && after[1] == '\n' ? 2
-                                                                      : (size_t)-1;
+                                                                                 : (size_t)-1;
             if (at_line_start && eol != (size_t)-1) {
                 text_end = line_start;
                 next = after + eol;
@@ -297,8 +297,8 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
         const ctx_value *v = lookup(s, n);
         if (!v) {
             if (first_report(s, n))
-                diag_add(s->diags, DIAG_ERROR, "template-unknown-name", s->t->file, n->line,
-                         n->col, "'%.*s' is not in the context (see generate --dump-context)",
+                diag_add(s->diags, DIAG_ERROR, "template-unknown-name", s->t->file, n->line, n->col,
+                         "'%.*s' is not in the context (see generate --dump-context)",
                          (int)n->length, n->text);
             continue;
         }

@@ -1,15 +1,20 @@
 /*
  * Logic-free templates, a subset of mustache:
- *   {{name}} {{a.b}} {{.}}     a string (inserted as is: escaping is the context's job),
- *                              a boolean ("true"/"false"); null renders empty
- *   {{#name}}...{{/name}}      a list: once per item; an object or a true or non-empty
- *                              string: once, with it on top of the context stack
+ *   {{name}} {{a.b}} {{.}}     a string, inserted as is (escaping is the context's job;
+ *                              {{{name}}} and {{&name}} mean the same), a boolean
+ *                              ("true"/"false"); null renders empty
+ *   {{#name}}...{{/name}}      a list: once per item, the item on top of the context
+ *                              stack; an object or a true or non-empty string: once, with
+ *                              it on top of the stack; false, null, "" or []: not at all
  *   {{^name}}...{{/name}}      once when the value is false, null, "" or an empty list
- *   {{! comment }}
- *   {{>name}}                  another template, rendered in the current context
- * A section or comment tag alone on its line takes the whole line with it, so templates
- * can be laid out readably without leaving blank lines in the output. A name that is not
- * in the context at all is an error: it is a typo in the template, never an empty value.
+ *   {{! comment }}             may span lines
+ *   {{>name}}                  another template of the same folder, rendered in the
+ *                              current context
+ * A section, comment or partial tag alone on its line (spaces around it allowed, LF or
+ * CRLF line ends) takes the whole line with it, so templates can be laid out readably
+ * without leaving blank lines in the output; a standalone partial's indentation is not
+ * applied to its lines. A name found nowhere on the context stack is an error (a typo in
+ * the template, never an empty value), reported once per tag with the tag's position.
  */
 #ifndef SYNCSPEC_EMIT_TEMPLATE_H
 #define SYNCSPEC_EMIT_TEMPLATE_H

@@ -40,3 +40,16 @@ bool pg_not_null(const syncspec_column *c) { return c->required || c->role == SY
 const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind) {
     return spec_shorten_name(a, arena_printf(a, "ck_%s_%s_%s", table, column, kind));
 }
+
+const char pg_uuid_regex[] =
+    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+
+size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema, const syncspec_column *c) {
+    size_t n = 0;
+    if (c->enum_count > 0) kinds[n++] = "enum";
+    if (c->min.set) kinds[n++] = "min";
+    if (c->max.set) kinds[n++] = "max";
+    if (c->max_length > 0) kinds[n++] = "length";
+    if (c->role == SYNCSPEC_ROLE_ID && schema->id_format == SYNCSPEC_ID_UUID) kinds[n++] = "format";
+    return n;
+}

@@ -21,7 +21,19 @@ bool sqlite_not_null(const syncspec_column *column);
 bool pg_not_null(const syncspec_column *column);
 
 /* The name of a generated PostgreSQL CHECK constraint: ck_<table>_<column>_<kind>, kind
- * being enum, min, max or length, shortened to 63 bytes like index names. */
+ * being enum, min, max, length or format, shortened to 63 bytes like index names. */
 const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind);
+
+enum { PG_MAX_CHECKS = 5 };
+/*
+ * The kinds of the CHECK constraints the generated postgres.sql puts on a column, in the
+ * order it writes them: "enum", "min", "max", "length" (char_length), and "format" on the
+ * id when id_format is uuid. Fills `kinds` (room for PG_MAX_CHECKS) and returns how many.
+ */
+size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema,
+                      const syncspec_column *column);
+/* The PostgreSQL regular expression of the "format" CHECK on a uuid id: the shape
+ * syncspec_is_uuid accepts (8-4-4-4-12 hex digits, either case), no looser, no stricter. */
+extern const char pg_uuid_regex[];
 
 #endif

@@ -1,6 +1,6 @@
-{{#c_banner}}
+{{#banner}}
 /* {{.}} */
-{{/c_banner}}
+{{/banner}}
 #include <stdio.h>
 
 #include "{{header}}"

@@ -1,0 +1,35 @@
+/* The client store's internals, shared by store.c and store_sync.c. */
+#ifndef SYNCSPEC_RUNTIME_STORE_INTERNAL_H
+#define SYNCSPEC_RUNTIME_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "runtime/sync_internal.h"
+
+/* Per connection: what the capture triggers' SQL functions read. */
+typedef struct store_capture {
+    int capture; /* 0 while server changes are applied */
+    int64_t tx;  /* the current local transaction's id, 0 outside one */
+} store_capture;
+
+struct syncspec_store {
+    sqlite3 *db;
+    const syncspec_schema *schema;
+    store_capture *cap; /* owned by the connection's function registration */
+    char device_id[40];
+    char *user_id;
+    char **get_strings; /* text of the last get */
+    size_t get_count;
+};
+
+int store_db_error(syncspec_store *store, syncspec_sync_error *error, const char *what);
+int store_exec(syncspec_store *store, const char *sql, syncspec_sync_error *error);
+int store_state_get(char **value, syncspec_store *store, const char *key,
+                    syncspec_sync_error *error);
+int store_state_set(syncspec_store *store, const char *key, const char *value,
+                    syncspec_sync_error *error);
+/* Deletes every synced row without queueing anything. */
+int store_clear_synced(syncspec_store *store, syncspec_sync_error *error);
+void store_now(char buf[SYNCSPEC_TIMESTAMP_SIZE]);
+
+#endif

@@ -1,0 +1,508 @@
+/* The client store's side of sync: upload batches from the queue, server changes in. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/store_internal.h"
+
+#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+
+int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transactions,
+                           syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT count(*), count(DISTINCT \"tx_id\") FROM \"syncspec_crud\"", -1,
+                           &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return store_db_error(store, error, "reading the queue");
+    }
+    if (ops) *ops = (size_t)sqlite3_column_int64(st, 0);
+    if (transactions) *transactions = (size_t)sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static const char entries_sql[] = "SELECT \"tx_id\", \"op\", \"type\", \"row_id\", \"data\" "
+                                  "FROM \"syncspec_crud_entries\" ORDER BY \"id\"";
+
+int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_error *error) {
+    *out = NULL;
+    sqlite3_stmt *st = NULL;
+    syncspec_buffer b = {0};
+    int rc = 0;
+    if (sqlite3_prepare_v2(store->db, entries_sql, -1, &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "reading the queue");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *data = (const char *)sqlite3_column_text(st, 4);
+        const char *op = (const char *)sqlite3_column_text(st, 1);
+        if (sync_printf(&b, "{\"tx_id\":%" PRId64 ",\"op\":\"%s\",\"type\":",
+                        (int64_t)sqlite3_column_int64(st, 0), op) ||
+            sync_json_string(&b, (const char *)sqlite3_column_text(st, 2),
+                             (size_t)sqlite3_column_bytes(st, 2)) ||
+            sync_puts(&b, ",\"id\":") ||
+            sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
+                             (size_t)sqlite3_column_bytes(st, 3)) ||
+            (data && strcmp(op, "DELETE") != 0 &&
+             (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
+            sync_puts(&b, "}\n")) {
+            rc = NOMEM(error);
+            break;
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "reading the queue");
+    sqlite3_finalize(st);
+    if (rc == 0) {
+        if (!b.data && sync_puts(&b, "")) rc = NOMEM(error);
+        *out = b.data;
+    } else {
+        syncspec_buffer_free(&b);
+    }
+    return rc;
+}
+
+int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
+                               syncspec_sync_error *error) {
+    *body = NULL;
+    if (max_transactions == 0) max_transactions = 100;
+    if (!sqlite3_get_autocommit(store->db))
+        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                          "upload inside an open transaction: commit it first");
+    sqlite3_stmt *st = NULL;
+    syncspec_buffer b = {0};
+    int rc = 0, step;
+    int64_t current = 0;
+    size_t transactions = 0;
+    /* A read transaction, so the queue and the rows a PUT reads agree. */
+    if ((rc = store_exec(store, "BEGIN", error)) != 0) return rc;
+    if (sqlite3_prepare_v2(store->db, entries_sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = store_db_error(store, error, "reading the queue");
+        goto cleanup;
+    }
+    if (sync_puts(&b, "{\"transactions\":[")) goto nomem;
+    size_t ops_in_tx = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t tx = sqlite3_column_int64(st, 0);
+        if (tx != current) {
+            if (transactions == max_transactions) break;
+            if ((current && sync_puts(&b, "]},")) ||
+                sync_printf(&b, "{\"op_id\":\"%s:%" PRId64 "\",\"ops\":[", store->device_id, tx))
+                goto nomem;
+            current = tx;
+            transactions++;
+            ops_in_tx = 0;
+        }
+        const char *op = (const char *)sqlite3_column_text(st, 1);
+        const char *data = (const char *)sqlite3_column_text(st, 4);
+        int is_delete = strcmp(op, "DELETE") == 0;
+        if (!is_delete && !data) continue; /* a PUT of a row deleted since: its DELETE follows */
+        if ((ops_in_tx++ && sync_puts(&b, ",")) ||
+            sync_printf(&b, "{\"op\":\"%s\",\"table\":", op) ||
+            sync_json_string(&b, (const char *)sqlite3_column_text(st, 2),
+                             (size_t)sqlite3_column_bytes(st, 2)) ||
+            sync_puts(&b, ",\"id\":") ||
+            sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
+                             (size_t)sqlite3_column_bytes(st, 3)) ||
+            (!is_delete && (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
+            sync_puts(&b, "}"))
+            goto nomem;
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        rc = store_db_error(store, error, "reading the queue");
+        goto cleanup;
+    }
+    if ((current && sync_puts(&b, "]}")) || sync_puts(&b, "]}")) goto nomem;
+    if (transactions) {
+        *body = b.data;
+        b.data = NULL;
+    }
+    goto cleanup;
+nomem:
+    rc = NOMEM(error);
+cleanup:
+    sqlite3_finalize(st);
+    sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+    syncspec_buffer_free(&b);
+    return rc;
+}
+
+/* The tx id of one of this device's op_ids, or 0. */
+static int64_t op_tx(const syncspec_store *store, const char *op_id) {
+    size_t n = strlen(store->device_id);
+    if (strncmp(op_id, store->device_id, n) != 0 || op_id[n] != ':') return 0;
+    char *end = NULL;
+    long long tx = strtoll(op_id + n + 1, &end, 10);
+    return end && *end == '\0' && tx > 0 ? (int64_t)tx : 0;
+}
+
+int syncspec_store_upload_complete(syncspec_store *store, const char *response, size_t *completed,
+                                   size_t *rejected, syncspec_sync_error *error) {
+    if (completed) *completed = 0;
+    if (rejected) *rejected = 0;
+    json_error_t jerr;
+    json_t *root = json_loads(response ? response : "", 0, &jerr);
+    json_t *list = root ? json_object_get(root, "transactions") : NULL;
+    if (!json_is_array(list)) {
+        json_decref(root);
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: no transactions list");
+    }
+    sqlite3_stmt *del = NULL;
+    size_t done = 0, refused = 0;
+    int64_t last = 0;
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+    if (rc) goto cleanup;
+    if (sqlite3_prepare_v2(store->db, "DELETE FROM \"syncspec_crud\" WHERE \"tx_id\" = ?1", -1,
+                           &del, NULL) != SQLITE_OK) {
+        rc = store_db_error(store, error, "completing the upload");
+        goto rollback;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *op_id = json_string_value(json_object_get(item, "op_id"));
+        const char *status = json_string_value(json_object_get(item, "status"));
+        if (!op_id || !status) {
+            rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: item %zu malformed", i);
+            goto rollback;
+        }
+        if (strcmp(status, "applied") != 0 && strcmp(status, "duplicate") != 0 &&
+            strcmp(status, "rejected") != 0)
+            continue; /* "retry": the transaction stays queued */
+        int64_t tx = op_tx(store, op_id);
+        if (!tx) {
+            rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: op_id %s is not ours",
+                            op_id);
+            goto rollback;
+        }
+        sqlite3_bind_int64(del, 1, tx);
+        if (sqlite3_step(del) != SQLITE_DONE) {
+            rc = store_db_error(store, error, "completing the upload");
+            goto rollback;
+        }
+        sqlite3_reset(del);
+        done++;
+        refused += strcmp(status, "rejected") == 0;
+        if (tx > last) last = tx;
+    }
+    if (last) {
+        /* Remember the highest completed tx id: the queue may now be empty, and a new
+         * transaction must never reuse an op_id the server has seen. */
+        char text[32];
+        char *old = NULL;
+        if ((rc = store_state_get(&old, store, "last_tx_id", error)) != 0) goto rollback;
+        if (old && strtoll(old, NULL, 10) > last) last = strtoll(old, NULL, 10);
+        free(old);
+        snprintf(text, sizeof text, "%" PRId64, last);
+        if ((rc = store_state_set(store, "last_tx_id", text, error)) != 0) goto rollback;
+    }
+    if ((rc = store_exec(store, "COMMIT", error)) != 0) goto rollback;
+    if (completed) *completed = done;
+    if (rejected) *rejected = refused;
+    goto cleanup;
+rollback:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+    sqlite3_finalize(del);
+    json_decref(root);
+    return rc;
+}
+
+int syncspec_store_pull_request(syncspec_store *store, char **request, syncspec_sync_error *error) {
+    *request = NULL;
+    char *checkpoint = NULL;
+    int rc = store_state_get(&checkpoint, store, "checkpoint", error);
+    if (rc) return rc;
+    syncspec_buffer b = {0};
+    if (sync_puts(&b, "{\"checkpoint\":") ||
+        (checkpoint ? sync_json_string(&b, checkpoint, strlen(checkpoint))
+                    : sync_puts(&b, "null")) ||
+        sync_puts(&b, "}")) {
+        syncspec_buffer_free(&b);
+        rc = NOMEM(error);
+    } else {
+        *request = b.data;
+    }
+    free(checkpoint);
+    return rc;
+}
+
+/* ---- checksum ---- */
+
+static int column_text(syncspec_buffer *b, sqlite3_stmt *st, int i, const syncspec_column *c) {
+    int type = sqlite3_column_type(st, i);
+    if (type == SQLITE_NULL) return sync_row_text_null(b);
+    char num[32];
+    if ((c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_BOOLEAN) &&
+        type == SQLITE_INTEGER) {
+        int n = snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(st, i));
+        return sync_row_text_value(b, num, (size_t)n);
+    }
+    if (c->type == SYNCSPEC_TYPE_REAL && (type == SQLITE_FLOAT || type == SQLITE_INTEGER)) {
+        sync_real_hex(num, sqlite3_column_double(st, i));
+        return sync_row_text_value(b, num, 16);
+    }
+    const char *text = (const char *)sqlite3_column_text(st, i);
+    return sync_row_text_value(b, text ? text : "", (size_t)sqlite3_column_bytes(st, i));
+}
+
+static int checksum(uint64_t *sum, syncspec_store *store, syncspec_sync_error *error) {
+    *sum = 0;
+    syncspec_buffer sql = {0}, row = {0};
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    for (size_t k = 0; k < store->schema->table_count && rc == 0; k++) {
+        const syncspec_table *t = &store->schema->tables[k];
+        if (t->local_only) continue;
+        sql.len = 0;
+        int ok = !sync_puts(&sql, "SELECT ");
+        for (size_t i = 0; i < t->column_count && ok; i++)
+            ok = !(i && sync_puts(&sql, ", ")) && !sync_ident(&sql, t->columns[i].name);
+        if (!ok || sync_puts(&sql, " FROM ") || sync_ident(&sql, t->name)) {
+            rc = NOMEM(error);
+            break;
+        }
+        if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+            rc = store_db_error(store, error, "checksum");
+            break;
+        }
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            row.len = 0;
+            ok = !sync_puts(&row, t->name);
+            for (size_t i = 0; i < t->column_count && ok; i++)
+                ok = !column_text(&row, st, (int)i, &t->columns[i]);
+            if (!ok) {
+                rc = NOMEM(error);
+                break;
+            }
+            *sum += sync_row_hash(row.data, row.len);
+        }
+        if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "checksum");
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    syncspec_buffer_free(&sql);
+    syncspec_buffer_free(&row);
+    return rc;
+}
+
+int syncspec_store_checksum(syncspec_store *store, char out[24], syncspec_sync_error *error) {
+    uint64_t sum;
+    int rc = checksum(&sum, store, error);
+    if (rc == 0) snprintf(out, 24, "%" PRIu64, sum);
+    return rc;
+}
+
+/* ---- applying server changes ---- */
+
+static int bind_json(sqlite3_stmt *st, int p, const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return sqlite3_bind_text(st, p, json_string_value(v), (int)json_string_length(v),
+                                 SQLITE_STATIC);
+    case JSON_INTEGER:
+        return sqlite3_bind_int64(st, p, (sqlite3_int64)json_integer_value(v));
+    case JSON_REAL:
+        return sqlite3_bind_double(st, p, json_real_value(v));
+    case JSON_TRUE:
+        return sqlite3_bind_int(st, p, 1);
+    case JSON_FALSE:
+        return sqlite3_bind_int(st, p, 0);
+    default:
+        return sqlite3_bind_null(st, p);
+    }
+}
+
+/* One table's part of a response: deletions first, so a row that replaces a deleted one
+ * under a unique key never meets it. */
+static int apply_table(syncspec_store *store, const syncspec_table *t, const json_t *part,
+                       syncspec_sync_error *error) {
+    const json_t *columns = json_object_get(part, "columns");
+    const json_t *rows = json_object_get(part, "rows");
+    const json_t *deleted = json_object_get(part, "deleted");
+    syncspec_buffer sql = {0};
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    size_t n = json_array_size(columns);
+    int *map = calloc(n ? n : 1, sizeof *map); /* response column → parameter, 0 = unused */
+    if (!map) return NOMEM(error);
+    if (json_array_size(deleted)) {
+        if (sync_puts(&sql, "DELETE FROM ") || sync_ident(&sql, t->name) ||
+            sync_puts(&sql, " WHERE \"id\" = ?1"))
+            goto nomem;
+        if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) goto dberror;
+        size_t i;
+        const json_t *id;
+        json_array_foreach(deleted, i, id) {
+            if (!json_is_string(id)) goto malformed;
+            bind_json(st, 1, id);
+            if (sqlite3_step(st) != SQLITE_DONE) goto dberror;
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!json_array_size(rows)) goto cleanup;
+    sql.len = 0;
+    int params = 0, has_id = 0;
+    syncspec_buffer set = {0};
+    int ok =
+        !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
+    for (size_t i = 0; i < n && ok; i++) {
+        const char *name = json_string_value(json_array_get(columns, i));
+        const syncspec_column *c = name ? syncspec_table_column(t, name) : NULL;
+        if (!c) continue; /* a column this client does not declare */
+        map[i] = ++params;
+        has_id |= c->role == SYNCSPEC_ROLE_ID;
+        ok = !(params > 1 && sync_puts(&sql, ", ")) && !sync_ident(&sql, c->name);
+        if (ok && c->role != SYNCSPEC_ROLE_ID)
+            ok = !(set.len && sync_puts(&set, ", ")) && !sync_ident(&set, c->name) &&
+                 !sync_puts(&set, " = excluded.") && !sync_ident(&set, c->name);
+    }
+    ok = ok && !sync_puts(&sql, ") VALUES (");
+    for (int i = 0; i < params && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
+    ok = ok && !sync_puts(&sql, ") ON CONFLICT (\"id\") DO ") &&
+         !(set.len ? sync_puts(&sql, "UPDATE SET ") || sync_puts(&sql, set.data)
+                   : sync_puts(&sql, "NOTHING"));
+    syncspec_buffer_free(&set);
+    if (!ok) goto nomem;
+    if (!has_id) goto malformed;
+    if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) goto dberror;
+    size_t r;
+    const json_t *row;
+    json_array_foreach(rows, r, row) {
+        if (json_array_size(row) != n) goto malformed;
+        for (size_t i = 0; i < n; i++)
+            if (map[i]) bind_json(st, map[i], json_array_get(row, i));
+        if (sqlite3_step(st) != SQLITE_DONE) goto dberror;
+        sqlite3_reset(st);
+    }
+    goto cleanup;
+malformed:
+    rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "change feed: malformed part for %s", t->name);
+    goto cleanup;
+dberror:
+    rc = store_db_error(store, error, t->name);
+    goto cleanup;
+nomem:
+    rc = NOMEM(error);
+cleanup:
+    sqlite3_finalize(st);
+    syncspec_buffer_free(&sql);
+    free(map);
+    return rc;
+}
+
+int syncspec_store_apply_changes(syncspec_store *store, const char *response,
+                                 syncspec_sync_error *error) {
+    json_error_t jerr;
+    json_t *root = json_loads(response ? response : "", 0, &jerr);
+    const char *checkpoint = json_string_value(json_object_get(root, "checkpoint"));
+    const char *expected = json_string_value(json_object_get(root, "checksum"));
+    const json_t *tables = json_object_get(root, "tables");
+    if (!checkpoint || !expected || !json_is_object(tables)) {
+        json_decref(root);
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "change feed: malformed response");
+    }
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+    if (rc) {
+        json_decref(root);
+        return rc;
+    }
+    size_t pending = 0;
+    if ((rc = syncspec_store_pending(store, &pending, NULL, error)) != 0) goto rollback;
+    if (pending) {
+        /* As PowerSync does: server state is applied only over no local change, or a write
+         * not yet uploaded would be overwritten and then lost. */
+        rc = sync_error(error, SYNCSPEC_SYNC_PENDING, "%zu local writes are not uploaded yet",
+                        pending);
+        goto rollback;
+    }
+    store->cap->capture = 0;
+    if (json_is_true(json_object_get(root, "full")) && (rc = store_clear_synced(store, error)))
+        goto rollback;
+    store->cap->capture = 0;
+    const char *name;
+    const json_t *part;
+    json_object_foreach((json_t *)tables, name, part) {
+        const syncspec_table *t = syncspec_schema_table(store->schema, name);
+        if (!t || t->local_only) continue; /* a table this client does not sync */
+        if ((rc = apply_table(store, t, part, error)) != 0) goto rollback;
+    }
+    store->cap->capture = 1;
+    uint64_t sum;
+    if ((rc = checksum(&sum, store, error)) != 0) goto rollback;
+    char actual[24];
+    snprintf(actual, sizeof actual, "%" PRIu64, sum);
+    int match = strcmp(actual, expected) == 0;
+    /* On a mismatch the next pull must be a full one. */
+    if ((rc = store_state_set(store, "checkpoint", match ? checkpoint : NULL, error)) != 0)
+        goto rollback;
+    if ((rc = store_exec(store, "COMMIT", error)) != 0) goto rollback;
+    if (!match)
+        rc = sync_error(error, SYNCSPEC_SYNC_CHECKSUM,
+                        "checksum mismatch (local %s, server %s): resync", actual, expected);
+    json_decref(root);
+    return rc;
+rollback:
+    store->cap->capture = 1;
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- one sync round ---- */
+
+int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
+                        size_t max_transactions, syncspec_sync_result *result,
+                        syncspec_sync_error *error) {
+    syncspec_sync_result local = {0};
+    if (!result) result = &local;
+    *result = local;
+    int rc = 0;
+    for (;;) {
+        char *body = NULL, *response = NULL;
+        if ((rc = syncspec_store_upload_body(store, &body, max_transactions, error)) != 0)
+            return rc;
+        if (!body) break;
+        int sent = transport->upload(transport->context, &response, body);
+        free(body);
+        if (sent != 0 || !response) {
+            free(response);
+            return sync_error(error, SYNCSPEC_SYNC_RETRY, "upload: no answer from the server");
+        }
+        size_t completed = 0, rejected = 0;
+        rc = syncspec_store_upload_complete(store, response, &completed, &rejected, error);
+        free(response);
+        if (rc) return rc;
+        result->uploaded += completed;
+        result->rejected += rejected;
+        size_t left = 0;
+        if ((rc = syncspec_store_pending(store, NULL, &left, error)) != 0) return rc;
+        if (completed == 0 && left)
+            return sync_error(error, SYNCSPEC_SYNC_RETRY,
+                              "upload: the server could not apply it now");
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *request = NULL, *response = NULL;
+        if ((rc = syncspec_store_pull_request(store, &request, error)) != 0) return rc;
+        int sent = transport->pull(transport->context, &response, request);
+        free(request);
+        if (sent != 0 || !response) {
+            free(response);
+            return sync_error(error, SYNCSPEC_SYNC_RETRY, "pull: no answer from the server");
+        }
+        rc = syncspec_store_apply_changes(store, response, error);
+        free(response);
+        if (rc == 0) {
+            result->applied = true;
+            return 0;
+        }
+        if (rc != SYNCSPEC_SYNC_CHECKSUM) return rc;
+        result->resynced = true;
+    }
+    return rc;
+}

@@ -1,0 +1,204 @@
+/*
+ * Shared by the sync tests: the generated SQL for a spec (rendered by the real templates),
+ * a fresh PostgreSQL database per test (CREATE DATABASE on the server tests/run.sh starts),
+ * client stores in temporary SQLite files, and an in-process transport that calls the
+ * server functions, able to lose a response on purpose.
+ */
+#ifndef SYNC_FIXTURE_H
+#define SYNC_FIXTURE_H
+
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emit/embedded.h"
+#include "emit/emit.h"
+#include "emit/targets.h"
+#include "emit/template.h"
+#include "spec/spec.h"
+#include "syncspec.h"
+
+typedef struct sync_sql {
+    arena *a;
+    const syncspec_schema *schema;
+    syncspec_schema *layout; /* the same schema with row layouts, for typed rows */
+    const char *sqlite_sql, *sqlite_sync_sql, *postgres_sql, *postgres_sync_sql;
+} sync_sql;
+
+static const char *fixture_render(arena *a, const char *path, ctx_value *context) {
+    diag_list d;
+    diag_list_init(&d, a);
+    for (const embedded_file *f = embedded_templates; f->path; f++)
+        if (strcmp(f->path, path) == 0) {
+            const template *t = template_compile(a, path, f->data, f->size, &d);
+            strbuf sb = STRBUF_INIT;
+            if (!t || template_render(&sb, t, context, NULL, &d) != 0) return NULL;
+            const char *out = arena_strdup(a, sb_str(&sb));
+            sb_free(&sb);
+            return out;
+        }
+    return NULL;
+}
+
+static int fixture_load(sync_sql *g, const char *spec_path) {
+    memset(g, 0, sizeof *g);
+    g->a = arena_new();
+    diag_list diags;
+    diag_list_init(&diags, g->a);
+    if (spec_load_file(&g->schema, g->a, spec_path, &diags) != 0) return -1;
+    emit_file *files;
+    size_t count;
+    const char **used;
+    const char *only[] = {"sqlite", "postgres", NULL};
+    emit_options options = {only, NULL};
+    if (emit_generate(&files, &count, &used, g->a, g->schema, &options, &diags) != 0) return -1;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(files[i].path, "sqlite.sql") == 0) g->sqlite_sql = files[i].content;
+        if (strcmp(files[i].path, "postgres.sql") == 0) g->postgres_sql = files[i].content;
+    }
+    g->sqlite_sync_sql =
+        fixture_render(g->a, "sqlite_sync/sqlite_sync.sql", context_sqlite_sync(g->a, g->schema));
+    g->postgres_sync_sql = fixture_render(g->a, "postgres_sync/postgres_sync.sql",
+                                          context_postgres_sync(g->a, g->schema));
+    if (!g->sqlite_sql || !g->postgres_sql || !g->sqlite_sync_sql || !g->postgres_sync_sql)
+        return -1;
+    return syncspec_schema_layout(&g->layout, g->schema);
+}
+
+static void fixture_unload(sync_sql *g) {
+    syncspec_schema_layout_free(g->layout);
+    arena_free(g->a);
+}
+
+/* ---- PostgreSQL ---- */
+
+static PGconn *pg_connect_db(const char *dbname) {
+    const char *keys[] = {"dbname", NULL};
+    const char *values[] = {dbname, NULL};
+    PGconn *c = PQconnectdbParams(keys, values, 1); /* the rest from PG* variables */
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "cannot connect to PostgreSQL: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    return c;
+}
+
+static int pg_ok(PGconn *c, const char *sql) {
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) fprintf(stderr, "SQL failed: %s\n%s\n", PQresultErrorMessage(r), sql);
+    PQclear(r);
+    return ok;
+}
+
+/* The first column of the first row of a query, as a malloc'd string ("" for NULL). */
+static char *pg_value(PGconn *c, const char *fmt, ...) {
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    PGresult *r = PQexec(c, sql);
+    char *out = NULL;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+        out = strdup(PQgetvalue(r, 0, 0));
+    else
+        fprintf(stderr, "query failed: %s\n%s\n", PQresultErrorMessage(r), sql);
+    PQclear(r);
+    return out;
+}
+
+static long pg_long(PGconn *c, const char *fmt, ...) {
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    char *v = pg_value(c, "%s", sql);
+    long n = v ? strtol(v, NULL, 10) : -1;
+    free(v);
+    return n;
+}
+
+typedef struct pg_fixture {
+    char dbname[64];
+    PGconn *admin; /* on the PGDATABASE the run provides */
+    PGconn *conn;  /* on the fresh database */
+} pg_fixture;
+
+/* A fresh database with postgres.sql and postgres_sync.sql. Returns 0, or -1 when
+ * PostgreSQL is unreachable (a failure under CI=true, a skip otherwise). */
+static int pg_fresh(pg_fixture *f, const sync_sql *g) {
+    static int counter;
+    memset(f, 0, sizeof *f);
+    const char *base = getenv("PGDATABASE");
+    if (!(f->admin = pg_connect_db(base ? base : "postgres"))) return -1;
+    snprintf(f->dbname, sizeof f->dbname, "syncspec_sync_%d_%d", (int)getpid(), ++counter);
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->dbname);
+    pg_ok(f->admin, sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
+    if (!pg_ok(f->admin, sql) || !(f->conn = pg_connect_db(f->dbname))) return -1;
+    if (!pg_ok(f->conn, g->postgres_sql) || !pg_ok(f->conn, g->postgres_sync_sql)) return -1;
+    return 0;
+}
+
+static void pg_drop(pg_fixture *f) {
+    PQfinish(f->conn);
+    if (f->admin && f->dbname[0]) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
+        pg_ok(f->admin, sql);
+    }
+    PQfinish(f->admin);
+}
+
+/* ---- an in-process transport ---- */
+
+typedef struct fake_transport {
+    syncspec_server *server;
+    PGconn **conn; /* where the "API server" gets its connection */
+    const char *user_id;
+    int lose_upload_responses; /* apply, then report no answer, this many times */
+    int fail_uploads;          /* do not even send, this many times */
+    int uploads, pulls;
+} fake_transport;
+
+static int fake_upload(void *context, char **response, const char *body) {
+    fake_transport *t = context;
+    t->uploads++;
+    if (t->fail_uploads > 0) {
+        t->fail_uploads--;
+        return -1;
+    }
+    syncspec_sync_error e;
+    int rc = syncspec_server_upload(t->server, response, *t->conn, t->user_id, body, &e);
+    if (rc == 0 && t->lose_upload_responses > 0) {
+        t->lose_upload_responses--;
+        free(*response);
+        *response = NULL;
+        return -1;
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+static int fake_pull(void *context, char **response, const char *request) {
+    fake_transport *t = context;
+    t->pulls++;
+    syncspec_sync_error e;
+    int rc = syncspec_server_changes(t->server, response, *t->conn, t->user_id, request, &e);
+    if (rc != 0) fprintf(stderr, "pull failed: %s\n", e.message);
+    return rc == 0 ? 0 : -1;
+}
+
+static syncspec_transport fake_transport_of(fake_transport *t) {
+    syncspec_transport tr = {fake_upload, fake_pull, t};
+    return tr;
+}
+
+#endif

@@ -1,0 +1,792 @@
+/*
+ * libsyncspec's sync core end to end: client stores in real SQLite files, the server on a
+ * fresh database of the real PostgreSQL 15 that tests/run.sh starts, per test. Without
+ * PostgreSQL the tests fail under CI=true and are skipped otherwise.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "../integration/sync/fixture.h"
+
+static sync_sql g;
+
+#define D(n) "00000000-0000-4000-8000-0000000000" n /* a document id */
+#define P1 "11111111-0000-4000-8000-000000000001"
+
+typedef struct env {
+    pg_fixture pg;
+    syncspec_server *server;
+    PGconn *api; /* the connection the "API server" uses */
+    char dir[64];
+} env;
+
+static int setup(void **state) {
+    env *e = calloc(1, sizeof *e);
+    *state = e;
+    if (pg_fresh(&e->pg, &g) != 0) {
+        const char *ci = getenv("CI");
+        if (ci && strcmp(ci, "true") == 0) fail_msg("PostgreSQL is unreachable under CI=true");
+        return 0; /* each test skips */
+    }
+    e->api = pg_connect_db(e->pg.dbname);
+    assert_non_null(e->api);
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_server_new(&e->server, g.schema, &err), 0);
+    snprintf(e->dir, sizeof e->dir, "/tmp/syncspec-sync-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
+    return 0;
+}
+
+static int teardown(void **state) {
+    env *e = *state;
+    if (!e->server) {
+        pg_drop(&e->pg);
+        free(e);
+        return 0;
+    }
+    syncspec_server_free(e->server);
+    PQfinish(e->api);
+    pg_drop(&e->pg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
+    if (e->dir[0] && system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", e->dir);
+    free(e);
+    return 0;
+}
+
+static syncspec_store *open_store(env *e, const char *name, const char *user) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
+    syncspec_store *s = NULL;
+    syncspec_sync_error err = {0};
+    int rc = syncspec_store_open(&s, path, g.schema, g.sqlite_sql, g.sqlite_sync_sql, &err);
+    if (rc) fail_msg("open %s: %s", path, err.message);
+    if (user) assert_int_equal(syncspec_store_set_user(s, user, &err), 0);
+    return s;
+}
+
+static void exec(syncspec_store *s, const char *fmt, ...) {
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    char *msg = NULL;
+    if (sqlite3_exec(syncspec_store_db(s), sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+static long count(syncspec_store *s, const char *fmt, ...) {
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static char *text(syncspec_store *s, const char *sql) {
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+    char *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void bputs(syncspec_buffer *b, const char *s) { syncspec_buffer_append(b, s, strlen(s)); }
+
+/* Every synced row of a store as one text, for comparing devices. */
+static char *dump(syncspec_store *s) {
+    syncspec_buffer b = {0};
+    for (size_t i = 0; i < g.schema->table_count; i++) {
+        const syncspec_table *t = &g.schema->tables[i];
+        if (t->local_only) continue;
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY \"id\"", t->name);
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            bputs(&b, t->name);
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                bputs(&b, "|");
+                bputs(&b, sqlite3_column_type(st, c) == SQLITE_NULL
+                              ? "<null>"
+                              : (const char *)sqlite3_column_text(st, c));
+            }
+            bputs(&b, "\n");
+        }
+        sqlite3_finalize(st);
+    }
+    if (!b.data) bputs(&b, "");
+    return b.data;
+}
+
+static int do_sync(syncspec_store *s, fake_transport *t, syncspec_sync_result *r) {
+    syncspec_transport tr = fake_transport_of(t);
+    syncspec_sync_error err = {0};
+    int rc = syncspec_store_sync(s, &tr, 0, r, &err);
+    if (rc) fprintf(stderr, "sync: %d %s\n", rc, err.message);
+    return rc;
+}
+
+#define NOW "'2025-01-01T00:00:00.000Z'"
+
+static void insert_doc(syncspec_store *s, const char *id, const char *title, const char *content) {
+    exec(s,
+         "INSERT INTO documents (id, title, content, device_id, created_at, updated_at) "
+         "VALUES ('%s', %s%s%s, '%s', 'dev', " NOW ", " NOW ")",
+         id, title ? "'" : "", title ? title : "NULL", title ? "'" : "", content);
+}
+
+/* ---- the queue ---- */
+
+static void test_queue_shape(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *s = open_store(e, "a", "alice");
+    syncspec_sync_error err;
+    exec(s, "BEGIN");
+    insert_doc(s, D("01"), "Title", "body");
+    exec(s, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', 'P', " NOW
+            ", " NOW ")");
+    exec(s, "COMMIT");
+    exec(s, "UPDATE documents SET title = NULL, content = 'new' WHERE id = '" D("01") "'");
+    exec(s, "UPDATE documents SET content = 'new' WHERE id = '" D("01") "'"); /* no change */
+    exec(s, "DELETE FROM documents WHERE id = '" D("01") "'");
+    exec(s, "INSERT INTO preferences (id, key, value, created_at, updated_at) VALUES ('p1', "
+            "'theme', '\"dark\"', " NOW ", " NOW ")");
+    char *q = NULL;
+    assert_int_equal(syncspec_store_queue_json(s, &q, &err), 0);
+    /* The PUT of a row deleted since has no data; its DELETE follows. */
+    const char *expected_tail =
+        "\"op\":\"PATCH\",\"type\":\"documents\",\"id\":\"" D("01") "\",\"data\":{\"title\":null,"
+                                                                    "\"content\":\"new\"}}\n";
+    assert_non_null(strstr(q, expected_tail));
+    assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"projects\",\"id\":\"" P1
+                              "\",\"data\":{\"name\":\"P\",\"is_default\":0,"
+                              "\"created_at\":\"2025-01-01T00:00:00.000Z\","
+                              "\"updated_at\":\"2025-01-01T00:00:00.000Z\"}}"));
+    assert_non_null(strstr(q, "\"op\":\"DELETE\",\"type\":\"documents\",\"id\":\"" D("01") "\"}"));
+    assert_null(strstr(q, "preferences"));
+    size_t ops, txs;
+    assert_int_equal(syncspec_store_pending(s, &ops, &txs, &err), 0);
+    assert_int_equal(ops, 4);
+    assert_int_equal(txs, 3); /* the two inserts share one transaction */
+    assert_int_equal(count(s, "SELECT count(DISTINCT tx_id) FROM syncspec_crud WHERE op = 'PUT'"),
+                     1);
+    free(q);
+    /* The upload body: the PUT of the deleted row is left out, op_ids are device:tx. */
+    char *body = NULL;
+    assert_int_equal(syncspec_store_upload_body(s, &body, 2, &err), 0);
+    json_t *root = json_loads(body, 0, NULL);
+    json_t *list = json_object_get(root, "transactions");
+    assert_int_equal(json_array_size(list), 2);
+    const char *op_id = json_string_value(json_object_get(json_array_get(list, 0), "op_id"));
+    assert_true(strncmp(op_id, syncspec_store_device_id(s), 36) == 0 && op_id[36] == ':');
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "ops")), 1);
+    json_decref(root);
+    free(body);
+    syncspec_store_free(s);
+}
+
+/* ---- convergence ---- */
+
+static void converge(env *e, int b_first) {
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, b_first ? "a2" : "a1", "alice");
+    syncspec_store *b = open_store(e, b_first ? "b2" : "b1", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', 'P', " NOW
+            ", " NOW ")");
+    insert_doc(a, D("01"), "one", "c1");
+    insert_doc(a, D("02"), "two", "c2");
+    insert_doc(a, D("03"), "three", "c3");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 4);
+    assert_int_equal(do_sync(b, &t, &r), 0);
+    assert_int_equal(count(b, "SELECT count(*) FROM documents"), 3);
+    /* Offline on both, overlapping. */
+    exec(a, "UPDATE documents SET title = 'A', content = 'from a' WHERE id = '" D("01") "'");
+    exec(a, "UPDATE documents SET title = NULL WHERE id = '" D("02") "'"); /* a cleared value */
+    exec(a, "DELETE FROM documents WHERE id = '" D("03") "'");             /* hard delete */
+    insert_doc(a, D("04"), "four", "c4");
+    exec(b, "UPDATE documents SET content = 'from b' WHERE id = '" D("01") "'");
+    exec(b, "UPDATE documents SET deleted_at = " NOW " WHERE id = '" D("02") "'"); /* soft */
+    exec(b, "UPDATE projects SET name = 'renamed', is_default = 1 WHERE id = '" P1 "'");
+    insert_doc(b, D("05"), NULL, "c5");
+    syncspec_store *first = b_first ? b : a, *second = b_first ? a : b;
+    assert_int_equal(do_sync(first, &t, &r), 0);
+    assert_int_equal(do_sync(second, &t, &r), 0);
+    assert_false(r.resynced);
+    assert_int_equal(do_sync(first, &t, &r), 0);
+    assert_false(r.resynced);
+    char *da = dump(a), *db = dump(b);
+    assert_string_equal(da, db);
+    /* And PostgreSQL agrees: every pull checked its checksum; spot-check the merge too. */
+    char sum_a[24], sum_b[24];
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_store_checksum(a, sum_a, &err), 0);
+    assert_int_equal(syncspec_store_checksum(b, sum_b, &err), 0);
+    assert_string_equal(sum_a, sum_b);
+    char *content = pg_value(e->pg.conn, "SELECT content FROM documents WHERE id = '%s'", D("01"));
+    assert_string_equal(content, b_first ? "from a" : "from b"); /* the last write wins */
+    free(content);
+    assert_int_equal(pg_long(e->pg.conn,
+                             "SELECT count(*) FROM documents WHERE id = '%s' AND "
+                             "title IS NULL AND deleted_at IS NOT NULL",
+                             D("02")),
+                     1);
+    assert_int_equal(pg_long(e->pg.conn,
+                             "SELECT count(*) FROM documents WHERE id = '%s' AND "
+                             "deleted_at IS NOT NULL",
+                             D("03")),
+                     1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 5);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM projects WHERE name = 'renamed' "
+                                         "AND is_default"),
+                     1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D(
+                                  "03") "' AND deleted_at IS NOT NULL"),
+                     1);
+    free(da);
+    free(db);
+    syncspec_store_free(a);
+    syncspec_store_free(b);
+}
+
+static void test_convergence_a_first(void **state) { converge(*state, 0); }
+static void test_convergence_b_first(void **state) { converge(*state, 1); }
+
+/* ---- isolation ---- */
+
+static const char *upload_one(env *e, const char *user, const char *body, char **response) {
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_server_upload(e->server, response, e->api, user, body, &err), 0);
+    json_t *root = json_loads(*response, 0, NULL);
+    static char status[32];
+    snprintf(status, sizeof status, "%s",
+             json_string_value(json_object_get(
+                 json_array_get(json_object_get(root, "transactions"), 0), "status")));
+    json_decref(root);
+    return status;
+}
+
+static void test_isolation(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "alice", "alice");
+    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    insert_doc(a, D("01"), "mine", "secret");
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    char *resp;
+    const char *put = "{\"transactions\":[{\"op_id\":\"bob:1\",\"ops\":[{\"op\":\"PUT\",\"table\":"
+                      "\"documents\",\"id\":\"" D("01") "\",\"data\":{\"content\":\"taken\","
+                                                        "\"device_id\":\"x\"}}]}]}";
+    assert_string_equal(upload_one(e, "bob", put, &resp), "rejected");
+    assert_non_null(strstr(resp, "\"forbidden\""));
+    free(resp);
+    const char *patch =
+        "{\"transactions\":[{\"op_id\":\"bob:2\",\"ops\":[{\"op\":\"PATCH\","
+        "\"table\":\"documents\",\"id\":\"" D("01") "\",\"data\":{\"title\":\"x\"}}]}]}";
+    assert_string_equal(upload_one(e, "bob", patch, &resp), "rejected");
+    assert_non_null(strstr(resp, "\"forbidden\""));
+    free(resp);
+    const char *del = "{\"transactions\":[{\"op_id\":\"bob:3\",\"ops\":[{\"op\":\"DELETE\","
+                      "\"table\":\"documents\",\"id\":\"" D("01") "\"}]}]}";
+    assert_string_equal(upload_one(e, "bob", del, &resp), "rejected");
+    free(resp);
+    /* Owner spoofing is refused by the sanitizer. */
+    const char *spoof =
+        "{\"transactions\":[{\"op_id\":\"bob:4\",\"ops\":[{\"op\":\"PUT\",\"table\":"
+        "\"documents\",\"id\":\"" D("02") "\",\"data\":{\"content\":\"c\","
+                                          "\"device_id\":\"x\",\"owner_id\":\"alice\"}}]}]}";
+    assert_string_equal(upload_one(e, "bob", spoof, &resp), "rejected");
+    free(resp);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE owner_id = 'alice' "
+                                         "AND title = 'mine' AND content = 'secret' AND "
+                                         "deleted_at IS NULL"),
+                     1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
+                                         "user_id = 'bob'"),
+                     4);
+    /* Bob's own device: his write on Alice's id is dropped, and he never receives her rows. */
+    syncspec_store *b = open_store(e, "bob", "bob");
+    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    insert_doc(b, D("01"), "bobs", "bob");
+    insert_doc(b, D("03"), "bobs own", "bob");
+    assert_int_equal(do_sync(b, &tb, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(count(b, "SELECT count(*) FROM documents"), 1);
+    assert_int_equal(count(b, "SELECT count(*) FROM documents WHERE id = '" D("03") "'"), 1);
+    char *full = NULL;
+    syncspec_sync_error err;
+    assert_int_equal(
+        syncspec_server_changes(e->server, &full, e->api, "bob", "{\"checkpoint\":null}", &err), 0);
+    assert_null(strstr(full, D("01")));
+    assert_null(strstr(full, "secret"));
+    free(full);
+    syncspec_store_free(a);
+    syncspec_store_free(b);
+}
+
+/* ---- exactly once ---- */
+
+static void test_exactly_once_lost_response(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    syncspec_sync_error err;
+    insert_doc(a, D("01"), "t", "c");
+    char *body = NULL, *r1 = NULL, *r2 = NULL;
+    assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), 0);
+    assert_int_equal(syncspec_server_upload(e->server, &r1, e->api, "alice", body, &err), 0);
+    long changes = pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_changes");
+    /* The response was lost: the client sends the same body again. */
+    assert_int_equal(syncspec_server_upload(e->server, &r2, e->api, "alice", body, &err), 0);
+    assert_non_null(strstr(r1, "\"applied\""));
+    assert_non_null(strstr(r2, "\"duplicate\""));
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_changes"), changes);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 1);
+    size_t done;
+    assert_int_equal(syncspec_store_upload_complete(a, r2, &done, NULL, &err), 0);
+    assert_int_equal(done, 1);
+    free(body);
+    free(r1);
+    free(r2);
+    /* Through the transport: a lost answer keeps the batch; the retry completes it. */
+    insert_doc(a, D("02"), "t", "c");
+    fake_transport t = {e->server, &e->api, "alice", 1, 0, 0, 0};
+    syncspec_sync_result r;
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    size_t ops;
+    assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
+    assert_int_equal(ops, 1);
+    t.fail_uploads = 1; /* a transport error: never sent */
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
+    assert_int_equal(ops, 1);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
+    assert_int_equal(ops, 0);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 2);
+    syncspec_store_free(a);
+}
+
+static void test_exactly_once_terminated(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    exec(a, "BEGIN");
+    for (int i = 0; i < 20; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-1000000000%02d", i);
+        insert_doc(a, id, "t", "c");
+    }
+    exec(a, "COMMIT");
+    int api_pid = PQbackendPID(e->api);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* Holds a lock the upload needs, then kills the upload's backend while it waits. */
+        PGconn *c = pg_connect_db(e->pg.dbname);
+        int ok =
+            c && pg_ok(c, "BEGIN") && pg_ok(c, "LOCK TABLE documents IN ACCESS EXCLUSIVE MODE");
+        if (write(ready[1], ok ? "1" : "0", 1) != 1) _exit(3);
+        for (int i = 0; ok && i < 500; i++) {
+            if (pg_long(c,
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND "
+                        "wait_event_type = 'Lock'",
+                        api_pid) == 1) {
+                pg_long(c, "SELECT pg_terminate_backend(%d)::int", api_pid);
+                PQfinish(c);
+                _exit(0);
+            }
+            usleep(10000);
+        }
+        _exit(2);
+    }
+    char byte = 0;
+    assert_int_equal(read(ready[0], &byte, 1), 1);
+    assert_int_equal(byte, '1');
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    size_t ops;
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
+    assert_int_equal(ops, 20);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 0);
+    /* The API server reconnects; the retry applies exactly once. */
+    PQfinish(e->api);
+    e->api = pg_connect_db(e->pg.dbname);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 20);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 1);
+    assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
+    assert_int_equal(ops, 0);
+    close(ready[0]);
+    close(ready[1]);
+    syncspec_store_free(a);
+}
+
+/* ---- rejection ---- */
+
+static void test_rejection(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    insert_doc(a, D("01"), "first", "c");
+    exec(a, "BEGIN");
+    insert_doc(a, D("02"), "valid op in a bad transaction", "c");
+    char name[260];
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    exec(a,
+         "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', '%s', " NOW
+         ", " NOW ")",
+         name);
+    exec(a, "COMMIT");
+    insert_doc(a, D("03"), "after", "c");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 3);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE id IN ('%s', '%s')",
+                             D("01"), D("03")),
+                     2);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE id = '%s'", D("02")),
+                     0);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM projects"), 0);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
+                                         "jsonb_array_length(transaction->'ops') = 2 AND "
+                                         "errors @> '[{\"code\": \"max-length\", \"op\": 1}]'"),
+                     1);
+    /* The refused rows leave the device too: it now holds what the server holds. */
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(count(a, "SELECT count(*) FROM projects"), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
+    syncspec_store_free(a);
+}
+
+/* ---- change feed ---- */
+
+static void test_feed(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    syncspec_store *b = open_store(e, "b", "bob");
+    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    syncspec_sync_error err;
+    assert_true(pg_ok(e->pg.conn,
+                      "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
+                      "updated_at) VALUES ('" D("01") "', 'direct', 'sql', 'psql', 'alice', "
+                                                      "'2025-03-01 10:00:00.123+02', now())"));
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    char *created = text(a, "SELECT created_at FROM documents WHERE id = '" D("01") "'");
+    assert_string_equal(created, "2025-03-01T08:00:00.123Z");
+    free(created);
+    /* Ownership changed in PostgreSQL: a deletion for Alice, a row for Bob. */
+    assert_true(
+        pg_ok(e->pg.conn, "UPDATE documents SET owner_id = 'bob' WHERE id = '" D("01") "'"));
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
+    assert_int_equal(do_sync(b, &tb, &r), 0);
+    assert_int_equal(count(b, "SELECT count(*) FROM documents WHERE owner_id = 'bob'"), 1);
+    /* Resuming from a checkpoint gives exactly what changed since. */
+    char *request = NULL, *response = NULL;
+    assert_int_equal(syncspec_store_pull_request(a, &request, &err), 0);
+    assert_true(
+        pg_ok(e->pg.conn,
+              "INSERT INTO documents (id, content, device_id, owner_id, created_at, "
+              "updated_at) VALUES ('" D("11") "', 'x', 'p', 'alice', now(), now()), ('" D(
+                  "12") "', 'x', 'p', 'alice', now(), now()), ('" D("13") "', 'x', 'p', 'bob', "
+                                                                          "now(), now())"));
+    assert_true(pg_ok(e->pg.conn, "DELETE FROM documents WHERE id = '" D("11") "'"));
+    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice", request, &err),
+                     0);
+    json_t *root = json_loads(response, 0, NULL);
+    json_t *docs = json_object_get(json_object_get(root, "tables"), "documents");
+    assert_false(json_is_true(json_object_get(root, "full")));
+    assert_int_equal(json_array_size(json_object_get(docs, "rows")), 1);
+    assert_string_equal(
+        json_string_value(json_array_get(json_array_get(json_object_get(docs, "rows"), 0), 0)),
+        D("12"));
+    assert_int_equal(json_array_size(json_object_get(docs, "deleted")), 1);
+    assert_int_equal(json_object_size(json_object_get(root, "tables")), 1);
+    assert_int_equal(syncspec_store_apply_changes(a, response, &err), 0);
+    json_decref(root);
+    free(request);
+    free(response);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    /* A corrupted local row (bypassing the queue) is caught by the checksum and repaired. */
+    exec(a, "BEGIN; UPDATE documents SET content = 'corrupt'; DELETE FROM syncspec_crud; COMMIT");
+    exec(a, "BEGIN; INSERT INTO documents (id, content, device_id, owner_id, created_at, "
+            "updated_at) VALUES ('" D("99") "', 'stray', 'x', 'alice', " NOW ", " NOW
+                                            "); DELETE FROM syncspec_crud; COMMIT");
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_true(r.resynced);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    assert_int_equal(
+        count(a, "SELECT count(*) FROM documents WHERE id = '" D("12") "' AND content = 'x'"), 1);
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_false(r.resynced);
+    syncspec_store_free(a);
+    syncspec_store_free(b);
+}
+
+/* A pull is not applied over local writes that are not uploaded yet. */
+static void test_feed_waits_for_queue(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    syncspec_sync_error err;
+    insert_doc(a, D("01"), "local", "c");
+    char *response = NULL;
+    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice",
+                                             "{\"checkpoint\":null}", &err),
+                     0);
+    assert_int_equal(syncspec_store_apply_changes(a, response, &err), SYNCSPEC_SYNC_PENDING);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    free(response);
+    syncspec_store_free(a);
+}
+
+/* ---- the concurrency case ---- */
+
+static void test_late_commit(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    PGconn *c1 = pg_connect_db(e->pg.dbname), *c2 = pg_connect_db(e->pg.dbname);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_true(pg_ok(c1, "BEGIN"));
+    assert_true(pg_ok(
+        c1, "INSERT INTO documents (id, content, device_id, owner_id, created_at, "
+            "updated_at) VALUES ('" D("01") "', 'first written', 'x', 'alice', now(), now())"));
+    assert_true(pg_ok(c2, "BEGIN"));
+    assert_true(pg_ok(
+        c2, "INSERT INTO documents (id, content, device_id, owner_id, created_at, "
+            "updated_at) VALUES ('" D("02") "', 'second written', 'x', 'alice', now(), now())"));
+    assert_true(pg_ok(c2, "COMMIT"));
+    assert_int_equal(do_sync(a, &t, &r), 0); /* between the two commits */
+    assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("02") "'"), 1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("01") "'"), 0);
+    assert_true(pg_ok(c1, "COMMIT"));
+    /* The late one took the lower version: a "since version" feed would have skipped it. */
+    assert_true(pg_long(e->pg.conn,
+                        "SELECT (SELECT max(version) FROM syncspec_changes WHERE "
+                        "row_id = '%s') < (SELECT min(version) FROM syncspec_changes "
+                        "WHERE row_id = '%s')::int",
+                        D("01"), D("02")) == 1 ||
+                pg_long(e->pg.conn,
+                        "SELECT ((SELECT max(version) FROM syncspec_changes WHERE "
+                        "row_id = '%s') < (SELECT min(version) FROM syncspec_changes "
+                        "WHERE row_id = '%s'))::int",
+                        D("01"), D("02")) == 1);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
+    assert_false(r.resynced);
+    PQfinish(c1);
+    PQfinish(c2);
+    syncspec_store_free(a);
+}
+
+/* ---- account switch ---- */
+
+static void test_account_switch(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", NULL);
+    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    syncspec_sync_error err;
+    insert_doc(a, D("01"), "written before sign-in", "c");
+    assert_int_equal(syncspec_store_set_user(a, "alice", &err), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 1); /* kept: hers */
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE owner_id = 'alice'"),
+                     1);
+    insert_doc(a, D("02"), "queued, not sent", "c");
+    exec(a, "INSERT INTO preferences (id, key, value, created_at, updated_at) VALUES ('p1', "
+            "'theme', '\"dark\"', " NOW ", " NOW ")");
+    exec(a, "INSERT INTO local_metadata (id, key, value, created_at, updated_at) VALUES ('m1', "
+            "'k', 'v', " NOW ", " NOW ")");
+    assert_true(pg_ok(e->pg.conn,
+                      "INSERT INTO documents (id, content, device_id, owner_id, "
+                      "created_at, updated_at) VALUES ('" D("03") "', 'bob''s', 'x', "
+                                                                  "'bob', now(), now())"));
+    assert_int_equal(syncspec_store_set_user(a, "bob", &err), 0);
+    assert_string_equal(syncspec_store_user_id(a), "bob");
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_state WHERE key = 'checkpoint'"), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM preferences"), 1);
+    assert_int_equal(count(a, "SELECT count(*) FROM local_metadata"), 1);
+    assert_int_equal(do_sync(a, &tb, &r), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("03") "'"), 1);
+    /* The same user again changes nothing. */
+    assert_int_equal(syncspec_store_set_user(a, "bob", &err), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    syncspec_store_free(a);
+}
+
+/* ---- typed writes ---- */
+
+static void test_typed_writes(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    syncspec_sync_error err;
+    const syncspec_table *docs = syncspec_schema_table(g.layout, "documents");
+    void *row = calloc(1, docs->row_size);
+#define FIELD(name) ((char *)row + syncspec_table_column(docs, name)->offset)
+    *(syncspec_text_value *)FIELD("id") = (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
+    *(syncspec_text_value *)FIELD("content") = (syncspec_text_value){SYNCSPEC_SET, "typed", 5};
+    *(syncspec_text_value *)FIELD("device_id") = (syncspec_text_value){SYNCSPEC_SET, "d", 1};
+    *(syncspec_text_value *)FIELD("title") = (syncspec_text_value){SYNCSPEC_SET, "T", 1};
+    assert_int_equal(syncspec_store_put(a, docs, row, &err), 0);
+    memset(row, 0, docs->row_size);
+    *(syncspec_text_value *)FIELD("id") = (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
+    *(syncspec_text_value *)FIELD("title") = (syncspec_text_value){SYNCSPEC_NULL, NULL, 0};
+    assert_int_equal(syncspec_store_patch(a, docs, row, &err), 0);
+    char *q = NULL;
+    assert_int_equal(syncspec_store_queue_json(a, &q, &err), 0);
+    assert_non_null(strstr(q, "\"op\":\"PATCH\""));
+    assert_non_null(strstr(q, "\"title\":null"));
+    free(q);
+    memset(row, 0, docs->row_size);
+    assert_int_equal(syncspec_store_get(a, docs, D("01"), row, &err), 0);
+    assert_string_equal(((syncspec_text_value *)FIELD("content"))->value, "typed");
+    assert_int_equal(((syncspec_text_value *)FIELD("title"))->state, SYNCSPEC_NULL);
+    assert_int_equal(((syncspec_int_value *)FIELD("created_at"))->state, SYNCSPEC_SET);
+    assert_int_equal(syncspec_store_get(a, docs, D("02"), row, &err), 1);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE content = 'typed' "
+                                         "AND title IS NULL"),
+                     1);
+    assert_int_equal(syncspec_store_delete(a, docs, D("01"), &err), 0);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(
+        pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE deleted_at IS NOT NULL"), 1);
+    free(row);
+    syncspec_store_free(a);
+}
+
+/* ---- crash safety ---- */
+
+static void test_crash_safety(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    char path[128];
+    snprintf(path, sizeof path, "%s/crash.db", e->dir);
+    syncspec_store *s = open_store(e, "crash", "alice");
+    syncspec_store_free(s);
+    for (int round = 0; round < 4; round++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            syncspec_store *c = NULL;
+            if (syncspec_store_open(&c, path, g.schema, g.sqlite_sql, g.sqlite_sync_sql, NULL))
+                _exit(2);
+            for (long n = 0;; n++) { /* transactions of 10 writes until killed */
+                sqlite3 *db = syncspec_store_db(c);
+                sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+                for (int i = 0; i < 10; i++) {
+                    char sql[512];
+                    snprintf(sql, sizeof sql,
+                             "INSERT INTO documents (id, content, device_id, created_at, "
+                             "updated_at) VALUES ('r%d-%ld-%d', 'c', 'd', " NOW ", " NOW ")",
+                             round, n, i);
+                    sqlite3_exec(db, sql, NULL, NULL, NULL);
+                    if (i == 5)
+                        sqlite3_exec(db, "UPDATE documents SET title = 'x' WHERE rowid % 7 = 0",
+                                     NULL, NULL, NULL);
+                }
+                sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            }
+        }
+        struct timespec ts = {0, (40 + 37 * round) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(child, SIGKILL);
+        int status;
+        waitpid(child, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        s = open_store(e, "crash", NULL);
+        /* Every row has its PUT and every PUT its row; every transaction is whole. */
+        assert_int_equal(count(s, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 "
+                                  "FROM syncspec_crud c WHERE c.op = 'PUT' AND c.row_id = d.id)"),
+                         0);
+        assert_int_equal(count(s, "SELECT count(*) FROM syncspec_crud c WHERE c.op = 'PUT' AND "
+                                  "NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = c.row_id)"),
+                         0);
+        assert_int_equal(count(s, "SELECT count(*) FROM (SELECT tx_id FROM syncspec_crud WHERE "
+                                  "op = 'PUT' GROUP BY tx_id HAVING count(*) <> 10)"),
+                         0);
+        assert_int_equal(count(s, "SELECT count(*) FROM documents") % 10, 0);
+        assert_true(count(s, "SELECT count(*) FROM documents") > 0 || round == 0);
+        char *integrity = text(s, "PRAGMA integrity_check");
+        assert_string_equal(integrity, "ok");
+        free(integrity);
+        syncspec_store_free(s);
+    }
+}
+
+int main(void) {
+    if (fixture_load(&g, "schemas/app.yaml") != 0) {
+        fprintf(stderr, "cannot load schemas/app.yaml (run from the repository root)\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_queue_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_convergence_a_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_convergence_b_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exactly_once_lost_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exactly_once_terminated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_account_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    fixture_unload(&g);
+    return failed;
+}
