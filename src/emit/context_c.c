@@ -82,8 +82,22 @@ static ctx_value *comment_lines(arena *a, const char *text) {
     return lines;
 }
 
-static ctx_value *column_context(arena *a, const char *prefix, const syncspec_table *t,
-                                 const syncspec_column *c) {
+/* Decimal text without printf: this runs for every column of every table. */
+static const char *number(arena *a, int64_t v) {
+    static const char *const small[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    if (v >= 0 && v < 10) return small[v];
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    return arena_strdup(a, p);
+}
+
+static ctx_value *column_context(arena *a, const syncspec_column *c) {
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "field", c_field(a, c->name));
     ctx_set_string(a, col, "value_type", value_type(c->type));
@@ -93,37 +107,93 @@ static ctx_value *column_context(arena *a, const char *prefix, const syncspec_ta
     ctx_set_string(a, col, "role_enum", role_enums[c->role]);
     ctx_set_string(a, col, "required", c->required ? "true" : "false");
     ctx_set_string(a, col, "default_c", c_literal_or_null(a, c->default_value));
-    ctx_set_string(a, col, "max_length", arena_printf(a, "%" PRId64, c->max_length));
+    ctx_set_string(a, col, "max_length", number(a, c->max_length));
     ctx_set_string(a, col, "min", bound(a, c, &c->min));
     ctx_set_string(a, col, "max", bound(a, c, &c->max));
     ctx_set_string(a, col, "pattern_c", c_literal_or_null(a, c->pattern));
-    ctx_set_string(a, col, "enum_array",
-                   c->enum_count ? arena_printf(a, "%s_%s_%s_enum", prefix, t->name, c->name)
-                                 : "NULL");
-    ctx_set_string(a, col, "enum_values", joined_literals(a, c->enum_values, c->enum_count));
+    ctx_set_string(a, col, "enum_values",
+                   c->enum_count ? joined_literals(a, c->enum_values, c->enum_count) : "");
     ctx_set_bool(a, col, "has_enum", c->enum_count > 0);
-    ctx_set_string(a, col, "enum_count", arena_printf(a, "%zu", c->enum_count));
+    ctx_set_string(a, col, "enum_count", number(a, (int64_t)c->enum_count));
     ctx_set_string(a, col, "references_c", c_literal_or_null(a, c->references));
     ctx_set_string(a, col, "description_c", c_literal_or_null(a, c->description));
-    ctx_set_string(a, col, "line", arena_printf(a, "%u", c->line));
-    ctx_set_string(a, col, "col", arena_printf(a, "%u", c->col));
+    ctx_set_string(a, col, "line", number(a, c->line));
+    ctx_set_string(a, col, "col", number(a, c->col));
     /* A one-line comment for the struct field: the type, and what the spec says of it. */
     const char *note = c->description ? esc_c_comment(a, c->description) : NULL;
     if (note && strchr(note, '\n'))
         note = arena_strndup(a, note, (size_t)(strchr(note, '\n') - note));
-    ctx_set_string(a, col, "comment",
-                   arena_printf(a, "%s%s%s%s", syncspec_type_name(c->type),
-                                c->role == SYNCSPEC_ROLE_DECLARED ? "" : " (implicit)",
-                                note ? ": " : "", note ? note : ""));
+    ctx_set_string(a, col, "type_name", syncspec_type_name(c->type));
+    ctx_set_bool(a, col, "implicit", c->role != SYNCSPEC_ROLE_DECLARED);
+    ctx_set_string(a, col, "note", note);
     return col;
+}
+
+/* Columns are a lazy list of their own: the templates walk the tables several times, and
+ * only some of those walks look at columns. */
+typedef struct column_source {
+    const char *prefix;
+    const syncspec_table *table;
+} column_source;
+
+static const ctx_value *column_item(arena *a, const void *data, size_t position, size_t count) {
+    const column_source *source = data;
+    (void)count;
+    return column_context(a, &source->table->columns[position]);
+}
+
+/* One table's context, built while rendering and freed after (see ctx_lazy_list): a
+ * 1,000-table spec never holds every column's context at once. */
+static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
+    const syncspec_schema *schema = data;
+    const syncspec_table *t = &schema->tables[position];
+    const char *prefix = schema->name;
+    ctx_value *table = ctx_object(a);
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "table_name_c", esc_c_string(a, t->name));
+    ctx_set_string(a, table, "upper_name", upper(a, t->name));
+    ctx_set_string(a, table, "index", number(a, (int64_t)position));
+    ctx_set(a, table, "description", comment_lines(a, t->description));
+    ctx_set_string(a, table, "description_c", c_literal_or_null(a, t->description));
+    ctx_set_bool(a, table, "synced", !t->local_only);
+    ctx_set_string(a, table, "local_only", t->local_only ? "true" : "false");
+    ctx_set_string(a, table, "insert_only", t->insert_only ? "true" : "false");
+    ctx_set_string(a, table, "timestamps", t->timestamps ? "true" : "false");
+    ctx_set_string(a, table, "soft_delete", t->soft_delete ? "true" : "false");
+    ctx_set_string(a, table, "owner_column", number(a, t->owner_column));
+    ctx_set_string(a, table, "line", number(a, t->line));
+    ctx_set_string(a, table, "col", number(a, t->col));
+    ctx_set_string(a, table, "column_count", number(a, (int64_t)t->column_count));
+    ctx_set_string(a, table, "index_count", number(a, (int64_t)t->index_count));
+    column_source *source = arena_alloc(a, sizeof *source);
+    source->prefix = prefix;
+    source->table = t;
+    ctx_set(a, table, "columns", ctx_lazy_list(a, t->column_count, column_item, source));
+    ctx_value *indexes = ctx_list(a, t->index_count);
+    for (size_t k = 0; k < t->index_count; k++) {
+        const syncspec_index *x = &t->indexes[k];
+        ctx_value *index = ctx_object(a);
+        ctx_set_string(a, index, "position", number(a, (int64_t)k));
+        ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
+        ctx_set_string(a, index, "count", number(a, (int64_t)x->column_count));
+        ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
+        ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
+        ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
+        ctx_set_string(a, index, "line", number(a, x->line));
+        ctx_set_string(a, index, "col", number(a, x->col));
+        ctx_push(a, indexes, index);
+    }
+    ctx_set(a, table, "indexes", indexes);
+    ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
+    ctx_set_ends(a, table, position, count);
+    return table;
 }
 
 ctx_value *context_c(arena *a, const syncspec_schema *schema) {
     ctx_value *root = context_root(a, schema, esc_c_comment);
     const char *prefix = schema->name;
     ctx_set_string(a, root, "prefix", prefix);
-    ctx_set_string(a, root, "guard", arena_printf(a, "%s_SCHEMA_H", upper(a, prefix)));
-    ctx_set_string(a, root, "header", arena_printf(a, "%s_schema.h", prefix));
+    ctx_set_string(a, root, "upper_prefix", upper(a, prefix));
     ctx_set_string(a, root, "name_c", esc_c_string(a, schema->name));
     ctx_set_string(a, root, "owner_column_c", esc_c_string(a, schema->owner_column));
     ctx_set_string(a, root, "id_format_enum",
@@ -139,57 +209,6 @@ ctx_value *context_c(arena *a, const syncspec_schema *schema) {
     ctx_set_string(a, root, "source_sha256_c", c_literal_or_null(a, schema->source_sha256));
     ctx_set_string(a, root, "table_count", arena_printf(a, "%zu", schema->table_count));
 
-    ctx_value *tables = ctx_list(a, schema->table_count);
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        ctx_value *table = ctx_object(a);
-        const char *row_type = arena_printf(a, "%s_%s_row", prefix, t->name);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "table_name_c", esc_c_string(a, t->name));
-        ctx_set_string(a, table, "row_type", row_type);
-        ctx_set_string(a, table, "enum_constant",
-                       upper(a, arena_printf(a, "%s_%s", prefix, t->name)));
-        ctx_set_string(a, table, "index", arena_printf(a, "%zu", i));
-        ctx_set(a, table, "description", comment_lines(a, t->description));
-        ctx_set_string(a, table, "description_c", c_literal_or_null(a, t->description));
-        ctx_set_bool(a, table, "synced", !t->local_only);
-        ctx_set_string(a, table, "local_only", t->local_only ? "true" : "false");
-        ctx_set_string(a, table, "insert_only", t->insert_only ? "true" : "false");
-        ctx_set_string(a, table, "timestamps", t->timestamps ? "true" : "false");
-        ctx_set_string(a, table, "soft_delete", t->soft_delete ? "true" : "false");
-        ctx_set_string(a, table, "owner_column", arena_printf(a, "%d", t->owner_column));
-        ctx_set_string(a, table, "line", arena_printf(a, "%u", t->line));
-        ctx_set_string(a, table, "col", arena_printf(a, "%u", t->col));
-        ctx_set_string(a, table, "columns_array",
-                       arena_printf(a, "%s_%s_columns", prefix, t->name));
-        ctx_set_string(a, table, "indexes_array",
-                       arena_printf(a, "%s_%s_indexes", prefix, t->name));
-        ctx_set_string(a, table, "column_count", arena_printf(a, "%zu", t->column_count));
-        ctx_set_string(a, table, "index_count", arena_printf(a, "%zu", t->index_count));
-        ctx_value *columns = ctx_list(a, t->column_count);
-        for (size_t k = 0; k < t->column_count; k++)
-            ctx_push(a, columns, column_context(a, prefix, t, &t->columns[k]));
-        ctx_set(a, table, "columns", columns);
-        ctx_value *indexes = ctx_list(a, t->index_count);
-        for (size_t k = 0; k < t->index_count; k++) {
-            const syncspec_index *x = &t->indexes[k];
-            ctx_value *index = ctx_object(a);
-            ctx_set_string(a, index, "array",
-                           arena_printf(a, "%s_%s_index_%zu_columns", prefix, t->name, k));
-            ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
-            ctx_set_string(a, index, "count", arena_printf(a, "%zu", x->column_count));
-            ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
-            ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
-            ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
-            ctx_set_string(a, index, "line", arena_printf(a, "%u", x->line));
-            ctx_set_string(a, index, "col", arena_printf(a, "%u", x->col));
-            ctx_push(a, indexes, index);
-        }
-        ctx_set(a, table, "indexes", indexes);
-        ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
-        ctx_push(a, tables, table);
-    }
-    ctx_mark_ends(a, tables);
-    ctx_set(a, root, "tables", tables);
+    ctx_set(a, root, "tables", ctx_lazy_list(a, schema->table_count, table_context, schema));
     return root;
 }

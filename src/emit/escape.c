@@ -84,37 +84,45 @@ const char *esc_yaml_scalar(arena *a, const char *s) {
     return out;
 }
 
-const char *esc_c_string(arena *a, const char *s) {
-    strbuf sb = STRBUF_INIT;
-    sb_putc(&sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            sb_append(&sb, "\\\"");
-            break;
-        case '\\':
-            sb_append(&sb, "\\\\");
-            break;
-        case '\n':
-            sb_append(&sb, "\\n");
-            break;
-        case '\t':
-            sb_append(&sb, "\\t");
-            break;
-        case '?':
-            /* "??x" would be a trigraph under -std=c11. */
-            sb_append(&sb, p[1] == '?' ? "?\\" : "?");
-            break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                sb_appendf(&sb, "\\%03o", *p);
-            else
-                sb_putc(&sb, (char)*p);
+/* The bytes one input byte becomes inside a C string literal; `next` for trigraphs. */
+static size_t c_escape(char out[5], unsigned char c, unsigned char next) {
+    switch (c) {
+    case '"': memcpy(out, "\\\"", 2); return 2;
+    case '\\': memcpy(out, "\\\\", 2); return 2;
+    case '\n': memcpy(out, "\\n", 2); return 2;
+    case '\t': memcpy(out, "\\t", 2); return 2;
+    case '?':
+        /* "??x" would be a trigraph under -std=c11. */
+        if (next == '?') {
+            memcpy(out, "?\\", 2);
+            return 2;
         }
+        out[0] = '?';
+        return 1;
+    default:
+        if (c < 0x20 || c >= 0x7f) {
+            out[0] = '\\';
+            out[1] = (char)('0' + (c >> 6));
+            out[2] = (char)('0' + ((c >> 3) & 7));
+            out[3] = (char)('0' + (c & 7));
+            return 4;
+        }
+        out[0] = (char)c;
+        return 1;
     }
-    sb_putc(&sb, '"');
-    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
-    sb_free(&sb);
+}
+
+const char *esc_c_string(arena *a, const char *s) {
+    /* Two passes: measure, then write straight into the arena. */
+    const unsigned char *p = (const unsigned char *)s;
+    char buf[5];
+    size_t n = 2;
+    for (size_t i = 0; p[i]; i++) n += c_escape(buf, p[i], p[i + 1]);
+    char *out = arena_alloc(a, n + 1), *o = out;
+    *o++ = '"';
+    for (size_t i = 0; p[i]; i++) o += c_escape(o, p[i], p[i + 1]);
+    *o++ = '"';
+    *o = '\0';
     return out;
 }
 

@@ -3,7 +3,7 @@
 {{/banner}}
 #include <stdio.h>
 
-#include "{{header}}"
+#include "{{prefix}}_schema.h"
 
 int {{prefix}}_sanitize(syncspec_op *out, syncspec_sanitizer *sanitizer, const json_t *op,
                   const char *user_id) {
@@ -29,10 +29,10 @@ static int sanitize_for(const void **row, syncspec_op *out, syncspec_sanitizer *
 {{#tables}}
 {{#synced}}
 
-int {{row_type}}_sanitize(const {{row_type}} **row, syncspec_op *out,
+int {{prefix}}_{{name}}_row_sanitize(const {{prefix}}_{{name}}_row **row, syncspec_op *out,
                           syncspec_sanitizer *sanitizer, const json_t *op, const char *user_id) {
     const void *any;
-    int rc = sanitize_for(&any, out, sanitizer, op, user_id, &{{prefix}}_tables[{{enum_constant}}]);
+    int rc = sanitize_for(&any, out, sanitizer, op, user_id, &{{prefix}}_tables[{{upper_prefix}}_{{upper_name}}]);
     *row = any;
     return rc;
 }

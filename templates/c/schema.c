@@ -4,32 +4,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "{{header}}"
+#include "{{prefix}}_schema.h"
 {{#tables}}
 
 /* {{name}} */
-{{#columns}}
-{{#has_enum}}
-static const char *const {{enum_array}}[] = { {{enum_values}} };
-{{/has_enum}}
-{{/columns}}
-static const syncspec_column {{columns_array}}[] = {
+static const syncspec_column {{prefix}}_{{name}}_columns[] = {
 {{#columns}}
     {.name = {{name_c}}, .property = {{property_c}}, .type = {{type_enum}}, .role = {{role_enum}},
      .required = {{required}}, .default_value = {{default_c}}, .max_length = {{max_length}},
      .min = {{min}}, .max = {{max}}, .pattern = {{pattern_c}},
-     .enum_values = {{enum_array}}, .enum_count = {{enum_count}}, .references = {{references_c}},
-     .description = {{description_c}}, .offset = offsetof({{row_type}}, {{field}}),
+     .enum_values = {{#has_enum}}(const char *const[]){ {{enum_values}} }{{/has_enum}}{{^has_enum}}NULL{{/has_enum}},
+     .enum_count = {{enum_count}}, .references = {{references_c}},
+     .description = {{description_c}}, .offset = offsetof({{prefix}}_{{name}}_row, {{field}}),
      .line = {{line}}, .col = {{col}}},
 {{/columns}}
 };
 {{#indexes}}
-static const char *const {{array}}[] = { {{columns}} };
+static const char *const {{prefix}}_{{name}}_index_{{position}}_columns[] = { {{columns}} };
 {{/indexes}}
 {{#has_indexes}}
-static const syncspec_index {{indexes_array}}[] = {
+static const syncspec_index {{prefix}}_{{name}}_indexes[] = {
 {{#indexes}}
-    {.name = {{name_c}}, .columns = {{array}}, .column_count = {{count}}, .unique = {{unique}},
+    {.name = {{name_c}}, .columns = {{prefix}}_{{name}}_index_{{position}}_columns, .column_count = {{count}}, .unique = {{unique}},
      .implicit = {{implicit}}, .line = {{line}}, .col = {{col}}},
 {{/indexes}}
 };
@@ -40,9 +36,9 @@ const syncspec_table {{prefix}}_tables[{{table_count}}] = {
 {{#tables}}
     {.name = {{table_name_c}}, .description = {{description_c}}, .local_only = {{local_only}},
      .insert_only = {{insert_only}}, .timestamps = {{timestamps}}, .soft_delete = {{soft_delete}},
-     .columns = {{columns_array}}, .column_count = {{column_count}},
-     {{#has_indexes}}.indexes = {{indexes_array}}, {{/has_indexes}}.index_count = {{index_count}},
-     .owner_column = {{owner_column}}, .row_size = sizeof({{row_type}}), .line = {{line}}, .col = {{col}}},
+     .columns = {{prefix}}_{{name}}_columns, .column_count = {{column_count}},
+     {{#has_indexes}}.indexes = {{prefix}}_{{name}}_indexes, {{/has_indexes}}.index_count = {{index_count}},
+     .owner_column = {{owner_column}}, .row_size = sizeof({{prefix}}_{{name}}_row), .line = {{line}}, .col = {{col}}},
 {{/tables}}
 };
 

@@ -1,8 +1,8 @@
 {{#banner}}
 /* {{.}} */
 {{/banner}}
-#ifndef {{guard}}
-#define {{guard}}
+#ifndef {{upper_prefix}}_SCHEMA_H
+#define {{upper_prefix}}_SCHEMA_H
 
 #include "syncspec.h"
 
@@ -15,17 +15,17 @@
 {{#description}}
 /* {{.}} */
 {{/description}}
-typedef struct {{row_type}} {
+typedef struct {{prefix}}_{{name}}_row {
 {{#columns}}
-    {{value_type}} {{field}}; /* {{comment}} */
+    {{value_type}} {{field}}; /* {{type_name}}{{#implicit}} (implicit){{/implicit}}{{#note}}: {{note}}{{/note}} */
 {{/columns}}
-} {{row_type}};
+} {{prefix}}_{{name}}_row;
 {{/tables}}
 
 /* Positions in {{prefix}}_tables, in spec order. */
 enum {
 {{#tables}}
-    {{enum_constant}} = {{index}},
+    {{upper_prefix}}_{{upper_name}} = {{index}},
 {{/tables}}
 };
 
@@ -43,7 +43,7 @@ int {{prefix}}_sanitize(syncspec_op *out, syncspec_sanitizer *sanitizer, const j
                   const char *user_id);
 {{#tables}}
 {{#synced}}
-int {{row_type}}_sanitize(const {{row_type}} **row, syncspec_op *out,
+int {{prefix}}_{{name}}_row_sanitize(const {{prefix}}_{{name}}_row **row, syncspec_op *out,
                           syncspec_sanitizer *sanitizer, const json_t *op, const char *user_id);
 {{/synced}}
 {{/tables}}
