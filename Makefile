@@ -112,8 +112,9 @@ test-unit: all $(UNIT_BINS)
 
 # The whole suite: unit tests, golden files, the invalid-spec corpus and the integration
 # tests against real SQLite, a throwaway PostgreSQL 15 and PowerSync's compiler.
+# Programs the tests build against the library link with the same flags (sanitizers).
 test: all $(UNIT_BINS) $(INTEGRATION_BINS) examples
-	tests/run.sh $(BUILD)
+	SYNCSPEC_LDFLAGS="$(LDFLAGS)" tests/run.sh $(BUILD)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-asan:

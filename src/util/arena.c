@@ -39,7 +39,8 @@ void arena_free(arena *a) {
     free(a);
 }
 
-void *arena_alloc(arena *a, size_t size) {
+/* Uninitialized memory: for text, which is written in full right away. */
+static void *alloc_raw(arena *a, size_t size) {
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (size == 0) size = ARENA_ALIGN;
     block *b = a->head;
@@ -51,7 +52,6 @@ void *arena_alloc(arena *a, size_t size) {
             big->next = b->next;
             b->next = big;
             big->used = size;
-            memset(big->data, 0, size);
             return big->data;
         }
         b = block_new(size > ARENA_BLOCK ? size : ARENA_BLOCK);
@@ -60,6 +60,11 @@ void *arena_alloc(arena *a, size_t size) {
     }
     void *p = b->data + b->used;
     b->used += size;
+    return p;
+}
+
+void *arena_alloc(arena *a, size_t size) {
+    void *p = alloc_raw(a, size);
     memset(p, 0, size);
     return p;
 }
@@ -73,7 +78,7 @@ void *arena_calloc(arena *a, size_t count, size_t size) {
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n) {
-    char *p = arena_alloc(a, n + 1);
+    char *p = alloc_raw(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -87,7 +92,7 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap) {
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n < 0) n = 0;
-    char *p = arena_alloc(a, (size_t)n + 1);
+    char *p = alloc_raw(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;
 }

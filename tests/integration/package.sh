@@ -30,7 +30,7 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 mkdir -p "$work/app"
 if "$prefix/bin/syncspec" generate "$root/schemas/app.yaml" -o "$work/app/gen" 2>"$work/log" &&
    cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$work/app/gen" "$root/tests/integration/package/main.c" \
-      "$work/app/gen"/*.c $(pkg-config --cflags --libs syncspec) -o "$work/app/prog" 2>>"$work/log" &&
+      "$work/app/gen"/*.c $(pkg-config --cflags --libs syncspec) ${SYNCSPEC_LDFLAGS:-} -o "$work/app/prog" 2>>"$work/log" &&
    out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/prog") && grep -q '^app: 8 tables, 6 synced' <<<"$out"; then
   ok $t
 else fail $t "$(tail -20 "$work/log") ${out:-}"; fi
