@@ -250,10 +250,9 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
                                   pg_not_null(col) ? "SET" : "DROP");
         }
         /* The generated CHECK constraints, by name. */
-        static const char *const kinds[] = {"enum", "min", "max", "length"};
-        bool wanted[] = {col->enum_count > 0, col->min.set, col->max.set, col->max_length > 0};
-        for (size_t q = 0; q < 4; q++) {
-            if (!wanted[q]) continue;
+        const char *kinds[PG_MAX_CHECKS];
+        size_t kind_count = pg_check_kinds(kinds, s->schema, col);
+        for (size_t q = 0; q < kind_count; q++) {
             const char *name = pg_check_name(a, t->name, col->name, kinds[q]);
             if (find_row(c->checks, checks, 1, name) >= 0) continue;
             const char *definition =

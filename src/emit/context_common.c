@@ -98,3 +98,16 @@ const syncspec_table **context_synced_tables(arena *a, const syncspec_schema *sc
     *count = n;
     return tables;
 }
+
+ctx_value *context_sql_indexes(arena *a, const syncspec_table *t) {
+    ctx_value *indexes = ctx_list(a, t->index_count);
+    for (size_t k = 0; k < t->index_count; k++) {
+        ctx_value *index = ctx_object(a);
+        ctx_set_string(a, index, "name", t->indexes[k].name);
+        ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
+        ctx_set_bool(a, index, "unique", t->indexes[k].unique);
+        ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
+        ctx_push(a, indexes, index);
+    }
+    return indexes;
+}

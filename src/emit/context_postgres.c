@@ -123,16 +123,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
         ctx_push(a, columns, column_context(a, all->schema, t, &t->columns[k]));
     ctx_mark_ends(a, columns);
     ctx_set(a, table, "columns", columns);
-    ctx_value *indexes = ctx_list(a, t->index_count);
-    for (size_t k = 0; k < t->index_count; k++) {
-        ctx_value *index = ctx_object(a);
-        ctx_set_string(a, index, "name", t->indexes[k].name);
-        ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
-        ctx_set_bool(a, index, "unique", t->indexes[k].unique);
-        ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
-        ctx_push(a, indexes, index);
-    }
-    ctx_set(a, table, "indexes", indexes);
+    ctx_set(a, table, "indexes", context_sql_indexes(a, t));
     ctx_set_ends(a, table, position, count);
     return table;
 }

@@ -141,6 +141,7 @@ pg_case postgres-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_doc
 pg_case postgres-changed-index 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
 pg_case postgres-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
 pg_case postgres-dropped-check 1 "missing-check projects name" 'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length' fix
+pg_case postgres-dropped-id-check 1 "missing-check documents id" 'ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format' fix
 pg_case postgres-foreign-key 1 "foreign-key document_groups group_id" 'ALTER TABLE document_groups ADD CONSTRAINT fk_group FOREIGN KEY (group_id) REFERENCES groups (id)'
 pg_case postgres-table-left-publication 1 "publication-table-missing groups -" 'ALTER PUBLICATION powersync DROP TABLE groups' fix
 pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATION powersync' fix
