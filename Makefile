@@ -104,6 +104,10 @@ $(BUILD)/tests/bench_sync: tests/bench/bench_sync.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
 
+$(BUILD)/tests/bench_sync_server: tests/bench/bench_sync_server.c $(GENERATED_C) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
+
 $(BUILD)/tests/bench_sanitize: tests/bench/bench_sanitize.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
