@@ -41,6 +41,7 @@ void syncspec_server_free(syncspec_server *server) {
     if (!server) return;
     syncspec_sanitizer_free(server->sanitizer);
     syncspec_schema_layout_free(server->layout);
+    for (size_t i = 0; i < server->prepared.count; i++) free(server->prepared.texts[i]);
     free(server);
 }
 
@@ -102,44 +103,93 @@ typedef struct pipeline_failure {
     char message[256];
 } pipeline_failure;
 
+/* The cached statement for `sql` on this connection, or -1. */
+static int prepared_find(prepared_cache *cache, PGconn *conn, const char *sql) {
+    if (cache->conn != conn || cache->backend_pid != PQbackendPID(conn)) {
+        for (size_t i = 0; i < cache->count; i++) free(cache->texts[i]);
+        cache->count = 0;
+        cache->conn = conn;
+        cache->backend_pid = PQbackendPID(conn);
+    }
+    for (size_t i = 0; i < cache->count; i++)
+        if (strcmp(cache->texts[i], sql) == 0) return (int)i;
+    return -1;
+}
+
+/* How a statement was sent: prepared now (its prepare result comes first), from the cache,
+ * or as plain parameters (no parameters, or a full cache). */
+typedef struct sent {
+    bool preparing;
+    unsigned name;
+} sent;
+
 /*
  * Runs the statements in one pipeline ending with one sync. Returns 0 when all succeeded,
  * 1 when a statement failed (*failure says which and why; the transaction is rolled back),
- * -1 when the connection failed.
+ * -1 when the connection failed. Statements with parameters go through the cache.
  */
-static int run_pipeline(PGconn *conn, const statement_list *list, pipeline_failure *failure) {
+static int run_pipeline(PGconn *conn, prepared_cache *cache, const statement_list *list,
+                        pipeline_failure *failure) {
     memset(failure, 0, sizeof *failure);
     int outcome = 0;
+    sent *how = calloc(list->count ? list->count : 1, sizeof *how);
+    if (!how) return -1;
     if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF || !PQenterPipelineMode(conn)) goto broken;
+    size_t planned = cache ? (prepared_find(cache, conn, ""), cache->count) : 0;
     for (size_t i = 0; i < list->count; i++) {
         const pg_statement *s = &list->items[i];
-        if (!PQsendQueryParams(conn, s->sql, s->nparams, NULL, (const char *const *)s->values, NULL,
-                               NULL, 0))
+        const char *const *values = (const char *const *)s->values;
+        int found = cache && s->nparams ? prepared_find(cache, conn, s->sql) : -1;
+        /* A text sent twice in one pipeline is prepared once: the earlier send counts. */
+        for (size_t k = 0; found < 0 && cache && s->nparams && k < i; k++)
+            if (how[k].preparing && strcmp(list->items[k].sql, s->sql) == 0) {
+                how[i].name = how[k].name;
+                found = -2;
+            }
+        char name[32];
+        if (found >= 0 || found == -2) {
+            snprintf(name, sizeof name, "syncspec_%u",
+                     found >= 0 ? cache->names[found] : how[i].name);
+            if (!PQsendQueryPrepared(conn, name, s->nparams, values, NULL, NULL, 0)) goto broken;
+        } else if (cache && s->nparams && planned < PREPARED_MAX) {
+            planned++;
+            how[i].preparing = true;
+            how[i].name = cache->next_name++;
+            snprintf(name, sizeof name, "syncspec_%u", how[i].name);
+            if (!PQsendPrepare(conn, name, s->sql, s->nparams, NULL) ||
+                !PQsendQueryPrepared(conn, name, s->nparams, values, NULL, NULL, 0))
+                goto broken;
+        } else if (!PQsendQueryParams(conn, s->sql, s->nparams, NULL, values, NULL, NULL, 0)) {
             goto broken;
+        }
     }
     if (!PQpipelineSync(conn)) goto broken;
     for (size_t i = 0; i < list->count; i++) {
-        PGresult *res = PQgetResult(conn);
-        if (!res) goto broken;
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_FATAL_ERROR && outcome == 0) {
-            const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-            failure->index = i;
-            snprintf(failure->sqlstate, sizeof failure->sqlstate, "%s", state ? state : "");
-            snprintf(failure->message, sizeof failure->message, "%s",
-                     primary ? primary : PQerrorMessage(conn));
-            outcome = state && *state && strncmp(state, "08", 2) != 0 ? 1 : -1;
-        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
-                   st != PGRES_PIPELINE_ABORTED && st != PGRES_FATAL_ERROR) {
+        /* A statement prepared here answers twice: the prepare, then the execution. */
+        for (int part = how[i].preparing ? 0 : 1; part < 2; part++) {
+            PGresult *res = PQgetResult(conn);
+            if (!res) goto broken;
+            ExecStatusType st = PQresultStatus(res);
+            if (part == 0 && st != PGRES_COMMAND_OK) how[i].preparing = false;
+            if (st == PGRES_FATAL_ERROR && outcome == 0) {
+                const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+                const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+                failure->index = i;
+                snprintf(failure->sqlstate, sizeof failure->sqlstate, "%s", state ? state : "");
+                snprintf(failure->message, sizeof failure->message, "%s",
+                         primary ? primary : PQerrorMessage(conn));
+                outcome = state && *state && strncmp(state, "08", 2) != 0 ? 1 : -1;
+            } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+                       st != PGRES_PIPELINE_ABORTED && st != PGRES_FATAL_ERROR) {
+                PQclear(res);
+                goto broken;
+            }
             PQclear(res);
-            goto broken;
-        }
-        PQclear(res);
-        PGresult *end = PQgetResult(conn); /* the NULL that ends each statement's results */
-        if (end) {
-            PQclear(end);
-            goto broken;
+            PGresult *end = PQgetResult(conn); /* the NULL that ends each result */
+            if (end) {
+                PQclear(end);
+                goto broken;
+            }
         }
     }
     PGresult *sync = PQgetResult(conn);
@@ -148,12 +198,27 @@ static int run_pipeline(PGconn *conn, const statement_list *list, pipeline_failu
         goto broken;
     }
     PQclear(sync);
-    if (!PQexitPipelineMode(conn)) goto broken;
+    /* Statements prepared by a pipeline that failed may have gone with its transaction:
+     * remember them only when everything succeeded. */
+    for (size_t i = 0; outcome == 0 && i < list->count; i++) {
+        if (!how[i].preparing || cache->count == PREPARED_MAX) continue;
+        cache->texts[cache->count] = strdup(list->items[i].sql);
+        if (cache->texts[cache->count]) cache->names[cache->count++] = how[i].name;
+    }
+    /* A cached statement the server does not know (26000): forget them all. */
+    if (cache && strcmp(failure->sqlstate, "26000") == 0) {
+        for (size_t i = 0; i < cache->count; i++) free(cache->texts[i]);
+        cache->count = 0;
+    }
+    free(how);
+    if (!PQexitPipelineMode(conn)) goto broken_after_free;
     /* A failed statement leaves the explicit transaction aborted, not ended. */
     if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
     if (PQstatus(conn) != CONNECTION_OK) return -1;
     return outcome;
 broken:
+    free(how);
+broken_after_free:
     if (!failure->message[0])
         snprintf(failure->message, sizeof failure->message, "%s", PQerrorMessage(conn));
     return -1;
@@ -373,7 +438,7 @@ static const char *record_rejection(PGconn *conn, const syncspec_schema *schema,
         statements_add(&list, strdup("COMMIT"), 0, NULL))
         goto cleanup;
     pipeline_failure failure;
-    int outcome = run_pipeline(conn, &list, &failure);
+    int outcome = run_pipeline(conn, NULL, &list, &failure);
     if (outcome == 0)
         status = "rejected";
     else if (outcome == 1 && failure.index == 1 && strcmp(failure.sqlstate, "23505") == 0)
@@ -427,7 +492,7 @@ static const char *apply_transaction(syncspec_server *server, json_t *errors, PG
     if (json_array_size(errors)) goto reject;
     if (statements_add(&list, strdup("COMMIT"), 0, NULL)) goto cleanup;
     pipeline_failure failure;
-    int outcome = run_pipeline(conn, &list, &failure);
+    int outcome = run_pipeline(conn, &server->prepared, &list, &failure);
     if (outcome == 0) {
         status = "applied";
     } else if (outcome == 1 && failure.index == 1 && strcmp(failure.sqlstate, "23505") == 0) {
