@@ -28,7 +28,8 @@ static const cli_command generate_command = {
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"
         "content changes are rewritten (atomically), so their mtimes stay and builds do not\n"
-        "cascade. Targets: sqlite, postgres, sync-rules, and the C targets where built in.\n"
+        "cascade. Targets: sqlite, postgres, sync-rules, c-schema, c-sanitize, sqlite-sync,\n"
+        "postgres-sync.\n"
         "An invalid spec writes nothing and exits 2.",
     .options = generate_options,
     .option_count = sizeof generate_options / sizeof generate_options[0],
