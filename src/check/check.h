@@ -57,4 +57,15 @@ int check_generated(findings *f, const syncspec_schema *schema, const char *dir,
 /* The spec line of a table or a column (0 for implicit columns: then the table's line). */
 unsigned check_line(const syncspec_table *table, const syncspec_column *column);
 
+/* Spec tables by name, sorted once: a catalog of thousands of tables is matched against
+ * the spec in n log n, not n squared. Allocated in the arena. */
+typedef struct table_lookup {
+    const syncspec_table **sorted;
+    size_t count;
+} table_lookup;
+
+void table_lookup_init(table_lookup *l, arena *a, const syncspec_schema *schema);
+/* The spec table named `name`, or NULL. */
+const syncspec_table *table_lookup_find(const table_lookup *l, const char *name);
+
 #endif

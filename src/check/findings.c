@@ -53,3 +53,29 @@ unsigned check_line(const syncspec_table *table, const syncspec_column *column) 
     if (column && column->line) return column->line;
     return table ? table->line : 0;
 }
+
+static int compare_tables(const void *x, const void *y) {
+    const syncspec_table *const *a = x, *const *b = y;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+void table_lookup_init(table_lookup *l, arena *a, const syncspec_schema *schema) {
+    l->count = schema->table_count;
+    l->sorted = arena_calloc(a, l->count ? l->count : 1, sizeof *l->sorted);
+    for (size_t i = 0; i < l->count; i++) l->sorted[i] = &schema->tables[i];
+    qsort(l->sorted, l->count, sizeof *l->sorted, compare_tables);
+}
+
+const syncspec_table *table_lookup_find(const table_lookup *l, const char *name) {
+    size_t lo = 0, hi = l->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(l->sorted[mid]->name, name);
+        if (c == 0) return l->sorted[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}

@@ -19,8 +19,10 @@ typedef struct pg_state {
     findings *f;
     PGconn *conn;
     const syncspec_schema *schema;
+    table_lookup lookup;
     const char *error;
     bool publication_fixed;
+    bool all_tables; /* the publication is FOR ALL TABLES: SET TABLE cannot apply */
 } pg_state;
 
 /* Runs one catalog query with the schema name ($1) and publication name ($2). */
@@ -36,10 +38,6 @@ static PGresult *query(pg_state *s, const char *sql) {
     return r;
 }
 
-static bool is_table(const PGresult *r, int row, const char *table) {
-    return strcmp(PQgetvalue(r, row, 0), table) == 0;
-}
-
 static const char *value(arena *a, const PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : arena_strdup(a, PQgetvalue(r, row, col));
 }
@@ -49,6 +47,13 @@ static const char *value(arena *a, const PGresult *r, int row, int col) {
 static const char *publication_fix(pg_state *s) {
     if (s->publication_fixed) return NULL;
     s->publication_fixed = true;
+    if (s->all_tables)
+        return repair_comment(s->f->a,
+                              arena_printf(s->f->a,
+                                           "not applied: a FOR ALL TABLES publication cannot be "
+                                           "given a table list; DROP PUBLICATION %s, then run "
+                                           "the publication block of the generated postgres.sql",
+                                           esc_sql_ident(s->f->a, s->schema->publication)));
     return repair_publication_sql(s->f->a, s->schema);
 }
 
@@ -107,56 +112,102 @@ static void check_settings(pg_state *s) {
 
 static void check_publication(pg_state *s) {
     arena *a = s->f->a;
-    PGresult *r = query(s, "SELECT pubinsert AND pubupdate AND pubdelete AND pubtruncate, "
-                           "pubviaroot FROM pg_catalog.pg_publication WHERE pubname = $2 AND "
+    const char *pub = s->schema->publication;
+    PGresult *r = query(s, "SELECT pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot, "
+                           "puballtables FROM pg_catalog.pg_publication WHERE pubname = $2 AND "
                            "$1::text IS NOT NULL");
     if (!r) return;
     if (PQntuples(r) == 0) {
         finding *x = findings_add(s->f, FINDING_ERROR, "publication-missing", TARGET, NULL, NULL,
-                                  "publication %s does not exist", s->schema->publication);
-        x->expected = s->schema->publication;
+                                  "publication %s does not exist", pub);
+        x->expected = pub;
         x->fix = publication_fix(s);
         PQclear(r);
         return;
     }
-    if (PQgetvalue(r, 0, 0)[0] != 't') {
+    s->all_tables = PQgetvalue(r, 0, 5)[0] == 't';
+    static const char *const operations[] = {"insert", "update", "delete", "truncate"};
+    strbuf published = STRBUF_INIT, missing = STRBUF_INIT;
+    for (int k = 0; k < 4; k++) {
+        strbuf *into = PQgetvalue(r, 0, k)[0] == 't' ? &published : &missing;
+        if (into->len) sb_append(into, ", ");
+        sb_append(into, operations[k]);
+    }
+    if (missing.len) {
         finding *x = findings_add(s->f, FINDING_ERROR, "publication-operation", TARGET, NULL, NULL,
-                                  "publication %s does not publish every operation (insert, "
-                                  "update, delete, truncate)",
-                                  s->schema->publication);
+                                  "publication %s does not publish %s: the sync service needs "
+                                  "insert, update, delete and truncate",
+                                  pub, sb_str(&missing));
         x->expected = "insert, update, delete, truncate";
+        x->actual = arena_strdup(a, published.len ? sb_str(&published) : "(none)");
         x->fix = publication_fix(s);
     }
-    if (PQgetvalue(r, 0, 1)[0] == 't') {
+    sb_free(&published);
+    sb_free(&missing);
+    if (PQgetvalue(r, 0, 4)[0] == 't') {
+        finding *x = findings_add(s->f, FINDING_ERROR, "publication-via-root", TARGET, NULL, NULL,
+                                  "publication %s publishes via the partition root", pub);
+        x->expected = "publish_via_partition_root = false";
+        x->actual = "publish_via_partition_root = true";
+        x->fix = publication_fix(s);
+    }
+    if (s->all_tables) {
         finding *x =
-            findings_add(s->f, FINDING_ERROR, "publication-via-root", TARGET, NULL, NULL,
-                         "publication %s publishes via the partition root", s->schema->publication);
+            findings_add(s->f, FINDING_WARNING, "publication-all-tables", TARGET, NULL, NULL,
+                         "publication %s is FOR ALL TABLES: server-only and local-only tables are "
+                         "replicated too; the spec publishes exactly its synced tables",
+                         pub);
+        x->expected = "FOR TABLE (the synced tables)";
+        x->actual = "FOR ALL TABLES";
         x->fix = publication_fix(s);
     }
     PQclear(r);
-    r = query(s, "SELECT tablename FROM pg_catalog.pg_publication_tables WHERE pubname = $2 AND "
-                 "schemaname = $1 ORDER BY tablename");
+    r = query(s, "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE "
+                 "pubname = $2 AND $1::text IS NOT NULL ORDER BY schemaname, tablename");
     if (!r) return;
+    bool *in_publication = arena_calloc(a, s->schema->table_count + 1, sizeof *in_publication);
+    for (int k = 0; k < PQntuples(r); k++) {
+        const char *schema_name = PQgetvalue(r, k, 0), *name = PQgetvalue(r, k, 1);
+        const syncspec_table *t = strcmp(schema_name, s->schema->pg_schema) == 0
+                                      ? table_lookup_find(&s->lookup, name)
+                                      : NULL;
+        if (t) {
+            in_publication[t - s->schema->tables] = true;
+            continue;
+        }
+        if (s->all_tables) continue; /* one finding says it all */
+        /* Harmless to the sync service (it replicates only what the sync rules select), but
+         * not what the spec publishes. */
+        finding *x = findings_add(
+            s->f, FINDING_WARNING, "publication-extra-table", TARGET, value(a, r, k, 1), NULL,
+            "table %s.%s is in publication %s but is not a synced table of the spec", schema_name,
+            name, pub);
+        x->actual = arena_printf(a, "%s.%s", schema_name, name);
+        x->fix =
+            repair_comment(a, arena_printf(a, "not applied: ALTER PUBLICATION %s DROP TABLE %s.%s;",
+                                           esc_sql_ident(a, pub), esc_sql_ident(a, schema_name),
+                                           esc_sql_ident(a, name)));
+    }
+    PQclear(r);
     for (size_t i = 0; i < s->schema->table_count; i++) {
         const syncspec_table *t = &s->schema->tables[i];
-        bool published = false;
-        for (int k = 0; k < PQntuples(r) && !published; k++) published = is_table(r, k, t->name);
-        if (!t->local_only && !published) {
+        bool listed = in_publication[i];
+        if (!t->local_only && !listed) {
             finding *x = findings_add(s->f, FINDING_ERROR, "publication-table-missing", TARGET,
-                                      t->name, NULL, "table %s is not in publication %s", t->name,
-                                      s->schema->publication);
+                                      t->name, NULL,
+                                      "table %s is not in publication %s: its "
+                                      "changes never reach clients",
+                                      t->name, pub);
             x->line = t->line;
             x->fix = publication_fix(s);
-        } else if (t->local_only && published) {
-            finding *x = findings_add(s->f, FINDING_ERROR, "publication-local-only", TARGET,
-                                      t->name, NULL, "local-only table %s is in publication %s",
-                                      t->name, s->schema->publication);
+        } else if (t->local_only && listed) {
+            finding *x =
+                findings_add(s->f, FINDING_ERROR, "publication-local-only", TARGET, t->name, NULL,
+                             "local-only table %s is in publication %s", t->name, pub);
             x->line = t->line;
             x->fix = publication_fix(s);
         }
     }
-    (void)a;
-    PQclear(r);
 }
 
 /* The rows of one result that belong to one table: [first, end). */
@@ -171,13 +222,14 @@ typedef struct catalog {
     slice *table_rows, *column_rows, *index_rows, *check_rows, *fk_rows; /* by spec table */
 } catalog;
 
-static slice *slices(arena *a, const syncspec_schema *schema, const PGresult *r) {
-    slice *out = arena_calloc(a, schema->table_count ? schema->table_count : 1, sizeof *out);
+static slice *slices(const pg_state *s, const PGresult *r) {
+    const syncspec_schema *schema = s->schema;
+    slice *out = arena_calloc(s->f->a, schema->table_count ? schema->table_count : 1, sizeof *out);
     int n = PQntuples(r);
     for (int i = 0; i < n;) {
         int end = i + 1;
         while (end < n && strcmp(PQgetvalue(r, end, 0), PQgetvalue(r, i, 0)) == 0) end++;
-        const syncspec_table *t = syncspec_schema_table(schema, PQgetvalue(r, i, 0));
+        const syncspec_table *t = table_lookup_find(&s->lookup, PQgetvalue(r, i, 0));
         if (t) out[t - schema->tables] = (slice){i, end};
         i = end;
     }
@@ -196,16 +248,29 @@ static const char *table_sql(pg_state *s, const syncspec_table *t, const char **
     return *cache;
 }
 
+static const char *qualified(const pg_state *s, const syncspec_table *t) {
+    arena *a = s->f->a;
+    return arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema),
+                        esc_sql_ident(a, t->name));
+}
+
 static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t,
                                 const char **sql_cache) {
     slice rows = c->column_rows[t - s->schema->tables];
     slice checks = c->check_rows[t - s->schema->tables];
     arena *a = s->f->a;
-    const char *tq =
-        arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema), esc_sql_ident(a, t->name));
+    const char *tq = qualified(s, t);
+    /* The names of the CHECK constraints the generated DDL gives this table. */
+    size_t expected_checks = 0;
+    const char **check_names =
+        arena_calloc(a, t->column_count * PG_MAX_CHECKS + 1, sizeof *check_names);
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *col = &t->columns[k];
         int row = find_row(c->columns, rows, 1, col->name);
+        const char *kinds[PG_MAX_CHECKS];
+        size_t kind_count = pg_check_kinds(kinds, s->schema, col);
+        for (size_t q = 0; q < kind_count; q++)
+            check_names[expected_checks++] = pg_check_name(a, t->name, col->name, kinds[q]);
         if (row < 0) {
             const char *definition =
                 repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
@@ -213,8 +278,16 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
                                       col->name, "column %s.%s is missing", t->name, col->name);
             x->line = check_line(t, col);
             x->expected = pg_type_name(col->type);
+            /* Safe to run either way: on a table with rows, a NOT NULL column without a
+             * default fails and changes nothing; the note says what to do instead. */
             if (definition)
-                x->fix = arena_printf(a, "ALTER TABLE %s ADD COLUMN %s;", tq, definition);
+                x->fix = arena_printf(
+                    a, "%sALTER TABLE %s ADD COLUMN %s;",
+                    strstr(definition, "NOT NULL") && !strstr(definition, "DEFAULT")
+                        ? "-- fails while the table has rows: add it nullable, fill it, then SET "
+                          "NOT NULL\n"
+                        : "",
+                    tq, definition);
             continue;
         }
         const char *type = PQgetvalue(c->columns, row, 2);
@@ -246,19 +319,18 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             x->line = check_line(t, col);
             x->expected = pg_not_null(col) ? "NOT NULL" : "NULL";
             x->actual = not_null ? "NOT NULL" : "NULL";
+            /* SET NOT NULL fails, changing nothing, while a NULL remains: safe to run. */
             x->fix = arena_printf(a, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", tq, cq,
                                   pg_not_null(col) ? "SET" : "DROP");
         }
-        /* The generated CHECK constraints, by name. */
-        const char *kinds[PG_MAX_CHECKS];
-        size_t kind_count = pg_check_kinds(kinds, s->schema, col);
         for (size_t q = 0; q < kind_count; q++) {
-            const char *name = pg_check_name(a, t->name, col->name, kinds[q]);
+            const char *name = check_names[expected_checks - kind_count + q];
             if (find_row(c->checks, checks, 1, name) >= 0) continue;
             const char *definition =
                 repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
-            finding *x = findings_add(s->f, FINDING_ERROR, "missing-check", TARGET, t->name,
-                                      col->name, "CHECK constraint %s is missing", name);
+            finding *x =
+                findings_add(s->f, FINDING_ERROR, "missing-check", TARGET, t->name, col->name,
+                             "CHECK constraint %s (%s) is missing", name, kinds[q]);
             x->line = check_line(t, col);
             x->expected = name;
             const char *clause = repair_check_clause(a, definition, name);
@@ -268,88 +340,145 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
     for (int i = rows.first; i < rows.end; i++) {
         const char *name = PQgetvalue(c->columns, i, 1);
         if (syncspec_table_column(t, name)) continue;
-        /* Server-only columns are common and harmless: the sync rules select explicit lists. */
-        finding *x = findings_add(s->f, FINDING_WARNING, "extra-column", TARGET, t->name,
-                                  value(a, c->columns, i, 1), "column %s.%s is not in the spec",
-                                  t->name, name);
+        /* Server-only columns are common and harmless (the sync rules select explicit
+         * lists), unless they are NOT NULL without a default: then every insert of a
+         * spec row, uploads included, fails. */
+        bool blocks_inserts =
+            PQgetvalue(c->columns, i, 3)[0] == 't' && PQgetvalue(c->columns, i, 4)[0] != 't';
+        finding *x = findings_add(
+            s->f, blocks_inserts ? FINDING_ERROR : FINDING_WARNING, "extra-column", TARGET, t->name,
+            value(a, c->columns, i, 1),
+            blocks_inserts ? "column %s.%s is not in the spec, and is NOT NULL without a default: "
+                             "inserts of spec rows fail"
+                           : "column %s.%s is not in the spec",
+            t->name, name);
         x->line = t->line;
         x->actual = value(a, c->columns, i, 2);
+        x->fix = repair_comment(
+            a, arena_printf(a, "destructive, not applied: ALTER TABLE %s DROP COLUMN %s;", tq,
+                            esc_sql_ident(a, name)));
+    }
+    for (int i = checks.first; i < checks.end; i++) {
+        const char *name = PQgetvalue(c->checks, i, 1);
+        bool known = false;
+        for (size_t k = 0; k < expected_checks && !known; k++)
+            known = strcmp(check_names[k], name) == 0;
+        if (known) continue;
+        /* The server would refuse rows that clients accept: their uploads then fail. */
+        finding *x = findings_add(s->f, FINDING_WARNING, "extra-check", TARGET, t->name,
+                                  value(a, c->checks, i, 2),
+                                  "CHECK constraint %s on %s is not in the spec: the server may "
+                                  "reject rows that clients accept",
+                                  name, t->name);
+        x->line = t->line;
+        x->actual = value(a, c->checks, i, 1);
+        x->fix =
+            repair_comment(a, arena_printf(a, "not applied: ALTER TABLE %s DROP CONSTRAINT %s;", tq,
+                                           esc_sql_ident(a, name)));
     }
 }
+
+static const char *index_columns(strbuf *sb, const syncspec_index *index) {
+    sb_reset(sb);
+    for (size_t q = 0; q < index->column_count; q++) {
+        if (q) sb_putc(sb, ',');
+        sb_append(sb, index->columns[q]);
+    }
+    return sb_str(sb);
+}
+
+/* Index rows: table, name, unique, primary, key columns, and what makes the index other
+ * than a plain btree over columns ("" when nothing does). */
+enum { IX_NAME = 1, IX_UNIQUE = 2, IX_PRIMARY = 3, IX_COLUMNS = 4, IX_IRREGULAR = 5 };
 
 static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_table *t,
                                 const char **sql_cache) {
     slice rows = c->index_rows[t - s->schema->tables];
     arena *a = s->f->a;
-    const char *tq =
-        arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema), esc_sql_ident(a, t->name));
-    bool has_primary = false;
+    const PGresult *r = c->indexes;
+    const char *tq = qualified(s, t);
+    int primary = -1;
     for (int i = rows.first; i < rows.end; i++)
-        if (PQgetvalue(c->indexes, i, 3)[0] == 't')
-            has_primary = strcmp(PQgetvalue(c->indexes, i, 4), "id") == 0 || has_primary;
-    if (!has_primary) {
+        if (PQgetvalue(r, i, IX_PRIMARY)[0] == 't') primary = i;
+    if (primary < 0) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
                                   "%s has no primary key on id", t->name);
         x->line = t->line;
+        x->expected = "id";
         x->fix = arena_printf(a, "ALTER TABLE %s ADD PRIMARY KEY (\"id\");", tq);
+    } else if (strcmp(PQgetvalue(r, primary, IX_COLUMNS), "id") != 0 ||
+               *PQgetvalue(r, primary, IX_IRREGULAR)) {
+        finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
+                                  "the primary key of %s is (%s), the spec says (id)", t->name,
+                                  PQgetvalue(r, primary, IX_COLUMNS));
+        x->line = t->line;
+        x->expected = "id";
+        x->actual = value(a, r, primary, IX_COLUMNS);
+        x->fix = repair_comment(
+            a, arena_printf(a,
+                            "not applied (replaces the primary key): ALTER TABLE %s DROP "
+                            "CONSTRAINT %s, ADD PRIMARY KEY (\"id\");",
+                            tq, esc_sql_ident(a, PQgetvalue(r, primary, IX_NAME))));
     }
+    strbuf want = STRBUF_INIT;
     for (size_t k = 0; k < t->index_count; k++) {
         const syncspec_index *index = &t->indexes[k];
-        int row = find_row(c->indexes, rows, 1, index->name);
-        strbuf want = STRBUF_INIT;
-        for (size_t q = 0; q < index->column_count; q++) {
-            if (q) sb_putc(&want, ',');
-            sb_append(&want, index->columns[q]);
-        }
+        int row = find_row(r, rows, IX_NAME, index->name);
+        index_columns(&want, index);
         unsigned line = index->line ? index->line : t->line;
-        const char *create =
-            row < 0 || strcmp(PQgetvalue(c->indexes, row, 4), sb_str(&want)) != 0 ||
-                    (PQgetvalue(c->indexes, row, 2)[0] == 't') != index->unique
-                ? repair_index_statement(a, table_sql(s, t, sql_cache), index->name)
-                : NULL;
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                       "index %s is missing", index->name);
             x->line = line;
-            x->expected = index->name;
-            x->fix = create;
-        } else if (strcmp(PQgetvalue(c->indexes, row, 4), sb_str(&want)) != 0 ||
-                   (PQgetvalue(c->indexes, row, 2)[0] == 't') != index->unique) {
-            finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
-                                      "index %s is %s(%s), the spec says %s(%s)", index->name,
-                                      PQgetvalue(c->indexes, row, 2)[0] == 't' ? "UNIQUE " : "",
-                                      PQgetvalue(c->indexes, row, 4),
-                                      index->unique ? "UNIQUE " : "", sb_str(&want));
-            x->line = line;
-            x->expected = arena_strdup(a, sb_str(&want));
-            x->actual = value(a, c->indexes, row, 4);
-            x->fix = repair_comment(
-                a, arena_printf(a, "not applied (drops an index): DROP INDEX %s.%s;\n%s",
-                                esc_sql_ident(a, s->schema->pg_schema),
-                                esc_sql_ident(a, index->name), create ? create : ""));
+            x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
+            x->fix = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
+            continue;
         }
-        sb_free(&want);
+        bool unique = PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
+        const char *columns = PQgetvalue(r, row, IX_COLUMNS);
+        const char *irregular = PQgetvalue(r, row, IX_IRREGULAR);
+        if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !*irregular) continue;
+        const char *create = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
+        finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
+                                  "index %s is %s(%s)%s%s, the spec says %s(%s)", index->name,
+                                  unique ? "UNIQUE " : "", columns, *irregular ? " " : "",
+                                  irregular, index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->line = line;
+        x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->actual = arena_printf(a, "%s(%s)%s%s", unique ? "UNIQUE " : "", columns,
+                                 *irregular ? " " : "", irregular);
+        x->fix =
+            repair_comment(a, arena_printf(a, "not applied (drops an index): DROP INDEX %s.%s;\n%s",
+                                           esc_sql_ident(a, s->schema->pg_schema),
+                                           esc_sql_ident(a, index->name), create ? create : ""));
     }
+    sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {
-        if (PQgetvalue(c->indexes, i, 3)[0] == 't') continue;
-        const char *name = PQgetvalue(c->indexes, i, 1);
+        if (PQgetvalue(r, i, IX_PRIMARY)[0] == 't') continue;
+        const char *name = PQgetvalue(r, i, IX_NAME);
         bool known = false;
         for (size_t k = 0; k < t->index_count && !known; k++)
             known = strcmp(t->indexes[k].name, name) == 0;
         if (known) continue;
-        finding *x = findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
-                                  "index %s on %s(%s) is not in the spec", name, t->name,
-                                  PQgetvalue(c->indexes, i, 4));
+        /* A unique one can reject rows that clients accept; a plain one only costs writes. */
+        bool unique = PQgetvalue(r, i, IX_UNIQUE)[0] == 't';
+        finding *x =
+            findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
+                         "%sindex %s on %s(%s) is not in the spec", unique ? "unique " : "", name,
+                         t->name, PQgetvalue(r, i, IX_COLUMNS));
         x->line = t->line;
-        x->actual = value(a, c->indexes, i, 4);
+        x->actual =
+            arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", PQgetvalue(r, i, IX_COLUMNS));
+        x->fix = repair_comment(a, arena_printf(a, "not applied: DROP INDEX %s.%s;",
+                                                esc_sql_ident(a, s->schema->pg_schema),
+                                                esc_sql_ident(a, name)));
     }
 }
 
 static void check_table_properties(pg_state *s, const catalog *c, const syncspec_table *t,
                                    int table_row) {
     arena *a = s->f->a;
-    const char *tq =
-        arena_printf(a, "%s.%s", esc_sql_ident(a, s->schema->pg_schema), esc_sql_ident(a, t->name));
+    const char *tq = qualified(s, t);
     if (PQgetvalue(c->tables, table_row, 2)[0] == 't') {
         finding *x =
             findings_add(s->f, FINDING_WARNING, "row-level-security", TARGET, t->name, NULL,
@@ -395,23 +524,35 @@ static void check_tables(pg_state *s) {
                         "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND "
                         "$2::text IS NOT NULL ORDER BY c.relname");
     c.columns = query(s, "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
-                         "a.attnotnull FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "
-                         "ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
-                         "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND "
-                         "a.attnum > 0 AND NOT a.attisdropped AND $2::text IS NOT NULL ORDER BY "
-                         "c.relname, a.attnum");
+                         "a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> "
+                         "'' FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
+                         "a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND "
+                         "NOT a.attisdropped AND $2::text IS NOT NULL ORDER BY c.relname, "
+                         "a.attnum");
+    /* Key columns only; anything that makes an index other than a plain ascending btree
+     * over columns is spelled out in the last column, so a same-named index that differs
+     * that way is a mismatch. */
     c.indexes = query(s, "SELECT t.relname, i.relname, x.indisunique, x.indisprimary, (SELECT "
                          "string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(x.indkey) WITH "
                          "ORDINALITY k(attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = "
-                         "t.oid AND a.attnum = k.attnum) FROM pg_catalog.pg_index x JOIN "
-                         "pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_class t "
-                         "ON t.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
+                         "t.oid AND a.attnum = k.attnum WHERE k.n <= x.indnkeyatts), concat_ws(' "
+                         "', CASE WHEN am.amname <> 'btree' THEN 'USING ' || am.amname END, CASE "
+                         "WHEN x.indexprs IS NOT NULL THEN 'on expressions' END, CASE WHEN 1 = "
+                         "ANY (SELECT o & 1 FROM unnest(x.indoption) o) THEN 'DESC' END, CASE "
+                         "WHEN x.indnatts <> x.indnkeyatts THEN 'INCLUDE' END, CASE WHEN "
+                         "x.indpred IS NOT NULL THEN 'partial' END) FROM pg_catalog.pg_index x "
+                         "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "
+                         "pg_catalog.pg_am am ON am.oid = i.relam JOIN pg_catalog.pg_class t ON "
+                         "t.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
                          "t.relnamespace WHERE n.nspname = $1 AND $2::text IS NOT NULL ORDER BY "
                          "t.relname, i.relname");
-    c.checks = query(s, "SELECT t.relname, con.conname FROM pg_catalog.pg_constraint con JOIN "
-                        "pg_catalog.pg_class t ON t.oid = con.conrelid JOIN "
-                        "pg_catalog.pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = $1 "
-                        "AND con.contype = 'c' AND $2::text IS NOT NULL ORDER BY t.relname");
+    c.checks = query(s, "SELECT t.relname, con.conname, (SELECT string_agg(a.attname, ',') FROM "
+                        "pg_catalog.pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = ANY "
+                        "(con.conkey)) FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class "
+                        "t ON t.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
+                        "t.relnamespace WHERE n.nspname = $1 AND con.contype = 'c' AND $2::text "
+                        "IS NOT NULL ORDER BY t.relname");
     c.foreign_keys = query(s, "SELECT t.relname, con.conname, (SELECT string_agg(a.attname, ',') "
                               "FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.oid AND "
                               "a.attnum = ANY (con.conkey)) FROM pg_catalog.pg_constraint con "
@@ -420,11 +561,11 @@ static void check_tables(pg_state *s) {
                               "n.nspname = $1 AND con.contype = 'f' AND $2::text IS NOT NULL "
                               "ORDER BY t.relname");
     if (!c.tables || !c.columns || !c.indexes || !c.checks || !c.foreign_keys) goto cleanup;
-    c.table_rows = slices(a, s->schema, c.tables);
-    c.column_rows = slices(a, s->schema, c.columns);
-    c.index_rows = slices(a, s->schema, c.indexes);
-    c.check_rows = slices(a, s->schema, c.checks);
-    c.fk_rows = slices(a, s->schema, c.foreign_keys);
+    c.table_rows = slices(s, c.tables);
+    c.column_rows = slices(s, c.columns);
+    c.index_rows = slices(s, c.indexes);
+    c.check_rows = slices(s, c.checks);
+    c.fk_rows = slices(s, c.foreign_keys);
     for (size_t i = 0; i < s->schema->table_count; i++) {
         const syncspec_table *t = &s->schema->tables[i];
         slice found = c.table_rows[i];
@@ -478,6 +619,7 @@ int check_postgres(findings *f, const syncspec_schema *schema, const char *conni
         return -1;
     }
     pg_state s = {.f = f, .conn = conn, .schema = schema};
+    table_lookup_init(&s.lookup, f->a, schema);
     check_settings(&s);
     if (!s.error) check_tables(&s);
     if (!s.error) check_publication(&s);

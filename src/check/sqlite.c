@@ -2,6 +2,7 @@
  * affinity, NOT NULL, primary key, indexes, boolean CHECKs, and no foreign keys. */
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check/check.h"
@@ -26,28 +27,62 @@ static const char *affinity(const char *declared) {
     return "NUMERIC";
 }
 
-/* Whether CREATE TABLE text holds CHECK ("col" IN (0, 1)), in any spacing or quoting. */
-static bool has_boolean_check(arena *a, const char *create_sql, const char *column) {
-    if (!create_sql) return false;
+/* SQL text in lower case without white space or identifier quotes, so that spacing and
+ * quoting do not matter when looking for a clause in it. */
+static const char *normalize_sql(arena *a, const char *sql) {
     strbuf norm = STRBUF_INIT;
-    for (const char *p = create_sql; *p; p++)
+    for (const char *p = sql ? sql : ""; *p; p++)
         if (!isspace((unsigned char)*p) && *p != '"' && *p != '`' && *p != '[' && *p != ']')
             sb_putc(&norm, (char)tolower((unsigned char)*p));
-    const char *want = arena_printf(a, "check(%sin(0,1))", column);
-    bool found = strstr(sb_str(&norm), want) != NULL;
+    const char *out = arena_strndup(a, sb_str(&norm), norm.len);
     sb_free(&norm);
-    return found;
+    return out;
+}
+
+/* Whether CREATE TABLE text holds CHECK ("col" IN (0, 1)), in any spacing or quoting. */
+static bool has_boolean_check(arena *a, const char *normalized_sql, const char *column) {
+    const char *want = arena_printf(a, "check(%sin(0,1))", normalize_sql(a, column));
+    return strstr(normalized_sql, want) != NULL;
+}
+
+/*
+ * The declared type of a column of a PowerSync view: the view reads each column as
+ * CAST(json_extract(data, '$.col') AS TYPE), and SQLite reports no type for such a column,
+ * so it is read from the view's text. NULL when the view does not say.
+ */
+static const char *view_column_type(arena *a, const char *normalized_sql, const char *column) {
+    const char *needle = arena_printf(a, "json_extract(data,'$.%s')as", normalize_sql(a, column));
+    const char *hit = strstr(normalized_sql, needle);
+    if (!hit) return NULL;
+    const char *p = hit + strlen(needle), *end = p;
+    while (isalnum((unsigned char)*end) || *end == '_') end++;
+    if (end == p || *end != ')') return NULL;
+    char *type = arena_strndup(a, p, (size_t)(end - p));
+    for (char *q = type; *q; q++) *q = (char)toupper((unsigned char)*q);
+    return type;
 }
 
 typedef struct sqlite_object {
-    const char *type, *name, *sql;
+    const char *type, *name, *sql, *normalized;
 } sqlite_object;
 
-static const sqlite_object *find_object(const sqlite_object *objects, size_t count,
-                                        const char *name) {
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(objects[i].name, name) == 0) return &objects[i];
-    return NULL;
+typedef struct sqlite_state {
+    findings *f;
+    const syncspec_schema *schema;
+    sqlite3 *db;
+    sqlite_object *objects; /* sorted by name (BINARY collation: strcmp order) */
+    size_t object_count;
+    /* Prepared once, reset per table. */
+    sqlite3_stmt *columns, *indexes, *foreign_keys;
+    const char *error;
+} sqlite_state;
+
+static int compare_object(const void *key, const void *item) {
+    return strcmp((const char *)key, ((const sqlite_object *)item)->name);
+}
+
+static const sqlite_object *find_object(const sqlite_state *s, const char *name) {
+    return bsearch(name, s->objects, s->object_count, sizeof *s->objects, compare_object);
 }
 
 static const char *text_at(arena *a, sqlite3_stmt *st, int col) {
@@ -55,46 +90,83 @@ static const char *text_at(arena *a, sqlite3_stmt *st, int col) {
     return t ? arena_strdup(a, (const char *)t) : NULL;
 }
 
-static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schema,
-                          const syncspec_table *t, const sqlite_object *object, bool managed) {
-    arena *a = f->a;
-    sqlite3_stmt *st;
-    const char *sql = "SELECT name, type, \"notnull\", pk FROM pragma_table_xinfo(?1)";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return;
+static int step_error(sqlite_state *s, const char *what) {
+    s->error = arena_printf(s->f->a, "cannot read %s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+static void report_type(sqlite_state *s, const syncspec_table *t, const syncspec_column *c,
+                        const char *type, bool managed) {
+    arena *a = s->f->a;
+    const char *want = sqlite_type_name(c->type);
+    if (strcmp(affinity(type), want) == 0) return;
+    finding *x = findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name, c->name,
+                              "column %s.%s is %s (affinity %s), the spec says %s (%s)", t->name,
+                              c->name, type && *type ? type : "untyped", affinity(type), want,
+                              syncspec_type_name(c->type));
+    x->expected = want;
+    x->actual = type;
+    x->line = check_line(t, c);
+    x->fix = repair_comment(
+        a, managed ? "not applied: the client schema declares this column; change it there"
+                   : "lossy, not applied: SQLite cannot change a column's type; rebuild the "
+                     "table from the generated sqlite.sql");
+}
+
+static int check_columns(sqlite_state *s, const syncspec_table *t, const sqlite_object *object,
+                         bool managed) {
+    arena *a = s->f->a;
+    sqlite3_stmt *st = s->columns;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, object->name, -1, SQLITE_STATIC);
-    bool seen[1600] = {false};
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    bool *seen = arena_calloc(a, t->column_count + 1, sizeof *seen);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = text_at(a, st, 0), *type = text_at(a, st, 1);
         bool not_null = sqlite3_column_int(st, 2) != 0, pk = sqlite3_column_int(st, 3) != 0;
-        const syncspec_column *c = syncspec_table_column(t, name);
+        bool has_default = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        bool generated = sqlite3_column_int(st, 5) >= 2;
+        const syncspec_column *c = name ? syncspec_table_column(t, name) : NULL;
         if (!c) {
-            finding *x = findings_add(f, FINDING_WARNING, "extra-column", TARGET, t->name, name,
-                                      "column %s.%s is not in the spec", t->name, name);
+            /* Harmless to the generated code unless it makes every insert fail. */
+            bool blocks_inserts = not_null && !has_default && !generated;
+            finding *x = findings_add(
+                s->f, blocks_inserts ? FINDING_ERROR : FINDING_WARNING, "extra-column", TARGET,
+                t->name, name,
+                blocks_inserts ? "column %s.%s is not in the spec, and is NOT NULL without a "
+                                 "default: inserts of spec rows fail"
+                               : "column %s.%s is not in the spec",
+                t->name, name ? name : "?");
             x->line = t->line;
             x->actual = type;
-            if (!managed)
+            if (pk) {
+                x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
+                                 "%s.%s is part of the primary key, the spec says (id)", t->name,
+                                 name ? name : "?");
+                x->line = t->line;
+                x->expected = "id";
+                x->fix = repair_comment(a, "not applied: SQLite cannot change a primary key; "
+                                           "rebuild the table from the generated sqlite.sql");
+            } else if (!managed) {
                 x->fix = repair_comment(
                     a, arena_printf(a, "destructive, not applied: ALTER TABLE %s DROP COLUMN %s;",
                                     esc_sql_ident(a, t->name), esc_sql_ident(a, name)));
+            }
             continue;
         }
         seen[c - t->columns] = true;
-        /* PowerSync keeps rows as JSON behind views: no declared types or constraints. */
-        if (managed) continue;
-        const char *want = sqlite_type_name(c->type);
-        if (strcmp(affinity(type), want) != 0) {
-            finding *x = findings_add(f, FINDING_ERROR, "type-mismatch", TARGET, t->name, c->name,
-                                      "column %s.%s is %s (affinity %s), the spec says %s (%s)",
-                                      t->name, c->name, type && *type ? type : "untyped",
-                                      affinity(type), want, syncspec_type_name(c->type));
-            x->expected = want;
-            x->actual = type;
-            x->line = check_line(t, c);
-            x->fix = repair_comment(a, "lossy, not applied: SQLite cannot change a column's type; "
-                                       "rebuild the table from the generated sqlite.sql");
+        if (managed) {
+            /* PowerSync keeps rows as JSON behind views: no constraints, and a type only
+             * where the view casts. */
+            const char *cast = c->role == SYNCSPEC_ROLE_ID
+                                   ? NULL
+                                   : view_column_type(a, object->normalized, c->name);
+            if (cast) report_type(s, t, c, cast, true);
+            continue;
         }
+        report_type(s, t, c, type, false);
         if (not_null != sqlite_not_null(c) && !(c->role == SYNCSPEC_ROLE_ID && pk)) {
-            finding *x = findings_add(f, FINDING_ERROR, "nullability", TARGET, t->name, c->name,
+            finding *x = findings_add(s->f, FINDING_ERROR, "nullability", TARGET, t->name, c->name,
                                       "column %s.%s is %s, the spec says %s", t->name, c->name,
                                       not_null ? "NOT NULL" : "nullable",
                                       sqlite_not_null(c) ? "NOT NULL" : "nullable");
@@ -104,30 +176,43 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
             x->fix = repair_comment(a, "not applied: SQLite cannot change a column's NOT NULL; "
                                        "rebuild the table from the generated sqlite.sql");
         }
-        if (c->role == SYNCSPEC_ROLE_ID && !pk) {
-            finding *x = findings_add(f, FINDING_ERROR, "missing-primary-key", TARGET, t->name,
-                                      c->name, "%s.id is not the primary key", t->name);
+        if ((c->role == SYNCSPEC_ROLE_ID) != pk) {
+            finding *x =
+                findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
+                             pk ? "%s.%s is part of the primary key, the spec says (id)"
+                                : "%s.%s is not the primary key",
+                             t->name, c->name);
             x->line = t->line;
-            x->fix = repair_comment(a, "not applied: SQLite cannot add a primary key; rebuild the "
-                                       "table from the generated sqlite.sql");
+            x->expected = "id";
+            x->fix = repair_comment(a, "not applied: SQLite cannot change a primary key; rebuild "
+                                       "the table from the generated sqlite.sql");
         }
-        if (c->type == SYNCSPEC_TYPE_BOOLEAN && !has_boolean_check(a, object->sql, c->name)) {
-            finding *x = findings_add(f, FINDING_WARNING, "missing-boolean-check", TARGET, t->name,
-                                      c->name, "boolean column %s.%s has no CHECK (%s IN (0, 1))",
-                                      t->name, c->name, c->name);
+        if (c->type == SYNCSPEC_TYPE_BOOLEAN &&
+            !has_boolean_check(a, object->normalized, c->name)) {
+            finding *x = findings_add(
+                s->f, FINDING_WARNING, "missing-boolean-check", TARGET, t->name, c->name,
+                "boolean column %s.%s has no CHECK (%s IN (0, 1))", t->name, c->name, c->name);
             x->line = check_line(t, c);
+            x->expected = arena_printf(a, "CHECK (%s IN (0, 1))", esc_sql_ident(a, c->name));
+            x->fix = repair_comment(a, "not applied: SQLite cannot add a CHECK constraint; "
+                                       "rebuild the table from the generated sqlite.sql");
         }
     }
-    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return step_error(s, arena_printf(a, "the columns of %s", t->name));
+    const char *table_sql = NULL; /* rendered only when a repair needs it */
     for (size_t k = 0; k < t->column_count; k++) {
         if (seen[k]) continue;
         const syncspec_column *c = &t->columns[k];
-        finding *x = findings_add(f, FINDING_ERROR, "missing-column", TARGET, t->name, c->name,
+        finding *x = findings_add(s->f, FINDING_ERROR, "missing-column", TARGET, t->name, c->name,
                                   "column %s.%s is missing", t->name, c->name);
         x->line = check_line(t, c);
         x->expected = sqlite_type_name(c->type);
-        if (managed) continue;
-        const char *table_sql = repair_table_sql(a, schema, t, TARGET);
+        if (managed) {
+            x->fix = repair_comment(a, "not applied: the client schema declares the columns of "
+                                       "a PowerSync-managed table; add it there");
+            continue;
+        }
+        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
         const char *definition = repair_column_definition(a, table_sql, c->name);
         if (!definition) continue;
         const char *statement =
@@ -143,176 +228,218 @@ static void check_columns(findings *f, sqlite3 *db, const syncspec_schema *schem
                                                  "without a default; rebuild the table\n%s",
                                                  statement));
     }
+    return 0;
 }
 
-static void check_indexes(findings *f, sqlite3 *db, const syncspec_schema *schema,
-                          const syncspec_table *t) {
-    arena *a = f->a;
+static const char *index_columns(strbuf *sb, const syncspec_index *index) {
+    sb_reset(sb);
+    for (size_t k = 0; k < index->column_count; k++) {
+        if (k) sb_putc(sb, ',');
+        sb_append(sb, index->columns[k]);
+    }
+    return sb_str(sb);
+}
+
+static int check_indexes(sqlite_state *s, const syncspec_table *t) {
+    arena *a = s->f->a;
     const char *table_sql = NULL; /* rendered only when a repair needs it */
-    sqlite3_stmt *st;
-    const char *sql =
-        "SELECT l.name, l.\"unique\", l.origin, (SELECT group_concat(name, ',') FROM (SELECT name "
-        "FROM pragma_index_info(l.name) ORDER BY seqno)) FROM pragma_index_list(?1) l";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return;
+    sqlite3_stmt *st = s->indexes;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    bool seen[256] = {false};
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    bool *seen = arena_calloc(a, t->index_count + 1, sizeof *seen);
+    strbuf want = STRBUF_INIT;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = text_at(a, st, 0), *origin = text_at(a, st, 2);
         const char *columns = text_at(a, st, 3);
-        bool unique = sqlite3_column_int(st, 1) != 0;
-        if (origin && strcmp(origin, "pk") == 0) continue;
+        bool unique = sqlite3_column_int(st, 1) != 0, partial = sqlite3_column_int(st, 4) != 0;
+        if (!name || (origin && strcmp(origin, "pk") == 0)) continue;
+        if (!columns) columns = "";
         const syncspec_index *index = NULL;
-        for (size_t k = 0; k < t->index_count; k++)
+        for (size_t k = 0; k < t->index_count && !index; k++)
             if (strcmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
         if (!index) {
             if (origin && strcmp(origin, "c") != 0) continue; /* UNIQUE in CREATE TABLE */
-            finding *x = findings_add(f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
-                                      "index %s on %s(%s) is not in the spec", name, t->name,
-                                      columns ? columns : "");
-            x->actual = columns;
+            finding *x = findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
+                                      "%sindex %s on %s(%s) is not in the spec",
+                                      unique ? "unique " : "", name, t->name, columns);
+            x->actual = arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", columns);
             x->line = t->line;
             x->fix = repair_comment(
                 a, arena_printf(a, "not applied: DROP INDEX %s;", esc_sql_ident(a, name)));
             continue;
         }
         seen[index - t->indexes] = true;
-        strbuf want = STRBUF_INIT;
-        for (size_t k = 0; k < index->column_count; k++) {
-            if (k) sb_putc(&want, ',');
-            sb_append(&want, index->columns[k]);
-        }
-        if (!columns || strcmp(columns, sb_str(&want)) != 0 || unique != index->unique) {
-            finding *x = findings_add(f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
-                                      "index %s is %s(%s), the spec says %s(%s)", name,
-                                      unique ? "UNIQUE " : "", columns ? columns : "",
-                                      index->unique ? "UNIQUE " : "", sb_str(&want));
-            x->expected = arena_strdup(a, sb_str(&want));
-            x->actual = columns;
-            x->line = index->line ? index->line : t->line;
-            if (!table_sql) table_sql = repair_table_sql(a, schema, t, TARGET);
-            const char *create = repair_index_statement(a, table_sql, index->name);
-            x->fix = repair_comment(
-                a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
-                                esc_sql_ident(a, name), create ? create : ""));
-        }
-        sb_free(&want);
+        index_columns(&want, index);
+        if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !partial) continue;
+        finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
+                                  "index %s is %s(%s)%s, the spec says %s(%s)", name,
+                                  unique ? "UNIQUE " : "", columns, partial ? " partial" : "",
+                                  index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->actual = arena_printf(a, "%s(%s)%s", unique ? "UNIQUE " : "", columns,
+                                 partial ? " partial" : "");
+        x->line = index->line ? index->line : t->line;
+        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
+        const char *create = repair_index_statement(a, table_sql, index->name);
+        x->fix =
+            repair_comment(a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
+                                           esc_sql_ident(a, name), create ? create : ""));
     }
-    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        sb_free(&want);
+        return step_error(s, arena_printf(a, "the indexes of %s", t->name));
+    }
     for (size_t k = 0; k < t->index_count; k++) {
         if (seen[k]) continue;
         const syncspec_index *index = &t->indexes[k];
-        finding *x = findings_add(f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
+        finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                   "index %s is missing", index->name);
-        x->expected = index->name;
+        x->expected =
+            arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", index_columns(&want, index));
         x->line = index->line ? index->line : t->line;
-        if (!table_sql) table_sql = repair_table_sql(a, schema, t, TARGET);
+        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
         x->fix = repair_index_statement(a, table_sql, index->name);
     }
+    sb_free(&want);
+    return 0;
 }
 
-static void check_foreign_keys(findings *f, sqlite3 *db, const syncspec_table *t) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)", -1,
-                           &st, NULL) != SQLITE_OK)
-        return;
+static int check_foreign_keys(sqlite_state *s, const syncspec_table *t) {
+    sqlite3_stmt *st = s->foreign_keys;
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *from = text_at(f->a, st, 0), *to = text_at(f->a, st, 1);
-        finding *x = findings_add(f, FINDING_ERROR, "foreign-key", TARGET, t->name, from,
-                                  "%s.%s has a FOREIGN KEY to %s: sync cannot order writes for it",
-                                  t->name, from ? from : "?", to ? to : "?");
-        x->line = t->line;
-        x->fix = repair_comment(f->a, "not applied: SQLite cannot drop a foreign key; rebuild the "
-                                      "table from the generated sqlite.sql");
-    }
-    sqlite3_finalize(st);
-}
-
-int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, const char **error) {
-    arena *a = f->a;
-    sqlite3 *db = NULL;
-    /* Read-only, and never created: a missing file is an error, not an empty database. */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        *error = arena_printf(a, "cannot open SQLite database %s: %s", path,
-                              db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return -1;
-    }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', "
-                           "'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-                           -1, &st, NULL) != SQLITE_OK) {
-        *error = arena_printf(a, "cannot read SQLite database %s: %s", path, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return -1;
-    }
-    size_t count = 0, cap = 64;
-    sqlite_object *objects = arena_calloc(a, cap, sizeof *objects);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
+        const char *from = text_at(s->f->a, st, 0), *to = text_at(s->f->a, st, 1);
+        finding *x = findings_add(s->f, FINDING_ERROR, "foreign-key", TARGET, t->name, from,
+                                  "%s.%s has a FOREIGN KEY to %s: sync cannot order writes for it",
+                                  t->name, from ? from : "?", to ? to : "?");
+        x->line = check_line(t, from ? syncspec_table_column(t, from) : NULL);
+        x->actual = to;
+        x->fix = repair_comment(s->f->a, "not applied: SQLite cannot drop a foreign key; rebuild "
+                                         "the table from the generated sqlite.sql");
+    }
+    if (rc != SQLITE_DONE)
+        return step_error(s, arena_printf(s->f->a, "the foreign keys of %s", t->name));
+    return 0;
+}
+
+static int read_objects(sqlite_state *s) {
+    arena *a = s->f->a;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', "
+                           "'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                           -1, &st, NULL) != SQLITE_OK)
+        return step_error(s, "the schema");
+    size_t cap = 64;
+    s->objects = arena_calloc(a, cap, sizeof *s->objects);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->object_count == cap) {
             sqlite_object *more = arena_calloc(a, cap * 2, sizeof *more);
-            memcpy(more, objects, count * sizeof *objects);
-            objects = more;
+            memcpy(more, s->objects, s->object_count * sizeof *more);
+            s->objects = more;
             cap *= 2;
         }
-        objects[count++] = (sqlite_object){text_at(a, st, 0), text_at(a, st, 1), text_at(a, st, 2)};
+        const char *sql = text_at(a, st, 2);
+        s->objects[s->object_count++] =
+            (sqlite_object){text_at(a, st, 0), text_at(a, st, 1), sql, normalize_sql(a, sql)};
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        *error = arena_printf(a, "cannot read SQLite database %s: %s", path, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        return -1;
-    }
+    return rc == SQLITE_DONE ? 0 : step_error(s, "the schema");
+}
 
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        const sqlite_object *object = find_object(objects, count, t->name);
-        if (!object) {
-            finding *x = findings_add(f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
-                                      "table %s is missing", t->name);
+static int check_table(sqlite_state *s, const syncspec_table *t) {
+    arena *a = s->f->a;
+    const sqlite_object *object = find_object(s, t->name);
+    if (!object) {
+        finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
+                                  "table %s is missing", t->name);
+        x->line = t->line;
+        x->fix = repair_table_sql(a, s->schema, t, TARGET);
+        return 0;
+    }
+    /* A PowerSync-managed database: a view named after the table over ps_data__<t>
+     * (synced) or ps_data_local__<t> (local-only). */
+    bool managed = strcmp(object->type, "view") == 0;
+    if (managed) {
+        bool synced_store = find_object(s, arena_printf(a, "ps_data__%s", t->name)) != NULL;
+        bool local_store = find_object(s, arena_printf(a, "ps_data_local__%s", t->name)) != NULL;
+        if (!synced_store && !local_store) {
+            finding *x = findings_add(s->f, FINDING_ERROR, "not-a-table", TARGET, t->name, NULL,
+                                      "%s is a view, and not one PowerSync manages", t->name);
             x->line = t->line;
-            x->fix = repair_table_sql(a, schema, t, TARGET);
-            continue;
+            x->expected = "table";
+            x->actual = "view";
+            return 0;
         }
-        /* A PowerSync-managed database: a view named after the table over ps_data__<t>
-         * (synced) or ps_data_local__<t> (local-only). */
-        bool managed = strcmp(object->type, "view") == 0;
-        if (managed) {
-            bool synced_store =
-                find_object(objects, count, arena_printf(a, "ps_data__%s", t->name));
-            bool local_store =
-                find_object(objects, count, arena_printf(a, "ps_data_local__%s", t->name));
-            if (!synced_store && !local_store) {
-                finding *x = findings_add(f, FINDING_ERROR, "not-a-table", TARGET, t->name, NULL,
-                                          "%s is a view, and not one PowerSync manages", t->name);
-                x->line = t->line;
-                continue;
-            }
-            if (t->local_only != (local_store && !synced_store)) {
-                finding *x = findings_add(f, FINDING_ERROR, "local-only-mismatch", TARGET, t->name,
-                                          NULL, "%s is %s in the database, %s in the spec", t->name,
-                                          local_store ? "local-only" : "synced",
-                                          t->local_only ? "local-only" : "synced");
-                x->line = t->line;
-            }
-        }
-        check_columns(f, db, schema, t, object, managed);
-        if (!managed) {
-            check_indexes(f, db, schema, t);
-            check_foreign_keys(f, db, t);
+        if (t->local_only != (local_store && !synced_store)) {
+            finding *x = findings_add(s->f, FINDING_ERROR, "local-only-mismatch", TARGET, t->name,
+                                      NULL, "%s is %s in the database, %s in the spec", t->name,
+                                      local_store ? "local-only" : "synced",
+                                      t->local_only ? "local-only" : "synced");
+            x->line = t->line;
+            x->expected = t->local_only ? "local-only" : "synced";
+            x->actual = local_store ? "local-only" : "synced";
         }
     }
-    for (size_t i = 0; i < count; i++) {
-        const sqlite_object *o = &objects[i];
-        if (strncmp(o->name, "ps_", 3) == 0 || syncspec_schema_table(schema, o->name)) continue;
-        finding *x = findings_add(f, FINDING_WARNING, "extra-table", TARGET, o->name, NULL,
+    if (check_columns(s, t, object, managed) != 0) return -1;
+    if (managed) return 0;
+    if (check_indexes(s, t) != 0) return -1;
+    return check_foreign_keys(s, t);
+}
+
+static int check_database(sqlite_state *s) {
+    arena *a = s->f->a;
+    if (read_objects(s) != 0) return -1;
+    static const char *const queries[] = {
+        "SELECT name, type, \"notnull\", pk, dflt_value, hidden FROM pragma_table_xinfo(?1)",
+        /* Key columns in order, DESC marked and expressions named, so that any difference
+         * from a plain index over the spec's columns shows in the text compared. */
+        "SELECT l.name, l.\"unique\", l.origin, (SELECT group_concat(c, ',') FROM (SELECT "
+        "coalesce(x.name, '<expression>') || CASE WHEN x.\"desc\" THEN ' DESC' ELSE '' END AS c "
+        "FROM pragma_index_xinfo(l.name) x WHERE x.\"key\" ORDER BY x.seqno)), l.partial FROM "
+        "pragma_index_list(?1) l",
+        "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)",
+    };
+    sqlite3_stmt **statements[] = {&s->columns, &s->indexes, &s->foreign_keys};
+    for (size_t i = 0; i < 3; i++)
+        if (sqlite3_prepare_v2(s->db, queries[i], -1, statements[i], NULL) != SQLITE_OK)
+            return step_error(s, "the schema");
+    for (size_t i = 0; i < s->schema->table_count; i++)
+        if (check_table(s, &s->schema->tables[i]) != 0) return -1;
+    table_lookup lookup;
+    table_lookup_init(&lookup, a, s->schema);
+    for (size_t i = 0; i < s->object_count; i++) {
+        const sqlite_object *o = &s->objects[i];
+        /* ps_* belong to PowerSync; a spec table's own rows are checked above. */
+        if (strncmp(o->name, "ps_", 3) == 0 || table_lookup_find(&lookup, o->name)) continue;
+        finding *x = findings_add(s->f, FINDING_WARNING, "extra-table", TARGET, o->name, NULL,
                                   "%s %s is not in the spec", o->type, o->name);
+        x->actual = o->type;
         x->fix = repair_comment(a, arena_printf(a, "destructive, not applied: DROP %s %s;",
                                                 strcmp(o->type, "view") == 0 ? "VIEW" : "TABLE",
                                                 esc_sql_ident(a, o->name)));
     }
-    sqlite3_close(db);
     return 0;
+}
+
+int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, const char **error) {
+    sqlite_state s = {.f = f, .schema = schema};
+    /* Read-only, and never created: a missing file is an error, not an empty database. */
+    if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        *error = arena_printf(f->a, "cannot open SQLite database %s: %s", path,
+                              s.db ? sqlite3_errmsg(s.db) : "out of memory");
+        sqlite3_close(s.db);
+        return -1;
+    }
+    int rc = check_database(&s);
+    if (rc != 0) *error = arena_printf(f->a, "SQLite database %s: %s", path, s.error);
+    sqlite3_finalize(s.columns);
+    sqlite3_finalize(s.indexes);
+    sqlite3_finalize(s.foreign_keys);
+    sqlite3_close(s.db);
+    return rc;
 }

@@ -38,6 +38,12 @@ static const cli_command check_command = {
     .max_positionals = 1,
 };
 
+/* Colour only on a terminal, and never when NO_COLOR is set to something (no-color.org). */
+static bool use_color(void) {
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
 static const char *severity_name(finding_severity s) {
     return s == FINDING_ERROR ? "error" : "warning";
 }
@@ -151,8 +157,8 @@ static int write_fix_sql(const char *dest, const findings *f) {
             if (!x->fix || strcmp(x->target, targets[t]) != 0) continue;
             if (!any) sb_appendf(&sb, "-- Repairs for %s, from syncspec check.\n", titles[t]);
             any = true;
-            sb_appendf(&sb, "\n-- %s %s%s%s%s\n%s", x->code, x->table ? x->table : "",
-                       x->column ? "." : "", x->column ? x->column : "", "", x->fix);
+            sb_appendf(&sb, "\n-- %s %s%s%s\n%s", x->code, x->table ? x->table : "",
+                       x->column ? "." : "", x->column ? x->column : "", x->fix);
             if (sb.len && sb.data[sb.len - 1] != '\n') sb_putc(&sb, '\n');
         }
         if (any) sb_putc(&sb, '\n');
@@ -220,7 +226,7 @@ int cmd_check(int argc, char **argv) {
     else if (strcmp(format, "github") == 0)
         print_github(&f, spec_path);
     else
-        print_text(&f, spec_path, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+        print_text(&f, spec_path, use_color());
     if (fix && write_fix_sql(fix, &f) != 0) goto cleanup;
     status = aligned ? EXIT_ALIGNED : EXIT_FOUND;
 cleanup:

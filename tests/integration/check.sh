@@ -2,8 +2,9 @@
 # The drift checker on real databases built from the generated DDL: clean databases are
 # aligned in every format; each drift injected alone gives exactly the expected findings
 # (code, table, column) and exit 1; the repair SQL for additive drift brings the database
-# back to aligned; a PowerSync-managed SQLite database reads correctly; and what cannot be
-# checked exits 2 with the cause.
+# back to aligned; a PowerSync-managed SQLite database reads correctly; what cannot be
+# checked exits 2 with the cause; the reports' shapes hold; and the GitHub Actions example
+# works as written. Every case prints ok or FAIL (never a skip: no PostgreSQL is a FAIL).
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 bin="$build/syncspec"
@@ -119,7 +120,7 @@ pg_case() { # name, want-exit, expected, drift SQL, [fix]
   local db="check_${$}_$((n++))"
   psql -d postgres -qc "CREATE DATABASE $db TEMPLATE $base" >/dev/null && dbs+=("$db")
   if ! psql -d "$db" -q -v ON_ERROR_STOP=1 -c "$drift" >/dev/null 2>"$work/err"; then fail "$name" "drift SQL: $(cat "$work/err")"; return; fi
-  run_check "$name" "$rc" "$want" --postgres "dbname=$db" --strict --fix-sql "$work/$name.fix.sql" || return
+  run_check "$name" "$rc" "$want" --postgres "dbname=$db" ${strict---strict} --fix-sql "$work/$name.fix.sql" || return
   if [ "$fix" = fix ]; then
     psql -d "$db" -q -v ON_ERROR_STOP=1 -f "$work/$name.fix.sql" >/dev/null 2>"$work/err" ||
       { fail "$name" "fix SQL failed: $(cat "$work/err")"; return; }
@@ -142,15 +143,35 @@ pg_case postgres-changed-index 1 "index-mismatch documents -" 'DROP INDEX idx_do
 pg_case postgres-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
 pg_case postgres-dropped-check 1 "missing-check projects name" 'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length' fix
 pg_case postgres-dropped-id-check 1 "missing-check documents id" 'ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format' fix
+pg_case postgres-extra-check 1 "extra-check documents title" "ALTER TABLE documents ADD CONSTRAINT title_short CHECK (char_length(title) < 10)"
+pg_case postgres-index-desc 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id DESC)'
+pg_case postgres-index-partial 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id) WHERE deleted_at IS NULL'
+pg_case postgres-index-lost-unique 1 "index-mismatch document_versions -" 'DROP INDEX uq_document_versions_document_id_version; CREATE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)'
+pg_case postgres-composite-primary-key 1 "missing-primary-key projects id" 'ALTER TABLE projects DROP CONSTRAINT projects_pkey, ADD PRIMARY KEY (id, owner_id)'
+# Without --strict: a nullable server-only column is a warning (exit 0), a NOT NULL one
+# without a default breaks every insert of a spec row (an error, exit 1).
+strict= pg_case postgres-extra-column-warning-only 0 "extra-column documents note" 'ALTER TABLE documents ADD COLUMN note text'
+strict= pg_case postgres-extra-column-not-null 1 "extra-column documents tenant" 'ALTER TABLE documents ADD COLUMN tenant text NOT NULL'
+strict= pg_case postgres-extra-column-not-null-default 0 "extra-column documents tenant" "ALTER TABLE documents ADD COLUMN tenant text NOT NULL DEFAULT 'x'"
 pg_case postgres-foreign-key 1 "foreign-key document_groups group_id" 'ALTER TABLE document_groups ADD CONSTRAINT fk_group FOREIGN KEY (group_id) REFERENCES groups (id)'
 pg_case postgres-table-left-publication 1 "publication-table-missing groups -" 'ALTER PUBLICATION powersync DROP TABLE groups' fix
 pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATION powersync' fix
 pg_case postgres-publication-operation 1 "publication-operation - -" "ALTER PUBLICATION powersync SET (publish = 'insert, update')" fix
+pg_case postgres-publication-via-root 1 "publication-via-root - -" 'ALTER PUBLICATION powersync SET (publish_via_partition_root = true)' fix
+pg_case postgres-publication-extra-table 1 "publication-extra-table audit -" 'CREATE TABLE audit (id bigint PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE audit'
+pg_case postgres-publication-all-tables 1 "publication-all-tables - -" 'DROP PUBLICATION powersync; CREATE PUBLICATION powersync FOR ALL TABLES'
 pg_case postgres-replica-identity-nothing 1 "replica-identity-nothing projects -" 'ALTER TABLE projects REPLICA IDENTITY NOTHING' fix
 pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TABLE projects ENABLE ROW LEVEL SECURITY'
 pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
 pg_case postgres-local-only-published 1 "local-only-in-postgres preferences -;publication-local-only preferences -" \
   'CREATE TABLE preferences (id text PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE preferences'
+
+# An inactive replication slot, with max_slot_wal_keep_size at its default (-1). Slots
+# belong to the cluster, so this one lives only for its own check.
+t=postgres-inactive-slot
+psql -d postgres -qAtc "SELECT pg_create_physical_replication_slot('syncspec_check_idle_$$')" >/dev/null
+run_check $t 1 "inactive-slot - -" --postgres "dbname=$base" --strict && ok $t
+psql -d postgres -qAtc "SELECT pg_drop_replication_slot('syncspec_check_idle_$$')" >/dev/null
 
 # ---- Sync rules
 rules="$work/gen/sync_rules.yaml"
@@ -168,6 +189,29 @@ rules_case sync-rules-missing-column "sync-rules-columns documents title" '/FROM
 rules_case sync-rules-select-star "sync-rules-select-star projects -" '/FROM "projects"/s/SELECT .* FROM/SELECT * FROM/'
 rules_case sync-rules-extra-table "sync-rules-extra-table users -" '$a\      - SELECT id FROM users WHERE owner_id = bucket.user_id'
 
+rules_case sync-rules-parameters "sync-rules-parameters - -" 's/parameters: SELECT request.user_id() as user_id/parameters: SELECT 1 as user_id/'
+# The same table twice: a correct query, then one without a filter.
+rules_case sync-rules-second-query-leaks "sync-rules-owner-filter documents -" '/FROM "documents"/{p;s/ WHERE "owner_id" = bucket.user_id'"'"'$/'"'"'/}'
+# Streams (edition 3), with the spec that asks for them.
+sspec=tests/golden/streams/spec.yaml
+"$bin" generate "$sspec" -o "$work/gen-streams" --only sync-rules 2>/dev/null
+srules="$work/gen-streams/sync_rules.yaml"
+streams_case() { # name, want-exit, expected, sed expression
+  local name=$1
+  sed "$4" "$srules" > "$work/$name.yaml"
+  if cmp -s "$srules" "$work/$name.yaml"; then fail "$name" "the edit changed nothing"; return; fi
+  spec=$sspec run_check "$name" "$2" "$3" --sync-rules "$work/$name.yaml" --strict && ok "$name"
+}
+t=sync-rules-streams-clean
+spec=$sspec run_check $t 0 "" --sync-rules "$srules" --strict && ok $t
+streams_case sync-rules-streams-owner-filter 1 "sync-rules-owner-filter order -" '/FROM "order"/s/"user_id" = auth.user_id()/"parent" = auth.user_id()/'
+streams_case sync-rules-streams-auto-subscribe 1 "sync-rules-auto-subscribe - -" '0,/auto_subscribe: true/s//auto_subscribe: false/'
+# The app spec's queries as streams: the spec asks for bucket_definitions.
+t=sync-rules-format
+{ echo "config:"; echo "  edition: 3"; echo "streams:"
+  sed -n "s/^      - '\(SELECT .* FROM \"\([a-z_]*\)\" WHERE .*\) = bucket.user_id'\$/  \2:\n    auto_subscribe: true\n    query: '\1 = auth.user_id()'/p" "$rules"
+} > "$work/$t.yaml"
+run_check $t 1 "sync-rules-format - -" --sync-rules "$work/$t.yaml" --strict && ok $t
 # ---- Generated files
 cp -r "$work/gen" "$work/gen-stale"; echo "-- edited" >> "$work/gen-stale/sqlite.sql"
 t=generated-stale
@@ -177,6 +221,12 @@ t=generated-missing
 run_check $t 1 "generated-missing - -" --generated "$work/gen-missing" && ok $t
 t=generated-clean
 run_check $t 0 "" --generated "$work/gen" --strict && ok $t
+# The same spec under another path: the finding names both paths instead of "stale".
+t=generated-other-spec-path
+out=$("$bin" check "./$spec" --generated "$work/gen" --format json)
+n=$(ls "$work/gen" | wc -l)
+if [ "$(grep -c '"message": ".* was generated from the spec path schemas/app.yaml, this check was given ./schemas/app.yaml' <<<"$out")" = "$n" ] &&
+   [ "$(grep -c '"code": "generated-stale"' <<<"$out")" = "$n" ]; then ok $t; else fail $t "$out"; fi
 
 # ---- Could not check: exit 2, the cause named, nothing created.
 cannot() { # name, expected message, args
@@ -192,6 +242,12 @@ cannot malformed-sync-rules "malformed sync rules" --sync-rules "$work/broken.ya
 echo 'just: text' > "$work/notrules.yaml"
 cannot not-sync-rules "not a sync rules file" --sync-rules "$work/notrules.yaml"
 cannot no-target "nothing to check"
+echo 'not a database, only text' > "$work/text.db"
+cannot not-a-database "file is not a database" --sqlite "$work/text.db"
+cannot missing-sync-rules "cannot read sync rules" --sync-rules "$work/nope.yaml"
+cannot missing-generated-folder "cannot read generated folder" --generated "$work/nope"
+cannot unknown-format "unknown format" --sqlite "$base_sqlite" --format xml
+cannot fix-sql-unwritable "cannot write" --sqlite "$base_sqlite" --fix-sql "$work/nope/fix.sql"
 cp "$spec" "$work/bad-spec.yaml"; echo "  oops: { columns: { x: txt } }" >> "$work/bad-spec.yaml"
 "$bin" check "$work/bad-spec.yaml" --sqlite "$base_sqlite" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok invalid-spec-exits-2 || fail invalid-spec-exits-2 "exit $rc"
@@ -202,6 +258,67 @@ db="$work/gh.db"; cp "$base_sqlite" "$db"; sqlite3 "$db" 'ALTER TABLE documents 
 line=$(grep -n '^      title:' "$spec" | cut -d: -f1)
 out=$("$bin" check "$spec" --sqlite "$db" --format github)
 grep -q "^::error file=$spec,line=$line,title=missing-column::sqlite: column documents.title is missing" <<<"$out" && ok $t || fail $t "$out"
+
+# Every target at once, clean, in every format: nothing printed but the verdict.
+t=all-targets-clean
+all=(--sqlite "$base_sqlite" --postgres "dbname=$base" --sync-rules "$rules" --generated "$work/gen" --strict)
+if run_check $t 0 "" "${all[@]}"; then
+  text=$("$bin" check "$spec" "${all[@]}" 2>&1); rc_text=$?
+  gh=$("$bin" check "$spec" "${all[@]}" --format github 2>&1); rc_gh=$?
+  json=$("$bin" check "$spec" "${all[@]}" --format json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+    const r=JSON.parse(s); console.log(r.aligned, r.findings.length, r.summary.errors, r.summary.warnings)})')
+  if [ "$text" = "aligned: no drift" ] && [ $rc_text -eq 0 ] && [ -z "$gh" ] && [ $rc_gh -eq 0 ] &&
+     [ "$json" = "true 0 0 0" ]; then ok $t; else fail $t "text [$text] github [$gh] json [$json]"; fi
+fi
+
+# The text report groups findings under their table, in colour only on a terminal and
+# never with NO_COLOR set.
+db="$work/text-report.db"; cp "$base_sqlite" "$db"
+sqlite3 "$db" 'ALTER TABLE documents DROP COLUMN title; ALTER TABLE projects DROP COLUMN deleted_at; DROP INDEX idx_documents_deleted_at'
+t=text-grouped-by-table
+out=$("$bin" check "$spec" --sqlite "$db")
+if [ "$(grep -c '^documents$' <<<"$out")" = 1 ] && [ "$(grep -c '^projects$' <<<"$out")" = 1 ] &&
+   [ "$(grep -c '^  error\[' <<<"$out")" = 3 ] && grep -q '^3 errors, 0 warnings$' <<<"$out" &&
+   ! grep -q $'\e' <<<"$out"; then ok $t; else fail $t "$out"; fi
+t=text-colour-on-terminal
+out=$(script -qec "env -u NO_COLOR '$bin' check '$spec' --sqlite '$db'" /dev/null)
+if grep -q $'\e\[31m' <<<"$out"; then ok $t; else fail $t "no colour on a terminal: $out"; fi
+t=text-no-color
+out=$(script -qec "NO_COLOR=1 '$bin' check '$spec' --sqlite '$db'" /dev/null)
+if grep -q $'\e' <<<"$out"; then fail $t "colour despite NO_COLOR"; else ok $t; fi
+t=fix-sql-to-stdout
+out=$("$bin" check "$spec" --sqlite "$db" --fix-sql -)
+if grep -q '^ALTER TABLE "documents" ADD COLUMN "title" TEXT;$' <<<"$out" &&
+   grep -q '^CREATE INDEX IF NOT EXISTS "idx_documents_deleted_at"' <<<"$out"; then ok $t; else fail $t "$out"; fi
+
+# The GitHub Actions example, its own steps as written: migrate a fresh database, then the
+# drift check is silent; after a drift it fails with an annotation on the spec line.
+# (Installing syncspec and restarting the service container are GitHub's part.)
+t=github-actions-example
+example_step() { # step name → its run command
+  python3 -c 'import sys, yaml
+for s in yaml.safe_load(open(sys.argv[1]))["jobs"]["drift"]["steps"]:
+    if s.get("name") == sys.argv[2]: print(s["run"])' examples/github-actions/syncspec.yml "$1"
+}
+ex_db=check_${$}_example
+psql -d postgres -qc "CREATE DATABASE $ex_db" >/dev/null && dbs+=("$ex_db")
+migrate=$(example_step "Migrate a scratch database"); drift=$(example_step "Drift check")
+if [ -z "$migrate" ] || [ -z "$drift" ]; then
+  fail $t "steps not found in examples/github-actions/syncspec.yml"
+elif ! DATABASE_URL="dbname=$ex_db" bash -c "$migrate" >/dev/null 2>"$work/err"; then
+  fail $t "migration step: $(cat "$work/err")"
+else
+  out=$(DATABASE_URL="dbname=$ex_db" PATH="$build:$PATH" bash -c "$drift" 2>&1); rc=$?
+  psql -d "$ex_db" -qc 'ALTER TABLE documents DROP COLUMN title'
+  out2=$(DATABASE_URL="dbname=$ex_db" PATH="$build:$PATH" bash -c "$drift" 2>&1); rc2=$?
+  line=$(grep -n '^      title:' "$spec" | cut -d: -f1)
+  if [ $rc -eq 0 ] && [ -z "$out" ] && [ $rc2 -eq 1 ] &&
+     grep -q "^::error file=schemas/app.yaml,line=$line,title=missing-column::" <<<"$out2"; then
+    ok $t
+  else
+    fail $t "clean: exit $rc [$out]; drifted: exit $rc2 [$out2]"
+  fi
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
