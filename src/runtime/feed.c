@@ -156,9 +156,10 @@ static int table_changes(json_t *tables, PGconn *conn, const syncspec_schema *sc
             if (!v || json_array_append_new(row, v)) goto nomem;
         }
     }
+    /* In this order, so a client applies the deletions and then the rows as it reads. */
     json_object_set_new(part, "columns", columns);
-    json_object_set_new(part, "rows", rows);
     json_object_set_new(part, "deleted", deleted);
+    json_object_set_new(part, "rows", rows);
     if (json_object_set_new(tables, t->name, part)) {
         PQclear(res);
         return NOMEM(error);

@@ -1,13 +1,14 @@
 /*
  * Server upload apply: each client transaction in one PostgreSQL transaction, pipelined
- * (BEGIN, the op_id, every op, COMMIT, then one sync: one round trip), every op sanitized,
- * every value a parameter, every identifier quoted from the model.
+ * (BEGIN, the op_id, its statements, COMMIT, then one sync: one round trip), every op
+ * sanitized first; a transaction with a bad op is refused whole and recorded.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/json_reader.h"
 #include "runtime/server_internal.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
@@ -43,347 +44,6 @@ void syncspec_server_free(syncspec_server *server) {
     syncspec_schema_layout_free(server->layout);
     for (size_t i = 0; i < server->prepared.count; i++) free(server->prepared.texts[i]);
     free(server);
-}
-
-/* ---- pipelines ---- */
-
-enum { MAX_PARAMS = 1600 };
-
-typedef struct pg_statement {
-    char *sql;
-    int nparams;
-    char **values; /* owned, NULL for SQL NULL */
-} pg_statement;
-
-typedef struct statement_list {
-    pg_statement *items;
-    size_t count, cap;
-} statement_list;
-
-static void statements_free(statement_list *list) {
-    for (size_t i = 0; i < list->count; i++) {
-        free(list->items[i].sql);
-        for (int p = 0; p < list->items[i].nparams; p++) free(list->items[i].values[p]);
-        free(list->items[i].values);
-    }
-    free(list->items);
-    *list = (statement_list){0};
-}
-
-/* Takes ownership of `sql`; copies the values. */
-static int statements_add(statement_list *list, char *sql, int nparams, const char *const *values) {
-    if (!sql) return -1;
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 16;
-        pg_statement *items = realloc(list->items, cap * sizeof *items);
-        if (!items) {
-            free(sql);
-            return -1;
-        }
-        list->items = items;
-        list->cap = cap;
-    }
-    pg_statement *s = &list->items[list->count];
-    s->sql = sql;
-    s->nparams = nparams;
-    s->values = calloc(nparams ? (size_t)nparams : 1, sizeof *s->values);
-    if (!s->values) {
-        free(sql);
-        return -1;
-    }
-    list->count++;
-    for (int p = 0; p < nparams; p++)
-        if (values[p] && !(s->values[p] = strdup(values[p]))) return -1;
-    return 0;
-}
-
-typedef struct pipeline_failure {
-    size_t index;     /* the statement that failed */
-    char sqlstate[6]; /* "" for a connection failure */
-    char message[256];
-} pipeline_failure;
-
-/* The cached statement for `sql` on this connection, or -1. */
-static int prepared_find(prepared_cache *cache, PGconn *conn, const char *sql) {
-    if (cache->conn != conn || cache->backend_pid != PQbackendPID(conn)) {
-        for (size_t i = 0; i < cache->count; i++) free(cache->texts[i]);
-        cache->count = 0;
-        cache->conn = conn;
-        cache->backend_pid = PQbackendPID(conn);
-    }
-    for (size_t i = 0; i < cache->count; i++)
-        if (strcmp(cache->texts[i], sql) == 0) return (int)i;
-    return -1;
-}
-
-/* How a statement was sent: prepared now (its prepare result comes first), from the cache,
- * or as plain parameters (no parameters, or a full cache). */
-typedef struct sent {
-    bool preparing;
-    unsigned name;
-} sent;
-
-/*
- * Runs the statements in one pipeline ending with one sync. Returns 0 when all succeeded,
- * 1 when a statement failed (*failure says which and why; the transaction is rolled back),
- * -1 when the connection failed. Statements with parameters go through the cache.
- */
-static int run_pipeline(PGconn *conn, prepared_cache *cache, const statement_list *list,
-                        pipeline_failure *failure) {
-    memset(failure, 0, sizeof *failure);
-    int outcome = 0;
-    sent *how = calloc(list->count ? list->count : 1, sizeof *how);
-    if (!how) return -1;
-    if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF || !PQenterPipelineMode(conn)) goto broken;
-    size_t planned = cache ? (prepared_find(cache, conn, ""), cache->count) : 0;
-    for (size_t i = 0; i < list->count; i++) {
-        const pg_statement *s = &list->items[i];
-        const char *const *values = (const char *const *)s->values;
-        int found = cache && s->nparams ? prepared_find(cache, conn, s->sql) : -1;
-        /* A text sent twice in one pipeline is prepared once: the earlier send counts. */
-        for (size_t k = 0; found < 0 && cache && s->nparams && k < i; k++)
-            if (how[k].preparing && strcmp(list->items[k].sql, s->sql) == 0) {
-                how[i].name = how[k].name;
-                found = -2;
-            }
-        char name[32];
-        if (found >= 0 || found == -2) {
-            snprintf(name, sizeof name, "syncspec_%u",
-                     found >= 0 ? cache->names[found] : how[i].name);
-            if (!PQsendQueryPrepared(conn, name, s->nparams, values, NULL, NULL, 0)) goto broken;
-        } else if (cache && s->nparams && planned < PREPARED_MAX) {
-            planned++;
-            how[i].preparing = true;
-            how[i].name = cache->next_name++;
-            snprintf(name, sizeof name, "syncspec_%u", how[i].name);
-            if (!PQsendPrepare(conn, name, s->sql, s->nparams, NULL) ||
-                !PQsendQueryPrepared(conn, name, s->nparams, values, NULL, NULL, 0))
-                goto broken;
-        } else if (!PQsendQueryParams(conn, s->sql, s->nparams, NULL, values, NULL, NULL, 0)) {
-            goto broken;
-        }
-    }
-    if (!PQpipelineSync(conn)) goto broken;
-    for (size_t i = 0; i < list->count; i++) {
-        /* A statement prepared here answers twice: the prepare, then the execution. */
-        for (int part = how[i].preparing ? 0 : 1; part < 2; part++) {
-            PGresult *res = PQgetResult(conn);
-            if (!res) goto broken;
-            ExecStatusType st = PQresultStatus(res);
-            if (part == 0 && st != PGRES_COMMAND_OK) how[i].preparing = false;
-            if (st == PGRES_FATAL_ERROR && outcome == 0) {
-                const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-                const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-                failure->index = i;
-                snprintf(failure->sqlstate, sizeof failure->sqlstate, "%s", state ? state : "");
-                snprintf(failure->message, sizeof failure->message, "%s",
-                         primary ? primary : PQerrorMessage(conn));
-                outcome = state && *state && strncmp(state, "08", 2) != 0 ? 1 : -1;
-            } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
-                       st != PGRES_PIPELINE_ABORTED && st != PGRES_FATAL_ERROR) {
-                PQclear(res);
-                goto broken;
-            }
-            PQclear(res);
-            PGresult *end = PQgetResult(conn); /* the NULL that ends each result */
-            if (end) {
-                PQclear(end);
-                goto broken;
-            }
-        }
-    }
-    PGresult *sync = PQgetResult(conn);
-    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
-        PQclear(sync);
-        goto broken;
-    }
-    PQclear(sync);
-    /* Statements prepared by a pipeline that failed may have gone with its transaction:
-     * remember them only when everything succeeded. */
-    for (size_t i = 0; outcome == 0 && i < list->count; i++) {
-        if (!how[i].preparing || cache->count == PREPARED_MAX) continue;
-        cache->texts[cache->count] = strdup(list->items[i].sql);
-        if (cache->texts[cache->count]) cache->names[cache->count++] = how[i].name;
-    }
-    /* A cached statement the server does not know (26000): forget them all. */
-    if (cache && strcmp(failure->sqlstate, "26000") == 0) {
-        for (size_t i = 0; i < cache->count; i++) free(cache->texts[i]);
-        cache->count = 0;
-    }
-    free(how);
-    if (!PQexitPipelineMode(conn)) goto broken_after_free;
-    /* A failed statement leaves the explicit transaction aborted, not ended. */
-    if (PQtransactionStatus(conn) != PQTRANS_IDLE) PQclear(PQexec(conn, "ROLLBACK"));
-    if (PQstatus(conn) != CONNECTION_OK) return -1;
-    return outcome;
-broken:
-    free(how);
-broken_after_free:
-    if (!failure->message[0])
-        snprintf(failure->message, sizeof failure->message, "%s", PQerrorMessage(conn));
-    return -1;
-}
-
-/* ---- statements built from the model ---- */
-
-typedef struct sql_builder {
-    syncspec_buffer b;
-    const char *values[MAX_PARAMS];
-    int n;
-    bool failed;
-} sql_builder;
-
-static void put(sql_builder *s, const char *text) { s->failed |= sync_puts(&s->b, text) != 0; }
-static void ident(sql_builder *s, const char *name) { s->failed |= sync_ident(&s->b, name) != 0; }
-static void qualified(sql_builder *s, const char *schema, const char *name) {
-    s->failed |= sync_qualified(&s->b, schema, name) != 0;
-}
-/* Appends $n for a new parameter. */
-static int param(sql_builder *s, const char *value) {
-    if (s->n == MAX_PARAMS) {
-        s->failed = true;
-        return 0;
-    }
-    s->values[s->n++] = value;
-    s->failed |= sync_printf(&s->b, "$%d", s->n) != 0;
-    return s->n;
-}
-
-/*
- * The tail every op statement shares: raise SY403 when the row exists under another owner
- * and the statement changed nothing, so the whole client transaction stops.
- */
-static void forbidden_check(sql_builder *s, const syncspec_schema *schema, const syncspec_table *t,
-                            int id_param, int owner_param) {
-    put(s, " SELECT ");
-    qualified(s, schema->pg_schema, "syncspec_forbidden");
-    put(s, "(");
-    param(s, t->name);
-    sync_printf(&s->b,
-                "::text, $%d::text) WHERE NOT EXISTS (SELECT 1 FROM w) AND EXISTS (SELECT 1 FROM ",
-                id_param);
-    qualified(s, schema->pg_schema, t->name);
-    sync_printf(&s->b, " WHERE \"id\" = $%d AND ", id_param);
-    ident(s, schema->owner_column);
-    sync_printf(&s->b, " IS DISTINCT FROM $%d)", owner_param);
-}
-
-static const char *value_text(char (*scratch)[SYNCSPEC_TIMESTAMP_SIZE], size_t i,
-                              const syncspec_column *c, const void *row) {
-    return syncspec_row_text(scratch[i], c, row);
-}
-
-/* The statement for one sanitized op; *skip when it changes nothing (an empty PATCH). */
-static int op_statement(statement_list *list, bool *skip, const syncspec_schema *schema,
-                        const syncspec_op *op, const char *user_id) {
-    const syncspec_table *t = op->table;
-    const syncspec_column *owner = &t->columns[t->owner_column];
-    char(*scratch)[SYNCSPEC_TIMESTAMP_SIZE] = calloc(t->column_count, sizeof *scratch);
-    sql_builder *s = calloc(1, sizeof *s);
-    int rc = -1;
-    *skip = false;
-    if (!scratch || !s) goto cleanup;
-    put(s, "WITH w AS (");
-    if (op->kind == SYNCSPEC_OP_PUT) {
-        int id_param = 0, owner_param = 0;
-        put(s, "INSERT INTO ");
-        qualified(s, schema->pg_schema, t->name);
-        put(s, " AS \"target\" (");
-        for (size_t i = 0; i < t->column_count; i++) {
-            if (i) put(s, ", ");
-            ident(s, t->columns[i].name);
-        }
-        put(s, ") VALUES (");
-        for (size_t i = 0; i < t->column_count; i++) {
-            const syncspec_column *c = &t->columns[i];
-            if (i) put(s, ", ");
-            syncspec_state state = syncspec_row_state(c, op->row);
-            if (c == owner)
-                owner_param = param(s, user_id);
-            else if (state == SYNCSPEC_ABSENT && c->default_value)
-                put(s, "DEFAULT");
-            else if (state == SYNCSPEC_ABSENT &&
-                     (c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_UPDATED_AT))
-                put(s, "now()");
-            else if (c->role == SYNCSPEC_ROLE_ID)
-                id_param = param(s, op->id);
-            else
-                param(s, value_text(scratch, i, c, op->row));
-        }
-        put(s, ") ON CONFLICT (\"id\") DO ");
-        if (t->insert_only) {
-            put(s, "NOTHING");
-        } else {
-            put(s, "UPDATE SET ");
-            bool first = true;
-            for (size_t i = 1; i < t->column_count; i++) {
-                const syncspec_column *c = &t->columns[i];
-                if (c == owner) continue;
-                if (!first) put(s, ", ");
-                first = false;
-                ident(s, c->name);
-                put(s, " = EXCLUDED.");
-                ident(s, c->name);
-            }
-            /* The guard: a conflicting row of another user is never taken over. */
-            put(s, " WHERE \"target\".");
-            ident(s, owner->name);
-            put(s, " = EXCLUDED.");
-            ident(s, owner->name);
-        }
-        put(s, " RETURNING 1)");
-        forbidden_check(s, schema, t, id_param, owner_param);
-    } else {
-        bool soft = op->kind == SYNCSPEC_OP_DELETE && t->soft_delete;
-        if (op->kind == SYNCSPEC_OP_DELETE && !soft) {
-            put(s, "DELETE FROM ");
-            qualified(s, schema->pg_schema, t->name);
-        } else {
-            put(s, "UPDATE ");
-            qualified(s, schema->pg_schema, t->name);
-            put(s, " SET ");
-            size_t n = 0;
-            for (size_t i = 1; i < t->column_count; i++) {
-                const syncspec_column *c = &t->columns[i];
-                if (soft) {
-                    if (c->role == SYNCSPEC_ROLE_DELETED_AT) {
-                        put(s, n++ ? ", " : "");
-                        put(s, "\"deleted_at\" = coalesce(\"deleted_at\", now())");
-                    } else if (c->role == SYNCSPEC_ROLE_UPDATED_AT) {
-                        put(s, n++ ? ", " : "");
-                        put(s, "\"updated_at\" = now()");
-                    }
-                    continue;
-                }
-                if (c == owner || syncspec_row_state(c, op->row) == SYNCSPEC_ABSENT) continue;
-                put(s, n++ ? ", " : "");
-                ident(s, c->name);
-                put(s, " = ");
-                param(s, value_text(scratch, i, c, op->row));
-            }
-            if (n == 0) {
-                *skip = true;
-                rc = 0;
-                goto cleanup;
-            }
-        }
-        put(s, " WHERE \"id\" = ");
-        int id_param = param(s, op->id);
-        put(s, " AND ");
-        ident(s, owner->name);
-        put(s, " = ");
-        int owner_param = param(s, user_id);
-        put(s, " RETURNING 1)");
-        forbidden_check(s, schema, t, id_param, owner_param);
-    }
-    if (s->failed) goto cleanup;
-    rc = statements_add(list, s->b.data, s->n, s->values);
-    s->b.data = NULL;
-cleanup:
-    if (s) syncspec_buffer_free(&s->b);
-    free(s);
-    free(scratch);
-    return rc;
 }
 
 /* ---- one client transaction ---- */
@@ -459,110 +119,272 @@ static const char *data_error_code(const char *sqlstate) {
     return NULL;
 }
 
-static const char *apply_transaction(syncspec_server *server, json_t *errors, PGconn *conn,
-                                     const char *op_id, const char *user_id, const json_t *tx) {
+/* PUTs gathered into one statement at most. Large enough to amortize the statement and its
+ * triggers, small enough to keep each parameter array modest. */
+enum { PUTS_PER_STATEMENT = 500 };
+
+/* One client transaction on its way: parsed, sanitized, its statements built. */
+typedef struct client_tx {
+    json_t *tx;
+    const char *op_id; /* borrowed from tx */
+    json_t *errors;    /* sanitizer errors: when any, the transaction is refused unsent */
+    statement_list list;
+} client_tx;
+
+static void client_tx_free(client_tx *c) {
+    if (!c) return;
+    json_decref(c->tx);
+    json_decref(c->errors);
+    statements_free(&c->list);
+    free(c);
+}
+
+/*
+ * Sanitizes a parsed transaction and builds its statements: BEGIN, the op_id, the ops (runs
+ * of PUTs in batches of `puts_per_statement`), COMMIT. Returns 0, or -1 when memory is
+ * exhausted. Errors in the ops go to c->errors and leave no statements.
+ */
+static int build_transaction(syncspec_server *server, client_tx *c, const char *user_id,
+                             size_t puts_per_statement) {
     const syncspec_schema *schema = server->schema;
-    const json_t *ops = json_object_get(tx, "ops");
-    statement_list list = {0};
-    const char *status = "retry";
-    if (!json_is_array(ops)) {
-        json_array_append_new(errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
-                                                 "a transaction needs an \"ops\" list"));
-        goto reject;
-    }
-    if (add_begin(&list, schema, op_id, user_id, "applied")) goto cleanup;
+    const json_t *ops = json_object_get(c->tx, "ops");
+    statements_free(&c->list);
+    if (!json_is_array(ops))
+        return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
+                                                           "a transaction needs an \"ops\" list"));
+    put_batch *batch = put_batch_new(puts_per_statement);
+    int rc = !batch || add_begin(&c->list, schema, c->op_id, user_id, "applied") ? -1 : 0;
     size_t i;
     const json_t *op_json;
     json_array_foreach(ops, i, op_json) {
+        if (rc) break;
         syncspec_op op;
-        int rc = syncspec_sanitize(&op, server->sanitizer, op_json, user_id);
-        if (rc < 0) goto cleanup;
-        if (rc > 0) {
+        int sanitized = syncspec_sanitize(&op, server->sanitizer, op_json, user_id);
+        if (sanitized < 0) rc = -1;
+        if (sanitized > 0) {
             size_t stored = op.error_count < SYNCSPEC_MAX_FIELD_ERRORS ? op.error_count
                                                                        : SYNCSPEC_MAX_FIELD_ERRORS;
             for (size_t e = 0; e < stored; e++)
-                json_array_append_new(errors, error_item((json_int_t)i, op.errors[e].column,
-                                                         op.errors[e].code, op.errors[e].message));
-            continue;
+                json_array_append_new(c->errors,
+                                      error_item((json_int_t)i, op.errors[e].column,
+                                                 op.errors[e].code, op.errors[e].message));
         }
-        if (json_array_size(errors)) continue; /* only the errors matter now */
-        bool skip;
-        if (op_statement(&list, &skip, schema, &op, user_id) != 0) goto cleanup;
+        if (sanitized != 0 || json_array_size(c->errors)) continue; /* only errors matter now */
+        /* Ops keep their order: a PATCH or DELETE first sends the PUTs before it. */
+        rc = op.kind == SYNCSPEC_OP_PUT ? put_batch_add(batch, &c->list, schema, &op, i, user_id)
+             : put_batch_flush(batch, &c->list, schema, user_id)
+                 ? -1
+                 : add_op_statement(&c->list, schema, &op, i, user_id);
     }
-    if (json_array_size(errors)) goto reject;
-    if (statements_add(&list, strdup("COMMIT"), 0, NULL)) goto cleanup;
-    pipeline_failure failure;
-    int outcome = run_pipeline(conn, &server->prepared, &list, &failure);
-    if (outcome == 0) {
-        status = "applied";
-    } else if (outcome == 1 && failure.index == 1 && strcmp(failure.sqlstate, "23505") == 0) {
-        status = "duplicate";
-    } else if (outcome == 1 && data_error_code(failure.sqlstate)) {
-        /* Statement 0 is BEGIN and 1 the op_id: op k is statement k + 2 (empty PATCHes are
-         * skipped, so this is the position among the statements sent). */
-        json_array_append_new(errors,
-                              error_item(failure.index >= 2 ? (json_int_t)failure.index - 2 : -1,
-                                         NULL, data_error_code(failure.sqlstate), failure.message));
-        goto reject;
+    if (rc == 0 && !json_array_size(c->errors) &&
+        (put_batch_flush(batch, &c->list, schema, user_id) ||
+         statements_add(&c->list, strdup("COMMIT"), 0, NULL)))
+        rc = -1;
+    put_batch_free(batch);
+    if (json_array_size(c->errors)) statements_free(&c->list);
+    return rc;
+}
+
+/*
+ * Finishes a transaction whose statements were sent: "applied", "duplicate", "rejected"
+ * (recorded with its errors) or "retry" (a database or connection failure). When a batch of
+ * PUTs fails on its data, the transaction is run again one op a statement, so the error
+ * names the op that caused it.
+ */
+static const char *finish_transaction(syncspec_server *server, client_tx *c, PGconn *conn,
+                                      const char *user_id, int outcome,
+                                      const pipeline_failure *failure) {
+    if (outcome == 0) return "applied";
+    /* Statement 1 records the op_id: this transaction was applied before. */
+    if (outcome == 1 && failure->index == 1 && strcmp(failure->sqlstate, "23505") == 0)
+        return "duplicate";
+    if (outcome != 1 || !data_error_code(failure->sqlstate)) return "retry";
+    const pg_statement *failed = &c->list.items[failure->index];
+    if (failed->op_count > 1) {
+        pipeline_failure again;
+        if (build_transaction(server, c, user_id, 1) != 0) return "retry";
+        if (json_array_size(c->errors))
+            return record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+        int rerun = run_pipeline(conn, &server->prepared, &c->list, &again);
+        return finish_transaction(server, c, conn, user_id, rerun, &again);
     }
-    goto cleanup;
-reject:
-    status = record_rejection(conn, schema, op_id, user_id, tx, errors);
-cleanup:
-    statements_free(&list);
-    return status;
+    json_array_append_new(c->errors,
+                          error_item(failed->op_count ? (json_int_t)failed->first_op : -1, NULL,
+                                     data_error_code(failure->sqlstate), failure->message));
+    return record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+}
+
+/* ---- the upload body ---- */
+
+/* Where each client transaction of a body stands, found without building a tree of it. */
+typedef struct body_outline {
+    size_t count, cap;
+    struct {
+        size_t start, end; /* byte range of the transaction object */
+    } * items;
+} body_outline;
+
+/* Whether the transaction object at the reader has a non-empty string "op_id". */
+static bool has_op_id(json_reader *r, syncspec_buffer *scratch) {
+    json_scalar key, v;
+    bool found = false;
+    if (!json_reader_object_begin(r)) return false;
+    for (size_t i = 0; json_reader_object_next(r, &i, &key, scratch); i++) {
+        if (json_scalar_is(&key, "op_id") && json_reader_peek(r) == '"') {
+            if (json_reader_scalar(r, &v, scratch)) found = v.length > 0;
+        } else {
+            json_reader_skip(r);
+        }
+    }
+    return found && !r->error;
+}
+
+/*
+ * Checks the whole body (well-formed JSON, a "transactions" list, an op_id on each) before
+ * anything is applied, and notes where each transaction is. Returns 0, or
+ * SYNCSPEC_SYNC_INVALID / SYNCSPEC_SYNC_NOMEM with `error` set.
+ */
+static int outline_body(body_outline *out, const char *body, syncspec_sync_error *error) {
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    json_scalar key;
+    size_t transactions_at = 0;
+    int rc = 0;
+    json_reader_init(&r, body, strlen(body));
+    if (json_reader_object_begin(&r))
+        for (size_t i = 0; json_reader_object_next(&r, &i, &key, &scratch); i++) {
+            if (json_scalar_is(&key, "transactions") && json_reader_peek(&r) == '[')
+                transactions_at = json_reader_offset(&r);
+            json_reader_skip(&r);
+        }
+    json_reader_end(&r);
+    if (r.error) {
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: malformed JSON at byte %zu: %s",
+                        json_reader_offset(&r), r.error);
+        goto done;
+    }
+    if (!transactions_at) {
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: no \"transactions\" list");
+        goto done;
+    }
+    json_reader_seek(&r, transactions_at);
+    json_reader_array_begin(&r);
+    for (size_t i = 0; json_reader_array_next(&r, &i); i++) {
+        json_reader_peek(&r);
+        size_t start = json_reader_offset(&r);
+        if (json_reader_peek(&r) != '{' || !has_op_id(&r, &scratch)) {
+            rc =
+                sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu has no op_id", i);
+            goto done;
+        }
+        if (out->count == out->cap) {
+            size_t cap = out->cap ? out->cap * 2 : 16;
+            void *items = realloc(out->items, cap * sizeof *out->items);
+            if (!items) {
+                rc = NOMEM(error);
+                goto done;
+            }
+            out->items = items;
+            out->cap = cap;
+        }
+        out->items[out->count].start = start;
+        out->items[out->count++].end = json_reader_offset(&r);
+    }
+done:
+    syncspec_buffer_free(&scratch);
+    return rc;
+}
+
+/* Parses transaction k of the body and builds its statements. Returns 0, or an error code
+ * with `error` set. */
+static int prepare_transaction(client_tx **out, syncspec_server *server, const char *body,
+                               const body_outline *outline, size_t k, const char *user_id,
+                               syncspec_sync_error *error) {
+    client_tx *c = *out = calloc(1, sizeof *c);
+    if (!c) return NOMEM(error);
+    size_t start = outline->items[k].start, end = outline->items[k].end;
+    json_error_t jerr;
+    c->tx = json_loadb(body + start, end - start, 0, &jerr);
+    c->op_id = json_string_value(json_object_get(c->tx, "op_id"));
+    c->errors = json_array();
+    int rc = 0;
+    if (!c->tx || !c->op_id) /* the outline checked the text, so this is jansson's limit */
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu: %s", k,
+                        c->tx ? "no op_id" : jerr.text);
+    else if (!c->errors || build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
+        rc = NOMEM(error);
+    if (rc) {
+        client_tx_free(c);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int add_result(json_t *results, const client_tx *c, const char *status) {
+    json_t *item = json_object();
+    if (!item || json_array_append_new(results, item) ||
+        json_object_set_new(item, "op_id", json_string(c->op_id)) ||
+        json_object_set_new(item, "status", json_string(status)) ||
+        json_object_set(item, "errors", c->errors))
+        return -1;
+    return 0;
+}
+
+/*
+ * Applies the transactions in order, overlapped: while the server runs transaction k, the
+ * client parses and sanitizes k + 1. After a database error the later transactions wait
+ * ("retry"): they may depend on it.
+ */
+static int apply_all(syncspec_server *server, json_t *results, PGconn *conn, const char *user_id,
+                     const char *body, const body_outline *outline, syncspec_sync_error *error) {
+    client_tx *next = NULL;
+    int rc =
+        outline->count ? prepare_transaction(&next, server, body, outline, 0, user_id, error) : 0;
+    bool retry = false;
+    for (size_t k = 0; k < outline->count && rc == 0; k++) {
+        client_tx *c = next;
+        next = NULL;
+        const char *status = "retry";
+        pipeline_sent *sent = NULL;
+        bool sending = !retry && !json_array_size(c->errors) &&
+                       pipeline_send(&sent, conn, &server->prepared, &c->list) == 0;
+        int prepared = k + 1 < outline->count ? prepare_transaction(&next, server, body, outline,
+                                                                    k + 1, user_id, error)
+                                              : 0;
+        if (sending) {
+            pipeline_failure failure;
+            int outcome = pipeline_collect(conn, &server->prepared, &c->list, sent, &failure);
+            status = finish_transaction(server, c, conn, user_id, outcome, &failure);
+        } else if (!retry && json_array_size(c->errors)) {
+            status = record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+        }
+        retry = strcmp(status, "retry") == 0;
+        rc = add_result(results, c, status) ? NOMEM(error) : prepared;
+        client_tx_free(c);
+    }
+    client_tx_free(next);
+    return rc;
 }
 
 int syncspec_server_upload(syncspec_server *server, char **response, PGconn *conn,
                            const char *user_id, const char *body, syncspec_sync_error *error) {
     *response = NULL;
-    json_error_t jerr;
-    json_t *root = json_loads(body ? body : "", 0, &jerr);
-    json_t *txs = json_object_get(root, "transactions");
+    body_outline outline = {0};
     json_t *out = json_object(), *results = json_array();
     int rc = 0;
-    if (!out || !results) {
+    if (!out || !results || json_object_set(out, "transactions", results)) {
         rc = NOMEM(error);
         goto cleanup;
     }
-    json_object_set(out, "transactions", results);
     if (!user_id || !*user_id) {
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: no authenticated user");
         goto invalid;
     }
-    if (!json_is_array(txs)) {
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: %s",
-                        root ? "no \"transactions\" list" : jerr.text);
+    if ((rc = outline_body(&outline, body ? body : "", error)) != 0) {
+        if (rc == SYNCSPEC_SYNC_NOMEM) goto cleanup;
         goto invalid;
     }
-    size_t i;
-    json_t *tx;
-    json_array_foreach(txs, i, tx) {
-        const char *op_id = json_string_value(json_object_get(tx, "op_id"));
-        if (!op_id || !*op_id) {
-            rc =
-                sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu has no op_id", i);
-            goto invalid;
-        }
-    }
-    bool retry = false;
-    json_array_foreach(txs, i, tx) {
-        const char *op_id = json_string_value(json_object_get(tx, "op_id"));
-        json_t *errors = json_array();
-        if (!errors) {
-            rc = NOMEM(error);
-            goto cleanup;
-        }
-        /* After a database error, later transactions wait: they may depend on it. */
-        const char *status =
-            retry ? "retry" : apply_transaction(server, errors, conn, op_id, user_id, tx);
-        retry = strcmp(status, "retry") == 0;
-        json_t *item = json_object();
-        json_object_set_new(item, "op_id", json_string(op_id));
-        json_object_set_new(item, "status", json_string(status));
-        json_object_set_new(item, "errors", errors);
-        json_array_append_new(results, item);
-    }
+    if ((rc = apply_all(server, results, conn, user_id, body, &outline, error)) != 0) goto cleanup;
     goto dump;
 invalid:
     json_object_set_new(out, "error", json_string(error ? error->message : "invalid upload"));
@@ -570,8 +392,8 @@ dump:
     *response = json_dumps(out, JSON_COMPACT);
     if (!*response) rc = NOMEM(error);
 cleanup:
+    free(outline.items);
     json_decref(results);
     json_decref(out);
-    json_decref(root);
     return rc;
 }

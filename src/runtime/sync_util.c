@@ -76,7 +76,17 @@ int sync_qualified(syncspec_buffer *b, const char *schema, const char *name) {
 }
 
 int sync_row_text_value(syncspec_buffer *b, const char *text, size_t n) {
-    return sync_printf(b, "\x1f%zu:", n) || syncspec_buffer_append(b, text, n) ? -1 : 0;
+    /* "\x1f<length>:" without printf: this runs for every column of every synced row. */
+    char head[24], *p = head + sizeof head;
+    *--p = ':';
+    size_t v = n;
+    do *--p = (char)('0' + v % 10);
+    while ((v /= 10) > 0);
+    *--p = '\x1f';
+    return syncspec_buffer_append(b, p, (size_t)(head + sizeof head - p)) ||
+                   syncspec_buffer_append(b, text, n)
+               ? -1
+               : 0;
 }
 
 int sync_row_text_null(syncspec_buffer *b) { return sync_puts(b, "\x1f-"); }
@@ -101,51 +111,88 @@ typedef struct md5_state {
     uint32_t a, b, c, d;
 } md5_state;
 
-static uint32_t rol(uint32_t x, int s) { return x << s | x >> (32 - s); }
+/* The four rounds unrolled, as RFC 1321 writes them: the compiler keeps every shift and
+ * constant immediate, which the checksum of a whole store needs. */
+#define MD5_F(x, y, z) ((x & y) | (~x & z))
+#define MD5_G(x, y, z) ((x & z) | (y & ~z))
+#define MD5_H(x, y, z) (x ^ y ^ z)
+#define MD5_I(x, y, z) (y ^ (x | ~z))
+#define MD5_STEP(f, a, b, c, d, x, s, k)                                                           \
+    do {                                                                                           \
+        a += f(b, c, d) + x + k;                                                                   \
+        a = (a << s | a >> (32 - s)) + b;                                                          \
+    } while (0)
 
 static void md5_block(md5_state *st, const unsigned char *p) {
-    static const uint32_t k[64] = {
-        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
-        0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
-        0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
-        0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-        0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
-        0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
-        0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
-        0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
-        0xeb86d391};
-    static const int r[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-                              5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
-                              4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-                              6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
     uint32_t w[16];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
                (uint32_t)p[4 * i + 3] << 24;
     uint32_t a = st->a, b = st->b, c = st->c, d = st->d;
-    for (int i = 0; i < 64; i++) {
-        uint32_t f;
-        int g;
-        if (i < 16) {
-            f = (b & c) | (~b & d);
-            g = i;
-        } else if (i < 32) {
-            f = (d & b) | (~d & c);
-            g = (5 * i + 1) % 16;
-        } else if (i < 48) {
-            f = b ^ c ^ d;
-            g = (3 * i + 5) % 16;
-        } else {
-            f = c ^ (b | ~d);
-            g = (7 * i) % 16;
-        }
-        uint32_t t = d;
-        d = c;
-        c = b;
-        b = b + rol(a + f + k[i] + w[g], r[i]);
-        a = t;
-    }
+    MD5_STEP(MD5_F, a, b, c, d, w[0], 7, 0xd76aa478);
+    MD5_STEP(MD5_F, d, a, b, c, w[1], 12, 0xe8c7b756);
+    MD5_STEP(MD5_F, c, d, a, b, w[2], 17, 0x242070db);
+    MD5_STEP(MD5_F, b, c, d, a, w[3], 22, 0xc1bdceee);
+    MD5_STEP(MD5_F, a, b, c, d, w[4], 7, 0xf57c0faf);
+    MD5_STEP(MD5_F, d, a, b, c, w[5], 12, 0x4787c62a);
+    MD5_STEP(MD5_F, c, d, a, b, w[6], 17, 0xa8304613);
+    MD5_STEP(MD5_F, b, c, d, a, w[7], 22, 0xfd469501);
+    MD5_STEP(MD5_F, a, b, c, d, w[8], 7, 0x698098d8);
+    MD5_STEP(MD5_F, d, a, b, c, w[9], 12, 0x8b44f7af);
+    MD5_STEP(MD5_F, c, d, a, b, w[10], 17, 0xffff5bb1);
+    MD5_STEP(MD5_F, b, c, d, a, w[11], 22, 0x895cd7be);
+    MD5_STEP(MD5_F, a, b, c, d, w[12], 7, 0x6b901122);
+    MD5_STEP(MD5_F, d, a, b, c, w[13], 12, 0xfd987193);
+    MD5_STEP(MD5_F, c, d, a, b, w[14], 17, 0xa679438e);
+    MD5_STEP(MD5_F, b, c, d, a, w[15], 22, 0x49b40821);
+    MD5_STEP(MD5_G, a, b, c, d, w[1], 5, 0xf61e2562);
+    MD5_STEP(MD5_G, d, a, b, c, w[6], 9, 0xc040b340);
+    MD5_STEP(MD5_G, c, d, a, b, w[11], 14, 0x265e5a51);
+    MD5_STEP(MD5_G, b, c, d, a, w[0], 20, 0xe9b6c7aa);
+    MD5_STEP(MD5_G, a, b, c, d, w[5], 5, 0xd62f105d);
+    MD5_STEP(MD5_G, d, a, b, c, w[10], 9, 0x02441453);
+    MD5_STEP(MD5_G, c, d, a, b, w[15], 14, 0xd8a1e681);
+    MD5_STEP(MD5_G, b, c, d, a, w[4], 20, 0xe7d3fbc8);
+    MD5_STEP(MD5_G, a, b, c, d, w[9], 5, 0x21e1cde6);
+    MD5_STEP(MD5_G, d, a, b, c, w[14], 9, 0xc33707d6);
+    MD5_STEP(MD5_G, c, d, a, b, w[3], 14, 0xf4d50d87);
+    MD5_STEP(MD5_G, b, c, d, a, w[8], 20, 0x455a14ed);
+    MD5_STEP(MD5_G, a, b, c, d, w[13], 5, 0xa9e3e905);
+    MD5_STEP(MD5_G, d, a, b, c, w[2], 9, 0xfcefa3f8);
+    MD5_STEP(MD5_G, c, d, a, b, w[7], 14, 0x676f02d9);
+    MD5_STEP(MD5_G, b, c, d, a, w[12], 20, 0x8d2a4c8a);
+    MD5_STEP(MD5_H, a, b, c, d, w[5], 4, 0xfffa3942);
+    MD5_STEP(MD5_H, d, a, b, c, w[8], 11, 0x8771f681);
+    MD5_STEP(MD5_H, c, d, a, b, w[11], 16, 0x6d9d6122);
+    MD5_STEP(MD5_H, b, c, d, a, w[14], 23, 0xfde5380c);
+    MD5_STEP(MD5_H, a, b, c, d, w[1], 4, 0xa4beea44);
+    MD5_STEP(MD5_H, d, a, b, c, w[4], 11, 0x4bdecfa9);
+    MD5_STEP(MD5_H, c, d, a, b, w[7], 16, 0xf6bb4b60);
+    MD5_STEP(MD5_H, b, c, d, a, w[10], 23, 0xbebfbc70);
+    MD5_STEP(MD5_H, a, b, c, d, w[13], 4, 0x289b7ec6);
+    MD5_STEP(MD5_H, d, a, b, c, w[0], 11, 0xeaa127fa);
+    MD5_STEP(MD5_H, c, d, a, b, w[3], 16, 0xd4ef3085);
+    MD5_STEP(MD5_H, b, c, d, a, w[6], 23, 0x04881d05);
+    MD5_STEP(MD5_H, a, b, c, d, w[9], 4, 0xd9d4d039);
+    MD5_STEP(MD5_H, d, a, b, c, w[12], 11, 0xe6db99e5);
+    MD5_STEP(MD5_H, c, d, a, b, w[15], 16, 0x1fa27cf8);
+    MD5_STEP(MD5_H, b, c, d, a, w[2], 23, 0xc4ac5665);
+    MD5_STEP(MD5_I, a, b, c, d, w[0], 6, 0xf4292244);
+    MD5_STEP(MD5_I, d, a, b, c, w[7], 10, 0x432aff97);
+    MD5_STEP(MD5_I, c, d, a, b, w[14], 15, 0xab9423a7);
+    MD5_STEP(MD5_I, b, c, d, a, w[5], 21, 0xfc93a039);
+    MD5_STEP(MD5_I, a, b, c, d, w[12], 6, 0x655b59c3);
+    MD5_STEP(MD5_I, d, a, b, c, w[3], 10, 0x8f0ccc92);
+    MD5_STEP(MD5_I, c, d, a, b, w[10], 15, 0xffeff47d);
+    MD5_STEP(MD5_I, b, c, d, a, w[1], 21, 0x85845dd1);
+    MD5_STEP(MD5_I, a, b, c, d, w[8], 6, 0x6fa87e4f);
+    MD5_STEP(MD5_I, d, a, b, c, w[15], 10, 0xfe2ce6e0);
+    MD5_STEP(MD5_I, c, d, a, b, w[6], 15, 0xa3014314);
+    MD5_STEP(MD5_I, b, c, d, a, w[13], 21, 0x4e0811a1);
+    MD5_STEP(MD5_I, a, b, c, d, w[4], 6, 0xf7537e82);
+    MD5_STEP(MD5_I, d, a, b, c, w[11], 10, 0xbd3af235);
+    MD5_STEP(MD5_I, c, d, a, b, w[2], 15, 0x2ad7d2bb);
+    MD5_STEP(MD5_I, b, c, d, a, w[9], 21, 0xeb86d391);
     st->a += a;
     st->b += b;
     st->c += c;

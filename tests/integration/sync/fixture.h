@@ -196,7 +196,7 @@ static int fake_pull(void *context, char **response, const char *request) {
     return rc == 0 ? 0 : -1;
 }
 
-static syncspec_transport fake_transport_of(fake_transport *t) {
+static inline syncspec_transport fake_transport_of(fake_transport *t) {
     syncspec_transport tr = {fake_upload, fake_pull, t};
     return tr;
 }

@@ -1,0 +1,288 @@
+/* The JSON reader of json_reader.h: RFC 8259, strict (no trailing commas, no comments, no
+ * lone surrogates, no NUL characters, well-formed UTF-8), recursion-free. */
+#include "runtime/json_reader.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Containers nest at most this deep in what json_reader_skip accepts. */
+enum { MAX_DEPTH = 512 };
+
+void json_reader_init(json_reader *r, const char *text, size_t n) {
+    *r = (json_reader){.start = text, .p = text, .end = text + n};
+}
+
+bool json_reader_fail(json_reader *r, const char *what) {
+    if (!r->error) r->error = what;
+    return false;
+}
+
+size_t json_reader_offset(const json_reader *r) { return (size_t)(r->p - r->start); }
+
+void json_reader_seek(json_reader *r, size_t offset) {
+    if (!r->error) r->p = r->start + offset;
+}
+
+char json_reader_peek(json_reader *r) {
+    if (r->error) return 0;
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
+        r->p++;
+    return r->p < r->end ? *r->p : 0;
+}
+
+static bool expect(json_reader *r, char c, const char *what) {
+    if (json_reader_peek(r) != c) return json_reader_fail(r, what);
+    r->p++;
+    return true;
+}
+
+bool json_reader_object_begin(json_reader *r) { return expect(r, '{', "expected an object"); }
+bool json_reader_array_begin(json_reader *r) { return expect(r, '[', "expected an array"); }
+
+/* The shared step of object_next and array_next: true before a member. */
+static bool next_member(json_reader *r, size_t index, char close) {
+    char c = json_reader_peek(r);
+    if (c == close) {
+        /* "[" "]" or a member then "]"; never "," "]". */
+        r->p++;
+        return false;
+    }
+    if (index > 0) {
+        if (c != ',') return json_reader_fail(r, "expected ',' or the end of a list");
+        r->p++;
+        if (json_reader_peek(r) == close) return json_reader_fail(r, "a trailing ','");
+    }
+    return !r->error && r->p < r->end ? true : json_reader_fail(r, "unexpected end of input");
+}
+
+bool json_reader_object_next(json_reader *r, size_t *index, json_scalar *key,
+                             syncspec_buffer *scratch) {
+    if (!next_member(r, *index, '}')) return false;
+    if (json_reader_peek(r) != '"') return json_reader_fail(r, "expected a key");
+    return json_reader_scalar(r, key, scratch) && expect(r, ':', "expected ':'");
+}
+
+bool json_reader_array_next(json_reader *r, size_t *index) { return next_member(r, *index, ']'); }
+
+static int hex4(const char *p) {
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static int append_utf8(syncspec_buffer *b, unsigned cp) {
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12);
+        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18);
+        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return syncspec_buffer_append(b, u, n);
+}
+
+/* One escape after the backslash at r->p, appended to `b`. */
+static bool read_escape(json_reader *r, syncspec_buffer *b) {
+    const char *p = r->p + 1;
+    if (p >= r->end) return json_reader_fail(r, "unexpected end of input");
+    static const char plain[] = "\"\\/bfnrt", meaning[] = "\"\\/\b\f\n\r\t";
+    const char *k = *p ? strchr(plain, *p) : NULL;
+    if (k) {
+        r->p = p + 1;
+        return syncspec_buffer_append(b, &meaning[k - plain], 1) == 0 ||
+               json_reader_fail(r, "out of memory");
+    }
+    if (*p != 'u' || r->end - p < 5) return json_reader_fail(r, "a bad escape");
+    int cp = hex4(p + 1);
+    p += 5;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return json_reader_fail(r, "a lone surrogate");
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        int low = r->end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) return json_reader_fail(r, "a lone surrogate");
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        p += 6;
+    }
+    if (cp < 0) return json_reader_fail(r, "a bad escape");
+    if (cp == 0) return json_reader_fail(r, "a NUL character in a string");
+    r->p = p;
+    return append_utf8(b, (unsigned)cp) == 0 || json_reader_fail(r, "out of memory");
+}
+
+static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
+    const char *run = ++r->p; /* after the quote */
+    bool high = false, escaped = false;
+    if (scratch) scratch->len = 0;
+    for (;;) {
+        const char *p = r->p;
+        while (p < r->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) {
+            high |= (unsigned char)*p >= 0x80;
+            p++;
+        }
+        r->p = p;
+        if (p >= r->end) return json_reader_fail(r, "an unterminated string");
+        if ((unsigned char)*p < 0x20) return json_reader_fail(r, "a control character in a string");
+        if (high && !syncspec_utf8_valid(run, (size_t)(p - run)))
+            return json_reader_fail(r, "a string that is not UTF-8");
+        high = false;
+        if (*p == '"') break;
+        /* An escape: from here the value is assembled in scratch. */
+        if (!scratch) return json_reader_fail(r, "an escape where none is expected");
+        if (syncspec_buffer_append(scratch, run, (size_t)(p - run)))
+            return json_reader_fail(r, "out of memory");
+        if (!read_escape(r, scratch)) return false;
+        escaped = true;
+        run = r->p;
+    }
+    if (escaped && syncspec_buffer_append(scratch, run, (size_t)(r->p - run)))
+        return json_reader_fail(r, "out of memory");
+    out->kind = JSON_SCALAR_STRING;
+    out->in_scratch = escaped;
+    out->text = escaped ? scratch->data : run;
+    out->length = escaped ? scratch->len : (size_t)(r->p - run);
+    r->p++; /* the closing quote */
+    return true;
+}
+
+static bool is_digit(const json_reader *r, const char *p) {
+    return p < r->end && *p >= '0' && *p <= '9';
+}
+
+static bool read_number(json_reader *r, json_scalar *out) {
+    const char *p = r->p, *begin = p;
+    bool integer = true;
+    if (*p == '-') p++;
+    if (!is_digit(r, p)) return json_reader_fail(r, "an unexpected character");
+    if (*p == '0') {
+        p++;
+    } else {
+        while (is_digit(r, p)) p++;
+    }
+    if (p < r->end && *p == '.') {
+        integer = false;
+        if (!is_digit(r, ++p)) return json_reader_fail(r, "a bad number");
+        while (is_digit(r, p)) p++;
+    }
+    if (p < r->end && (*p == 'e' || *p == 'E')) {
+        integer = false;
+        p++;
+        if (p < r->end && (*p == '+' || *p == '-')) p++;
+        if (!is_digit(r, p)) return json_reader_fail(r, "a bad number");
+        while (is_digit(r, p)) p++;
+    }
+    /* strtoll and strtod stop where the grammar above stopped: the next byte is no digit,
+     * sign, point or exponent (or is the text's terminating NUL). */
+    char *stop;
+    errno = 0;
+    if (integer) {
+        out->kind = JSON_SCALAR_INTEGER;
+        out->integer = strtoll(begin, &stop, 10);
+    } else {
+        out->kind = JSON_SCALAR_REAL;
+        out->real = strtod(begin, &stop);
+    }
+    if (stop != p) return json_reader_fail(r, "a bad number");
+    /* As jansson: integers past 64 bits and reals past double fail; tiny reals become 0. */
+    if (errno == ERANGE && (integer || out->real == HUGE_VAL || out->real == -HUGE_VAL))
+        return json_reader_fail(r, "a number out of range");
+    r->p = p;
+    return true;
+}
+
+static bool read_word(json_reader *r, const char *word, json_scalar_kind kind, json_scalar *out) {
+    size_t n = strlen(word);
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+        return json_reader_fail(r, "an unexpected character");
+    r->p += n;
+    out->kind = kind;
+    return true;
+}
+
+bool json_reader_scalar(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
+    switch (json_reader_peek(r)) {
+    case '"':
+        return read_string(r, out, scratch);
+    case 't':
+        return read_word(r, "true", JSON_SCALAR_TRUE, out);
+    case 'f':
+        return read_word(r, "false", JSON_SCALAR_FALSE, out);
+    case 'n':
+        return read_word(r, "null", JSON_SCALAR_NULL, out);
+    case '[':
+    case '{':
+        return json_reader_fail(r, "expected a scalar value");
+    case 0:
+        return json_reader_fail(r, "unexpected end of input");
+    default:
+        return read_number(r, out);
+    }
+}
+
+bool json_reader_skip(json_reader *r) {
+    /* What each open container is: '}' or ']'; and how many members it has had. */
+    char closers[MAX_DEPTH];
+    size_t counts[MAX_DEPTH];
+    int depth = 0;
+    syncspec_buffer scratch = {0};
+    bool ok = true;
+    json_scalar v;
+    do {
+        if (depth > 0) {
+            size_t *n = &counts[depth - 1];
+            bool member = closers[depth - 1] == '}' ? json_reader_object_next(r, n, &v, &scratch)
+                                                    : json_reader_array_next(r, n);
+            if (!member) {
+                depth--;
+                continue;
+            }
+            (*n)++;
+        }
+        char c = json_reader_peek(r);
+        if (c == '{' || c == '[') {
+            if (depth == MAX_DEPTH) {
+                ok = json_reader_fail(r, "nested too deeply");
+                break;
+            }
+            r->p++;
+            closers[depth] = c == '{' ? '}' : ']';
+            counts[depth++] = 0;
+        } else if (!json_reader_scalar(r, &v, &scratch)) {
+            break;
+        }
+    } while (depth > 0 && !r->error);
+    syncspec_buffer_free(&scratch);
+    return ok && !r->error;
+}
+
+bool json_reader_end(json_reader *r) {
+    return json_reader_peek(r) == 0 && r->p == r->end ? true
+                                                      : json_reader_fail(r, "text after the end");
+}
+
+bool json_scalar_is(const json_scalar *v, const char *s) {
+    return v->kind == JSON_SCALAR_STRING && v->length == strlen(s) &&
+           memcmp(v->text, s, v->length) == 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * The change feed's JSON reader (src/runtime/json_reader.c): values, escapes, in-place
+ * strings, skipping and seeking, and every malformed input failing at its byte, checked
+ * against jansson, which the rest of the library parses with.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "runtime/json_reader.h"
+
+/* Skips one whole document; true when the text is well-formed JSON. */
+static bool reader_accepts(const char *text) {
+    json_reader r;
+    json_reader_init(&r, text, strlen(text));
+    return json_reader_skip(&r) && json_reader_end(&r);
+}
+
+static bool jansson_accepts(const char *text) {
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    json_decref(v);
+    return v != NULL;
+}
+
+static void test_values(void **state) {
+    (void)state;
+    const char *text = " {\"s\": \"plain\", \"e\": \"a\\\"b\\\\c\\/\\n\\u00e9\\ud83c\\udf89\", "
+                       "\"n\": [0, -12, 9223372036854775807, 1.5e3, -0.25, 1e-400], "
+                       "\"w\": [true, false, null]} ";
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    json_scalar key, v;
+    json_reader_init(&r, text, strlen(text));
+    assert_true(json_reader_object_begin(&r));
+    size_t i = 0;
+    assert_true(json_reader_object_next(&r, &i, &key, &scratch));
+    assert_true(json_scalar_is(&key, "s"));
+    assert_true(json_reader_scalar(&r, &v, &scratch));
+    assert_true(json_scalar_is(&v, "plain"));
+    assert_false(v.in_scratch); /* no escapes: the value is read in place */
+    assert_ptr_equal(v.text, strstr(text, "plain"));
+    i++;
+    assert_true(json_reader_object_next(&r, &i, &key, &scratch));
+    assert_true(json_reader_scalar(&r, &v, &scratch));
+    assert_true(v.in_scratch);
+    assert_int_equal(v.length, strlen("a\"b\\c/\n\xc3\xa9\xf0\x9f\x8e\x89"));
+    assert_memory_equal(v.text, "a\"b\\c/\n\xc3\xa9\xf0\x9f\x8e\x89", v.length);
+    i++;
+    assert_true(json_reader_object_next(&r, &i, &key, &scratch));
+    assert_true(json_scalar_is(&key, "n"));
+    assert_true(json_reader_array_begin(&r));
+    const int64_t ints[] = {0, -12, INT64_MAX};
+    const double reals[] = {1500, -0.25, 0};
+    size_t k = 0;
+    for (; json_reader_array_next(&r, &k); k++) {
+        assert_true(json_reader_scalar(&r, &v, &scratch));
+        if (k < 3) {
+            assert_int_equal(v.kind, JSON_SCALAR_INTEGER);
+            assert_true(v.integer == ints[k]);
+        } else {
+            assert_int_equal(v.kind, JSON_SCALAR_REAL);
+            assert_true(v.real == reals[k - 3]);
+        }
+    }
+    assert_int_equal(k, 6);
+    i++;
+    assert_true(json_reader_object_next(&r, &i, &key, &scratch));
+    size_t at = json_reader_offset(&r);
+    assert_true(json_reader_skip(&r));
+    /* Seeking back reads the skipped value again. */
+    json_reader_seek(&r, at);
+    assert_true(json_reader_array_begin(&r));
+    const json_scalar_kind kinds[] = {JSON_SCALAR_TRUE, JSON_SCALAR_FALSE, JSON_SCALAR_NULL};
+    for (k = 0; json_reader_array_next(&r, &k); k++) {
+        assert_true(json_reader_scalar(&r, &v, &scratch));
+        assert_int_equal(v.kind, kinds[k]);
+    }
+    assert_int_equal(k, 3);
+    i++;
+    assert_false(json_reader_object_next(&r, &i, &key, &scratch));
+    assert_null(r.error);
+    assert_true(json_reader_end(&r));
+    syncspec_buffer_free(&scratch);
+}
+
+/* Each malformed text fails, at the byte given, with jansson refusing it too. */
+static void test_malformed(void **state) {
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t offset;
+    } cases[] = {
+        {"", 0},
+        {"[1,]", 3},
+        {"[1 2]", 3},
+        {"{\"a\" 1}", 5},
+        {"{\"a\":1,}", 7},
+        {"{1:2}", 1},
+        {"\"open", 5},
+        {"\"tab\there\"", 4},
+        {"\"\xff\"", 2},
+        {"\"\xc0\xaf\"", 3},
+        {"\"\\udc00\"", 1},
+        {"\"\\ud800x\"", 1},
+        {"\"\\u0000\"", 1},
+        {"\"\\x\"", 1},
+        {"01", 0},
+        {"1.", 0},
+        {"-", 0},
+        {"1e", 0},
+        {"9223372036854775808", 0},
+        {"1e400", 0},
+        {"tru", 0},
+        {"{} x", 3},
+        {"[[]", 3},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        json_reader r;
+        json_reader_init(&r, cases[c].text, strlen(cases[c].text));
+        bool ok = json_reader_skip(&r) && json_reader_end(&r);
+        if (ok || json_reader_offset(&r) != cases[c].offset || !r.error)
+            fail_msg("case %zu (%s): %s at %zu", c, cases[c].text, ok ? "accepted" : r.error,
+                     json_reader_offset(&r));
+        assert_false(jansson_accepts(cases[c].text));
+        /* After a failure every call fails. */
+        json_scalar v;
+        assert_false(json_reader_scalar(&r, &v, NULL));
+    }
+}
+
+/* Nesting deeper than the skip's limit fails cleanly instead of overflowing anything. */
+static void test_depth(void **state) {
+    (void)state;
+    char deep[2 * 600 + 1];
+    for (int i = 0; i < 600; i++) deep[i] = '[', deep[600 + i] = ']';
+    deep[1200] = '\0';
+    assert_false(reader_accepts(deep));
+    deep[500] = '\0'; /* 250 levels: fine once closed */
+    memset(deep + 250, ']', 250);
+    assert_true(reader_accepts(deep));
+}
+
+/* Reader and jansson agree on a spread of valid documents. */
+static void test_agrees_with_jansson(void **state) {
+    (void)state;
+    const char *valid[] = {
+        "null",
+        "0",
+        "-0",
+        "1E+2",
+        "0.5e-3",
+        "\"\"",
+        "[]",
+        "{}",
+        " [ {\"a\" : [ ] } ] ",
+        "{\"a\":{\"b\":{\"c\":[1,\"x\",null,true,false,{}]}}}",
+        "\"\\ud834\\udd1e\"",
+        "\"\xe6\x97\xa5\xe6\x9c\xac\"",
+        "[\"\\u001f\", \"\\\"\"]",
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof *valid; i++) {
+        if (!reader_accepts(valid[i])) fail_msg("refused: %s", valid[i]);
+        assert_true(jansson_accepts(valid[i]));
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_agrees_with_jansson),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
