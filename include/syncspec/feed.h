@@ -9,8 +9,10 @@
  * and committed late is still delivered on the next pull.
  *
  * Response: {"checkpoint": "<snapshot>", "full": bool, "checksum": "<decimal>",
- *            "tables": {"<table>": {"columns": [...], "rows": [[...]], "deleted": [ids]}}}
+ *            "tables": {"<table>": {"columns": [...], "deleted": [ids], "rows": [[...]]}}}
  * "full" means the client must drop its synced rows first (no or unusable checkpoint).
+ * Keys come in this order, so a client applies a part as it reads it; a client reads them
+ * in any order.
  */
 #ifndef SYNCSPEC_FEED_H
 #define SYNCSPEC_FEED_H

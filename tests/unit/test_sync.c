@@ -563,6 +563,63 @@ static void test_feed(void **state) {
     syncspec_store_free(b);
 }
 
+/* The text of the store's capture triggers on documents, in name order. */
+static char *capture_triggers(syncspec_store *s) {
+    return text(s, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master WHERE "
+                   "type = 'trigger' AND tbl_name = 'documents' ORDER BY name)");
+}
+
+/* A pull large enough that the capture triggers step aside while it applies: they are back,
+ * word for word, whether the apply commits or fails half-way, and they capture again. */
+static void test_large_pull(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    syncspec_sync_error err;
+    char *before = capture_triggers(a);
+    assert_non_null(strstr(before, "syncspec_capture()"));
+    assert_true(pg_ok(
+        e->pg.conn, "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
+                    "updated_at) SELECT lpad(to_hex(g), 8, '0') || '-0000-4000-8000-000000000000', "
+                    "'t' || g, 'c', 'd', 'alice', now(), now() FROM generate_series(1, 2500) g"));
+    /* Half-way through the rows, a malformed one: nothing applies, the triggers are back. */
+    char *request = NULL, *response = NULL;
+    assert_int_equal(syncspec_store_pull_request(a, &request, &err), 0);
+    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice", request, &err),
+                     0);
+    /* The last row (the triggers stepped aside at row 1,000): its id no longer a string. */
+    char *last = NULL;
+    for (char *p = response; (p = strstr(p, "-0000-4000-8000-000000000000\"")); p++) last = p;
+    assert_non_null(last);
+    assert_int_equal(last[-9], '"');
+    last[-9] = '7';
+    assert_int_equal(syncspec_store_apply_changes(a, response, &err), SYNCSPEC_SYNC_INVALID);
+    assert_non_null(strstr(err.message, "malformed"));
+    free(request);
+    free(response);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
+    char *after = capture_triggers(a);
+    assert_string_equal(after, before);
+    free(after);
+    /* The same pull, whole. */
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_false(r.resynced);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2500);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
+    after = capture_triggers(a);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    /* Local writes are captured as before. */
+    exec(a,
+         "UPDATE documents SET title = 'local' WHERE id = '00000001-0000-4000-8000-000000000000'");
+    insert_doc(a, D("01"), "new", "c");
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 2);
+    syncspec_store_free(a);
+}
+
 /* A pull is not applied over local writes that are not uploaded yet. */
 static void test_feed_waits_for_queue(void **state) {
     env *e = *state;
@@ -781,6 +838,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_rejection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_pull, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_account_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_writes, setup, teardown),
