@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "emit/emit.h"
 #include "spec/spec.h"
+#include "util/fs_update.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
@@ -136,69 +137,108 @@ static int touch(const char *path) {
     return rc;
 }
 
+/*
+ * The files of one run, streamed from the renderer: each is compared with the file on disk
+ * while it renders, and only a file that changes is written, to a temporary file beside
+ * it. Nothing is renamed into place before every file has rendered, so a template error
+ * (or a failed write) leaves every old file as it was.
+ */
+typedef struct output_file {
+    emit_file file; /* its name relative to the folder; no content */
+    char *path;
+    fs_update update;
+    bool rendered; /* the template rendered without error */
+    bool changed;
+} output_file;
+
+typedef struct output {
+    const char *out_dir;
+    bool write; /* false for --check */
+    output_file *files;
+    size_t count, cap;
+} output;
+
+static void output_begin(void *data, const emit_file *file) {
+    output *o = data;
+    if (o->count == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 8;
+        o->files = realloc(o->files, o->cap * sizeof *o->files);
+        if (!o->files) abort();
+    }
+    output_file *f = &o->files[o->count++];
+    memset(f, 0, sizeof *f);
+    f->file = *file;
+    f->path = fs_join(o->out_dir, file->path);
+    if (!f->path) abort();
+    fs_update_open(&f->update, f->path, o->write);
+}
+
+static void output_write(void *data, const char *text, size_t length) {
+    output *o = data;
+    fs_update_write(&o->files[o->count - 1].update, text, length);
+}
+
+static void output_end(void *data, bool ok) {
+    output *o = data;
+    output_file *f = &o->files[o->count - 1];
+    f->rendered = ok;
+    if (ok)
+        f->changed = fs_update_finish(&f->update) != 0;
+    else
+        fs_update_discard(&f->update);
+}
+
+static void output_free(output *o) {
+    for (size_t i = 0; i < o->count; i++) {
+        fs_update_discard(&o->files[i].update);
+        free(o->files[i].path);
+    }
+    free(o->files);
+}
+
 /* --check: list what would change, write nothing. */
-static int check_files(const char *out_dir, const emit_file *files, size_t count) {
+static int check_files(const output *o) {
     size_t stale = 0;
-    for (size_t i = 0; i < count; i++) {
-        char *path = fs_join(out_dir, files[i].path);
-        FILE *f = fopen(path, "rb");
-        bool exists = f != NULL;
-        if (f) fclose(f);
-        if (!exists) {
-            printf("missing: %s\n", path);
-            stale++;
-        } else if (!fs_same_content(path, files[i].content, files[i].length)) {
-            printf("stale: %s\n", path);
-            stale++;
-        }
-        free(path);
+    for (size_t i = 0; i < o->count; i++) {
+        const output_file *f = &o->files[i];
+        if (!f->changed) continue;
+        printf("%s: %s\n", f->update.missing ? "missing" : "stale", f->path);
+        stale++;
     }
     if (stale)
-        fprintf(stderr, "syncspec: %zu of %zu generated files out of date in %s\n", stale, count,
-                out_dir);
+        fprintf(stderr, "syncspec: %zu of %zu generated files out of date in %s\n", stale, o->count,
+                o->out_dir);
     return stale ? EXIT_FOUND : EXIT_ALIGNED;
 }
 
-/*
- * Writes every changed file to a temporary first, then renames them all: a failure while
- * writing leaves every old file in place.
- */
-static int write_files(const char *out_dir, const emit_file *files, size_t count) {
-    if (fs_mkdirs(out_dir) != 0) {
-        cli_error("cannot create %s: %s", out_dir, strerror(errno));
-        return EXIT_FAILED;
-    }
-    char **tmp = calloc(count ? count : 1, sizeof *tmp);
-    char **paths = calloc(count ? count : 1, sizeof *paths);
+/* Renames every written temporary file into place, once all of them were written. */
+static int commit_files(output *o) {
     int status = EXIT_ALIGNED;
-    if (!tmp || !paths) abort();
-    for (size_t i = 0; i < count && status == EXIT_ALIGNED; i++) {
-        paths[i] = fs_join(out_dir, files[i].path);
-        if (fs_same_content(paths[i], files[i].content, files[i].length)) continue;
-        if (fs_write_temp(&tmp[i], paths[i], files[i].content, files[i].length) != 0) {
-            cli_error("cannot write %s: %s", paths[i], strerror(errno));
+    for (size_t i = 0; i < o->count && status == EXIT_ALIGNED; i++) {
+        const output_file *f = &o->files[i];
+        if (f->changed && f->update.error) {
+            cli_error("cannot write %s: %s", f->path, strerror(f->update.error));
             status = EXIT_FAILED;
         }
     }
     size_t written = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (!tmp[i]) continue;
+    for (size_t i = 0; i < o->count; i++) {
+        fs_update *u = &o->files[i].update;
+        if (!u->tmp_path) continue;
         if (status != EXIT_ALIGNED) {
-            remove(tmp[i]);
-        } else if (fs_commit(tmp[i], paths[i]) != 0) {
-            cli_error("cannot replace %s: %s", paths[i], strerror(errno));
+            remove(u->tmp_path);
+        } else if (fs_commit(u->tmp_path, o->files[i].path) != 0) {
+            cli_error("cannot replace %s: %s", o->files[i].path, strerror(errno));
             status = EXIT_FAILED;
         } else {
             written++;
         }
-        free(tmp[i]);
+        free(u->tmp_path);
+        u->tmp_path = NULL;
     }
-    for (size_t i = 0; i < count; i++) free(paths[i]);
-    free(tmp);
-    free(paths);
     if (status == EXIT_ALIGNED)
         fprintf(stderr, "syncspec: %zu file%s written, %zu unchanged in %s\n", written,
-                written == 1 ? "" : "s", count - written, out_dir);
+                written == 1 ? "" : "s", o->count - written, o->out_dir);
     return status;
 }
 
@@ -226,21 +266,43 @@ int cmd_generate(int argc, char **argv) {
     emit_options options = EMIT_OPTIONS_INIT;
     options.only = only;
     options.templates_dir = cli_value(&generate_command, &args, "templates");
-    emit_file *files = NULL;
-    size_t count = 0;
+    /* The folder is made before rendering, since the temporary files go in it, and
+     * removed again if the run fails, so a failed run leaves no trace. */
+    output o = {.out_dir = out_dir, .write = !check};
+    size_t existed = strlen(out_dir);
+    int mkdir_errno = 0;
+    if (!check && fs_mkdirs_tracked(out_dir, &existed) != 0) {
+        mkdir_errno = errno;
+        o.write = false;
+    }
     const char **templates_used = NULL;
     diag_list diags;
     diag_list_init(&diags, a);
-    rc = emit_generate(&files, &count, &templates_used, a, schema, &options, &diags);
+    emit_sink sink = {output_begin, output_write, output_end, &o};
+    rc = emit_generate_to(&sink, &templates_used, a, schema, &options, &diags);
     diag_print(stderr, &diags);
     diag_list_free(&diags);
-    if (rc != 0) goto cleanup;
-
-    if (check) {
-        status = check_files(out_dir, files, count);
+    if (rc != 0) {
+        output_free(&o);
+        if (!check && !mkdir_errno) fs_rmdirs(out_dir, existed);
         goto cleanup;
     }
-    status = write_files(out_dir, files, count);
+
+    if (check) {
+        status = check_files(&o);
+        output_free(&o);
+        goto cleanup;
+    }
+    if (mkdir_errno) {
+        cli_error("cannot create %s: %s", out_dir, strerror(mkdir_errno));
+        output_free(&o);
+        goto cleanup;
+    }
+    status = commit_files(&o);
+    emit_file *files = arena_calloc(a, o.count ? o.count : 1, sizeof *files);
+    size_t count = o.count;
+    for (size_t i = 0; i < count; i++) files[i] = o.files[i].file;
+    output_free(&o);
     const char *stamp = cli_value(&generate_command, &args, "stamp");
     if (status == EXIT_ALIGNED && depfile &&
         write_depfile(depfile, stamp, out_dir, files, count, spec_path, templates_used) != 0)

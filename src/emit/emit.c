@@ -135,13 +135,17 @@ static const template *resolve_partial(void *data, const char *name, size_t leng
     return template_get(set, arena_printf(set->a, "%s/%.*s", set->folder, (int)length, name));
 }
 
+static void enter_folder(template_set *set, const char *path) {
+    const char *slash = strrchr(path, '/');
+    set->folder = slash ? arena_strndup(set->a, path, (size_t)(slash - path)) : ".";
+}
+
 /* Renders one template file over a context; NULL on error (diagnostics added). */
 static const char *render_file(size_t *length, template_set *set, const char *path,
                                const ctx_value *context) {
     const template *t = template_get(set, path);
     if (!t) return NULL;
-    const char *slash = strrchr(path, '/');
-    set->folder = slash ? arena_strndup(set->a, path, (size_t)(slash - path)) : ".";
+    enter_folder(set, path);
     template_partials partials = {resolve_partial, set};
     const char *out = NULL;
     sb_reset(&set->out);
@@ -152,10 +156,30 @@ static const char *render_file(size_t *length, template_set *set, const char *pa
     return out;
 }
 
-int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
-                  const syncspec_schema *schema, const emit_options *options, diag_list *diags) {
-    *files = NULL;
-    *count = 0;
+/*
+ * The size of the pieces a file is streamed in: large enough that each write or compare
+ * is worth its call, small enough that the buffer stays in the CPU's cache.
+ */
+enum { EMIT_PIECE = 128 * 1024 };
+
+/* Renders one template file over a context into a sink; false on error (diagnostics
+ * added). */
+static bool render_to_sink(template_set *set, const char *path, const ctx_value *context,
+                           const emit_sink *sink) {
+    const template *t = template_get(set, path);
+    if (!t) return false;
+    enter_folder(set, path);
+    template_partials partials = {resolve_partial, set};
+    template_flush flush = {EMIT_PIECE, sink->write, sink->data};
+    sb_reset(&set->out);
+    if (template_render_flushing(&set->out, t, context, &partials, &flush, set->diags) != 0)
+        return false;
+    if (set->out.len) sink->write(sink->data, set->out.data, set->out.len);
+    return true;
+}
+
+int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena *a,
+                     const syncspec_schema *schema, const emit_options *options, diag_list *diags) {
     *templates_used = NULL;
     size_t errors_before = diag_error_count(diags);
     for (const char *const *o = options && options->only ? options->only : NULL; o && *o; o++)
@@ -170,10 +194,8 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         diag_add(diags, DIAG_ERROR, "io", templates_dir, 0, 0, "not a readable folder");
     if (diag_error_count(diags) > errors_before) return -1;
 
-    emit_file *out = arena_calloc(a, TARGET_COUNT * EMIT_MAX_FILES_PER_TARGET, sizeof *out);
     template_set set = {.a = a, .templates_dir = templates_dir, .diags = diags};
     ctx_value *contexts[TARGET_COUNT] = {NULL};
-    size_t n = 0;
     for (size_t t = 0; t < TARGET_COUNT; t++) {
         if (!selected(options, targets[t].name)) continue;
         /* Targets that share a builder (c-schema and c-sanitize) share its context. */
@@ -183,15 +205,13 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
         const ctx_value *context = contexts[t];
         for (size_t f = 0; f < EMIT_MAX_FILES_PER_TARGET && targets[t].files[f].output; f++) {
             const target_file *tf = &targets[t].files[f];
-            size_t length = 0;
-            const char *content = render_file(&length, &set, tf->template_path, context);
-            if (!content) continue;
-            out[n].target = targets[t].name;
-            out[n].path =
-                strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name) : tf->output;
-            out[n].content = content;
-            out[n].length = length;
-            n++;
+            emit_file file = {
+                .target = targets[t].name,
+                .path = strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name)
+                                                 : tf->output,
+            };
+            sink->begin(sink->data, &file);
+            sink->end(sink->data, render_to_sink(&set, tf->template_path, context, sink));
         }
     }
     sb_free(&set.out);
@@ -199,9 +219,50 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
     const char **used = arena_calloc(a, set.count + 1, sizeof *used);
     for (size_t i = 0, k = 0; i < set.count; i++)
         if (set.used[i]) used[k++] = set.used[i];
-    *files = out;
-    *count = n;
     *templates_used = used;
+    return 0;
+}
+
+/* A sink that keeps every file whole, for emit_generate. */
+typedef struct file_collector {
+    arena *a;
+    emit_file *files;
+    size_t count;
+    emit_file current;
+    strbuf text;
+} file_collector;
+
+static void collect_begin(void *data, const emit_file *file) {
+    file_collector *c = data;
+    c->current = *file;
+    sb_reset(&c->text);
+}
+
+static void collect_write(void *data, const char *text, size_t length) {
+    sb_append_n(&((file_collector *)data)->text, text, length);
+}
+
+static void collect_end(void *data, bool ok) {
+    file_collector *c = data;
+    if (!ok) return;
+    c->current.content = arena_strndup(c->a, sb_str(&c->text), c->text.len);
+    c->current.length = c->text.len;
+    c->files[c->count++] = c->current;
+}
+
+int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
+                  const syncspec_schema *schema, const emit_options *options, diag_list *diags) {
+    *files = NULL;
+    *count = 0;
+    file_collector c = {
+        .a = a,
+        .files = arena_calloc(a, TARGET_COUNT * EMIT_MAX_FILES_PER_TARGET, sizeof *c.files)};
+    emit_sink sink = {collect_begin, collect_write, collect_end, &c};
+    int rc = emit_generate_to(&sink, templates_used, a, schema, options, diags);
+    sb_free(&c.text);
+    if (rc != 0) return rc;
+    *files = c.files;
+    *count = c.count;
     return 0;
 }
 

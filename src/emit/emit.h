@@ -6,6 +6,7 @@
 #define SYNCSPEC_EMIT_EMIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "syncspec.h"
@@ -38,6 +39,27 @@ extern const char *const emit_target_names[];
  */
 int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
                   const syncspec_schema *schema, const emit_options *options, diag_list *diags);
+
+/*
+ * Where emit_generate_to sends the files: `begin` names the next file (its content NULL),
+ * `write` gives its text in order, in pieces of about a hundred kilobytes, and `end` closes
+ * it, with ok false when a template failed (the file's text is then incomplete).
+ */
+typedef struct emit_sink {
+    void (*begin)(void *data, const emit_file *file);
+    void (*write)(void *data, const char *text, size_t length);
+    void (*end)(void *data, bool ok);
+    void *data;
+} emit_sink;
+
+/*
+ * emit_generate without holding the files: each is streamed to `sink` while it renders,
+ * so memory stays small whatever the size of the spec. The same files, in the same order,
+ * with the same bytes. Returns 0, or -1 with diagnostics (the sink may then have seen
+ * some files, which it should drop).
+ */
+int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena *a,
+                     const syncspec_schema *schema, const emit_options *options, diag_list *diags);
 
 /*
  * The CREATE TABLE and CREATE INDEX statements (and, for PostgreSQL, the comments) that the

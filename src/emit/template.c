@@ -190,6 +190,7 @@ typedef struct render_state {
     strbuf *out;
     diag_list *diags;
     const template_partials *partials;
+    const template_flush *flush;
     unsigned partial_depth;
     const ctx_value *stack[MAX_DEPTH];
     size_t depth;
@@ -260,7 +261,13 @@ typedef struct section_items {
 
 static int render_item(void *data, const ctx_value *item) {
     section_items *it = data;
-    render_with(it->s, it->n, item);
+    render_state *s = it->s;
+    render_with(s, it->n, item);
+    /* Between items, where a list's output grows, is where a full buffer is passed on. */
+    if (s->flush && s->out->len >= s->flush->at) {
+        s->flush->write(s->flush->data, s->out->data, s->out->len);
+        sb_reset(s->out);
+    }
     return 0;
 }
 
@@ -325,7 +332,14 @@ static void render_nodes(render_state *s, const node *nodes, size_t count) {
 
 int template_render(strbuf *out, const template *t, const ctx_value *root,
                     const template_partials *partials, diag_list *diags) {
-    render_state s = {.t = t, .out = out, .diags = diags, .partials = partials, .depth = 1};
+    return template_render_flushing(out, t, root, partials, NULL, diags);
+}
+
+int template_render_flushing(strbuf *out, const template *t, const ctx_value *root,
+                             const template_partials *partials, const template_flush *flush,
+                             diag_list *diags) {
+    render_state s = {
+        .t = t, .out = out, .diags = diags, .partials = partials, .flush = flush, .depth = 1};
     s.stack[0] = root;
     render_nodes(&s, t->root.children, t->root.child_count);
     return s.status;

@@ -44,4 +44,22 @@ typedef struct template_partials {
 int template_render(strbuf *out, const template *t, const ctx_value *root,
                     const template_partials *partials, diag_list *diags);
 
+/*
+ * Where a large output goes while it is rendered: once `out` holds `at` bytes or more
+ * after an item of a list, `write` is given them and `out` is emptied. A 1,000-table file
+ * then passes through a buffer that stays in cache instead of growing to megabytes of
+ * memory the system has to hand over page by page. What is left in `out` at the end is
+ * the caller's to pass on.
+ */
+typedef struct template_flush {
+    size_t at;
+    void (*write)(void *data, const char *text, size_t length);
+    void *data;
+} template_flush;
+
+/* template_render, handing the output to `flush` in pieces (NULL: all of it in `out`). */
+int template_render_flushing(strbuf *out, const template *t, const ctx_value *root,
+                             const template_partials *partials, const template_flush *flush,
+                             diag_list *diags);
+
 #endif

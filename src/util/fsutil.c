@@ -1,6 +1,7 @@
 #include "util/fsutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +48,24 @@ cleanup:
     return rc;
 }
 
-int fs_mkdirs(const char *path) {
+int fs_mkdirs(const char *path) { return fs_mkdirs_tracked(path, NULL); }
+
+int fs_mkdirs_tracked(const char *path, size_t *existed) {
+    if (existed) *existed = strlen(path);
     char *copy = strdup(path);
     if (!copy) return -1;
     int rc = 0;
+    bool created = false;
     for (char *p = copy + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char saved = *p;
             *p = '\0';
-            if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            if (mkdir(copy, 0777) == 0) {
+                /* The first folder made: its parent is where the existing path ends. */
+                const char *slash = strrchr(copy, '/');
+                if (existed && !created) *existed = slash ? (size_t)(slash - copy) : 0;
+                created = true;
+            } else if (errno != EEXIST) {
                 rc = -1;
                 break;
             }
@@ -74,12 +84,34 @@ int fs_mkdirs(const char *path) {
     return rc;
 }
 
+void fs_rmdirs(const char *path, size_t existed) {
+    char *copy = strdup(path);
+    if (!copy) return;
+    size_t len = strlen(copy);
+    while (len > existed) {
+        copy[len] = '\0';
+        if (rmdir(copy) != 0 && errno != ENOENT) break;
+        while (len > existed && copy[len - 1] != '/') len--; /* up to the parent */
+        while (len > existed && copy[len - 1] == '/') len--;
+    }
+    free(copy);
+}
+
+/* Through one small buffer, so comparing a large file touches no new memory. */
 bool fs_same_content(const char *path, const char *data, size_t length) {
-    char *old;
-    size_t old_length;
-    if (fs_read_file(&old, &old_length, path, length + 1) != 0) return false;
-    bool same = old_length == length && memcmp(old, data, length) == 0;
-    free(old);
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    char buf[16 * 1024];
+    size_t done = 0;
+    bool same = true;
+    while (same) {
+        size_t n = fread(buf, 1, sizeof buf, f);
+        if (n == 0) break;
+        same = n <= length - done && memcmp(buf, data + done, n) == 0;
+        done += n;
+    }
+    same = same && !ferror(f) && done == length;
+    fclose(f);
     return same;
 }
 

@@ -13,6 +13,12 @@ int fs_read_file(char **data, size_t *length, const char *path, size_t max_size)
 
 /* mkdir -p. Returns 0, or -1 with errno set. */
 int fs_mkdirs(const char *path);
+/* mkdir -p that also sets *existed (when not NULL) to the length of the part of `path`
+ * that was there before (all of it when nothing was made), for fs_rmdirs. */
+int fs_mkdirs_tracked(const char *path, size_t *existed);
+/* Undoes fs_mkdirs_tracked: removes the folders of `path` past its first `existed` bytes,
+ * deepest first, stopping at one that is not empty. */
+void fs_rmdirs(const char *path, size_t existed);
 
 /* True when the file exists and holds exactly these bytes. */
 bool fs_same_content(const char *path, const char *data, size_t length);

@@ -1,0 +1,169 @@
+#include "util/fs_update.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Old bytes are read and compared in pieces of this size, through one buffer that stays in
+ * the CPU's cache. */
+enum { CHUNK = 64 * 1024 };
+
+static char chunk[CHUNK];
+
+/* Reads up to `length` bytes, retrying short reads; the count read, or -1. */
+static ssize_t read_full(int fd, char *buf, size_t length) {
+    size_t got = 0;
+    while (got < length) {
+        ssize_t n = read(fd, buf + got, length - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static int write_full(int fd, const char *data, size_t length) {
+    while (length) {
+        ssize_t n = write(fd, data, length);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        data += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+void fs_update_open(fs_update *u, const char *path, bool write) {
+    memset(u, 0, sizeof *u);
+    u->path = path;
+    u->write = write;
+    u->tmp_fd = -1;
+    u->old_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (u->old_fd < 0) u->missing = u->differs = true;
+}
+
+static void close_old(fs_update *u) {
+    if (u->old_fd >= 0) close(u->old_fd);
+    u->old_fd = -1;
+}
+
+/* The count of leading bytes of `data` known to equal the old file's next bytes; less than
+ * `length` when they differ somewhere in the piece that follows. */
+static size_t compare_old(fs_update *u, const char *data, size_t length) {
+    size_t same = 0;
+    while (same < length) {
+        size_t n = length - same < CHUNK ? length - same : CHUNK;
+        ssize_t got = read_full(u->old_fd, chunk, n);
+        if (got != (ssize_t)n || memcmp(chunk, data + same, n) != 0) break;
+        same += n;
+    }
+    return same;
+}
+
+/*
+ * Creates the temporary file with the mode a new file would get and copies into it the
+ * bytes given so far, which are the old file's first u->matched bytes (they were dropped
+ * once compared).
+ */
+static void start_temp(fs_update *u) {
+    size_t pl = strlen(u->path);
+    char *tmp = malloc(pl + 16);
+    if (!tmp) {
+        u->error = ENOMEM;
+        return;
+    }
+    /* The temporary file sits in the same folder so that rename() is atomic. */
+    const char *slash = strrchr(u->path, '/');
+    size_t dir_len = slash ? (size_t)(slash - u->path) + 1 : 0;
+    memcpy(tmp, u->path, dir_len);
+    snprintf(tmp + dir_len, pl + 16 - dir_len, ".%s.XXXXXX", u->path + dir_len);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        u->error = errno;
+        free(tmp);
+        return;
+    }
+    u->tmp_fd = fd;
+    u->tmp_path = tmp;
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        u->error = errno;
+        return;
+    }
+    for (off_t done = 0; done < u->matched;) {
+        size_t n = u->matched - done < CHUNK ? (size_t)(u->matched - done) : CHUNK;
+        ssize_t got = pread(u->old_fd, chunk, n, done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            u->error = got < 0 ? errno : EIO; /* the old file shrank under us */
+            return;
+        }
+        if (write_full(fd, chunk, (size_t)got) != 0) {
+            u->error = errno;
+            return;
+        }
+        done += got;
+    }
+}
+
+/* From the first difference on, the content goes to the temporary file. */
+static void write_new(fs_update *u, const char *data, size_t length) {
+    if (!u->write || u->error) return;
+    if (u->tmp_fd < 0) start_temp(u);
+    close_old(u);
+    if (!u->error && write_full(u->tmp_fd, data, length) != 0) u->error = errno;
+}
+
+void fs_update_write(fs_update *u, const char *data, size_t length) {
+    if (!u->differs) {
+        size_t same = compare_old(u, data, length);
+        u->matched += (off_t)same;
+        if (same == length) return;
+        u->differs = true;
+        data += same;
+        length -= same;
+    }
+    write_new(u, data, length);
+}
+
+int fs_update_finish(fs_update *u) {
+    if (!u->differs) {
+        /* Every byte matched: the file is unchanged unless it goes on. */
+        char extra;
+        if (read_full(u->old_fd, &extra, 1) == 0) {
+            close_old(u);
+            return 0;
+        }
+        u->differs = true;
+    }
+    if (!u->write) {
+        close_old(u);
+        return 1;
+    }
+    write_new(u, "", 0); /* creates the temporary file if nothing did yet */
+    if (!u->error && fsync(u->tmp_fd) != 0) u->error = errno;
+    if (u->tmp_fd >= 0 && close(u->tmp_fd) != 0 && !u->error) u->error = errno;
+    u->tmp_fd = -1;
+    if (u->error && u->tmp_path) {
+        unlink(u->tmp_path);
+        free(u->tmp_path);
+        u->tmp_path = NULL;
+    }
+    close_old(u);
+    return 1;
+}
+
+void fs_update_discard(fs_update *u) {
+    close_old(u);
+    if (u->tmp_fd >= 0) close(u->tmp_fd);
+    u->tmp_fd = -1;
+    if (u->tmp_path) unlink(u->tmp_path);
+    free(u->tmp_path);
+    u->tmp_path = NULL;
+}
