@@ -39,30 +39,64 @@ static ctx_value *column_chunks(arena *a, const syncspec_table *t) {
     return chunks;
 }
 
+/* The synced tables, for the lazy lists of both targets. */
+typedef struct sync_tables {
+    const syncspec_schema *schema;
+    const syncspec_table **tables;
+    const char *schema_q; /* postgres_sync only */
+} sync_tables;
+
+static sync_tables *synced(arena *a, const syncspec_schema *schema, size_t *count) {
+    sync_tables *all = arena_alloc(a, sizeof *all);
+    all->schema = schema;
+    all->tables = context_synced_tables(a, schema, count);
+    return all;
+}
+
+/* One table's context, built while rendering (see ctx_lazy_list). */
+static const ctx_value *sqlite_table(arena *a, const void *data, size_t position, size_t count) {
+    const syncspec_table *t = ((const sync_tables *)data)->tables[position];
+    ctx_value *table = ctx_object(a);
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "q", esc_sql_ident(a, t->name));
+    ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
+    ctx_set_string(a, table, "insert_q",
+                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_insert", t->name)));
+    ctx_set_string(a, table, "update_q",
+                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_update", t->name)));
+    ctx_set_string(a, table, "delete_q",
+                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
+    ctx_set_string(a, table, "id_q", esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
+    ctx_set(a, table, "chunks", column_chunks(a, t));
+    ctx_set_ends(a, table, position, count);
+    return table;
+}
+
 ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema) {
     ctx_value *root = context_root(a, schema);
-    ctx_value *tables = ctx_list(a, schema->table_count);
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        if (t->local_only) continue;
-        ctx_value *table = ctx_object(a);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "q", esc_sql_ident(a, t->name));
-        ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
-        ctx_set_string(a, table, "insert_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_insert", t->name)));
-        ctx_set_string(a, table, "update_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_update", t->name)));
-        ctx_set_string(a, table, "delete_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
-        ctx_set_string(a, table, "id_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
-        ctx_set(a, table, "chunks", column_chunks(a, t));
-        ctx_push(a, tables, table);
-    }
-    ctx_mark_ends(a, tables);
-    ctx_set(a, root, "tables", tables);
+    size_t count;
+    sync_tables *all = synced(a, schema, &count);
+    ctx_set(a, root, "tables", ctx_lazy_list(a, count, sqlite_table, all));
     return root;
+}
+
+/* One table's context, built while rendering (see ctx_lazy_list). */
+static const ctx_value *postgres_table(arena *a, const void *data, size_t position, size_t count) {
+    const sync_tables *all = data;
+    const syncspec_table *t = all->tables[position];
+    const char *schema_q = all->schema_q;
+    ctx_value *table = ctx_object(a);
+    ctx_set_string(a, table, "name", t->name);
+    ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
+    ctx_set_string(a, table, "table_q",
+                   arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name)));
+    ctx_set_string(a, table, "owner_q", esc_sql_ident(a, all->schema->owner_column));
+    /* PostgreSQL cuts longer names silently; two long table names must not collide. */
+    const char *function = spec_shorten_name(a, arena_printf(a, "syncspec_log_%s", t->name));
+    ctx_set_string(a, table, "function_q",
+                   arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, function)));
+    ctx_set_ends(a, table, position, count);
+    return table;
 }
 
 ctx_value *context_postgres_sync(arena *a, const syncspec_schema *schema) {
@@ -70,23 +104,9 @@ ctx_value *context_postgres_sync(arena *a, const syncspec_schema *schema) {
     const char *schema_q = esc_sql_ident(a, schema->pg_schema);
     ctx_set_string(a, root, "schema_q", schema_q);
     ctx_set_bool(a, root, "custom_schema", strcmp(schema->pg_schema, "public") != 0);
-    ctx_value *tables = ctx_list(a, schema->table_count);
-    for (size_t i = 0; i < schema->table_count; i++) {
-        const syncspec_table *t = &schema->tables[i];
-        if (t->local_only) continue;
-        ctx_value *table = ctx_object(a);
-        ctx_set_string(a, table, "name", t->name);
-        ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
-        ctx_set_string(a, table, "table_q",
-                       arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name)));
-        ctx_set_string(a, table, "owner_q", esc_sql_ident(a, schema->owner_column));
-        /* PostgreSQL cuts longer names silently; two long table names must not collide. */
-        const char *function = spec_shorten_name(a, arena_printf(a, "syncspec_log_%s", t->name));
-        ctx_set_string(a, table, "function_q",
-                       arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, function)));
-        ctx_push(a, tables, table);
-    }
-    ctx_mark_ends(a, tables);
-    ctx_set(a, root, "tables", tables);
+    size_t count;
+    sync_tables *all = synced(a, schema, &count);
+    all->schema_q = schema_q;
+    ctx_set(a, root, "tables", ctx_lazy_list(a, count, postgres_table, all));
     return root;
 }
