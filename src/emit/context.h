@@ -32,6 +32,9 @@ typedef struct ctx_value ctx_value;
 typedef struct ctx_field {
     const char *key;
     const ctx_value *value;
+    /* strlen(key): a template's lookup tries many fields of several objects, and a length
+     * that differs rules a field out without reading its key. */
+    size_t key_len;
 } ctx_field;
 
 /*

@@ -39,6 +39,23 @@ void arena_free(arena *a) {
     free(a);
 }
 
+void arena_reset(arena *a) {
+    block *keep = NULL;
+    for (block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        /* Keep a block of the usual size; larger ones served a single large request. */
+        if (!keep && b->size == ARENA_BLOCK)
+            keep = b;
+        else
+            free(b);
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    a->head = keep;
+}
+
 /* Uninitialized memory: for text, which is written in full right away. */
 static void *alloc_raw(arena *a, size_t size) {
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -62,6 +79,8 @@ static void *alloc_raw(arena *a, size_t size) {
     b->used += size;
     return p;
 }
+
+void *arena_alloc_uninit(arena *a, size_t size) { return alloc_raw(a, size); }
 
 void *arena_alloc(arena *a, size_t size) {
     void *p = alloc_raw(a, size);
