@@ -67,9 +67,37 @@ static bool matches_float(const char *s, size_t len) {
     return i == len;
 }
 
+/* Could `s` be one of the words of the core schema (null, true, false and their
+ * spellings)? Most scalars of a spec are names, and ruling them out with their first byte
+ * and length keeps resolving them cheap. */
+static bool maybe_word(const char *s, size_t len) {
+    if (len == 0) return true;
+    switch (s[0]) {
+    case '~':
+        return len == 1;
+    case 'n':
+    case 'N':
+        return len == 4;
+    case 't':
+    case 'T':
+        return len == 4;
+    case 'f':
+    case 'F':
+        return len == 5;
+    default:
+        return false;
+    }
+}
+
+/* Could `s` be a number? Numbers start with a sign, a digit or a dot. */
+static bool maybe_number(const char *s, size_t len) {
+    return len && (s[0] == '+' || s[0] == '-' || s[0] == '.' || is_digit(s[0]));
+}
+
 yscalar_kind ytree_resolve(const char *s, size_t len) {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
     static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
+    if (!maybe_word(s, len) && !maybe_number(s, len)) return YSCALAR_STRING;
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
         if (strlen(nulls[i]) == len && memcmp(nulls[i], s, len) == 0) return YSCALAR_NULL;
     for (size_t i = 0; i < sizeof bools / sizeof *bools; i++)
