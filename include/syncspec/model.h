@@ -152,5 +152,7 @@ const syncspec_column *syncspec_table_column(const syncspec_table *table, const 
 
 /* "text", "integer", ... as written in a spec. */
 const char *syncspec_type_name(syncspec_type type);
+/* The PostgreSQL column type of a syncspec type, as postgres.sql declares it. */
+const char *syncspec_pg_type_name(syncspec_type type);
 
 #endif

@@ -14,22 +14,7 @@ const char *sqlite_type_name(syncspec_type type) {
     }
 }
 
-const char *pg_type_name(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-        return "bigint";
-    case SYNCSPEC_TYPE_REAL:
-        return "double precision";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "boolean";
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "timestamp(3) with time zone";
-    case SYNCSPEC_TYPE_JSON:
-        return "jsonb";
-    default: /* text, id */
-        return "text";
-    }
-}
+const char *pg_type_name(syncspec_type type) { return syncspec_pg_type_name(type); }
 
 bool sqlite_not_null(const syncspec_column *c) {
     return c->role == SYNCSPEC_ROLE_ID || (c->required && c->role != SYNCSPEC_ROLE_OWNER);

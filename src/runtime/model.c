@@ -19,3 +19,20 @@ const char *syncspec_type_name(syncspec_type type) {
                                         "timestamp", "json",    "id"};
     return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "unknown";
 }
+
+const char *syncspec_pg_type_name(syncspec_type type) {
+    switch (type) {
+    case SYNCSPEC_TYPE_INTEGER:
+        return "bigint";
+    case SYNCSPEC_TYPE_REAL:
+        return "double precision";
+    case SYNCSPEC_TYPE_BOOLEAN:
+        return "boolean";
+    case SYNCSPEC_TYPE_TIMESTAMP:
+        return "timestamp(3) with time zone";
+    case SYNCSPEC_TYPE_JSON:
+        return "jsonb";
+    default: /* text, id */
+        return "text";
+    }
+}

@@ -174,24 +174,6 @@ static column_source source_of(const syncspec_table *t, size_t i, const void *ro
     return FROM_ARRAY;
 }
 
-/* The element type of a column's parameter array. */
-static const char *array_type(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-        return "bigint[]";
-    case SYNCSPEC_TYPE_REAL:
-        return "double precision[]";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "boolean[]";
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "timestamptz[]";
-    case SYNCSPEC_TYPE_JSON:
-        return "jsonb[]";
-    default: /* text, id */
-        return "text[]";
-    }
-}
-
 static size_t id_slot(const put_batch *batch, const char *id) {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 16777619u;
@@ -291,8 +273,10 @@ int put_batch_flush(put_batch *batch, statement_list *list, const syncspec_schem
         first = false;
         s->failed |= syncspec_buffer_append(&batch->arrays[i], "}", 1) != 0;
         param(s, batch->arrays[i].data);
+        /* Arrays of the column's own type: each element converts as a lone value would. */
         put(s, "::");
-        put(s, array_type(t->columns[i].type));
+        put(s, syncspec_pg_type_name(t->columns[i].type));
+        put(s, "[]");
     }
     put(s, ") AS u(");
     first = true;
