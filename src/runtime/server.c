@@ -149,7 +149,7 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
     const syncspec_schema *schema = server->schema;
     const json_t *ops = json_object_get(c->tx, "ops");
     statements_free(&c->list);
-    if (!json_is_array(ops))
+    if (!json_is_array(ops)) /* refused whole, like an op with errors */
         return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
                                                            "a transaction needs an \"ops\" list"));
     put_batch *batch = put_batch_new(puts_per_statement);
@@ -171,10 +171,10 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
         }
         if (sanitized != 0 || json_array_size(c->errors)) continue; /* only errors matter now */
         /* Ops keep their order: a PATCH or DELETE first sends the PUTs before it. */
-        rc = op.kind == SYNCSPEC_OP_PUT ? put_batch_add(batch, &c->list, schema, &op, i, user_id)
-             : put_batch_flush(batch, &c->list, schema, user_id)
-                 ? -1
-                 : add_op_statement(&c->list, schema, &op, i, user_id);
+        if (op.kind == SYNCSPEC_OP_PUT)
+            rc = put_batch_add(batch, &c->list, schema, &op, i, user_id);
+        else if ((rc = put_batch_flush(batch, &c->list, schema, user_id)) == 0)
+            rc = add_op_statement(&c->list, schema, &op, i, user_id);
     }
     if (rc == 0 && !json_array_size(c->errors) &&
         (put_batch_flush(batch, &c->list, schema, user_id) ||
@@ -230,11 +230,12 @@ static bool has_op_id(json_reader *r, syncspec_buffer *scratch) {
     bool found = false;
     if (!json_reader_object_begin(r)) return false;
     for (size_t i = 0; json_reader_object_next(r, &i, &key, scratch); i++) {
-        if (json_scalar_is(&key, "op_id") && json_reader_peek(r) == '"') {
-            if (json_reader_scalar(r, &v, scratch)) found = v.length > 0;
-        } else {
-            json_reader_skip(r);
-        }
+        /* The last "op_id" counts, as it does for jansson. */
+        bool op_id = json_scalar_is(&key, "op_id");
+        if (op_id && json_reader_peek(r) == '"')
+            found = json_reader_scalar(r, &v, scratch) && v.length > 0;
+        else if (json_reader_skip(r) && op_id)
+            found = false;
     }
     return found && !r->error;
 }
