@@ -153,34 +153,28 @@ typedef struct output_file {
 
 typedef struct output {
     const char *out_dir;
-    bool write; /* false for --check */
-    output_file *files;
-    size_t count, cap;
+    bool write;                        /* false for --check */
+    output_file files[EMIT_MAX_FILES]; /* by emit_file.index; two may be open at once */
+    size_t count;                      /* set once rendering is over */
 } output;
 
-static void output_begin(void *data, const emit_file *file) {
+static void *output_begin(void *data, const emit_file *file) {
     output *o = data;
-    if (o->count == o->cap) {
-        o->cap = o->cap ? o->cap * 2 : 8;
-        o->files = realloc(o->files, o->cap * sizeof *o->files);
-        if (!o->files) abort();
-    }
-    output_file *f = &o->files[o->count++];
+    output_file *f = &o->files[file->index];
     memset(f, 0, sizeof *f);
     f->file = *file;
     f->path = fs_join(o->out_dir, file->path);
     if (!f->path) abort();
     fs_update_open(&f->update, f->path, o->write);
+    return f;
 }
 
-static void output_write(void *data, const char *text, size_t length) {
-    output *o = data;
-    fs_update_write(&o->files[o->count - 1].update, text, length);
+static void output_write(void *file, const char *text, size_t length) {
+    fs_update_write(&((output_file *)file)->update, text, length);
 }
 
-static void output_end(void *data, bool ok) {
-    output *o = data;
-    output_file *f = &o->files[o->count - 1];
+static void output_end(void *file, bool ok) {
+    output_file *f = file;
     f->rendered = ok;
     if (ok)
         f->changed = fs_update_finish(&f->update) != 0;
@@ -188,12 +182,17 @@ static void output_end(void *data, bool ok) {
         fs_update_discard(&f->update);
 }
 
+/* The files are numbered from 0 without gaps. */
+static void output_count(output *o) {
+    o->count = 0;
+    while (o->count < EMIT_MAX_FILES && o->files[o->count].path) o->count++;
+}
+
 static void output_free(output *o) {
     for (size_t i = 0; i < o->count; i++) {
         fs_update_discard(&o->files[i].update);
         free(o->files[i].path);
     }
-    free(o->files);
 }
 
 /* --check: list what would change, write nothing. */
@@ -268,7 +267,7 @@ int cmd_generate(int argc, char **argv) {
     options.templates_dir = cli_value(&generate_command, &args, "templates");
     /* The folder is made before rendering, since the temporary files go in it, and
      * removed again if the run fails, so a failed run leaves no trace. */
-    output o = {.out_dir = out_dir, .write = !check};
+    output o = {.out_dir = out_dir, .write = !check}; /* every file's slot zero until begun */
     size_t existed = strlen(out_dir);
     int mkdir_errno = 0;
     if (!check && fs_mkdirs_tracked(out_dir, &existed) != 0) {
@@ -280,6 +279,7 @@ int cmd_generate(int argc, char **argv) {
     diag_list_init(&diags, a);
     emit_sink sink = {output_begin, output_write, output_end, &o};
     rc = emit_generate_to(&sink, &templates_used, a, schema, &options, &diags);
+    output_count(&o);
     diag_print(stderr, &diags);
     diag_list_free(&diags);
     if (rc != 0) {

@@ -105,11 +105,12 @@ bool ctx_is_list(const ctx_value *v) {
  * Lazy items are built in scratch arenas, one per depth of lazy lists being walked (a
  * table's columns are built while the table's item is alive), each emptied after every
  * item and freed when the outermost walk ends. Thousands of items then reuse the same
- * block, already paged in and in cache, instead of a fresh allocation each.
+ * block, already paged in and in cache, instead of a fresh allocation each. The pool is
+ * per thread, since targets render on two threads at once.
  */
 enum { SCRATCH_DEPTH = 16 };
-static arena *scratch_pool[SCRATCH_DEPTH];
-static size_t scratch_depth;
+static _Thread_local arena *scratch_pool[SCRATCH_DEPTH];
+static _Thread_local size_t scratch_depth;
 
 static int each_lazy(const ctx_value *list, int (*fn)(void *data, const ctx_value *item),
                      void *data) {

@@ -1,6 +1,7 @@
 #include "emit/emit.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,20 +163,79 @@ static const char *render_file(size_t *length, template_set *set, const char *pa
  */
 enum { EMIT_PIECE = 128 * 1024 };
 
-/* Renders one template file over a context into a sink; false on error (diagnostics
- * added). */
+/* Renders one template file over a context into a sink's file; false on error
+ * (diagnostics added). */
 static bool render_to_sink(template_set *set, const char *path, const ctx_value *context,
-                           const emit_sink *sink) {
+                           const emit_sink *sink, void *file) {
     const template *t = template_get(set, path);
     if (!t) return false;
     enter_folder(set, path);
     template_partials partials = {resolve_partial, set};
-    template_flush flush = {EMIT_PIECE, sink->write, sink->data};
+    template_flush flush = {EMIT_PIECE, sink->write, file};
     sb_reset(&set->out);
     if (template_render_flushing(&set->out, t, context, &partials, &flush, set->diags) != 0)
         return false;
-    if (set->out.len) sink->write(sink->data, set->out.data, set->out.len);
+    if (set->out.len) sink->write(file, set->out.data, set->out.len);
     return true;
+}
+
+/*
+ * The targets render on two lanes, one a thread: the C targets (whose schema.c is the
+ * largest file by far, about as much work as all the other targets together) on one, the
+ * rest on the other. A lane has its own arena, templates and diagnostics, since none of
+ * them can be shared between threads; targets that share a builder share a lane, and
+ * each lane's templates come from its targets' own folders, so no template is compiled
+ * (or reported broken) twice. What a lane leaves behind is merged afterwards target by
+ * target, in target order, so diagnostics and the list of templates used come out as one
+ * thread would have made them.
+ */
+enum { LANES = 2 };
+
+static size_t lane_of(const target *t) { return t->build == context_c ? 1 : 0; }
+
+typedef struct lane {
+    template_set set; /* its arena: the caller's for lane 0, its own for lane 1 */
+    diag_list diags;
+    const syncspec_schema *schema;
+    const emit_sink *sink;
+    const emit_file *files; /* the run's files, planned in target order */
+    size_t file_count;
+    bool wanted[TARGET_COUNT]; /* the selected targets of this lane */
+    /* Where each target's diagnostics and first-used templates sit in diags and set.used. */
+    size_t diag_begin[TARGET_COUNT], diag_end[TARGET_COUNT];
+    size_t used_begin[TARGET_COUNT], used_end[TARGET_COUNT];
+} lane;
+
+static void run_lane(lane *l) {
+    ctx_value *contexts[TARGET_COUNT] = {NULL};
+    const emit_file *file = l->files;
+    for (size_t t = 0; t < TARGET_COUNT; t++) {
+        if (!l->wanted[t]) {
+            /* Another lane's, or not selected: skip its files in the plan. */
+            while (file < l->files + l->file_count && file->target == targets[t].name) file++;
+            continue;
+        }
+        l->diag_begin[t] = l->diags.count;
+        l->used_begin[t] = l->set.count;
+        /* Targets that share a builder (c-schema and c-sanitize) share its context. */
+        for (size_t p = 0; p < t && !contexts[t]; p++)
+            if (targets[p].build == targets[t].build) contexts[t] = contexts[p];
+        if (!contexts[t]) contexts[t] = targets[t].build(l->set.a, l->schema);
+        for (size_t f = 0; f < EMIT_MAX_FILES_PER_TARGET && targets[t].files[f].output;
+             f++, file++) {
+            void *handle = l->sink->begin(l->sink->data, file);
+            l->sink->end(handle, render_to_sink(&l->set, targets[t].files[f].template_path,
+                                                contexts[t], l->sink, handle));
+        }
+        l->diag_end[t] = l->diags.count;
+        l->used_end[t] = l->set.count;
+    }
+    sb_free(&l->set.out);
+}
+
+static void *lane_thread(void *data) {
+    run_lane(data);
+    return NULL;
 }
 
 int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena *a,
@@ -194,75 +254,111 @@ int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena 
         diag_add(diags, DIAG_ERROR, "io", templates_dir, 0, 0, "not a readable folder");
     if (diag_error_count(diags) > errors_before) return -1;
 
-    template_set set = {.a = a, .templates_dir = templates_dir, .diags = diags};
-    ctx_value *contexts[TARGET_COUNT] = {NULL};
+    /* Every file of the run, named before any thread starts (the names live in `a`). */
+    _Static_assert(TARGET_COUNT * EMIT_MAX_FILES_PER_TARGET <= EMIT_MAX_FILES,
+                   "EMIT_MAX_FILES holds every file of every target");
+    emit_file *files = arena_calloc(a, EMIT_MAX_FILES, sizeof *files);
+    size_t file_count = 0;
+    lane lanes[LANES];
+    memset(lanes, 0, sizeof lanes);
+    bool busy[LANES] = {false};
     for (size_t t = 0; t < TARGET_COUNT; t++) {
         if (!selected(options, targets[t].name)) continue;
-        /* Targets that share a builder (c-schema and c-sanitize) share its context. */
-        for (size_t p = 0; p < t && !contexts[t]; p++)
-            if (targets[p].build == targets[t].build) contexts[t] = contexts[p];
-        if (!contexts[t]) contexts[t] = targets[t].build(a, schema);
-        const ctx_value *context = contexts[t];
+        lanes[lane_of(&targets[t])].wanted[t] = busy[lane_of(&targets[t])] = true;
         for (size_t f = 0; f < EMIT_MAX_FILES_PER_TARGET && targets[t].files[f].output; f++) {
-            const target_file *tf = &targets[t].files[f];
-            emit_file file = {
+            const char *output = targets[t].files[f].output;
+            files[file_count] = (emit_file){
                 .target = targets[t].name,
-                .path = strstr(tf->output, "%s") ? arena_printf(a, tf->output, schema->name)
-                                                 : tf->output,
+                .path = strstr(output, "%s") ? arena_printf(a, output, schema->name) : output,
+                .index = file_count,
             };
-            sink->begin(sink->data, &file);
-            sink->end(sink->data, render_to_sink(&set, tf->template_path, context, sink));
+            file_count++;
         }
     }
-    sb_free(&set.out);
+    for (size_t i = 0; i < LANES; i++) {
+        lane *l = &lanes[i];
+        l->set.a = i == 0 ? a : arena_new();
+        if (!l->set.a) abort();
+        l->set.templates_dir = templates_dir;
+        l->set.diags = &l->diags;
+        diag_list_init(&l->diags, l->set.a);
+        l->schema = schema;
+        l->sink = sink;
+        l->files = files;
+        l->file_count = file_count;
+    }
+    /* Lane 1 gets a thread when both lanes have work; if none can be had, it runs after. */
+    pthread_t thread;
+    bool threaded =
+        busy[0] && busy[1] && pthread_create(&thread, NULL, lane_thread, &lanes[1]) == 0;
+    run_lane(&lanes[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else
+        run_lane(&lanes[1]);
+
+    /* Merged in target order; lane 1's strings are copied out of its arena. */
+    const char **used = arena_calloc(a, lanes[0].set.count + lanes[1].set.count + 1, sizeof *used);
+    size_t used_count = 0;
+    for (size_t t = 0; t < TARGET_COUNT; t++) {
+        const lane *l = &lanes[lane_of(&targets[t])];
+        if (!l->wanted[t]) continue;
+        for (size_t i = l->diag_begin[t]; i < l->diag_end[t]; i++)
+            diag_copy(diags, &l->diags.items[i]);
+        for (size_t i = l->used_begin[t]; i < l->used_end[t]; i++)
+            if (l->set.used[i]) used[used_count++] = arena_strdup(a, l->set.used[i]);
+    }
+    for (size_t i = 0; i < LANES; i++) {
+        diag_list_free(&lanes[i].diags);
+        if (i > 0) arena_free(lanes[i].set.a);
+    }
     if (diag_error_count(diags) > errors_before) return -1;
-    const char **used = arena_calloc(a, set.count + 1, sizeof *used);
-    for (size_t i = 0, k = 0; i < set.count; i++)
-        if (set.used[i]) used[k++] = set.used[i];
     *templates_used = used;
     return 0;
 }
 
 /* A sink that keeps every file whole, for emit_generate. */
-typedef struct file_collector {
-    arena *a;
-    emit_file *files;
-    size_t count;
-    emit_file current;
+typedef struct collected_file {
+    emit_file file;
     strbuf text;
-} file_collector;
+    bool begun, ok;
+} collected_file;
 
-static void collect_begin(void *data, const emit_file *file) {
-    file_collector *c = data;
-    c->current = *file;
-    sb_reset(&c->text);
+static void *collect_begin(void *data, const emit_file *file) {
+    collected_file *c = &((collected_file *)data)[file->index];
+    c->file = *file;
+    c->begun = true;
+    return c;
 }
 
-static void collect_write(void *data, const char *text, size_t length) {
-    sb_append_n(&((file_collector *)data)->text, text, length);
+static void collect_write(void *file, const char *text, size_t length) {
+    sb_append_n(&((collected_file *)file)->text, text, length);
 }
 
-static void collect_end(void *data, bool ok) {
-    file_collector *c = data;
-    if (!ok) return;
-    c->current.content = arena_strndup(c->a, sb_str(&c->text), c->text.len);
-    c->current.length = c->text.len;
-    c->files[c->count++] = c->current;
-}
+static void collect_end(void *file, bool ok) { ((collected_file *)file)->ok = ok; }
 
 int emit_generate(emit_file **files, size_t *count, const char ***templates_used, arena *a,
                   const syncspec_schema *schema, const emit_options *options, diag_list *diags) {
     *files = NULL;
     *count = 0;
-    file_collector c = {
-        .a = a,
-        .files = arena_calloc(a, TARGET_COUNT * EMIT_MAX_FILES_PER_TARGET, sizeof *c.files)};
-    emit_sink sink = {collect_begin, collect_write, collect_end, &c};
+    collected_file collected[EMIT_MAX_FILES];
+    memset(collected, 0, sizeof collected);
+    emit_sink sink = {collect_begin, collect_write, collect_end, collected};
     int rc = emit_generate_to(&sink, templates_used, a, schema, options, diags);
-    sb_free(&c.text);
+    emit_file *out = arena_calloc(a, EMIT_MAX_FILES, sizeof *out);
+    size_t n = 0;
+    for (size_t i = 0; i < EMIT_MAX_FILES && collected[i].begun; i++) {
+        collected_file *c = &collected[i];
+        if (rc == 0 && c->ok) {
+            out[n] = c->file;
+            out[n].content = arena_strndup(a, sb_str(&c->text), c->text.len);
+            out[n++].length = c->text.len;
+        }
+        sb_free(&c->text);
+    }
     if (rc != 0) return rc;
-    *files = c.files;
-    *count = c.count;
+    *files = out;
+    *count = n;
     return 0;
 }
 

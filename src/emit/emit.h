@@ -18,7 +18,11 @@ typedef struct emit_file {
     const char *path;   /* file name relative to the output folder, e.g. "sqlite.sql" */
     const char *content;
     size_t length;
+    size_t index; /* its place in the run's stable order: 0, 1, ... */
 } emit_file;
+
+/* The most files one run can make (every target's files). */
+enum { EMIT_MAX_FILES = 32 };
 
 typedef struct emit_options {
     const char *const *only;   /* NULL-terminated target names, or NULL for all */
@@ -41,14 +45,20 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
                   const syncspec_schema *schema, const emit_options *options, diag_list *diags);
 
 /*
- * Where emit_generate_to sends the files: `begin` names the next file (its content NULL),
- * `write` gives its text in order, in pieces of about a hundred kilobytes, and `end` closes
- * it, with ok false when a template failed (the file's text is then incomplete).
+ * Where emit_generate_to sends the files. `begin` names the next file (its content NULL)
+ * and returns a handle for it; `write` gives that file's text in order, in pieces of about
+ * a hundred kilobytes, and `end` closes it, with ok false when a template failed (the
+ * file's text is then incomplete).
+ *
+ * Targets render on two threads, so two files can be open at once: begin may be called
+ * from either thread (never twice at the same moment with the same file), and a file's
+ * write and end calls come from the thread that began it. A sink that keeps each file by
+ * its file->index has them in the stable order whatever the timing.
  */
 typedef struct emit_sink {
-    void (*begin)(void *data, const emit_file *file);
-    void (*write)(void *data, const char *text, size_t length);
-    void (*end)(void *data, bool ok);
+    void *(*begin)(void *data, const emit_file *file);
+    void (*write)(void *file, const char *text, size_t length);
+    void (*end)(void *file, bool ok);
     void *data;
 } emit_sink;
 

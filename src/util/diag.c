@@ -51,6 +51,16 @@ void diag_note(diag_list *list, diag *d, unsigned line, unsigned col, const char
     d->note_col = col;
 }
 
+static const char *copy_string(arena *a, const char *s) { return s ? arena_strdup(a, s) : NULL; }
+
+void diag_copy(diag_list *list, const diag *d) {
+    diag *c = diag_add(list, d->severity, copy_string(list->arena, d->code),
+                       copy_string(list->arena, d->file), d->line, d->col, "%s", d->message);
+    c->note = copy_string(list->arena, d->note);
+    c->note_line = d->note_line;
+    c->note_col = d->note_col;
+}
+
 size_t diag_error_count(const diag_list *list) {
     size_t n = 0;
     for (size_t i = 0; i < list->count; i++) n += list->items[i].severity == DIAG_ERROR;

@@ -40,6 +40,10 @@ diag *diag_add(diag_list *list, diag_severity severity, const char *code, const 
 void diag_note(diag_list *list, diag *d, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Appends a copy of `d`, its strings copied into the list's arena (so that `d`'s arena may
+ * be freed): for merging diagnostics that were collected apart, e.g. on another thread. */
+void diag_copy(diag_list *list, const diag *d);
+
 size_t diag_error_count(const diag_list *list);
 
 /* Orders by file, line, column (stable for equal positions), so output reads top-down. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,23 @@
 #include <unistd.h>
 
 /* Old bytes are read and compared in pieces of this size, through one buffer that stays in
- * the CPU's cache. */
+ * the CPU's cache: one per thread, since generate updates two files at once. */
 enum { CHUNK = 64 * 1024 };
 
-static char chunk[CHUNK];
+static _Thread_local char chunk[CHUNK];
+
+/*
+ * The mode of a new file, 0666 less the umask. The umask can only be read by setting it,
+ * which would race with another thread's temporary file, so it is read once for all.
+ */
+static mode_t new_file_mode;
+static pthread_once_t new_file_mode_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    new_file_mode = 0666 & ~mask;
+}
 
 /* Reads up to `length` bytes, retrying short reads; the count read, or -1. */
 static ssize_t read_full(int fd, char *buf, size_t length) {
@@ -90,9 +104,8 @@ static void start_temp(fs_update *u) {
     }
     u->tmp_fd = fd;
     u->tmp_path = tmp;
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
+    pthread_once(&new_file_mode_once, read_umask);
+    if (fchmod(fd, new_file_mode) != 0) {
         u->error = errno;
         return;
     }
