@@ -14,7 +14,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(BUILD) $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   := $(WARN) -fPIC $(CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lm -pthread
+LDLIBS   += $(PKG_LIBS) -lm -pthread -ldl
 
 # The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links.
 TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
@@ -68,8 +68,10 @@ $(LIB_SO): $(RUNTIME_OBJ)
 	$(CC) -shared -Wl,-soname,libsyncspec.so.$(SONAME_MAJOR) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(BUILD)/libsyncspec.so
 
+# --as-needed: the program calls libpq only through dlopen (src/check/postgres.c), so
+# libpq and its dependencies are not loaded, and do not slow down, every command it runs.
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka.
 $(BUILD)/tests/%: tests/unit/%.c $(TOOL_OBJ) $(LIB_A)

@@ -3,6 +3,7 @@
  * catalog query per kind of object, never one per table: the number of queries is the same
  * for 8 tables or 8,000.
  */
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,56 @@
 #include "util/strbuf.h"
 
 static const char *const TARGET = "postgres";
+
+/*
+ * libpq is loaded when a check against PostgreSQL runs, not when syncspec starts: linked
+ * the usual way, it and its two dozen dependencies (TLS, Kerberos, LDAP) would add about
+ * 10 ms to the start of every command, and nothing else in the syncspec program calls it
+ * (the Makefile links the program with --as-needed so it is not a load-time dependency).
+ * libsyncspec, the runtime that users link, links libpq the usual way.
+ *
+ * The calls go through this table, whose types are libpq-fe.h's own.
+ */
+#define PQ_FUNCTIONS(X)                                                                            \
+    X(PQconnectdbParams)                                                                           \
+    X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear)         \
+        X(PQntuples) X(PQgetvalue) X(PQgetisnull)
+
+#define PQ_SLOT(name) __typeof__(name) *name;
+static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
+#undef PQ_SLOT
+
+#ifdef __APPLE__
+#define LIBPQ_NAME "libpq.5.dylib"
+#else
+#define LIBPQ_NAME "libpq.so.5"
+#endif
+
+/* Fills `pq` (once: the library stays loaded). Returns 0, or -1 with *error set. */
+static int load_libpq(arena *a, const char **error) {
+    static void *handle;
+    if (handle) return 0;
+    void *h = dlopen(LIBPQ_NAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        *error = arena_printf(a, "checking PostgreSQL needs libpq (%s): %s", LIBPQ_NAME, dlerror());
+        return -1;
+    }
+    /* memcpy, not a cast: ISO C has no conversion from void * to a function pointer. */
+#define PQ_LOAD(name)                                                                              \
+    {                                                                                              \
+        void *symbol = dlsym(h, #name);                                                            \
+        if (!symbol) {                                                                             \
+            *error = arena_printf(a, "checking PostgreSQL needs libpq: %s", dlerror());            \
+            dlclose(h);                                                                            \
+            return -1;                                                                             \
+        }                                                                                          \
+        memcpy(&pq.name, &symbol, sizeof symbol);                                                  \
+    }
+    PQ_FUNCTIONS(PQ_LOAD)
+#undef PQ_LOAD
+    handle = h;
+    return 0;
+}
 
 typedef struct pg_state {
     findings *f;
@@ -29,17 +80,17 @@ typedef struct pg_state {
 static PGresult *query(pg_state *s, const char *sql) {
     const char *params[] = {s->schema->pg_schema, s->schema->publication};
     s->f->queries++;
-    PGresult *r = PQexecParams(s->conn, sql, 2, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        s->error = arena_printf(s->f->a, "catalog query failed: %s", PQerrorMessage(s->conn));
-        PQclear(r);
+    PGresult *r = pq.PQexecParams(s->conn, sql, 2, NULL, params, NULL, NULL, 0);
+    if (pq.PQresultStatus(r) != PGRES_TUPLES_OK) {
+        s->error = arena_printf(s->f->a, "catalog query failed: %s", pq.PQerrorMessage(s->conn));
+        pq.PQclear(r);
         return NULL;
     }
     return r;
 }
 
 static const char *value(arena *a, const PGresult *r, int row, int col) {
-    return PQgetisnull(r, row, col) ? NULL : arena_strdup(a, PQgetvalue(r, row, col));
+    return pq.PQgetisnull(r, row, col) ? NULL : arena_strdup(a, pq.PQgetvalue(r, row, col));
 }
 
 /* The publication block of postgres.sql, rendered once, attached to the first
@@ -64,14 +115,14 @@ static void check_settings(pg_state *s) {
                            "NOT NULL");
     if (!r) return;
     const char *wal = NULL, *slots = NULL, *senders = NULL, *keep = NULL;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *name = PQgetvalue(r, i, 0), *v = value(s->f->a, r, i, 1);
+    for (int i = 0; i < pq.PQntuples(r); i++) {
+        const char *name = pq.PQgetvalue(r, i, 0), *v = value(s->f->a, r, i, 1);
         if (strcmp(name, "wal_level") == 0) wal = v;
         if (strcmp(name, "max_replication_slots") == 0) slots = v;
         if (strcmp(name, "max_wal_senders") == 0) senders = v;
         if (strcmp(name, "max_slot_wal_keep_size") == 0) keep = v;
     }
-    PQclear(r);
+    pq.PQclear(r);
     if (wal && strcmp(wal, "logical") != 0) {
         finding *x = findings_add(s->f, FINDING_ERROR, "wal-level", TARGET, NULL, NULL,
                                   "wal_level is %s: logical replication needs 'logical'", wal);
@@ -96,17 +147,17 @@ static void check_settings(pg_state *s) {
         r = query(s, "SELECT slot_name FROM pg_catalog.pg_replication_slots WHERE NOT active AND "
                      "$1::text IS NOT NULL AND $2::text IS NOT NULL ORDER BY slot_name");
         if (!r) return;
-        for (int i = 0; i < PQntuples(r); i++) {
+        for (int i = 0; i < pq.PQntuples(r); i++) {
             finding *x = findings_add(
                 s->f, FINDING_WARNING, "inactive-slot", TARGET, NULL, NULL,
                 "replication slot %s is inactive and max_slot_wal_keep_size is -1: it retains WAL "
                 "without bound",
-                PQgetvalue(r, i, 0));
+                pq.PQgetvalue(r, i, 0));
             x->actual = value(s->f->a, r, i, 0);
             x->fix = repair_comment(
                 s->f->a, "not applied: ALTER SYSTEM SET max_slot_wal_keep_size = '1GB';");
         }
-        PQclear(r);
+        pq.PQclear(r);
     }
 }
 
@@ -117,19 +168,19 @@ static void check_publication(pg_state *s) {
                            "puballtables FROM pg_catalog.pg_publication WHERE pubname = $2 AND "
                            "$1::text IS NOT NULL");
     if (!r) return;
-    if (PQntuples(r) == 0) {
+    if (pq.PQntuples(r) == 0) {
         finding *x = findings_add(s->f, FINDING_ERROR, "publication-missing", TARGET, NULL, NULL,
                                   "publication %s does not exist", pub);
         x->expected = pub;
         x->fix = publication_fix(s);
-        PQclear(r);
+        pq.PQclear(r);
         return;
     }
-    s->all_tables = PQgetvalue(r, 0, 5)[0] == 't';
+    s->all_tables = pq.PQgetvalue(r, 0, 5)[0] == 't';
     static const char *const operations[] = {"insert", "update", "delete", "truncate"};
     strbuf published = STRBUF_INIT, missing = STRBUF_INIT;
     for (int k = 0; k < 4; k++) {
-        strbuf *into = PQgetvalue(r, 0, k)[0] == 't' ? &published : &missing;
+        strbuf *into = pq.PQgetvalue(r, 0, k)[0] == 't' ? &published : &missing;
         if (into->len) sb_append(into, ", ");
         sb_append(into, operations[k]);
     }
@@ -144,7 +195,7 @@ static void check_publication(pg_state *s) {
     }
     sb_free(&published);
     sb_free(&missing);
-    if (PQgetvalue(r, 0, 4)[0] == 't') {
+    if (pq.PQgetvalue(r, 0, 4)[0] == 't') {
         finding *x = findings_add(s->f, FINDING_ERROR, "publication-via-root", TARGET, NULL, NULL,
                                   "publication %s publishes via the partition root", pub);
         x->expected = "publish_via_partition_root = false";
@@ -161,13 +212,13 @@ static void check_publication(pg_state *s) {
         x->actual = "FOR ALL TABLES";
         x->fix = publication_fix(s);
     }
-    PQclear(r);
+    pq.PQclear(r);
     r = query(s, "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE "
                  "pubname = $2 AND $1::text IS NOT NULL ORDER BY schemaname, tablename");
     if (!r) return;
     bool *in_publication = arena_calloc(a, s->schema->table_count + 1, sizeof *in_publication);
-    for (int k = 0; k < PQntuples(r); k++) {
-        const char *schema_name = PQgetvalue(r, k, 0), *name = PQgetvalue(r, k, 1);
+    for (int k = 0; k < pq.PQntuples(r); k++) {
+        const char *schema_name = pq.PQgetvalue(r, k, 0), *name = pq.PQgetvalue(r, k, 1);
         const syncspec_table *t = strcmp(schema_name, s->schema->pg_schema) == 0
                                       ? table_lookup_find(&s->lookup, name)
                                       : NULL;
@@ -188,7 +239,7 @@ static void check_publication(pg_state *s) {
                                            esc_sql_ident(a, pub), esc_sql_ident(a, schema_name),
                                            esc_sql_ident(a, name)));
     }
-    PQclear(r);
+    pq.PQclear(r);
     for (size_t i = 0; i < s->schema->table_count; i++) {
         const syncspec_table *t = &s->schema->tables[i];
         bool listed = in_publication[i];
@@ -225,11 +276,11 @@ typedef struct catalog {
 static slice *slices(const pg_state *s, const PGresult *r) {
     const syncspec_schema *schema = s->schema;
     slice *out = arena_calloc(s->f->a, schema->table_count ? schema->table_count : 1, sizeof *out);
-    int n = PQntuples(r);
+    int n = pq.PQntuples(r);
     for (int i = 0; i < n;) {
         int end = i + 1;
-        while (end < n && strcmp(PQgetvalue(r, end, 0), PQgetvalue(r, i, 0)) == 0) end++;
-        const syncspec_table *t = table_lookup_find(&s->lookup, PQgetvalue(r, i, 0));
+        while (end < n && strcmp(pq.PQgetvalue(r, end, 0), pq.PQgetvalue(r, i, 0)) == 0) end++;
+        const syncspec_table *t = table_lookup_find(&s->lookup, pq.PQgetvalue(r, i, 0));
         if (t) out[t - schema->tables] = (slice){i, end};
         i = end;
     }
@@ -238,7 +289,7 @@ static slice *slices(const pg_state *s, const PGresult *r) {
 
 static int find_row(const PGresult *r, slice rows, int col, const char *name) {
     for (int i = rows.first; i < rows.end; i++)
-        if (strcmp(PQgetvalue(r, i, col), name) == 0) return i;
+        if (strcmp(pq.PQgetvalue(r, i, col), name) == 0) return i;
     return -1;
 }
 
@@ -290,8 +341,8 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
                     tq, definition);
             continue;
         }
-        const char *type = PQgetvalue(c->columns, row, 2);
-        bool not_null = PQgetvalue(c->columns, row, 3)[0] == 't';
+        const char *type = pq.PQgetvalue(c->columns, row, 2);
+        bool not_null = pq.PQgetvalue(c->columns, row, 3)[0] == 't';
         const char *cq = esc_sql_ident(a, col->name);
         if (strcmp(type, pg_type_name(col->type)) != 0) {
             finding *x =
@@ -338,13 +389,13 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
         }
     }
     for (int i = rows.first; i < rows.end; i++) {
-        const char *name = PQgetvalue(c->columns, i, 1);
+        const char *name = pq.PQgetvalue(c->columns, i, 1);
         if (syncspec_table_column(t, name)) continue;
         /* Server-only columns are common and harmless (the sync rules select explicit
          * lists), unless they are NOT NULL without a default: then every insert of a
          * spec row, uploads included, fails. */
         bool blocks_inserts =
-            PQgetvalue(c->columns, i, 3)[0] == 't' && PQgetvalue(c->columns, i, 4)[0] != 't';
+            pq.PQgetvalue(c->columns, i, 3)[0] == 't' && pq.PQgetvalue(c->columns, i, 4)[0] != 't';
         finding *x = findings_add(
             s->f, blocks_inserts ? FINDING_ERROR : FINDING_WARNING, "extra-column", TARGET, t->name,
             value(a, c->columns, i, 1),
@@ -359,7 +410,7 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
                             esc_sql_ident(a, name)));
     }
     for (int i = checks.first; i < checks.end; i++) {
-        const char *name = PQgetvalue(c->checks, i, 1);
+        const char *name = pq.PQgetvalue(c->checks, i, 1);
         bool known = false;
         for (size_t k = 0; k < expected_checks && !known; k++)
             known = strcmp(check_names[k], name) == 0;
@@ -399,18 +450,18 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
     const char *tq = qualified(s, t);
     int primary = -1;
     for (int i = rows.first; i < rows.end; i++)
-        if (PQgetvalue(r, i, IX_PRIMARY)[0] == 't') primary = i;
+        if (pq.PQgetvalue(r, i, IX_PRIMARY)[0] == 't') primary = i;
     if (primary < 0) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
                                   "%s has no primary key on id", t->name);
         x->line = t->line;
         x->expected = "id";
         x->fix = arena_printf(a, "ALTER TABLE %s ADD PRIMARY KEY (\"id\");", tq);
-    } else if (strcmp(PQgetvalue(r, primary, IX_COLUMNS), "id") != 0 ||
-               *PQgetvalue(r, primary, IX_IRREGULAR)) {
+    } else if (strcmp(pq.PQgetvalue(r, primary, IX_COLUMNS), "id") != 0 ||
+               *pq.PQgetvalue(r, primary, IX_IRREGULAR)) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
                                   "the primary key of %s is (%s), the spec says (id)", t->name,
-                                  PQgetvalue(r, primary, IX_COLUMNS));
+                                  pq.PQgetvalue(r, primary, IX_COLUMNS));
         x->line = t->line;
         x->expected = "id";
         x->actual = value(a, r, primary, IX_COLUMNS);
@@ -418,7 +469,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             a, arena_printf(a,
                             "not applied (replaces the primary key): ALTER TABLE %s DROP "
                             "CONSTRAINT %s, ADD PRIMARY KEY (\"id\");",
-                            tq, esc_sql_ident(a, PQgetvalue(r, primary, IX_NAME))));
+                            tq, esc_sql_ident(a, pq.PQgetvalue(r, primary, IX_NAME))));
     }
     strbuf want = STRBUF_INIT;
     for (size_t k = 0; k < t->index_count; k++) {
@@ -434,9 +485,9 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             x->fix = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
             continue;
         }
-        bool unique = PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
-        const char *columns = PQgetvalue(r, row, IX_COLUMNS);
-        const char *irregular = PQgetvalue(r, row, IX_IRREGULAR);
+        bool unique = pq.PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
+        const char *columns = pq.PQgetvalue(r, row, IX_COLUMNS);
+        const char *irregular = pq.PQgetvalue(r, row, IX_IRREGULAR);
         if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !*irregular) continue;
         const char *create = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
         finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
@@ -454,21 +505,21 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
     }
     sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {
-        if (PQgetvalue(r, i, IX_PRIMARY)[0] == 't') continue;
-        const char *name = PQgetvalue(r, i, IX_NAME);
+        if (pq.PQgetvalue(r, i, IX_PRIMARY)[0] == 't') continue;
+        const char *name = pq.PQgetvalue(r, i, IX_NAME);
         bool known = false;
         for (size_t k = 0; k < t->index_count && !known; k++)
             known = strcmp(t->indexes[k].name, name) == 0;
         if (known) continue;
         /* A unique one can reject rows that clients accept; a plain one only costs writes. */
-        bool unique = PQgetvalue(r, i, IX_UNIQUE)[0] == 't';
+        bool unique = pq.PQgetvalue(r, i, IX_UNIQUE)[0] == 't';
         finding *x =
             findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
                          "%sindex %s on %s(%s) is not in the spec", unique ? "unique " : "", name,
-                         t->name, PQgetvalue(r, i, IX_COLUMNS));
+                         t->name, pq.PQgetvalue(r, i, IX_COLUMNS));
         x->line = t->line;
         x->actual =
-            arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", PQgetvalue(r, i, IX_COLUMNS));
+            arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", pq.PQgetvalue(r, i, IX_COLUMNS));
         x->fix = repair_comment(a, arena_printf(a, "not applied: DROP INDEX %s.%s;",
                                                 esc_sql_ident(a, s->schema->pg_schema),
                                                 esc_sql_ident(a, name)));
@@ -479,7 +530,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
                                    int table_row) {
     arena *a = s->f->a;
     const char *tq = qualified(s, t);
-    if (PQgetvalue(c->tables, table_row, 2)[0] == 't') {
+    if (pq.PQgetvalue(c->tables, table_row, 2)[0] == 't') {
         finding *x =
             findings_add(s->f, FINDING_WARNING, "row-level-security", TARGET, t->name, NULL,
                          "%s has row-level security: the sync service needs a role "
@@ -491,7 +542,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
                    a, "if the policies are not needed: ALTER TABLE %s DISABLE ROW LEVEL SECURITY;",
                    tq));
     }
-    if (PQgetvalue(c->tables, table_row, 3)[0] == 'n') {
+    if (pq.PQgetvalue(c->tables, table_row, 3)[0] == 'n') {
         finding *x =
             findings_add(s->f, FINDING_ERROR, "replica-identity-nothing", TARGET, t->name, NULL,
                          "%s has REPLICA IDENTITY NOTHING: its changes cannot be "
@@ -508,11 +559,11 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
                                   value(a, c->foreign_keys, i, 2),
                                   "%s has FOREIGN KEY %s: offline uploads arrive out of order, so "
                                   "it can reject valid writes",
-                                  t->name, PQgetvalue(c->foreign_keys, i, 1));
+                                  t->name, pq.PQgetvalue(c->foreign_keys, i, 1));
         x->line = t->line;
         x->fix =
             repair_comment(a, arena_printf(a, "not applied: ALTER TABLE %s DROP CONSTRAINT %s;", tq,
-                                           esc_sql_ident(a, PQgetvalue(c->foreign_keys, i, 1))));
+                                           esc_sql_ident(a, pq.PQgetvalue(c->foreign_keys, i, 1))));
     }
 }
 
@@ -596,11 +647,11 @@ static void check_tables(pg_state *s) {
         check_table_properties(s, &c, t, row);
     }
 cleanup:
-    PQclear(c.tables);
-    PQclear(c.columns);
-    PQclear(c.indexes);
-    PQclear(c.checks);
-    PQclear(c.foreign_keys);
+    pq.PQclear(c.tables);
+    pq.PQclear(c.columns);
+    pq.PQclear(c.indexes);
+    pq.PQclear(c.checks);
+    pq.PQclear(c.foreign_keys);
 }
 
 int check_postgres(findings *f, const syncspec_schema *schema, const char *conninfo,
@@ -609,13 +660,14 @@ int check_postgres(findings *f, const syncspec_schema *schema, const char *conni
      * conninfo's own connect_timeout wins. */
     const char *keys[] = {"connect_timeout", "dbname", NULL};
     const char *values[] = {"10", conninfo, NULL};
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        const char *message = conn ? PQerrorMessage(conn) : "out of memory";
+    if (load_libpq(f->a, error) != 0) return -1;
+    PGconn *conn = pq.PQconnectdbParams(keys, values, 1);
+    if (pq.PQstatus(conn) != CONNECTION_OK) {
+        const char *message = conn ? pq.PQerrorMessage(conn) : "out of memory";
         size_t len = strlen(message);
         while (len && (message[len - 1] == '\n' || message[len - 1] == ' ')) len--;
         *error = arena_printf(f->a, "cannot connect to PostgreSQL: %.*s", (int)len, message);
-        PQfinish(conn);
+        pq.PQfinish(conn);
         return -1;
     }
     pg_state s = {.f = f, .conn = conn, .schema = schema};
@@ -623,7 +675,7 @@ int check_postgres(findings *f, const syncspec_schema *schema, const char *conni
     check_settings(&s);
     if (!s.error) check_tables(&s);
     if (!s.error) check_publication(&s);
-    PQfinish(conn);
+    pq.PQfinish(conn);
     if (s.error) {
         *error = s.error;
         return -1;
