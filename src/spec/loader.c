@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,6 +685,38 @@ static void load_root(loader *L, const ynode *root) {
     load_tables(L, root);
 }
 
+/*
+ * The spec's digest (for the banners) is computed on a second thread while this one parses
+ * the YAML: it only reads the text, and loading leaves the other core idle. A small spec
+ * is hashed in place; a thread costs more than hashing a few kilobytes.
+ */
+enum { DIGEST_THREAD_FROM = 64 * 1024 };
+
+typedef struct digest_job {
+    char *hex;
+    const char *data;
+    size_t len;
+    pthread_t thread;
+    bool threaded;
+} digest_job;
+
+static void *digest_run(void *data) {
+    digest_job *j = data;
+    sha256_hex(j->hex, j->data, j->len);
+    return NULL;
+}
+
+static void digest_start(digest_job *j) {
+    j->threaded =
+        j->len >= DIGEST_THREAD_FROM && pthread_create(&j->thread, NULL, digest_run, j) == 0;
+    if (!j->threaded) digest_run(j);
+}
+
+static void digest_wait(digest_job *j) {
+    if (j->threaded) pthread_join(j->thread, NULL);
+    j->threaded = false;
+}
+
 static int load(const syncspec_schema **out, arena *a, const char *file, const char *data,
                 size_t len, diag_list *diags) {
     size_t errors_before = diag_error_count(diags);
@@ -698,6 +731,8 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
         diag_add(diags, DIAG_ERROR, "io", file, 0, 0, "out of memory");
         return -2;
     }
+    digest_job digest = {.hex = arena_alloc(a, 65), .data = data, .len = len};
+    digest_start(&digest);
     const ynode *root;
     if (ytree_parse(&root, tmp, a, file, data, len, diags) != 0) goto cleanup;
     if (is_null(root)) {
@@ -721,9 +756,7 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
     s->sync_format = SYNCSPEC_SYNC_BUCKET_DEFINITIONS;
     s->bucket = "user_data";
     s->source_path = file;
-    char *hex = arena_alloc(a, 65);
-    sha256_hex(hex, data, len);
-    s->source_sha256 = hex;
+    s->source_sha256 = digest.hex; /* filled in by the time load returns */
 
     spec_source *src = arena_alloc(tmp, sizeof *src);
     src->file = file;
@@ -743,6 +776,7 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
         rc = 0;
     }
 cleanup:
+    digest_wait(&digest);
     arena_free(tmp);
     return rc;
 }
