@@ -46,7 +46,8 @@ ctx_value *ctx_string(arena *a, const char *s) {
 const ctx_value *ctx_bool(bool b) { return b ? &ctx_true : &ctx_false; }
 const ctx_value *ctx_null(void) { return &ctx_null_value; }
 
-void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *value) {
+void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
+               const ctx_value *value) {
     if (object->count == object->cap) {
         unsigned cap = object->cap * 2;
         ctx_field *fields = arena_alloc_uninit(a, cap * sizeof *fields);
@@ -54,15 +55,7 @@ void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *valu
         object->as.fields = fields;
         object->cap = cap;
     }
-    object->as.fields[object->count++] = (ctx_field){key, value, strlen(key)};
-}
-
-void ctx_set_string(arena *a, ctx_value *object, const char *key, const char *s) {
-    ctx_set(a, object, key, s ? ctx_string(a, s) : ctx_null());
-}
-
-void ctx_set_bool(arena *a, ctx_value *object, const char *key, bool b) {
-    ctx_set(a, object, key, ctx_bool(b));
+    object->as.fields[object->count++] = (ctx_field){key, value, key_len};
 }
 
 void ctx_push(arena *a, ctx_value *list, const ctx_value *value) {
@@ -92,7 +85,10 @@ const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_le
     if (!object || object->kind != CTX_OBJECT) return NULL;
     for (unsigned i = 0; i < object->count; i++) {
         const ctx_field *f = &object->as.fields[i];
-        if (f->key_len == key_len && memcmp(f->key, key, key_len) == 0) return f->value;
+        /* Length and first letter rule out most fields without a call. */
+        if (f->key_len == key_len &&
+            (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0)))
+            return f->value;
     }
     return NULL;
 }

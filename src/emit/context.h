@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "util/arena.h"
 
@@ -74,9 +75,19 @@ const ctx_value *ctx_null(void);
 /* Object setters; the key and string are borrowed (they must outlive the context). Keys
  * are set once per object: a setter appends without looking for an existing key. A NULL
  * string sets null. */
-void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *value);
-void ctx_set_string(arena *a, ctx_value *object, const char *key, const char *s);
-void ctx_set_bool(arena *a, ctx_value *object, const char *key, bool b);
+void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
+               const ctx_value *value);
+/* Inline, so that the length of a literal key is known when compiling: the builders set
+ * every field of every column each time a template walks the columns. */
+static inline void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *value) {
+    ctx_set_n(a, object, key, strlen(key), value);
+}
+static inline void ctx_set_string(arena *a, ctx_value *object, const char *key, const char *s) {
+    ctx_set_n(a, object, key, strlen(key), s ? ctx_string(a, s) : ctx_null());
+}
+static inline void ctx_set_bool(arena *a, ctx_value *object, const char *key, bool b) {
+    ctx_set_n(a, object, key, strlen(key), ctx_bool(b));
+}
 void ctx_push(arena *a, ctx_value *list, const ctx_value *value);
 /* Sets "first" and "last" on every object item, for separators in templates (once per
  * list). ctx_set_ends does it for one item, e.g. in a lazy list's builder. */
