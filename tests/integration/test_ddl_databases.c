@@ -55,6 +55,8 @@ static const char *expected_sqlite_type(syncspec_type t) {
                                                                     : "TEXT";
 }
 
+/* Written out here, not taken from syncspec_pg_type_name(), so that the test checks that
+ * mapping against the catalog instead of repeating it. */
 static const char *expected_pg_type(syncspec_type t) {
     switch (t) {
     case SYNCSPEC_TYPE_INTEGER:
