@@ -11,8 +11,11 @@
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
--- read ("syncspec_crud_entries"), so capturing an insert costs one small append. A PATCH
--- stores the changed columns at write time, with null where a value was cleared. Idempotent.
+-- read ("syncspec_crud_entries"), so capturing an insert costs one small append. The first
+-- update or delete of that row by a later local transaction first copies the row as it was
+-- into the PUT, so the PUT never carries another transaction's changes (a rejected later
+-- transaction must not reach the server through it). A PATCH stores the changed columns at
+-- write time, with null where a value was cleared. Idempotent.
 
 CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "id" INTEGER PRIMARY KEY,
@@ -22,6 +25,9 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "row_id" TEXT NOT NULL,
   "data" TEXT
 );
+-- Finds the PUT that still reads its row, for the copy above.
+CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL;
 
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
@@ -45,6 +51,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{update_q}} AFTER UPDATE ON {{q}}
 WHEN syncspec_capture() AND ({{#chunks}}{{^first}} OR {{/first}}({{#columns}}{{^first}} OR {{/first}}NEW.{{q}} IS NOT OLD.{{q}}{{/columns}}){{/chunks}})
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, OLD.{{q}}{{/columns}})){{/chunks}}
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', {{literal}}, NEW."id", (SELECT json_group_object("key", "value") FROM (
 {{#chunks}}
@@ -56,19 +65,23 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{delete_q}} AFTER DELETE ON {{q}}
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, OLD.{{q}}{{/columns}})){{/chunks}}
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', {{literal}}, OLD."id");
 END;
 {{/tables}}
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as it is now, a PATCH the columns it changed (null where a value
+-- non-null column of the row as its transaction left it (as it is now, unless a later
+-- transaction changed it), a PATCH the columns it changed (null where a value
 -- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
 -- follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
-  WHEN c."op" = 'PATCH' THEN json(c."data")
+  WHEN c."data" IS NOT NULL THEN json(c."data")
 {{#tables}}
   WHEN c."op" = 'PUT' AND c."type" = {{literal}} THEN (
     SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, r.{{q}}{{/columns}})){{/chunks}}

@@ -145,6 +145,14 @@ static int do_sync(syncspec_store *s, fake_transport *t, syncspec_sync_result *r
     return rc;
 }
 
+/* What PostgreSQL answers to a query of one row with `id` in it. */
+static void assert_pg(env *e, const char *expected, const char *fmt, const char *id) {
+    char *v = pg_value(e->pg.conn, fmt, id);
+    if (!v || strcmp(v, expected) != 0)
+        fail_msg("%s\n  got      %s\n  expected %s", fmt, v ? v : "(no row)", expected);
+    free(v);
+}
+
 #define NOW "'2025-01-01T00:00:00.000Z'"
 
 static void insert_doc(syncspec_store *s, const char *id, const char *title, const char *content) {
@@ -165,6 +173,8 @@ static void test_queue_shape(void **state) {
     insert_doc(s, D("01"), "Title", "body");
     exec(s, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', 'P', " NOW
             ", " NOW ")");
+    insert_doc(s, D("02"), "Gone", "before the commit");
+    exec(s, "DELETE FROM documents WHERE id = '" D("02") "'");
     exec(s, "COMMIT");
     exec(s, "UPDATE documents SET title = NULL, content = 'new' WHERE id = '" D("01") "'");
     exec(s, "UPDATE documents SET content = 'new' WHERE id = '" D("01") "'"); /* no change */
@@ -173,7 +183,11 @@ static void test_queue_shape(void **state) {
             "'theme', '\"dark\"', " NOW ", " NOW ")");
     char *q = NULL;
     assert_int_equal(syncspec_store_queue_json(s, &q, &err), 0);
-    /* The PUT of a row deleted since has no data; its DELETE follows. */
+    /* A PUT carries its row as its transaction left it, though later ones changed it. */
+    assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"documents\",\"id\":\"" D(
+                                  "01") "\",\"data\":{\"title\":\"Title\",\"content\":\"body\","));
+    /* A PUT of a row its own transaction deleted has no data; its DELETE follows. */
+    assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"documents\",\"id\":\"" D("02") "\"}\n"));
     const char *expected_tail =
         "\"op\":\"PATCH\",\"type\":\"documents\",\"id\":\"" D("01") "\",\"data\":{\"title\":null,"
                                                                     "\"content\":\"new\"}}\n";
@@ -186,12 +200,13 @@ static void test_queue_shape(void **state) {
     assert_null(strstr(q, "preferences"));
     size_t ops, txs;
     assert_int_equal(syncspec_store_pending(s, &ops, &txs, &err), 0);
-    assert_int_equal(ops, 4);
-    assert_int_equal(txs, 3); /* the two inserts share one transaction */
+    assert_int_equal(ops, 6);
+    assert_int_equal(txs, 3); /* the inserts share one transaction */
     assert_int_equal(count(s, "SELECT count(DISTINCT tx_id) FROM syncspec_crud WHERE op = 'PUT'"),
                      1);
     free(q);
-    /* The upload body: the PUT of the deleted row is left out, op_ids are device:tx. */
+    /* The upload body: the PUT of the row deleted in its own transaction is left out (its
+     * DELETE is sent), op_ids are device:tx. */
     char *body = NULL;
     assert_int_equal(syncspec_store_upload_body(s, &body, 2, &err), 0);
     json_t *root = json_loads(body, 0, NULL);
@@ -199,7 +214,7 @@ static void test_queue_shape(void **state) {
     assert_int_equal(json_array_size(list), 2);
     const char *op_id = json_string_value(json_object_get(json_array_get(list, 0), "op_id"));
     assert_true(strncmp(op_id, syncspec_store_device_id(s), 36) == 0 && op_id[36] == ':');
-    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "ops")), 1);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "ops")), 3);
     json_decref(root);
     free(body);
     syncspec_store_free(s);
@@ -495,6 +510,64 @@ static void test_rejection(void **state) {
     syncspec_store_free(a);
 }
 
+/* A queued PUT carries its row as its own transaction left it: a later transaction that
+ * changes the row, and is then rejected, reaches the server neither through the PUT nor by
+ * taking the PUT's transaction down with it. Also for a later delete. */
+static void test_put_keeps_its_transaction(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    char name[260];
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    exec(a, "BEGIN");
+    exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1
+            "', 'valid', " NOW ", " NOW ")");
+    insert_doc(a, D("01"), "first", "as inserted");
+    insert_doc(a, D("02"), "second", "to be deleted");
+    exec(a, "COMMIT");
+    /* The same transaction's own later update travels in its PUT, as PowerSync's would. */
+    exec(a, "BEGIN");
+    insert_doc(a, D("03"), "third", "draft");
+    exec(a, "UPDATE documents SET content = 'final' WHERE id = '%s'", D("03"));
+    exec(a, "COMMIT");
+    /* A later transaction changes both, then fails validation on another row. */
+    exec(a, "BEGIN");
+    exec(a, "UPDATE documents SET content = 'from the rejected transaction' WHERE id = '%s'",
+         D("01"));
+    exec(a, "UPDATE projects SET name = '%s' WHERE id = '" P1 "'", name);
+    exec(a, "COMMIT");
+    exec(a, "BEGIN");
+    exec(a, "DELETE FROM documents WHERE id = '%s'", D("02"));
+    exec(a,
+         "INSERT INTO projects (id, name, created_at, updated_at) VALUES "
+         "('11111111-0000-4000-8000-000000000002', '%s', " NOW ", " NOW ")",
+         name);
+    exec(a, "COMMIT");
+    char *queue = text(a, "SELECT group_concat(\"op\" || ':' || ifnull(\"data\", '-'), ' | ') "
+                          "FROM syncspec_crud_entries WHERE \"op\" = 'PUT'");
+    assert_non_null(strstr(queue, "\"content\":\"as inserted\""));
+    assert_non_null(strstr(queue, "\"content\":\"to be deleted\""));
+    assert_non_null(strstr(queue, "\"content\":\"final\""));
+    assert_null(strstr(queue, "from the rejected transaction"));
+    free(queue);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 4);
+    assert_int_equal(r.rejected, 2);
+    assert_pg(e, "valid", "SELECT name FROM projects WHERE id = '%s'", P1);
+    assert_pg(e, "as inserted", "SELECT content FROM documents WHERE id = '%s'", D("01"));
+    assert_pg(e, "to be deleted", "SELECT content FROM documents WHERE id = '%s'", D("02"));
+    assert_pg(e, "final", "SELECT content FROM documents WHERE id = '%s'", D("03"));
+    /* The device now holds what the server holds. */
+    char *content = text(a, "SELECT content FROM documents WHERE id = '" D("01") "'");
+    assert_string_equal(content, "as inserted");
+    free(content);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 3);
+    syncspec_store_free(a);
+}
+
 /* ---- change feed ---- */
 
 static void test_feed(void **state) {
@@ -774,9 +847,12 @@ static void test_crash_safety(void **state) {
     syncspec_store *s = open_store(e, "crash", "alice");
     syncspec_store_free(s);
     for (int round = 0; round < 4; round++) {
+        int committed[2]; /* the child says when its first transaction has committed */
+        assert_int_equal(pipe(committed), 0);
         pid_t child = fork();
         assert_true(child >= 0);
         if (child == 0) {
+            close(committed[0]);
             syncspec_store *c = NULL;
             if (syncspec_store_open(&c, path, g.schema, g.sqlite_sql, g.sqlite_sync_sql, NULL))
                 _exit(2);
@@ -795,9 +871,16 @@ static void test_crash_safety(void **state) {
                                      NULL, NULL, NULL);
                 }
                 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+                if (n == 0 && (write(committed[1], "c", 1) != 1 || close(committed[1]) != 0))
+                    _exit(3);
             }
         }
-        struct timespec ts = {0, (40 + 37 * round) * 1000000L};
+        close(committed[1]);
+        char byte;
+        assert_int_equal(read(committed[0], &byte, 1), 1);
+        close(committed[0]);
+        /* Then somewhere in a later transaction, a different point each round. */
+        struct timespec ts = {0, (3 + 11 * round) * 1000000L};
         nanosleep(&ts, NULL);
         kill(child, SIGKILL);
         int status;
@@ -815,7 +898,7 @@ static void test_crash_safety(void **state) {
                                   "op = 'PUT' GROUP BY tx_id HAVING count(*) <> 10)"),
                          0);
         assert_int_equal(count(s, "SELECT count(*) FROM documents") % 10, 0);
-        assert_true(count(s, "SELECT count(*) FROM documents") > 0 || round == 0);
+        assert_true(count(s, "SELECT count(*) FROM documents") >= 10 * (round + 1));
         char *integrity = text(s, "PRAGMA integrity_check");
         assert_string_equal(integrity, "ok");
         free(integrity);
@@ -836,6 +919,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_exactly_once_lost_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exactly_once_terminated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_keeps_its_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_pull, setup, teardown),

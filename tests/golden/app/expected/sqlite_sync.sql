@@ -10,8 +10,11 @@
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
--- read ("syncspec_crud_entries"), so capturing an insert costs one small append. A PATCH
--- stores the changed columns at write time, with null where a value was cleared. Idempotent.
+-- read ("syncspec_crud_entries"), so capturing an insert costs one small append. The first
+-- update or delete of that row by a later local transaction first copies the row as it was
+-- into the PUT, so the PUT never carries another transaction's changes (a rejected later
+-- transaction must not reach the server through it). A PATCH stores the changed columns at
+-- write time, with null where a value was cleared. Idempotent.
 
 CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "id" INTEGER PRIMARY KEY,
@@ -21,6 +24,9 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "row_id" TEXT NOT NULL,
   "data" TEXT
 );
+-- Finds the PUT that still reads its row, for the copy above.
+CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL;
 
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
@@ -43,6 +49,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_projects_update" AFTER UPDATE ON "projects"
 WHEN syncspec_capture() AND ((NEW."name" IS NOT OLD."name" OR NEW."is_default" IS NOT OLD."is_default" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'is_default', OLD."is_default", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'projects'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'projects', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('name', NEW."name", 'is_default', NEW."is_default", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
@@ -52,6 +61,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_projects_delete" AFTER DELETE ON "projects"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'is_default', OLD."is_default", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'projects'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'projects', OLD."id");
 END;
@@ -71,6 +83,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_documents_update" AFTER UPDATE ON "documents"
 WHEN syncspec_capture() AND ((NEW."title" IS NOT OLD."title" OR NEW."content" IS NOT OLD."content" OR NEW."project_id" IS NOT OLD."project_id" OR NEW."device_id" IS NOT OLD."device_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', OLD."title", 'content', OLD."content", 'project_id', OLD."project_id", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'documents'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'documents', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('title', NEW."title", 'content', NEW."content", 'project_id', NEW."project_id", 'device_id', NEW."device_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
@@ -80,6 +95,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_documents_delete" AFTER DELETE ON "documents"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', OLD."title", 'content', OLD."content", 'project_id', OLD."project_id", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'documents'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'documents', OLD."id");
 END;
@@ -99,6 +117,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_update" AFTER UPDATE ON "document_versions"
 WHEN syncspec_capture() AND ((NEW."document_id" IS NOT OLD."document_id" OR NEW."version" IS NOT OLD."version" OR NEW."content" IS NOT OLD."content" OR NEW."device_id" IS NOT OLD."device_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'version', OLD."version", 'content', OLD."content", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_versions'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'document_versions', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', NEW."document_id", 'version', NEW."version", 'content', NEW."content", 'device_id', NEW."device_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
@@ -108,6 +129,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_delete" AFTER DELETE ON "document_versions"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'version', OLD."version", 'content', OLD."content", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_versions'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'document_versions', OLD."id");
 END;
@@ -127,6 +151,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_groups_update" AFTER UPDATE ON "groups"
 WHEN syncspec_capture() AND ((NEW."name" IS NOT OLD."name" OR NEW."color" IS NOT OLD."color" OR NEW."sort_order" IS NOT OLD."sort_order" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'color', OLD."color", 'sort_order', OLD."sort_order", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'groups'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'groups', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('name', NEW."name", 'color', NEW."color", 'sort_order', NEW."sort_order", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
@@ -136,6 +163,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_groups_delete" AFTER DELETE ON "groups"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'color', OLD."color", 'sort_order', OLD."sort_order", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'groups'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'groups', OLD."id");
 END;
@@ -155,6 +185,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_update" AFTER UPDATE ON "group_hierarchy"
 WHEN syncspec_capture() AND ((NEW."parent_group_id" IS NOT OLD."parent_group_id" OR NEW."child_group_id" IS NOT OLD."child_group_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', OLD."parent_group_id", 'child_group_id', OLD."child_group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group_hierarchy'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'group_hierarchy', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('parent_group_id', NEW."parent_group_id", 'child_group_id', NEW."child_group_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
@@ -164,6 +197,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_delete" AFTER DELETE ON "group_hierarchy"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', OLD."parent_group_id", 'child_group_id', OLD."child_group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group_hierarchy'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'group_hierarchy', OLD."id");
 END;
@@ -183,6 +219,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_update" AFTER UPDATE ON "document_groups"
 WHEN syncspec_capture() AND ((NEW."document_id" IS NOT OLD."document_id" OR NEW."group_id" IS NOT OLD."group_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'group_id', OLD."group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_groups'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'document_groups', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', NEW."document_id", 'group_id', NEW."group_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
@@ -192,18 +231,22 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_delete" AFTER DELETE ON "document_groups"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'group_id', OLD."group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_groups'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'document_groups', OLD."id");
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as it is now, a PATCH the columns it changed (null where a value
+-- non-null column of the row as its transaction left it (as it is now, unless a later
+-- transaction changed it), a PATCH the columns it changed (null where a value
 -- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
 -- follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
-  WHEN c."op" = 'PATCH' THEN json(c."data")
+  WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'projects' THEN (
     SELECT json_patch('{}', json_object('name', r."name", 'is_default', r."is_default", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
     FROM "projects" AS r WHERE r."id" = c."row_id")

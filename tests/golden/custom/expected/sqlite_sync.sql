@@ -10,8 +10,11 @@
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
--- read ("syncspec_crud_entries"), so capturing an insert costs one small append. A PATCH
--- stores the changed columns at write time, with null where a value was cleared. Idempotent.
+-- read ("syncspec_crud_entries"), so capturing an insert costs one small append. The first
+-- update or delete of that row by a later local transaction first copies the row as it was
+-- into the PUT, so the PUT never carries another transaction's changes (a rejected later
+-- transaction must not reach the server through it). A PATCH stores the changed columns at
+-- write time, with null where a value was cleared. Idempotent.
 
 CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "id" INTEGER PRIMARY KEY,
@@ -21,6 +24,9 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "row_id" TEXT NOT NULL,
   "data" TEXT
 );
+-- Finds the PUT that still reads its row, for the copy above.
+CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL;
 
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
@@ -43,6 +49,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_update" AFTER UPDATE ON "yes"
 WHEN syncspec_capture() AND ((NEW."null" IS NOT OLD."null" OR NEW."off" IS NOT OLD."off" OR NEW."at" IS NOT OLD."at" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', OLD."null", 'off', OLD."off", 'at', OLD."at", 'account_id', OLD."account_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'yes', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('null', NEW."null", 'off', NEW."off", 'at', NEW."at", 'account_id', NEW."account_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
@@ -52,6 +61,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_delete" AFTER DELETE ON "yes"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', OLD."null", 'off', OLD."off", 'at', OLD."at", 'account_id', OLD."account_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'yes', OLD."id");
 END;
@@ -71,6 +83,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_update" AFTER UPDATE ON "notes"
 WHEN syncspec_capture() AND ((NEW."body" IS NOT OLD."body" OR NEW."yes_id" IS NOT OLD."yes_id" OR NEW."rank" IS NOT OLD."rank" OR NEW."weight" IS NOT OLD."weight" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', OLD."body", 'yes_id', OLD."yes_id", 'rank', OLD."rank", 'weight', OLD."weight", 'account_id', OLD."account_id", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'notes', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('body', NEW."body", 'yes_id', NEW."yes_id", 'rank', NEW."rank", 'weight', NEW."weight", 'account_id', NEW."account_id", 'deleted_at', NEW."deleted_at"),
@@ -80,18 +95,22 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_delete" AFTER DELETE ON "notes"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', OLD."body", 'yes_id', OLD."yes_id", 'rank', OLD."rank", 'weight', OLD."weight", 'account_id', OLD."account_id", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'notes', OLD."id");
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as it is now, a PATCH the columns it changed (null where a value
+-- non-null column of the row as its transaction left it (as it is now, unless a later
+-- transaction changed it), a PATCH the columns it changed (null where a value
 -- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
 -- follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
-  WHEN c."op" = 'PATCH' THEN json(c."data")
+  WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'yes' THEN (
     SELECT json_patch('{}', json_object('null', r."null", 'off', r."off", 'at', r."at", 'account_id', r."account_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
     FROM "yes" AS r WHERE r."id" = c."row_id")

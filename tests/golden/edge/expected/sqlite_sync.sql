@@ -10,8 +10,11 @@
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
--- read ("syncspec_crud_entries"), so capturing an insert costs one small append. A PATCH
--- stores the changed columns at write time, with null where a value was cleared. Idempotent.
+-- read ("syncspec_crud_entries"), so capturing an insert costs one small append. The first
+-- update or delete of that row by a later local transaction first copies the row as it was
+-- into the PUT, so the PUT never carries another transaction's changes (a rejected later
+-- transaction must not reach the server through it). A PATCH stores the changed columns at
+-- write time, with null where a value was cleared. Idempotent.
 
 CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "id" INTEGER PRIMARY KEY,
@@ -21,6 +24,9 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
   "row_id" TEXT NOT NULL,
   "data" TEXT
 );
+-- Finds the PUT that still reads its row, for the copy above.
+CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL;
 
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
@@ -43,6 +49,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_update" AFTER UPDATE ON "group"
 WHEN syncspec_capture() AND ((NEW."order" IS NOT OLD."order" OR NEW."select" IS NOT OLD."select" OR NEW."user" IS NOT OLD."user" OR NEW."from" IS NOT OLD."from" OR NEW."archived" IS NOT OLD."archived" OR NEW."user_id" IS NOT OLD."user_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', OLD."order", 'select', OLD."select", 'user', OLD."user", 'from', OLD."from", 'archived', OLD."archived", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'group', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('order', NEW."order", 'select', NEW."select", 'user', NEW."user", 'from', NEW."from", 'archived', NEW."archived", 'user_id', NEW."user_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
@@ -52,6 +61,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_delete" AFTER DELETE ON "group"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', OLD."order", 'select', OLD."select", 'user', OLD."user", 'from', OLD."from", 'archived', OLD."archived", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'group', OLD."id");
 END;
@@ -71,6 +83,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_update" AFTER UPDATE ON "order"
 WHEN syncspec_capture() AND ((NEW."total" IS NOT OLD."total" OR NEW."placed_at" IS NOT OLD."placed_at" OR NEW."meta" IS NOT OLD."meta" OR NEW."code" IS NOT OLD."code" OR NEW."note" IS NOT OLD."note" OR NEW."parent" IS NOT OLD."parent" OR NEW."priority" IS NOT OLD."priority" OR NEW."ratio" IS NOT OLD."ratio" OR NEW."path" IS NOT OLD."path" OR NEW."user_id" IS NOT OLD."user_id"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', OLD."total", 'placed_at', OLD."placed_at", 'meta', OLD."meta", 'code', OLD."code", 'note', OLD."note", 'parent', OLD."parent", 'priority', OLD."priority", 'ratio', OLD."ratio", 'path', OLD."path", 'user_id', OLD."user_id"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'order', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('total', NEW."total", 'placed_at', NEW."placed_at", 'meta', NEW."meta", 'code', NEW."code", 'note', NEW."note", 'parent', NEW."parent", 'priority', NEW."priority", 'ratio', NEW."ratio", 'path', NEW."path", 'user_id', NEW."user_id"),
@@ -80,6 +95,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_delete" AFTER DELETE ON "order"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', OLD."total", 'placed_at', OLD."placed_at", 'meta', OLD."meta", 'code', OLD."code", 'note', OLD."note", 'parent', OLD."parent", 'priority', OLD."priority", 'ratio', OLD."ratio", 'path', OLD."path", 'user_id', OLD."user_id"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'order', OLD."id");
 END;
@@ -99,6 +117,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_update" AFTER UPDATE ON "a_table_with_a_rather_long_name_to_force_index_shortening"
 WHEN syncspec_capture() AND ((NEW."an_equally_long_column_name_for_the_index" IS NOT OLD."an_equally_long_column_name_for_the_index" OR NEW."second_long_column_name_in_the_same_index" IS NOT OLD."second_long_column_name_in_the_same_index" OR NEW."user_id" IS NOT OLD."user_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', OLD."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', OLD."second_long_column_name_in_the_same_index", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'a_table_with_a_rather_long_name_to_force_index_shortening', NEW."id", (SELECT json_group_object("key", "value") FROM (
     SELECT "key", "value" FROM json_each(json_remove(json_object('an_equally_long_column_name_for_the_index', NEW."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', NEW."second_long_column_name_in_the_same_index", 'user_id', NEW."user_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
@@ -108,18 +129,22 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_delete" AFTER DELETE ON "a_table_with_a_rather_long_name_to_force_index_shortening"
 WHEN syncspec_capture()
 BEGIN
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', OLD."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', OLD."second_long_column_name_in_the_same_index", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening'
+    AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'a_table_with_a_rather_long_name_to_force_index_shortening', OLD."id");
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as it is now, a PATCH the columns it changed (null where a value
+-- non-null column of the row as its transaction left it (as it is now, unless a later
+-- transaction changed it), a PATCH the columns it changed (null where a value
 -- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
 -- follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
-  WHEN c."op" = 'PATCH' THEN json(c."data")
+  WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'group' THEN (
     SELECT json_patch('{}', json_object('order', r."order", 'select', r."select", 'user', r."user", 'from', r."from", 'archived', r."archived", 'user_id', r."user_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
     FROM "group" AS r WHERE r."id" = c."row_id")
