@@ -34,10 +34,13 @@ void syncspec_server_free(syncspec_server *server);
 /*
  * Applies an upload body for `user_id` (the JWT sub) on `conn`, which must be idle, and
  * sets *response (malloc'd) to
- *   {"transactions": [{"op_id", "status": "applied" | "duplicate" | "rejected" | "retry",
+ *   {"transactions": [{"op_id", "status": "applied" | "duplicate" | "conflict" | "rejected"
+ *                                         | "retry",
  *                      "errors": [{"op", "column", "code", "message"}]}]}
- * in the body's order; after the first "retry" (a database or connection error) every later
- * transaction is "retry" too, untouched. Returns 0 with a response, SYNCSPEC_SYNC_INVALID
+ * in the body's order. "duplicate": this user's op_id was applied or rejected before, with
+ * the same text (nothing is applied again); "conflict": it was, with other text (nothing
+ * applies; the client must rename the transaction); "retry": a database or connection
+ * error. After a "retry" or "conflict" every later transaction is "retry" too, untouched. Returns 0 with a response, SYNCSPEC_SYNC_INVALID
  * for a body that is not an upload (nothing applied, *response names the problem), or
  * SYNCSPEC_SYNC_NOMEM.
  */

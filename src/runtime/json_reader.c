@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Containers nest at most this deep in what json_reader_skip accepts. */
-enum { MAX_DEPTH = 512 };
+enum { MAX_DEPTH = 2048 }; /* jansson's JSON_PARSER_MAX_DEPTH */
 
 void json_reader_init(json_reader *r, const char *text, size_t n) {
     *r = (json_reader){.start = text, .p = text, .end = text + n};
@@ -127,7 +127,7 @@ static bool read_escape(json_reader *r, syncspec_buffer *b) {
         p += 6;
     }
     if (cp < 0) return json_reader_fail(r, "a bad escape");
-    if (cp == 0) return json_reader_fail(r, "a NUL character in a string");
+    if (cp == 0 && !r->allow_nul) return json_reader_fail(r, "a NUL character in a string");
     r->p = p;
     return append_utf8(b, (unsigned)cp) == 0 || json_reader_fail(r, "out of memory");
 }
@@ -171,28 +171,37 @@ static bool is_digit(const json_reader *r, const char *p) {
     return p < r->end && *p >= '0' && *p <= '9';
 }
 
-static bool read_number(json_reader *r, json_scalar *out) {
-    const char *p = r->p, *begin = p;
-    bool integer = true;
+/* The end of the number at r->p by JSON's grammar, or NULL after a failure. */
+static const char *scan_number(json_reader *r, bool *integer) {
+    const char *p = r->p;
+    *integer = true;
     if (*p == '-') p++;
-    if (!is_digit(r, p)) return json_reader_fail(r, "an unexpected character");
+    if (!is_digit(r, p)) return json_reader_fail(r, "an unexpected character"), NULL;
     if (*p == '0') {
         p++;
     } else {
         while (is_digit(r, p)) p++;
     }
     if (p < r->end && *p == '.') {
-        integer = false;
-        if (!is_digit(r, ++p)) return json_reader_fail(r, "a bad number");
+        *integer = false;
+        if (!is_digit(r, ++p)) return json_reader_fail(r, "a bad number"), NULL;
         while (is_digit(r, p)) p++;
     }
     if (p < r->end && (*p == 'e' || *p == 'E')) {
-        integer = false;
+        *integer = false;
         p++;
         if (p < r->end && (*p == '+' || *p == '-')) p++;
-        if (!is_digit(r, p)) return json_reader_fail(r, "a bad number");
+        if (!is_digit(r, p)) return json_reader_fail(r, "a bad number"), NULL;
         while (is_digit(r, p)) p++;
     }
+    return p;
+}
+
+static bool read_number(json_reader *r, json_scalar *out) {
+    const char *begin = r->p;
+    bool integer;
+    const char *p = scan_number(r, &integer);
+    if (!p) return false;
     /* strtoll and strtod stop where the grammar above stopped: the next byte is no digit,
      * sign, point or exponent (or is the text's terminating NUL). */
     char *stop;
@@ -269,6 +278,12 @@ bool json_reader_skip(json_reader *r) {
             r->p++;
             closers[depth] = c == '{' ? '}' : ']';
             counts[depth++] = 0;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            /* Structure only: a number out of range is the reader of the value's concern. */
+            bool integer;
+            const char *end = scan_number(r, &integer);
+            if (!end) break;
+            r->p = end;
         } else if (!json_reader_scalar(r, &v, &scratch)) {
             break;
         }

@@ -19,6 +19,7 @@
 typedef struct json_reader {
     const char *start, *p, *end;
     const char *error; /* NULL, or what is wrong at p */
+    bool allow_nul;    /* accept \u0000 in strings, as jansson's JSON_ALLOW_NUL */
 } json_reader;
 
 typedef enum json_scalar_kind {
@@ -64,7 +65,8 @@ bool json_reader_array_next(json_reader *r, size_t *index);
 
 /* Reads a string, number, true, false or null; an array or object fails. */
 bool json_reader_scalar(json_reader *r, json_scalar *out, syncspec_buffer *scratch);
-/* Skips one value of any kind, checking only its structure. */
+/* Skips one value of any kind, checking only its structure (numbers by their grammar, not
+ * their range). */
 bool json_reader_skip(json_reader *r);
 /* After the document: only whitespace may remain. */
 bool json_reader_end(json_reader *r);

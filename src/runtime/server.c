@@ -59,32 +59,70 @@ static json_t *error_item(json_int_t op, const char *column, const char *code,
     return e;
 }
 
+/* BEGIN, then the op_id recorded with the digest of the transaction's text: statement 1
+ * fails with a unique violation when this user's op_id was recorded before. */
 static int add_begin(statement_list *list, const syncspec_schema *schema, const char *op_id,
-                     const char *user_id, const char *status) {
+                     const char *user_id, const char *digest, const char *status) {
     syncspec_buffer b = {0};
-    const char *values[3] = {op_id, user_id, status};
+    const char *values[4] = {op_id, user_id, digest, status};
     if (statements_add(list, strdup("BEGIN"), 0, NULL) || sync_puts(&b, "INSERT INTO ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_applied_ops") ||
-        sync_puts(&b, " (\"op_id\", \"user_id\", \"status\") VALUES ($1, $2, $3)")) {
+        sync_puts(&b, " (\"op_id\", \"user_id\", \"digest\", \"status\") "
+                      "VALUES ($1, $2, $3, $4)")) {
         syncspec_buffer_free(&b);
         return -1;
     }
-    return statements_add(list, b.data, 3, values);
+    return statements_add(list, b.data, 4, values);
 }
 
 /*
- * Records a refused transaction whole with its errors. Returns the status to report:
- * "rejected", "duplicate" (another attempt recorded it first) or "retry".
+ * After this user's op_id turned out to be recorded already: "duplicate" when the recorded
+ * transaction had the same text (a retry after a lost answer), "conflict" when it had other
+ * text (the device reused an op_id, say after a restore from a backup: the client takes a
+ * new device id and sends it again), "retry" when that cannot be read now.
  */
-static const char *record_rejection(PGconn *conn, const syncspec_schema *schema, const char *op_id,
-                                    const char *user_id, const json_t *tx, const json_t *errors) {
+static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, const char *op_id,
+                                   const char *user_id, const char *digest) {
+    syncspec_buffer b = {0};
+    const char *values[2] = {op_id, user_id};
+    if (sync_puts(&b, "SELECT \"digest\" FROM ") ||
+        sync_qualified(&b, schema->pg_schema, "syncspec_applied_ops") ||
+        sync_puts(&b, " WHERE \"op_id\" = $1 AND \"user_id\" = $2")) {
+        syncspec_buffer_free(&b);
+        return "retry";
+    }
+    PGresult *r = PQexecParams(conn, b.data, 2, NULL, values, NULL, NULL, 0);
+    syncspec_buffer_free(&b);
+    const char *status = "retry";
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        status = strcmp(PQgetvalue(r, 0, 0), digest) == 0 ? "duplicate" : "conflict";
+    PQclear(r);
+    return status;
+}
+
+/* One client transaction on its way: parsed, sanitized, its statements built. */
+typedef struct client_tx {
+    json_t *tx;
+    const char *op_id; /* borrowed from tx */
+    char *text;        /* the transaction as the client sent it */
+    char digest[33];   /* MD5 of text, in hex */
+    json_t *errors;    /* sanitizer errors: when any, the transaction is refused unsent */
+    statement_list list;
+} client_tx;
+
+/*
+ * Records a refused transaction whole, exactly as sent, with its errors. Returns the status
+ * to report: "rejected", "duplicate" or "conflict" (its op_id was recorded first, see
+ * recorded_status) or "retry".
+ */
+static const char *record_rejection(PGconn *conn, const syncspec_schema *schema, const client_tx *c,
+                                    const char *user_id) {
     statement_list list = {0};
     syncspec_buffer b = {0};
-    char *tx_text = json_dumps(tx, JSON_COMPACT);
-    char *errors_text = json_dumps(errors, JSON_COMPACT);
+    char *errors_text = json_dumps(c->errors, JSON_COMPACT);
     const char *status = "retry";
-    const char *values[4] = {op_id, user_id, tx_text, errors_text};
-    if (!tx_text || !errors_text || add_begin(&list, schema, op_id, user_id, "rejected"))
+    const char *values[4] = {c->op_id, user_id, c->text, errors_text};
+    if (!errors_text || add_begin(&list, schema, c->op_id, user_id, c->digest, "rejected"))
         goto cleanup;
     if (sync_puts(&b, "INSERT INTO ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_rejected_uploads") ||
@@ -102,10 +140,9 @@ static const char *record_rejection(PGconn *conn, const syncspec_schema *schema,
     if (outcome == 0)
         status = "rejected";
     else if (outcome == 1 && failure.index == 1 && strcmp(failure.sqlstate, "23505") == 0)
-        status = "duplicate";
+        status = recorded_status(conn, schema, c->op_id, user_id, c->digest);
 cleanup:
     statements_free(&list);
-    free(tx_text);
     free(errors_text);
     return status;
 }
@@ -123,17 +160,10 @@ static const char *data_error_code(const char *sqlstate) {
  * triggers, small enough to keep each parameter array modest. */
 enum { PUTS_PER_STATEMENT = 500 };
 
-/* One client transaction on its way: parsed, sanitized, its statements built. */
-typedef struct client_tx {
-    json_t *tx;
-    const char *op_id; /* borrowed from tx */
-    json_t *errors;    /* sanitizer errors: when any, the transaction is refused unsent */
-    statement_list list;
-} client_tx;
-
 static void client_tx_free(client_tx *c) {
     if (!c) return;
     json_decref(c->tx);
+    free(c->text);
     json_decref(c->errors);
     statements_free(&c->list);
     free(c);
@@ -153,7 +183,8 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
         return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
                                                            "a transaction needs an \"ops\" list"));
     put_batch *batch = put_batch_new(puts_per_statement);
-    int rc = !batch || add_begin(&c->list, schema, c->op_id, user_id, "applied") ? -1 : 0;
+    int rc =
+        !batch || add_begin(&c->list, schema, c->op_id, user_id, c->digest, "applied") ? -1 : 0;
     size_t i;
     const json_t *op_json;
     json_array_foreach(ops, i, op_json) {
@@ -186,8 +217,9 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
 }
 
 /*
- * Finishes a transaction whose statements were sent: "applied", "duplicate", "rejected"
- * (recorded with its errors) or "retry" (a database or connection failure). When a batch of
+ * Finishes a transaction whose statements were sent: "applied", "duplicate" or "conflict"
+ * (see recorded_status), "rejected" (recorded with its errors) or "retry" (a database or
+ * connection failure). When a batch of
  * PUTs fails on its data, the transaction is run again one op a statement, so the error
  * names the op that caused it.
  */
@@ -197,21 +229,20 @@ static const char *finish_transaction(syncspec_server *server, client_tx *c, PGc
     if (outcome == 0) return "applied";
     /* Statement 1 records the op_id: this transaction was applied before. */
     if (outcome == 1 && failure->index == 1 && strcmp(failure->sqlstate, "23505") == 0)
-        return "duplicate";
+        return recorded_status(conn, server->schema, c->op_id, user_id, c->digest);
     if (outcome != 1 || !data_error_code(failure->sqlstate)) return "retry";
     const pg_statement *failed = &c->list.items[failure->index];
     if (failed->op_count > 1) {
         pipeline_failure again;
         if (build_transaction(server, c, user_id, 1) != 0) return "retry";
-        if (json_array_size(c->errors))
-            return record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+        if (json_array_size(c->errors)) return record_rejection(conn, server->schema, c, user_id);
         int rerun = run_pipeline(conn, &server->prepared, &c->list, &again);
         return finish_transaction(server, c, conn, user_id, rerun, &again);
     }
     json_array_append_new(c->errors,
                           error_item(failed->op_count ? (json_int_t)failed->first_op : -1, NULL,
                                      data_error_code(failure->sqlstate), failure->message));
-    return record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+    return record_rejection(conn, server->schema, c, user_id);
 }
 
 /* ---- the upload body ---- */
@@ -233,7 +264,8 @@ static bool has_op_id(json_reader *r, syncspec_buffer *scratch) {
         /* The last "op_id" counts, as it does for jansson. */
         bool op_id = json_scalar_is(&key, "op_id");
         if (op_id && json_reader_peek(r) == '"')
-            found = json_reader_scalar(r, &v, scratch) && v.length > 0;
+            found = json_reader_scalar(r, &v, scratch) && v.length > 0 &&
+                    !memchr(v.text, '\0', v.length);
         else if (json_reader_skip(r) && op_id)
             found = false;
     }
@@ -252,6 +284,7 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
     size_t transactions_at = 0;
     int rc = 0;
     json_reader_init(&r, body, strlen(body));
+    r.allow_nul = true; /* in values; the sanitizer refuses them where they do not belong */
     if (json_reader_object_begin(&r))
         for (size_t i = 0; json_reader_object_next(&r, &i, &key, &scratch); i++) {
             if (json_scalar_is(&key, "transactions") && json_reader_peek(&r) == '[')
@@ -305,14 +338,20 @@ static int prepare_transaction(client_tx **out, syncspec_server *server, const c
     if (!c) return NOMEM(error);
     size_t start = outline->items[k].start, end = outline->items[k].end;
     json_error_t jerr;
-    c->tx = json_loadb(body + start, end - start, 0, &jerr);
+    c->tx = json_loadb(body + start, end - start, JSON_ALLOW_NUL, &jerr);
+    if ((c->text = strndup(body + start, end - start)) != NULL) {
+        unsigned char md5[16];
+        sync_md5(md5, c->text, end - start);
+        for (int i = 0; i < 16; i++) snprintf(c->digest + 2 * i, 3, "%02x", md5[i]);
+    }
     c->op_id = json_string_value(json_object_get(c->tx, "op_id"));
     c->errors = json_array();
     int rc = 0;
     if (!c->tx || !c->op_id) /* the outline checked the text, so this is jansson's limit */
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu: %s", k,
                         c->tx ? "no op_id" : jerr.text);
-    else if (!c->errors || build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
+    else if (!c->errors || !c->text ||
+             build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
         rc = NOMEM(error);
     if (rc) {
         client_tx_free(c);
@@ -357,9 +396,10 @@ static int apply_all(syncspec_server *server, json_t *results, PGconn *conn, con
             int outcome = pipeline_collect(conn, &server->prepared, &c->list, sent, &failure);
             status = finish_transaction(server, c, conn, user_id, outcome, &failure);
         } else if (!retry && json_array_size(c->errors)) {
-            status = record_rejection(conn, server->schema, c->op_id, user_id, c->tx, c->errors);
+            status = record_rejection(conn, server->schema, c, user_id);
         }
-        retry = strcmp(status, "retry") == 0;
+        /* A transaction not applied holds back the ones after it: they may depend on it. */
+        retry = strcmp(status, "retry") == 0 || strcmp(status, "conflict") == 0;
         rc = add_result(results, c, status) ? NOMEM(error) : prepared;
         client_tx_free(c);
     }

@@ -133,7 +133,7 @@ int store_state_set(syncspec_store *store, const char *key, const char *value,
 }
 
 /* A random (version 4) UUID for the device id. */
-static int new_device_id(char out[37]) {
+int store_new_device_id(char out[37]) {
     unsigned char b[16];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, b, sizeof b) : -1;
@@ -190,7 +190,7 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
     }
     if (!device) {
         char id[37];
-        if (new_device_id(id) != 0) {
+        if (store_new_device_id(id) != 0) {
             rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "cannot read /dev/urandom: %s",
                             strerror(errno));
             sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);

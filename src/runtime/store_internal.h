@@ -28,6 +28,8 @@ int store_state_get(char **value, syncspec_store *store, const char *key,
                     syncspec_sync_error *error);
 int store_state_set(syncspec_store *store, const char *key, const char *value,
                     syncspec_sync_error *error);
+/* A new random device id (a version 4 UUID); -1 when /dev/urandom cannot be read. */
+int store_new_device_id(char out[37]);
 /* Deletes every synced row without queueing anything. */
 int store_clear_synced(syncspec_store *store, syncspec_sync_error *error);
 void store_now(char buf[SYNCSPEC_TIMESTAMP_SIZE]);

@@ -47,7 +47,8 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
             sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
                              (size_t)sqlite3_column_bytes(st, 3)) ||
             (data && strcmp(op, "DELETE") != 0 &&
-             (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
+             (sync_puts(&b, ",\"data\":") ||
+              sync_json_text(&b, data, (size_t)sqlite3_column_bytes(st, 4)))) ||
             sync_puts(&b, "}\n")) {
             rc = NOMEM(error);
             break;
@@ -106,7 +107,8 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
             sync_puts(&b, ",\"id\":") ||
             sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
                              (size_t)sqlite3_column_bytes(st, 3)) ||
-            (!is_delete && (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
+            (!is_delete && (sync_puts(&b, ",\"data\":") ||
+                            sync_json_text(&b, data, (size_t)sqlite3_column_bytes(st, 4)))) ||
             sync_puts(&b, "}"))
             goto nomem;
     }
@@ -152,6 +154,8 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
     sqlite3_stmt *del = NULL;
     size_t done = 0, refused = 0;
     int64_t last = 0;
+    bool conflict = false;
+    char device_id[37];
     int rc = store_exec(store, "BEGIN IMMEDIATE", error);
     if (rc) goto cleanup;
     if (sqlite3_prepare_v2(store->db, "DELETE FROM \"syncspec_crud\" WHERE \"tx_id\" = ?1", -1,
@@ -167,6 +171,10 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
         if (!op_id || !status) {
             rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: item %zu malformed", i);
             goto rollback;
+        }
+        if (strcmp(status, "conflict") == 0) {
+            conflict = true; /* the transaction stays queued, under a new name */
+            continue;
         }
         if (strcmp(status, "applied") != 0 && strcmp(status, "duplicate") != 0 &&
             strcmp(status, "rejected") != 0)
@@ -198,7 +206,17 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
         snprintf(text, sizeof text, "%" PRId64, last);
         if ((rc = store_state_set(store, "last_tx_id", text, error)) != 0) goto rollback;
     }
+    if (conflict) {
+        /* The server holds other transactions under this device's op_ids (the store was
+         * restored from a backup, or copied): a new device id renames every queued one. */
+        if (store_new_device_id(device_id) != 0) {
+            rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "cannot read /dev/urandom");
+            goto rollback;
+        }
+        if ((rc = store_state_set(store, "device_id", device_id, error)) != 0) goto rollback;
+    }
     if ((rc = store_exec(store, "COMMIT", error)) != 0) goto rollback;
+    if (conflict) memcpy(store->device_id, device_id, sizeof device_id);
     if (completed) *completed = done;
     if (rejected) *rejected = refused;
     goto cleanup;
@@ -250,6 +268,8 @@ int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transpo
             return sync_error(error, SYNCSPEC_SYNC_RETRY, "upload: no answer from the server");
         }
         size_t completed = 0, rejected = 0;
+        char device_id[sizeof store->device_id];
+        memcpy(device_id, store->device_id, sizeof device_id);
         rc = syncspec_store_upload_complete(store, response, &completed, &rejected, error);
         free(response);
         if (rc) return rc;
@@ -257,7 +277,8 @@ int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transpo
         result->rejected += rejected;
         size_t left = 0;
         if ((rc = syncspec_store_pending(store, NULL, &left, error)) != 0) return rc;
-        if (completed == 0 && left)
+        bool renamed = strcmp(device_id, store->device_id) != 0; /* send again at once */
+        if (completed == 0 && left && !renamed)
             return sync_error(error, SYNCSPEC_SYNC_RETRY,
                               "upload: the server could not apply it now");
     }

@@ -36,12 +36,53 @@ int sync_printf(syncspec_buffer *b, const char *fmt, ...) {
     return rc;
 }
 
+/* The length of the well-formed UTF-8 sequence at s[0] (lead byte >= 0x80), or 0. */
+static size_t utf8_sequence(const char *s, size_t left) {
+    unsigned char c = (unsigned char)*s;
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    return n && n <= left && syncspec_utf8_valid(s, n) ? n : 0;
+}
+
+/* Bytes that are not UTF-8 (SQLite stores whatever text it is given) cannot travel in JSON:
+ * each is written as \u0000, which the server's sanitizer refuses as a type error, so the
+ * transaction is rejected and recorded instead of blocking the queue. */
+static const char not_utf8[] = "\\u0000";
+
+int sync_json_text(syncspec_buffer *b, const char *json, size_t n) {
+    if (syncspec_utf8_valid(json, n)) return syncspec_buffer_append(b, json, n);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)json[i] < 0x80) continue;
+        size_t len = utf8_sequence(json + i, n - i);
+        if (len) {
+            i += len - 1;
+            continue;
+        }
+        if (syncspec_buffer_append(b, json + run, i - run) || sync_puts(b, not_utf8)) return -1;
+        run = i + 1;
+    }
+    return syncspec_buffer_append(b, json + run, n - run);
+}
+
 int sync_json_string(syncspec_buffer *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     if (syncspec_buffer_append(b, "\"", 1)) return -1;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            size_t len = utf8_sequence(s + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+            if (syncspec_buffer_append(b, s + run, i - run) || sync_puts(b, not_utf8)) return -1;
+            run = i + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         if (syncspec_buffer_append(b, s + run, i - run)) return -1;
         char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};

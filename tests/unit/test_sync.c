@@ -327,6 +327,7 @@ static void test_isolation(void **state) {
     const char *del = "{\"transactions\":[{\"op_id\":\"bob:3\",\"ops\":[{\"op\":\"DELETE\","
                       "\"table\":\"documents\",\"id\":\"" D("01") "\"}]}]}";
     assert_string_equal(upload_one(e, "bob", del, &resp), "rejected");
+    assert_non_null(strstr(resp, "\"forbidden\""));
     free(resp);
     /* Owner spoofing is refused by the sanitizer. */
     const char *spoof =
@@ -470,6 +471,69 @@ static void test_exactly_once_terminated(void **state) {
     syncspec_store_free(a);
 }
 
+/* An op_id names a transaction of one user: another user's same op_id is another
+ * transaction; the same user's op_id with other text is a conflict, not a duplicate. */
+static void test_op_id_reuse(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    char *resp;
+#define ONE_PUT(op_id, id, content)                                                                \
+    "{\"op_id\":\"" op_id "\",\"ops\":[{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"" id       \
+    "\",\"data\":{\"content\":\"" content "\",\"device_id\":\"x\"}}]}"
+    assert_string_equal(
+        upload_one(e, "bob", "{\"transactions\":[" ONE_PUT("d:1", D("01"), "bob") "]}", &resp),
+        "applied");
+    free(resp);
+    assert_string_equal(
+        upload_one(e, "alice", "{\"transactions\":[" ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
+        "applied");
+    free(resp);
+    /* The same text again is a retry; other text under the op_id holds back what follows. */
+    assert_string_equal(
+        upload_one(e, "alice", "{\"transactions\":[" ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
+        "duplicate");
+    free(resp);
+    assert_string_equal(
+        upload_one(e, "alice",
+                   "{\"transactions\":[" ONE_PUT("d:1", D("03"),
+                                                 "other") "," ONE_PUT("d:2", D("04"), "after") "]}",
+                   &resp),
+        "conflict");
+    assert_non_null(strstr(resp, "\"op_id\":\"d:2\",\"status\":\"retry\""));
+    free(resp);
+#undef ONE_PUT
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
+
+    /* A device restored from a backup reuses its op_ids: it takes a new device id. */
+    syncspec_store *a = open_store(e, "a", "carol");
+    fake_transport t = {e->server, &e->api, "carol", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    insert_doc(a, D("11"), "before the backup", "c");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    char *device = strdup(syncspec_store_device_id(a));
+    syncspec_store_free(a);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp %s/a.db %s/backup.db", e->dir, e->dir);
+    assert_int_equal(system(cmd), 0);
+    a = open_store(e, "a", NULL);
+    insert_doc(a, D("12"), "after the backup", "c");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    syncspec_store_free(a);
+    snprintf(cmd, sizeof cmd, "cp %s/backup.db %s/a.db && rm -f %s/a.db-wal %s/a.db-shm", e->dir,
+             e->dir, e->dir, e->dir);
+    assert_int_equal(system(cmd), 0);
+    a = open_store(e, "a", NULL);
+    insert_doc(a, D("13"), "after the restore", "c");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 1);
+    assert_string_not_equal(syncspec_store_device_id(a), device);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE owner_id = 'carol'"),
+                     3);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 3);
+    free(device);
+    syncspec_store_free(a);
+}
+
 /* ---- rejection ---- */
 
 static void test_rejection(void **state) {
@@ -500,9 +564,21 @@ static void test_rejection(void **state) {
                      0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM projects"), 0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
-                                         "jsonb_array_length(transaction->'ops') = 2 AND "
+                                         "jsonb_array_length(transaction::jsonb->'ops') = 2 AND "
                                          "errors @> '[{\"code\": \"max-length\", \"op\": 1}]'"),
                      1);
+    /* A transaction is stored exactly as sent, even what jsonb cannot hold. */
+    const char *tx = "{\"op_id\":\"n:1\",  \"ops\":[{\"op\":\"PUT\",\"table\":\"documents\",\"id\":"
+                     "\"" D("21") "\",\"data\":{\"content\":\"a\\u0000b\",\"device_id\":\"x\"}}]}";
+    char body[512], *resp;
+    snprintf(body, sizeof body, "{\"transactions\":[%s]}", tx);
+    assert_string_equal(upload_one(e, "dave", body, &resp), "rejected");
+    free(resp);
+    char *stored = pg_value(e->pg.conn, "SELECT \"transaction\" FROM syncspec_rejected_uploads "
+                                        "WHERE user_id = 'dave'");
+    assert_non_null(stored);
+    assert_string_equal(stored, tx);
+    free(stored);
     /* The refused rows leave the device too: it now holds what the server holds. */
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
     assert_int_equal(count(a, "SELECT count(*) FROM projects"), 0);
@@ -565,6 +641,34 @@ static void test_put_keeps_its_transaction(void **state) {
     assert_string_equal(content, "as inserted");
     free(content);
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 3);
+    syncspec_store_free(a);
+}
+
+/* A write that cannot travel as JSON (text that is not UTF-8: SQLite keeps any bytes) is
+ * rejected and recorded like any invalid op; it never blocks the transactions around it. */
+static void test_unsendable_write(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    insert_doc(a, D("01"), "before", "c");
+    exec(a,
+         "INSERT INTO documents (id, content, device_id, created_at, updated_at) VALUES ('%s', "
+         "CAST(X'41C328' AS TEXT), 'dev', " NOW ", " NOW ")",
+         D("02"));
+    insert_doc(a, D("03"), "after", "c");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 3);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
+                                         "strpos(\"transaction\", '\"A\\u0000(\"') > 0 AND "
+                                         "errors @> '[{\"code\": \"type\", \"column\": "
+                                         "\"content\"}]'"),
+                     1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
     syncspec_store_free(a);
 }
 
@@ -918,8 +1022,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exactly_once_lost_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exactly_once_terminated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_id_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_keeps_its_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsendable_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_pull, setup, teardown),

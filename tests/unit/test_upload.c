@@ -263,7 +263,8 @@ static void test_mixed_sequence(void **state) {
                "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g4\","
                "\"data\":{\"order\":4}},{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\","
                "\"data\":{}}]},"
-               "{\"op_id\":\"a:1\",\"ops\":[]},"
+               "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g1\","
+               "\"data\":{\"order\":1}}]},"
                "{\"op_id\":\"a:5\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g5\","
                "\"data\":{\"order\":5}}]}]}");
     const char *expected[] = {"applied", "rejected", "applied", "rejected", "duplicate", "applied"};

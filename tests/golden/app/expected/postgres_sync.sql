@@ -11,18 +11,23 @@
 -- A team that serves downloads with the PowerSync Service needs the first two only; the
 -- change log and its triggers are what the embedded feed reads.
 
+-- An op_id is the client's name for one of its transactions, so it is unique per user;
+-- "digest" (MD5 of the transaction's text) tells a retry of it from another transaction
+-- that reuses the name.
 CREATE TABLE IF NOT EXISTS "public"."syncspec_applied_ops" (
-  "op_id" text PRIMARY KEY,
   "user_id" text NOT NULL,
+  "op_id" text NOT NULL,
+  "digest" text NOT NULL,
   "status" text NOT NULL CHECK ("status" IN ('applied', 'rejected')),
-  "applied_at" timestamp(3) with time zone NOT NULL DEFAULT now()
+  "applied_at" timestamp(3) with time zone NOT NULL DEFAULT now(),
+  PRIMARY KEY ("user_id", "op_id")
 );
 
 CREATE TABLE IF NOT EXISTS "public"."syncspec_rejected_uploads" (
   "id" bigserial PRIMARY KEY,
   "op_id" text NOT NULL,
   "user_id" text NOT NULL,
-  "transaction" jsonb NOT NULL,
+  "transaction" text NOT NULL, -- as sent: jsonb would refuse \u0000 and reorder keys
   "errors" jsonb NOT NULL,
   "rejected_at" timestamp(3) with time zone NOT NULL DEFAULT now()
 );
