@@ -340,13 +340,19 @@ int put_batch_flush(put_batch *batch, statement_list *list, const syncspec_schem
     param(s, t->name);
     put(s, "::text, i.\"id\") FROM \"input\" AS i WHERE NOT EXISTS (SELECT 1 FROM w WHERE "
            "w.\"id\" = i.\"id\")");
-    /* An upsert changes every row of its user, so a row it left alone is another user's;
-     * DO NOTHING also leaves the user's own rows alone, so there it takes a look. */
+    /* An upsert changes every row of its user, so a row it left alone is another user's.
+     * DO NOTHING also leaves the user's own rows alone: a row it skipped is forbidden unless
+     * the statement sees it as the user's. (Not "when it sees another user's row": a row
+     * another user inserted concurrently is skipped once that commits, yet is not in the
+     * statement's snapshot.) */
     if (t->insert_only) {
-        put(s, " AND EXISTS (SELECT 1 FROM ");
+        put(s, " AND NOT EXISTS (SELECT 1 FROM ");
         qualified(s, schema->pg_schema, t->name);
-        put(s, " AS x WHERE x.\"id\" = i.\"id\"");
-        owned_by_other(s, owner, owner_param);
+        put(s, " AS x WHERE x.\"id\" = i.\"id\" AND x.");
+        ident(s, owner->name);
+        put(s, " = ");
+        ref(s, owner_param);
+        put(s, "::text)");
     }
     int rc = finish(s, list, batch->first_op, batch->rows);
     syncspec_buffer_free(&s->b);

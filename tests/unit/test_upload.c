@@ -5,6 +5,7 @@
  * type and awkward text through the parameter arrays, op order kept around batches, errors
  * naming the op that caused them, and bodies refused whole before anything applies.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +284,67 @@ static void test_mixed_sequence(void **state) {
                      3);
 }
 
+typedef struct racing_upload {
+    const char *dbname, *body;
+    char *response;
+    int rc;
+} racing_upload;
+
+/* An upload by bob on its own connection and server, as another API server process. */
+static void *upload_in_thread(void *arg) {
+    racing_upload *u = arg;
+    PGconn *conn = pg_connect_db(u->dbname);
+    syncspec_server *server = NULL;
+    syncspec_sync_error err;
+    u->rc = -1;
+    if (conn && syncspec_server_new(&server, g.schema, &err) == 0)
+        u->rc = syncspec_server_upload(server, &u->response, conn, "bob", u->body, &err);
+    syncspec_server_free(server);
+    PQfinish(conn);
+    return NULL;
+}
+
+/* An insert-only PUT that meets another user's row committed while it waited is forbidden,
+ * though that row is not in the statement's snapshot. */
+static void test_insert_only_race(void **state) {
+    env *e = *state;
+    PGconn *alice = pg_connect_db(e->pg.dbname);
+    assert_non_null(alice);
+    PQclear(PQexec(alice, "BEGIN"));
+    PGresult *r = PQexec(alice, "INSERT INTO \"order\" (id, user_id) VALUES ('race', 'alice')");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    racing_upload u = {e->pg.dbname,
+                       "{\"transactions\":[{\"op_id\":\"b:1\",\"ops\":[{\"op\":\"PUT\",\"table\":"
+                       "\"order\",\"id\":\"race\",\"data\":{\"total\":2}}]}]}",
+                       NULL, 0};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, upload_in_thread, &u), 0);
+    /* Bob's insert waits for Alice's transaction to end. */
+    long waiting = 0;
+    for (int i = 0; i < 500 && waiting == 0; i++) {
+        waiting = pg_long(e->pg.conn, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                      "current_database() AND wait_event_type = 'Lock'");
+        if (waiting == 0) usleep(10000);
+    }
+    assert_int_equal(waiting, 1);
+    PQclear(PQexec(alice, "COMMIT"));
+    PQfinish(alice);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(u.rc, 0);
+    json_t *root = json_loads(u.response, 0, NULL);
+    json_t *list = json_object_get(root, "transactions");
+    assert_string_equal(status(list, 0), "rejected");
+    json_int_t op;
+    const char *code;
+    first_error(list, 0, &op, &code);
+    assert_string_equal(code, "forbidden");
+    json_decref(root);
+    free(u.response);
+    assert_pg(e, "0.25|alice",
+              "SELECT concat_ws('|', total, user_id) FROM \"order\" WHERE id = '%s'", "race");
+}
+
 /* A body that is not a well-formed upload is refused whole: nothing of it applies. */
 static void test_bad_bodies(void **state) {
     env *e = *state;
@@ -333,6 +395,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_large_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
