@@ -2,31 +2,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fsutil.h"
+
 /* Old bytes are read and compared in pieces of this size, through one buffer that stays in
  * the CPU's cache: one per thread, since generate updates two files at once. */
 enum { CHUNK = 64 * 1024 };
 
 static _Thread_local char chunk[CHUNK];
-
-/*
- * The mode of a new file, 0666 less the umask. The umask can only be read by setting it,
- * which would race with another thread's temporary file, so it is read once for all.
- */
-static mode_t new_file_mode;
-static pthread_once_t new_file_mode_once = PTHREAD_ONCE_INIT;
-
-static void read_umask(void) {
-    mode_t mask = umask(0);
-    umask(mask);
-    new_file_mode = 0666 & ~mask;
-}
 
 /* Reads up to `length` bytes, retrying short reads; the count read, or -1. */
 static ssize_t read_full(int fd, char *buf, size_t length) {
@@ -59,6 +47,14 @@ void fs_update_open(fs_update *u, const char *path, bool write) {
     u->tmp_fd = -1;
     u->old_fd = open(path, O_RDONLY | O_CLOEXEC);
     if (u->old_fd < 0) u->missing = u->differs = true;
+    if (!write) return;
+    u->target = fs_resolve_link(path);
+    if (!u->target) u->error = errno;
+    struct stat st;
+    if (u->old_fd >= 0 && fstat(u->old_fd, &st) == 0 && S_ISREG(st.st_mode))
+        u->mode = st.st_mode & 07777;
+    else
+        u->mode = fs_new_file_mode();
 }
 
 static void close_old(fs_update *u) {
@@ -80,22 +76,16 @@ static size_t compare_old(fs_update *u, const char *data, size_t length) {
 }
 
 /*
- * Creates the temporary file with the mode a new file would get and copies into it the
- * bytes given so far, which are the old file's first u->matched bytes (they were dropped
- * once compared).
+ * Creates the temporary file, beside the file the path resolves to and with the old file's
+ * mode (or a new file's), and copies into it the bytes given so far, which are the old
+ * file's first u->matched bytes (they were dropped once compared).
  */
 static void start_temp(fs_update *u) {
-    size_t pl = strlen(u->path);
-    char *tmp = malloc(pl + 16);
+    char *tmp = fs_temp_name(u->target);
     if (!tmp) {
         u->error = ENOMEM;
         return;
     }
-    /* The temporary file sits in the same folder so that rename() is atomic. */
-    const char *slash = strrchr(u->path, '/');
-    size_t dir_len = slash ? (size_t)(slash - u->path) + 1 : 0;
-    memcpy(tmp, u->path, dir_len);
-    snprintf(tmp + dir_len, pl + 16 - dir_len, ".%s.XXXXXX", u->path + dir_len);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         u->error = errno;
@@ -104,8 +94,7 @@ static void start_temp(fs_update *u) {
     }
     u->tmp_fd = fd;
     u->tmp_path = tmp;
-    pthread_once(&new_file_mode_once, read_umask);
-    if (fchmod(fd, new_file_mode) != 0) {
+    if (fchmod(fd, u->mode) != 0) {
         u->error = errno;
         return;
     }
@@ -179,4 +168,6 @@ void fs_update_discard(fs_update *u) {
     if (u->tmp_path) unlink(u->tmp_path);
     free(u->tmp_path);
     u->tmp_path = NULL;
+    free(u->target);
+    u->target = NULL;
 }

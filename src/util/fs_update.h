@@ -2,8 +2,9 @@
  * A file's new content, given in pieces, against what the file holds now: each piece is
  * compared with the old bytes as it arrives, and only from the first difference on is a
  * temporary file written (beside the file, so that fs_commit can rename it over the old
- * one atomically). Neither the old nor the new content is ever held whole in memory, and
- * a file that did not change costs reads of the page cache and nothing else.
+ * one atomically; the file keeps its mode, and a symbolic link to it stays a link). Neither the old
+ * nor the new content is ever held whole in memory, and a file that did not change costs reads of
+ * the page cache and nothing else.
  */
 #ifndef SYNCSPEC_UTIL_FS_UPDATE_H
 #define SYNCSPEC_UTIL_FS_UPDATE_H
@@ -14,6 +15,8 @@
 
 typedef struct fs_update {
     const char *path;
+    char *target;  /* write mode: where the path's symbolic links lead (fs_resolve_link) */
+    mode_t mode;   /* write mode: the old file's mode, or a new file's */
     bool write;    /* false: compare only (generate --check) */
     bool missing;  /* there was no old file to read */
     bool differs;  /* the content so far is not the old file's */
@@ -39,7 +42,8 @@ void fs_update_write(fs_update *u, const char *data, size_t length);
  */
 int fs_update_finish(fs_update *u);
 
-/* Drops an update at any point: closes what is open and removes its temporary file. */
+/* Drops an update at any point: closes what is open, removes its temporary file and frees
+ * what the update holds. Every opened update ends here, after fs_update_finish too. */
 void fs_update_discard(fs_update *u);
 
 #endif

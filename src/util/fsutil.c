@@ -1,6 +1,7 @@
 #include "util/fsutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,26 +128,114 @@ char *fs_join(const char *dir, const char *name) {
     return p;
 }
 
+/*
+ * The mode of a new file, 0666 less the umask. The umask can only be read by setting it,
+ * which would race with another thread's temporary file, so it is read once for all.
+ */
+static mode_t new_file_mode;
+static pthread_once_t new_file_mode_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void) {
+    mode_t mask = umask(0);
+    umask(mask);
+    new_file_mode = 0666 & ~mask;
+}
+
+mode_t fs_new_file_mode(void) {
+    pthread_once(&new_file_mode_once, read_umask);
+    return new_file_mode;
+}
+
+mode_t fs_replace_mode(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) return st.st_mode & 07777;
+    return fs_new_file_mode();
+}
+
+/* As many links as Linux follows in one lookup before it gives up with ELOOP. */
+enum { MAX_LINKS = 40 };
+
+char *fs_resolve_link(const char *path) {
+    char *cur = strdup(path);
+    if (!cur) return NULL;
+    for (int hops = 0; hops <= MAX_LINKS; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+        if (hops == MAX_LINKS) break;
+        size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 256;
+        char *target = NULL;
+        ssize_t n;
+        for (;;) {
+            char *bigger = realloc(target, cap);
+            if (!bigger) {
+                free(target);
+                free(cur);
+                return NULL;
+            }
+            target = bigger;
+            n = readlink(cur, target, cap);
+            if (n < 0 || (size_t)n < cap) break;
+            cap *= 2; /* the link changed under us and grew */
+        }
+        if (n < 0) { /* it stopped being a link: write where it is */
+            free(target);
+            return cur;
+        }
+        target[n] = '\0';
+        const char *slash = strrchr(cur, '/');
+        if (target[0] == '/' || !slash) {
+            free(cur);
+            cur = target;
+            continue;
+        }
+        /* A relative target is relative to the folder that holds the link. */
+        size_t dir_len = (size_t)(slash - cur) + 1;
+        char *next = malloc(dir_len + (size_t)n + 1);
+        if (!next) {
+            free(target);
+            free(cur);
+            return NULL;
+        }
+        memcpy(next, cur, dir_len);
+        memcpy(next + dir_len, target, (size_t)n + 1);
+        free(target);
+        free(cur);
+        cur = next;
+    }
+    free(cur);
+    errno = ELOOP;
+    return NULL;
+}
+
+char *fs_temp_name(const char *target) {
+    size_t tl = strlen(target);
+    char *tmp = malloc(tl + 16);
+    if (!tmp) return NULL;
+    /* The temporary file sits in the same folder so that rename() is atomic. */
+    const char *slash = strrchr(target, '/');
+    size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
+    memcpy(tmp, target, dir_len);
+    snprintf(tmp + dir_len, tl + 16 - dir_len, ".%s.XXXXXX", target + dir_len);
+    return tmp;
+}
+
 int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t length) {
     *tmp_path = NULL;
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
+    char *target = fs_resolve_link(path);
+    if (!target) return -1;
+    mode_t mode = fs_replace_mode(target);
+    char *tmp = fs_temp_name(target);
+    free(target);
     if (!tmp) return -1;
-    /* The temporary file sits in the same folder so that rename() is atomic. */
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    memcpy(tmp, path, dir_len);
-    snprintf(tmp + dir_len, pl + 16 - dir_len, ".%s.XXXXXX", path + dir_len);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         free(tmp);
         return -1;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    int saved_errno = 0;
+    /* The mode first: the content is never readable by more than the old file was. */
+    int saved_errno = fchmod(fd, mode) != 0 ? errno : 0;
     size_t done = 0;
-    while (done < length) {
+    while (!saved_errno && done < length) {
         ssize_t n = write(fd, data + done, length - done);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -155,7 +244,6 @@ int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t le
         }
         done += (size_t)n;
     }
-    if (!saved_errno && fchmod(fd, 0666 & ~mask) != 0) saved_errno = errno;
     if (!saved_errno && fsync(fd) != 0) saved_errno = errno;
     if (close(fd) != 0 && !saved_errno) saved_errno = errno;
     if (saved_errno) {
@@ -169,11 +257,14 @@ int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t le
 }
 
 int fs_commit(const char *tmp_path, const char *path) {
-    if (rename(tmp_path, path) != 0) {
+    char *target = fs_resolve_link(path);
+    if (!target || rename(tmp_path, target) != 0) {
         int saved = errno;
         unlink(tmp_path);
+        free(target);
         errno = saved;
         return -1;
     }
+    free(target);
     return 0;
 }

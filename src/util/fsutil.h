@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Reads a whole file into a malloc'ed, NUL-terminated buffer (caller frees). Returns 0, or
@@ -24,10 +25,28 @@ void fs_rmdirs(const char *path, size_t existed);
 bool fs_same_content(const char *path, const char *data, size_t length);
 
 /*
- * Writes data to a temporary file beside `path` (created with the mode a new file would
- * get) and returns its malloc'ed name in *tmp_path; fs_commit renames it over `path`.
- * Together they make a write atomic: readers see the old file or the new one, never a
- * truncated one. Return 0, or -1 with errno set (the temporary file is then removed).
+ * Where a write to `path` goes: `path` itself, or, when it is a symbolic link, the file at
+ * the end of its chain of links (which need not exist), so that replacing it keeps the
+ * link. Malloc'ed; NULL with errno set (ENOMEM, ELOOP).
+ */
+char *fs_resolve_link(const char *path);
+
+/* The mode a replacement of `path` gets: the existing regular file's, else 0666 less the
+ * umask (fs_new_file_mode). Follows symbolic links. */
+mode_t fs_replace_mode(const char *path);
+mode_t fs_new_file_mode(void);
+
+/* The mkstemp template of a temporary file beside `target`: "DIR/.NAME.XXXXXX".
+ * Malloc'ed; NULL when out of memory. */
+char *fs_temp_name(const char *target);
+
+/*
+ * Writes data to a temporary file beside the file `path` resolves to (fs_resolve_link),
+ * with the mode of the file it replaces (fs_replace_mode), and returns its malloc'ed name
+ * in *tmp_path; fs_commit renames it over that file. Together they make a write atomic:
+ * readers see the old file or the new one, never a truncated one; the file keeps its mode
+ * and a symbolic link to it stays a link. Return 0, or -1 with errno set (the temporary
+ * file is then removed). A process killed in between leaves the temporary file behind.
  */
 int fs_write_temp(char **tmp_path, const char *path, const char *data, size_t length);
 int fs_commit(const char *tmp_path, const char *path);

@@ -75,6 +75,35 @@ refuse new-table-refuses-bad-column "not a valid column name" notes --column 9x:
 refuse new-table-refuses-missing-reference "nothing written" notes --reference owner_thing:nowhere
 refuse new-table-refuses-implicit-column "nothing written" notes --column id:text
 
+t=new-table-keeps-mode
+cp "$work/orig.yaml" "$work/mode.yaml"; chmod 600 "$work/mode.yaml"
+"$bin" new-table "$work/mode.yaml" tags --column label:text --no-generate 2>"$work/err"
+m=$(stat -c %a "$work/mode.yaml")
+[ "$m" = 600 ] && grep -q '^    tags:$' "$work/mode.yaml" && ok $t || fail $t "mode $m: $(cat "$work/err")"
+
+t=new-table-through-symlink
+mkdir -p "$work/real" "$work/link"
+cp "$work/orig.yaml" "$work/real/app.yaml"; chmod 640 "$work/real/app.yaml"
+ln -s ../real/app.yaml "$work/link/app.yaml"
+"$bin" new-table "$work/link/app.yaml" tags --column label:text --no-generate 2>"$work/err"
+if [ ! -L "$work/link/app.yaml" ]; then fail $t "the link was replaced by a regular file"
+elif ! grep -q '^    tags:$' "$work/real/app.yaml"; then fail $t "the real spec did not change"
+elif [ "$(stat -c %a "$work/real/app.yaml")" != 640 ]; then fail $t "the real spec lost its mode"
+elif ls -A "$work/link" "$work/real" | grep -q '^\.'; then fail $t "a temporary file was left"
+else ok $t; fi
+
+t=generate-keeps-mode-and-links
+"$bin" generate "$work/orig.yaml" -o "$work/gen" 2>/dev/null
+chmod 600 "$work/gen/sqlite.sql"
+mv "$work/gen/postgres.sql" "$work/real/postgres.sql"
+ln -s ../real/postgres.sql "$work/gen/postgres.sql"
+"$bin" new-table "$work/link/app.yaml" tags2 -o "$work/gen" >/dev/null 2>"$work/err"
+if [ "$(stat -c %a "$work/gen/sqlite.sql")" != 600 ] || ! grep -q '"tags2"' "$work/gen/sqlite.sql"
+then fail $t "sqlite.sql: mode $(stat -c %a "$work/gen/sqlite.sql") $(cat "$work/err")"
+elif [ ! -L "$work/gen/postgres.sql" ] || ! grep -q '"tags2"' "$work/real/postgres.sql"
+then fail $t "postgres.sql: the link was not kept or its file not updated"
+else ok $t; fi
+
 t=new-table-atomic-under-sigkill
 "$root/tests/bench/synthetic_spec.sh" 1500 > "$work/big.yaml"
 cp "$work/big.yaml" "$work/big-orig.yaml"
