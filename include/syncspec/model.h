@@ -115,7 +115,7 @@ typedef struct syncspec_schema {
     const char *bucket;           /* default "user_data" */
     const syncspec_table *tables; /* in spec order */
     size_t table_count;
-    const char *source_path;   /* the spec path as given on the command line */
+    const char *source_path;   /* the spec path as given; generated code: its base name */
     const char *source_sha256; /* 64 lowercase hex digits of the spec file's bytes */
 } syncspec_schema;
 

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "emit/emit.h"
 #include "emit/escape.h"
 #include "emit/targets.h"
 #include "spec/values.h"
@@ -206,7 +207,8 @@ ctx_value *context_c(arena *a, const syncspec_schema *schema) {
                        ? "SYNCSPEC_SYNC_STREAMS"
                        : "SYNCSPEC_SYNC_BUCKET_DEFINITIONS");
     ctx_set_string(a, root, "bucket_c", esc_c_string(a, schema->bucket));
-    ctx_set_string(a, root, "source_path_c", c_literal_or_null(a, schema->source_path));
+    ctx_set_string(a, root, "source_path_c",
+                   c_literal_or_null(a, schema->source_path ? emit_spec_name(schema) : NULL));
     ctx_set_string(a, root, "source_sha256_c", c_literal_or_null(a, schema->source_sha256));
     ctx_set_string(a, root, "table_count", arena_printf(a, "%zu", schema->table_count));
 

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "emit/emit.h"
 #include "emit/escape.h"
 #include "emit/targets.h"
 #include "util/strbuf.h"
@@ -48,9 +49,15 @@ const char *context_trim(arena *a, const char *text) {
     return text[len] ? arena_strndup(a, text, len) : text;
 }
 
+const char *emit_spec_name(const syncspec_schema *schema) {
+    if (!schema->source_path) return "<spec>";
+    const char *slash = strrchr(schema->source_path, '/');
+    return slash ? slash + 1 : schema->source_path;
+}
+
 ctx_value *context_root_escaped(arena *a, const syncspec_schema *schema, context_escape comment) {
     ctx_value *root = ctx_object(a);
-    const char *path = schema->source_path ? schema->source_path : "<spec>";
+    const char *path = emit_spec_name(schema);
     char digest[13] = "000000000000";
     if (schema->source_sha256) memcpy(digest, schema->source_sha256, 12);
     ctx_set_string(a, root, "spec_path", path);

@@ -80,6 +80,13 @@ int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena 
 int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
                    const syncspec_table *table, const char *target_name, diag_list *diags);
 
+/*
+ * The name generated files record for their spec: the base name of schema->source_path
+ * ("app.yaml" for ./schemas/app.yaml), so that the output is the same whatever path the
+ * spec was given by; "<spec>" when there is none. Points into source_path.
+ */
+const char *emit_spec_name(const syncspec_schema *schema);
+
 /* The JSON context a target's templates are rendered over (what generate --dump-context
  * prints); NULL for an unknown target. The caller owns the reference. */
 json_t *emit_context(const syncspec_schema *schema, const char *target);

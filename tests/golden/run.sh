@@ -5,7 +5,7 @@
 # `generate --check` must find expected/ up to date.
 #   tests/golden/run.sh BUILD_DIR            prints ok/FAIL per case, then "N passed, N failed"
 #   UPDATE_GOLDEN=1 tests/golden/run.sh ...  rewrites expected/ for review in the diff
-# The spec path is given relative to the repository root, as the banners name it.
+# Banners name the spec by its file name only, so the path it is given by does not matter.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."

@@ -221,11 +221,17 @@ t=generated-missing
 run_check $t 1 "generated-missing - -" --generated "$work/gen-missing" && ok $t
 t=generated-clean
 run_check $t 0 "" --generated "$work/gen" --strict && ok $t
-# The same spec under another path: the finding names both paths instead of "stale".
+# The spec under another path, even an absolute one: the same files (banners name the
+# spec's base name only).
 t=generated-other-spec-path
-out=$("$bin" check "./$spec" --generated "$work/gen" --format json)
+spec=./$spec run_check $t 0 "" --generated "$work/gen" --strict &&
+  spec=$PWD/$spec run_check $t 0 "" --generated "$work/gen" --strict && ok $t
+# A renamed spec: the finding names both names instead of "stale".
+t=generated-renamed-spec
+cp "$spec" "$work/renamed.yaml"
+out=$("$bin" check "$work/renamed.yaml" --generated "$work/gen" --format json)
 n=$(ls "$work/gen" | wc -l)
-if [ "$(grep -c '"message": ".* was generated from the spec path schemas/app.yaml, this check was given ./schemas/app.yaml' <<<"$out")" = "$n" ] &&
+if [ "$(grep -c '"message": ".* was generated from a spec named app.yaml, this check was given .*/renamed.yaml' <<<"$out")" = "$n" ] &&
    [ "$(grep -c '"code": "generated-stale"' <<<"$out")" = "$n" ]; then ok $t; else fail $t "$out"; fi
 
 # ---- Could not check: exit 2, the cause named, nothing created.

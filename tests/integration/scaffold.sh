@@ -146,6 +146,14 @@ if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yam
   ok $t
 else fail $t "$(cat "$work/out" 2>/dev/null)"; fi
 
+t=generate-same-from-any-path
+if (cd "$work/proj" && "$bin" generate "$PWD/schemas/app.yaml" -o "$work/abs" 2>/dev/null &&
+    "$bin" generate ./schemas/app.yaml -o "$work/abs" --check >/dev/null &&
+    "$bin" generate schemas/app.yaml --check >/dev/null &&
+    cd schemas && "$bin" generate app.yaml -o "$work/abs" --check >/dev/null) &&
+   ! grep -rq "$work" "$work/abs"; then ok $t
+else fail $t "output depends on the spec's path"; fi
+
 t=init-refuses-existing
 cp "$work/proj/schemas/app.yaml" "$work/app-before.yaml"
 echo "# mine" >> "$work/proj/syncspec.mk"; cp "$work/proj/syncspec.mk" "$work/mk-before"
