@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make install into a temporary prefix (and a DESTDIR staging), then build and run an
-# out-of-tree program that includes generated code, with pkg-config alone; the man page
-# renders; bash completion loads; make uninstall removes everything.
+# out-of-tree program that includes generated code, with pkg-config alone and with
+# examples/cmake; the man page renders; bash completion loads; make uninstall removes
+# everything.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +35,38 @@ if "$prefix/bin/syncspec" generate "$root/schemas/app.yaml" -o "$work/app/gen" 2
    out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/prog") && grep -q '^app: 8 tables, 6 synced' <<<"$out"; then
   ok $t
 else fail $t "$(tail -20 "$work/log") ${out:-}"; fi
+
+# examples/cmake as a user builds it against the installed syncspec: the first build
+# generates and links; touching the spec regenerates once (and, the outputs unchanged,
+# rebuilds nothing); a build with nothing changed does nothing.
+t=cmake-example
+cm() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PATH="$prefix/bin:$PATH" cmake "$@" 2>&1; }
+cmsrc="$work/cmake-src" cmbin="$work/cmake-build"
+mkdir -p "$cmsrc/schemas"
+cp "$root/examples/cmake/CMakeLists.txt" "$root/examples/cmake/main.c" "$cmsrc/"
+cp "$root/schemas/app.yaml" "$cmsrc/schemas/app.yaml"
+stamp() { stat -c %.9Y "$cmbin/generated/.stamp" 2>/dev/null; }
+if ! command -v cmake >/dev/null; then fail $t "cmake is not installed (scripts/bootstrap.sh installs it)"
+elif ! out=$(cm -S "$cmsrc" -B "$cmbin" -DCMAKE_EXE_LINKER_FLAGS="${SYNCSPEC_LDFLAGS:-}"); then
+  fail $t "configure: $(tail -20 <<<"$out")"
+elif ! out=$(cm --build "$cmbin") || ! run=$(LD_LIBRARY_PATH="$prefix/lib" "$cmbin/app"); then
+  fail $t "first build: $(tail -20 <<<"$out")"
+elif ! grep -q '^documents$' <<<"$run" || ! grep -q 'syncspec generate' <<<"$out"; then
+  fail $t "first build did not generate or the program is wrong: $out $run"
+elif grep -rq "$work" "$cmbin/generated"/*.[ch] "$cmbin/generated"/*.sql; then
+  fail $t "the build folder's path is in the generated files"
+else
+  s1=$(stamp); out1=$(cm --build "$cmbin")
+  sleep 1.1; touch "$cmsrc/schemas/app.yaml"
+  out2=$(cm --build "$cmbin"); s2=$(stamp); out3=$(cm --build "$cmbin"); s3=$(stamp)
+  if grep -q 'syncspec generate\|Building C\|Linking' <<<"$out1"; then fail $t "an unchanged build did work: $out1"
+  elif [ "$s1" = "$s2" ] || [ "$(grep -c 'syncspec generate' <<<"$out2")" != 1 ]; then
+    fail $t "touching the spec did not regenerate once: $out2"
+  elif grep -q 'Building C\|Linking' <<<"$out2"; then fail $t "unchanged outputs were rebuilt: $out2"
+  elif [ "$s2" != "$s3" ] || grep -q 'syncspec generate\|Building C\|Linking' <<<"$out3"; then
+    fail $t "the build after regenerating did work: $out3"
+  else ok $t; fi
+fi
 
 t=man-page-renders
 if command -v man >/dev/null; then
