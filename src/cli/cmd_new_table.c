@@ -355,9 +355,17 @@ int cmd_new_table(int argc, char **argv) {
         goto cleanup;
     }
     table_text(&table, &at, name, &args, columns, column_count);
+    /* The new lines end as the file's do: a spec saved on Windows stays CRLF throughout. */
+    const char *first_break = memchr(text, '\n', length);
+    const char *eol = first_break && first_break > text && first_break[-1] == '\r' ? "\r\n" : "\n";
     sb_append_n(&result, text, at.offset);
-    if (at.offset > 0 && text[at.offset - 1] != '\n') sb_putc(&result, '\n');
-    sb_append_n(&result, table.data, table.len);
+    if (at.offset > 0 && text[at.offset - 1] != '\n') sb_append(&result, eol);
+    for (size_t i = 0; i < table.len; i++) {
+        if (table.data[i] == '\n')
+            sb_append(&result, eol);
+        else
+            sb_putc(&result, table.data[i]);
+    }
     sb_append_n(&result, text + at.offset, length - at.offset);
 
     /* Validate the result exactly as generate would read it. */

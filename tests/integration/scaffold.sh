@@ -75,6 +75,20 @@ refuse new-table-refuses-bad-column "not a valid column name" notes --column 9x:
 refuse new-table-refuses-missing-reference "nothing written" notes --reference owner_thing:nowhere
 refuse new-table-refuses-implicit-column "nothing written" notes --column id:text
 
+t=new-table-keeps-crlf
+sed 's/$/\r/' "$work/orig.yaml" > "$work/crlf.yaml"; cp "$work/orig.yaml" "$work/lf.yaml"
+for f in crlf lf; do
+  "$bin" new-table "$work/$f.yaml" tags --column label:text:required --description "a
+b" --soft-delete --no-generate 2>>"$work/err"
+done
+lines=$(wc -l < "$work/crlf.yaml")
+if [ "$(grep -c $'\r$' "$work/crlf.yaml")" != "$lines" ]; then
+  fail $t "$((lines - $(grep -c $'\r$' "$work/crlf.yaml"))) lines end in LF alone"
+elif ! tr -d '\r' < "$work/crlf.yaml" | cmp -s - "$work/lf.yaml"; then
+  fail $t "not the LF result with CRLF line ends"
+elif ! "$bin" lint --quiet "$work/crlf.yaml"; then fail $t "the result does not lint"
+else ok $t; fi
+
 t=new-table-keeps-mode
 cp "$work/orig.yaml" "$work/mode.yaml"; chmod 600 "$work/mode.yaml"
 "$bin" new-table "$work/mode.yaml" tags --column label:text --no-generate 2>"$work/err"
