@@ -24,7 +24,8 @@ static const cli_option generate_options[] = {
 
 static const cli_command generate_command = {
     .name = "generate",
-    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]",
+    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]\n"
+             "                         [--templates DIR] [--dump-context]",
     .summary = "Generate SQLite DDL, PostgreSQL DDL, sync rules and C code from a spec.",
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"

@@ -7,7 +7,7 @@ static const cli_option lint_options[] = {
 
 static const cli_command lint_command = {
     .name = "lint",
-    .usage = "SPEC",
+    .usage = "SPEC [--quiet]",
     .summary = "Check a spec against every rule of the spec language.",
     .description = "Reports every error at once as FILE:LINE:COL: error[CODE]: message, with a\n"
                    "note at the first definition for duplicates and a suggestion for\n"

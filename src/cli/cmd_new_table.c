@@ -27,7 +27,9 @@ static const cli_option new_table_options[] = {
 
 static const cli_command new_table_command = {
     .name = "new-table",
-    .usage = "SPEC NAME [--column NAME:TYPE[:required]]... [--local-only] [--soft-delete]",
+    .usage = "SPEC NAME [--column NAME:TYPE[:required]]... [--reference COLUMN:TABLE]...\n"
+             "                          [--description TEXT] [--local-only] [--soft-delete]\n"
+             "                          [--insert-only] [--no-generate] [-o DIR]",
     .summary = "Append a new table to a spec, then regenerate.",
     .description =
         "Every other byte of the spec stays as it was. The result is validated before it is\n"

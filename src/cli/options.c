@@ -138,7 +138,11 @@ void cli_print_help(FILE *out, const cli_command *cmd) {
                               : snprintf(left, sizeof left, "    --%s", o->name);
         if (o->kind != CLI_FLAG && n > 0 && (size_t)n < sizeof left)
             snprintf(left + n, sizeof left - (size_t)n, " %s", o->metavar);
-        fprintf(out, "  %-28s %s\n", left, o->help);
+        /* A long option and value push the help text to a line of its own. */
+        if (strlen(left) > 28)
+            fprintf(out, "  %s\n  %-28s %s\n", left, "", o->help);
+        else
+            fprintf(out, "  %-28s %s\n", left, o->help);
     }
     fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
     fputs("\nexit status: 0 done and aligned, 1 found something, 2 could not do its job\n", out);

@@ -152,6 +152,23 @@ else
   [ -z "$bad" ] && ok $t || fail $t "$bad"
 fi
 
+# Every option a command's --help lists is in its usage line and in the man page's synopsis.
+t=usage-lines-list-every-option
+bad=
+for cmd in lint generate check new-table init; do
+  help=$("$bin" $cmd --help)
+  usage=$(sed -n '1,/^$/p' <<<"$help")
+  man=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$root/docs/syncspec.1" |
+        sed -n "/^\.B syncspec ${cmd//-/\\\\-}\$/,/^\.br/p" | sed 's/\\-/-/g')
+  while read -r short long; do
+    [ "$long" = --help ] && continue
+    grep -qe "$long\b" <<<"$usage" || grep -qe "\[$short " <<<"$usage" || bad+=" $cmd usage: $long;"
+    grep -qe "$long\b" <<<"$man" || grep -qe "\[ $short\$" <<<"$man" || bad+=" $cmd man: $long;"
+  done < <(sed -n '/^options:/,/^$/p' <<<"$help" |
+           sed -n 's/^  \(-[a-z]\), \(--[a-z-]*\).*/\1 \2/p; s/^      \(--[a-z-]*\).*/- \1/p')
+done
+[ -z "$bad" ] && ok $t || fail $t "$bad"
+
 t=init-generate-check-aligned
 mkdir "$work/proj"
 if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yaml 2>/dev/null &&
