@@ -1,5 +1,6 @@
 # syncspec: the only build system. `make`, `make test`, `make test-asan`, `make bench`,
-# `make install PREFIX=/usr/local DESTDIR=`, `make clean`.
+# `make install PREFIX=/usr/local DESTDIR=`, `make clean` (every build folder, and $(BUILD)).
+# BUILD=DIR puts every build product in DIR (default build/).
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -159,8 +160,11 @@ uninstall:
 	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
 	rm -rf $(DESTDIR)$(PREFIX)/include/syncspec
 
+# Also $(BUILD) when it is set elsewhere, unless it is this folder or one that holds it.
 clean:
-	rm -rf build build-asan
+	@b='$(abspath $(BUILD))'; case '$(CURDIR)/' in "$$b"/*) \
+	    echo "make clean: BUILD=$(BUILD) holds the sources; not removing it" >&2; exit 2;; esac
+	rm -rf build build-asan build-werror-gcc build-werror-clang '$(BUILD)'
 
 # Area fragments (packaging, benchmarks, ...) add their own rules here.
 -include $(sort $(wildcard mk/*.mk))

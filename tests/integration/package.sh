@@ -84,6 +84,22 @@ if make -s -C "$root" BUILD="$build" install PREFIX=/usr/local DESTDIR="$work/st
    grep -q '^prefix=/usr/local$' "$work/stage/usr/local/lib/pkgconfig/syncspec.pc"; then ok $t
 else fail $t "$(tail -5 "$work/log")"; fi
 
+# make clean in a copy of the Makefile, so the suite's own build folder stays.
+t=make-clean-removes-build
+mkdir -p "$work/clean/sub"
+cp "$root/Makefile" "$work/clean/"
+c() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$work/clean" "$@" >"$work/log" 2>&1; }
+for d in build build-asan build-werror-gcc out; do mkdir -p "$work/clean/$d/x"; done
+mkdir -p "$work/elsewhere/x"
+if ! c clean BUILD=out || [ -e "$work/clean/build" ] || [ -e "$work/clean/build-asan" ] ||
+   [ -e "$work/clean/build-werror-gcc" ] || [ -e "$work/clean/out" ]; then
+  fail $t "BUILD=out: $(ls "$work/clean") $(cat "$work/log")"
+elif ! c clean BUILD="$work/elsewhere" || [ -e "$work/elsewhere" ]; then
+  fail $t "an absolute BUILD was not removed: $(cat "$work/log")"
+elif c clean BUILD=. || c clean BUILD=.. || c clean BUILD=/ || [ ! -f "$work/clean/Makefile" ]; then
+  fail $t "BUILD=. .. or / was not refused"
+else ok $t; fi
+
 t=uninstall
 make -s -C "$root" BUILD="$build" uninstall PREFIX="$prefix" >/dev/null 2>&1
 left=$(find "$prefix" -type f -o -type l)
