@@ -27,8 +27,9 @@ static const char *const TARGET = "postgres";
  */
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
-    X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear)         \
-        X(PQntuples) X(PQgetvalue) X(PQgetisnull)
+    X(PQstatus)                                                                                    \
+    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
+        X(PQgetvalue) X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -161,6 +162,35 @@ static void check_settings(pg_state *s) {
     }
 }
 
+/* A synced table published with a column list or a row filter: the sync service then
+ * replicates only some columns or rows, and clients silently miss the rest. */
+static void check_published_subset(pg_state *s, const syncspec_table *t, const PGresult *r,
+                                   int row) {
+    arena *a = s->f->a;
+    const char *pub = s->schema->publication;
+    if (!pq.PQgetisnull(r, row, 2)) {
+        finding *x = findings_add(s->f, FINDING_ERROR, "publication-columns", TARGET, t->name, NULL,
+                                  "table %s is in publication %s with a column list (%s): the "
+                                  "other columns never reach clients",
+                                  t->name, pub, pq.PQgetvalue(r, row, 2));
+        x->line = t->line;
+        x->expected = "all columns";
+        x->actual = arena_printf(a, "(%s)", pq.PQgetvalue(r, row, 2));
+        x->fix = publication_fix(s);
+    }
+    if (!pq.PQgetisnull(r, row, 3)) {
+        finding *x =
+            findings_add(s->f, FINDING_ERROR, "publication-row-filter", TARGET, t->name, NULL,
+                         "table %s is in publication %s with a row filter WHERE %s: "
+                         "other rows never reach clients",
+                         t->name, pub, pq.PQgetvalue(r, row, 3));
+        x->line = t->line;
+        x->expected = "all rows";
+        x->actual = arena_printf(a, "WHERE %s", pq.PQgetvalue(r, row, 3));
+        x->fix = publication_fix(s);
+    }
+}
+
 static void check_publication(pg_state *s) {
     arena *a = s->f->a;
     const char *pub = s->schema->publication;
@@ -213,8 +243,16 @@ static void check_publication(pg_state *s) {
         x->fix = publication_fix(s);
     }
     pq.PQclear(r);
-    r = query(s, "SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE "
-                 "pubname = $2 AND $1::text IS NOT NULL ORDER BY schemaname, tablename");
+    /* With each table, its column list and row filter (PostgreSQL 15; read through
+     * to_jsonb so that older servers, which have neither, answer NULL). */
+    r = query(s, "SELECT pt.schemaname, pt.tablename, CASE WHEN to_jsonb(pr) ->> 'prattrs' IS "
+                 "NOT NULL THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(to_jsonb("
+                 "pt) -> 'attnames')), ', ') END, to_jsonb(pt) ->> 'rowfilter' FROM "
+                 "pg_catalog.pg_publication_tables pt JOIN pg_catalog.pg_publication p ON "
+                 "p.pubname = pt.pubname LEFT JOIN pg_catalog.pg_publication_rel pr ON "
+                 "pr.prpubid = p.oid AND pr.prrelid = format('%I.%I', pt.schemaname, "
+                 "pt.tablename)::regclass WHERE pt.pubname = $2 AND $1::text IS NOT NULL ORDER "
+                 "BY pt.schemaname, pt.tablename");
     if (!r) return;
     bool *in_publication = arena_calloc(a, s->schema->table_count + 1, sizeof *in_publication);
     for (int k = 0; k < pq.PQntuples(r); k++) {
@@ -224,6 +262,7 @@ static void check_publication(pg_state *s) {
                                       : NULL;
         if (t) {
             in_publication[t - s->schema->tables] = true;
+            if (!t->local_only) check_published_subset(s, t, r, k);
             continue;
         }
         if (s->all_tables) continue; /* one finding says it all */

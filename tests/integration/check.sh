@@ -160,6 +160,10 @@ pg_case postgres-publication-operation 1 "publication-operation - -" "ALTER PUBL
 pg_case postgres-publication-via-root 1 "publication-via-root - -" 'ALTER PUBLICATION powersync SET (publish_via_partition_root = true)' fix
 pg_case postgres-publication-extra-table 1 "publication-extra-table audit -" 'CREATE TABLE audit (id bigint PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE audit'
 pg_case postgres-publication-all-tables 1 "publication-all-tables - -" 'DROP PUBLICATION powersync; CREATE PUBLICATION powersync FOR ALL TABLES'
+pg_case postgres-publication-column-list 1 "publication-columns documents -" \
+  'ALTER PUBLICATION powersync SET TABLE projects, documents (id, owner_id), document_versions, groups, group_hierarchy, document_groups' fix
+pg_case postgres-publication-row-filter 1 "publication-row-filter documents -" \
+  "ALTER PUBLICATION powersync SET TABLE projects, documents WHERE (title = 'x'), document_versions, groups, group_hierarchy, document_groups" fix
 pg_case postgres-replica-identity-nothing 1 "replica-identity-nothing projects -" 'ALTER TABLE projects REPLICA IDENTITY NOTHING' fix
 pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TABLE projects ENABLE ROW LEVEL SECURITY'
 pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
