@@ -62,6 +62,18 @@ static const char *view_column_type(arena *a, const char *normalized_sql, const 
     return type;
 }
 
+/*
+ * SQLite matches table, column and index names without regard to ASCII case ("Groups" is
+ * the table groups), so the checker does too. Spec names are lower case: a name from the
+ * database is looked up in the spec by its ASCII lower-case form.
+ */
+static const char *ascii_lower(arena *a, const char *name) {
+    char *out = arena_strdup(a, name);
+    for (char *p = out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    return out;
+}
+
 typedef struct sqlite_object {
     const char *type, *name, *sql, *normalized;
 } sqlite_object;
@@ -70,7 +82,7 @@ typedef struct sqlite_state {
     findings *f;
     const syncspec_schema *schema;
     sqlite3 *db;
-    sqlite_object *objects; /* sorted by name (BINARY collation: strcmp order) */
+    sqlite_object *objects; /* sorted by name, ignoring ASCII case (NOCASE collation) */
     size_t object_count;
     /* Prepared once, reset per table. */
     sqlite3_stmt *columns, *indexes, *foreign_keys;
@@ -78,7 +90,7 @@ typedef struct sqlite_state {
 } sqlite_state;
 
 static int compare_object(const void *key, const void *item) {
-    return strcmp((const char *)key, ((const sqlite_object *)item)->name);
+    return sqlite3_stricmp((const char *)key, ((const sqlite_object *)item)->name);
 }
 
 static const sqlite_object *find_object(const sqlite_state *s, const char *name) {
@@ -126,7 +138,7 @@ static int check_columns(sqlite_state *s, const syncspec_table *t, const sqlite_
         bool not_null = sqlite3_column_int(st, 2) != 0, pk = sqlite3_column_int(st, 3) != 0;
         bool has_default = sqlite3_column_type(st, 4) != SQLITE_NULL;
         bool generated = sqlite3_column_int(st, 5) >= 2;
-        const syncspec_column *c = name ? syncspec_table_column(t, name) : NULL;
+        const syncspec_column *c = name ? syncspec_table_column(t, ascii_lower(a, name)) : NULL;
         if (!c) {
             /* Harmless to the generated code unless it makes every insert fail. */
             bool blocks_inserts = not_null && !has_default && !generated;
@@ -257,7 +269,7 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         if (!columns) columns = "";
         const syncspec_index *index = NULL;
         for (size_t k = 0; k < t->index_count && !index; k++)
-            if (strcmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
+            if (sqlite3_stricmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
         if (!index) {
             if (origin && strcmp(origin, "c") != 0) continue; /* UNIQUE in CREATE TABLE */
             finding *x = findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
@@ -271,7 +283,8 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         }
         seen[index - t->indexes] = true;
         index_columns(&want, index);
-        if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !partial) continue;
+        if (sqlite3_stricmp(columns, sb_str(&want)) == 0 && unique == index->unique && !partial)
+            continue;
         finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
                                   "index %s is %s(%s)%s, the spec says %s(%s)", name,
                                   unique ? "UNIQUE " : "", columns, partial ? " partial" : "",
@@ -315,7 +328,7 @@ static int check_foreign_keys(sqlite_state *s, const syncspec_table *t) {
         finding *x = findings_add(s->f, FINDING_ERROR, "foreign-key", TARGET, t->name, from,
                                   "%s.%s has a FOREIGN KEY to %s: sync cannot order writes for it",
                                   t->name, from ? from : "?", to ? to : "?");
-        x->line = check_line(t, from ? syncspec_table_column(t, from) : NULL);
+        x->line = check_line(t, from ? syncspec_table_column(t, ascii_lower(s->f->a, from)) : NULL);
         x->actual = to;
         x->fix = repair_comment(s->f->a, "not applied: SQLite cannot drop a foreign key; rebuild "
                                          "the table from the generated sqlite.sql");
@@ -328,10 +341,11 @@ static int check_foreign_keys(sqlite_state *s, const syncspec_table *t) {
 static int read_objects(sqlite_state *s) {
     arena *a = s->f->a;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', "
-                           "'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', "
+            "'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name COLLATE NOCASE",
+            -1, &st, NULL) != SQLITE_OK)
         return step_error(s, "the schema");
     size_t cap = 64;
     s->objects = arena_calloc(a, cap, sizeof *s->objects);
@@ -415,7 +429,9 @@ static int check_database(sqlite_state *s) {
     for (size_t i = 0; i < s->object_count; i++) {
         const sqlite_object *o = &s->objects[i];
         /* ps_* belong to PowerSync; a spec table's own rows are checked above. */
-        if (strncmp(o->name, "ps_", 3) == 0 || table_lookup_find(&lookup, o->name)) continue;
+        if (sqlite3_strnicmp(o->name, "ps_", 3) == 0 ||
+            table_lookup_find(&lookup, ascii_lower(a, o->name)))
+            continue;
         finding *x = findings_add(s->f, FINDING_WARNING, "extra-table", TARGET, o->name, NULL,
                                   "%s %s is not in the spec", o->type, o->name);
         x->actual = o->type;

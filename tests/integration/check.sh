@@ -85,6 +85,11 @@ sqlite_case sqlite-extra-index 1 "extra-index documents -" 'CREATE INDEX by_titl
 sqlite_case sqlite-foreign-key 1 "foreign-key document_groups group_id" \
   'DROP TABLE document_groups; CREATE TABLE document_groups ("id" TEXT PRIMARY KEY NOT NULL, "document_id" TEXT NOT NULL, "group_id" TEXT NOT NULL REFERENCES groups (id), "owner_id" TEXT, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL); CREATE INDEX "idx_document_groups_owner_id" ON document_groups (owner_id); CREATE INDEX "idx_document_groups_group_id" ON document_groups (group_id); CREATE UNIQUE INDEX "uq_document_groups_document_id_group_id" ON document_groups (document_id, group_id)'
 
+# SQLite ignores ASCII case in names: a table, column or index spelled in other case is
+# the same object, and the repair of the one real drift applies to it.
+sqlite_case sqlite-names-ignore-case 1 "missing-column groups color" \
+  'ALTER TABLE groups RENAME TO g_tmp; ALTER TABLE g_tmp RENAME TO "Groups"; ALTER TABLE "Groups" DROP COLUMN color; ALTER TABLE documents RENAME COLUMN title TO "Title"; DROP INDEX idx_documents_project_id; CREATE INDEX "IDX_Documents_Project_ID" ON documents ("PROJECT_ID")' fix
+
 # A PowerSync-managed database: every table is a view over ps_data__<t> (JSON rows), or
 # ps_data_local__<t> for local-only tables.
 powersync_db() { # file, [column to leave out of documents]
