@@ -28,8 +28,9 @@ static const char *const TARGET = "postgres";
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
     X(PQstatus)                                                                                    \
-    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
-        X(PQgetvalue) X(PQgetisnull)
+    X(PQerrorMessage)                                                                              \
+    X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue)            \
+        X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -74,7 +75,8 @@ typedef struct pg_state {
     table_lookup lookup;
     const char *error;
     bool publication_fixed;
-    bool all_tables; /* the publication is FOR ALL TABLES: SET TABLE cannot apply */
+    bool all_tables;  /* the publication is FOR ALL TABLES: SET TABLE cannot apply */
+    bool *not_tables; /* by spec table: a view (or the like) has its name */
 } pg_state;
 
 /* Runs one catalog query with the schema name ($1) and publication name ($2). */
@@ -282,7 +284,7 @@ static void check_publication(pg_state *s) {
     for (size_t i = 0; i < s->schema->table_count; i++) {
         const syncspec_table *t = &s->schema->tables[i];
         bool listed = in_publication[i];
-        if (!t->local_only && !listed) {
+        if (!t->local_only && !listed && !s->not_tables[i]) {
             finding *x = findings_add(s->f, FINDING_ERROR, "publication-table-missing", TARGET,
                                       t->name, NULL,
                                       "table %s is not in publication %s: its "
@@ -606,13 +608,33 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
     }
 }
 
+/* NULL for a table (plain or partitioned); otherwise what the relation is. */
+static const char *relation_kind(const char *relkind) {
+    switch (relkind[0]) {
+    case 'v':
+        return "view";
+    case 'm':
+        return "materialized view";
+    case 'f':
+        return "foreign table";
+    default:
+        return NULL;
+    }
+}
+
+static const char *kind_keyword(const char *kind) {
+    if (strcmp(kind, "view") == 0) return "VIEW";
+    if (strcmp(kind, "materialized view") == 0) return "MATERIALIZED VIEW";
+    return "FOREIGN TABLE";
+}
+
 static void check_tables(pg_state *s) {
     arena *a = s->f->a;
     catalog c = {0};
     c.tables = query(s, "SELECT c.relname, c.relkind, c.relrowsecurity, c.relreplident FROM "
                         "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
-                        "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND "
-                        "$2::text IS NOT NULL ORDER BY c.relname");
+                        "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', "
+                        "'m', 'f') AND $2::text IS NOT NULL ORDER BY c.relname");
     c.columns = query(s, "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
                          "a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> "
                          "'' FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
@@ -660,6 +682,8 @@ static void check_tables(pg_state *s) {
         const syncspec_table *t = &s->schema->tables[i];
         slice found = c.table_rows[i];
         int row = found.end > found.first ? found.first : -1;
+        const char *kind = row >= 0 ? relation_kind(pq.PQgetvalue(c.tables, row, 1)) : NULL;
+        if (kind && t->local_only) row = -1; /* a view of that name is no local-only table */
         if (t->local_only) {
             if (row >= 0) {
                 finding *x =
@@ -674,6 +698,22 @@ static void check_tables(pg_state *s) {
             continue;
         }
         const char *sql_cache = NULL;
+        if (kind) {
+            /* CREATE TABLE IF NOT EXISTS would do nothing, and a view cannot be published. */
+            finding *x =
+                findings_add(s->f, FINDING_ERROR, "not-a-table", TARGET, t->name, NULL,
+                             "%s is a %s, not a table: it cannot be published", t->name, kind);
+            x->line = t->line;
+            x->expected = "table";
+            x->actual = kind;
+            x->fix = repair_comment(
+                a, arena_printf(a,
+                                "not applied: replace the %s %s with the table (DROP %s, then "
+                                "the table's statements of the generated postgres.sql)",
+                                kind, qualified(s, t), kind_keyword(kind)));
+            s->not_tables[i] = true;
+            continue;
+        }
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                       "table %s is missing", t->name);
@@ -711,6 +751,7 @@ int check_postgres(findings *f, const syncspec_schema *schema, const char *conni
     }
     pg_state s = {.f = f, .conn = conn, .schema = schema};
     table_lookup_init(&s.lookup, f->a, schema);
+    s.not_tables = arena_calloc(f->a, schema->table_count + 1, sizeof *s.not_tables);
     check_settings(&s);
     if (!s.error) check_tables(&s);
     if (!s.error) check_publication(&s);

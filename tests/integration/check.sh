@@ -158,6 +158,11 @@ pg_case postgres-composite-primary-key 1 "missing-primary-key projects id" 'ALTE
 strict= pg_case postgres-extra-column-warning-only 0 "extra-column documents note" 'ALTER TABLE documents ADD COLUMN note text'
 strict= pg_case postgres-extra-column-not-null 1 "extra-column documents tenant" 'ALTER TABLE documents ADD COLUMN tenant text NOT NULL'
 strict= pg_case postgres-extra-column-not-null-default 0 "extra-column documents tenant" "ALTER TABLE documents ADD COLUMN tenant text NOT NULL DEFAULT 'x'"
+# A view named after a synced table: CREATE TABLE IF NOT EXISTS would skip it and it
+# cannot be published, so it is reported as what it is.
+pg_case postgres-view-not-a-table 1 "not-a-table groups -" 'DROP TABLE groups; CREATE VIEW groups AS SELECT 1 AS id'
+pg_case postgres-matview-not-a-table 1 "not-a-table group_hierarchy -" \
+  'DROP TABLE group_hierarchy; CREATE MATERIALIZED VIEW group_hierarchy AS SELECT 1 AS id'
 pg_case postgres-foreign-key 1 "foreign-key document_groups group_id" 'ALTER TABLE document_groups ADD CONSTRAINT fk_group FOREIGN KEY (group_id) REFERENCES groups (id)'
 pg_case postgres-table-left-publication 1 "publication-table-missing groups -" 'ALTER PUBLICATION powersync DROP TABLE groups' fix
 pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATION powersync' fix
