@@ -271,14 +271,22 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         for (size_t k = 0; k < t->index_count && !index; k++)
             if (sqlite3_stricmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
         if (!index) {
-            if (origin && strcmp(origin, "c") != 0) continue; /* UNIQUE in CREATE TABLE */
-            finding *x = findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
-                                      "%sindex %s on %s(%s) is not in the spec",
-                                      unique ? "unique " : "", name, t->name, columns);
+            /* A UNIQUE inside CREATE TABLE (origin "u") has an automatic index that DROP
+             * INDEX refuses: only a rebuild removes it. */
+            bool constraint = origin && strcmp(origin, "u") == 0;
+            finding *x =
+                findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
+                             constraint ? "%sUNIQUE constraint (index %s) on %s(%s) is not in the "
+                                          "spec: it can reject rows that the spec allows"
+                                        : "%sindex %s on %s(%s) is not in the spec",
+                             unique && !constraint ? "unique " : "", name, t->name, columns);
             x->actual = arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", columns);
             x->line = t->line;
             x->fix = repair_comment(
-                a, arena_printf(a, "not applied: DROP INDEX %s;", esc_sql_ident(a, name)));
+                a, constraint
+                       ? "not applied: SQLite cannot drop a UNIQUE constraint; rebuild the "
+                         "table from the generated sqlite.sql"
+                       : arena_printf(a, "not applied: DROP INDEX %s;", esc_sql_ident(a, name)));
             continue;
         }
         seen[index - t->indexes] = true;

@@ -82,6 +82,9 @@ sqlite_case sqlite-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_d
 sqlite_case sqlite-changed-index 1 "index-mismatch documents -" \
   'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
 sqlite_case sqlite-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
+# A UNIQUE inside CREATE TABLE has an automatic index (origin "u"): reported all the same.
+sqlite_case sqlite-extra-unique-constraint 1 "extra-index projects -" \
+  "DROP TABLE projects; $(projects_sql '"name" TEXT NOT NULL' '"name" TEXT NOT NULL UNIQUE')"
 sqlite_case sqlite-foreign-key 1 "foreign-key document_groups group_id" \
   'DROP TABLE document_groups; CREATE TABLE document_groups ("id" TEXT PRIMARY KEY NOT NULL, "document_id" TEXT NOT NULL, "group_id" TEXT NOT NULL REFERENCES groups (id), "owner_id" TEXT, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL); CREATE INDEX "idx_document_groups_owner_id" ON document_groups (owner_id); CREATE INDEX "idx_document_groups_group_id" ON document_groups (group_id); CREATE UNIQUE INDEX "uq_document_groups_document_id_group_id" ON document_groups (document_id, group_id)'
 
