@@ -29,8 +29,8 @@ static const char *const TARGET = "postgres";
     X(PQconnectdbParams)                                                                           \
     X(PQstatus)                                                                                    \
     X(PQerrorMessage)                                                                              \
-    X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue)            \
-        X(PQgetisnull)
+    X(PQfinish)                                                                                    \
+    X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue) X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -583,6 +583,18 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
                    a, "if the policies are not needed: ALTER TABLE %s DISABLE ROW LEVEL SECURITY;",
                    tq));
     }
+    if (pq.PQgetvalue(c->tables, table_row, 4)[0] == 'u') {
+        /* PostgreSQL refuses to publish it; SET LOGGED comes before the publication block
+         * in the repair file, so that block can then add it. */
+        finding *x = findings_add(s->f, FINDING_ERROR, "unlogged-table", TARGET, t->name, NULL,
+                                  "%s is UNLOGGED: it cannot be published, so its changes never "
+                                  "reach clients",
+                                  t->name);
+        x->line = t->line;
+        x->expected = "LOGGED";
+        x->actual = "UNLOGGED";
+        x->fix = arena_printf(a, "ALTER TABLE %s SET LOGGED;", tq);
+    }
     if (pq.PQgetvalue(c->tables, table_row, 3)[0] == 'n') {
         finding *x =
             findings_add(s->f, FINDING_ERROR, "replica-identity-nothing", TARGET, t->name, NULL,
@@ -631,7 +643,8 @@ static const char *kind_keyword(const char *kind) {
 static void check_tables(pg_state *s) {
     arena *a = s->f->a;
     catalog c = {0};
-    c.tables = query(s, "SELECT c.relname, c.relkind, c.relrowsecurity, c.relreplident FROM "
+    c.tables = query(s, "SELECT c.relname, c.relkind, c.relrowsecurity, c.relreplident, "
+                        "c.relpersistence FROM "
                         "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
                         "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', "
                         "'m', 'f') AND $2::text IS NOT NULL ORDER BY c.relname");

@@ -178,6 +178,8 @@ pg_case postgres-publication-column-list 1 "publication-columns documents -" \
 pg_case postgres-publication-row-filter 1 "publication-row-filter documents -" \
   "ALTER PUBLICATION powersync SET TABLE projects, documents WHERE (title = 'x'), document_versions, groups, group_hierarchy, document_groups" fix
 pg_case postgres-replica-identity-nothing 1 "replica-identity-nothing projects -" 'ALTER TABLE projects REPLICA IDENTITY NOTHING' fix
+pg_case postgres-unlogged-table 1 "publication-table-missing groups -;unlogged-table groups -" \
+  'ALTER PUBLICATION powersync DROP TABLE groups; ALTER TABLE groups SET UNLOGGED' fix
 pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TABLE projects ENABLE ROW LEVEL SECURITY'
 pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
 pg_case postgres-local-only-published 1 "local-only-in-postgres preferences -;publication-local-only preferences -" \
