@@ -479,9 +479,29 @@ static const char *index_columns(strbuf *sb, const syncspec_index *index) {
     return sb_str(sb);
 }
 
-/* Index rows: table, name, unique, primary, key columns, and what makes the index other
- * than a plain btree over columns ("" when nothing does). */
-enum { IX_NAME = 1, IX_UNIQUE = 2, IX_PRIMARY = 3, IX_COLUMNS = 4, IX_IRREGULAR = 5 };
+/* Index rows: table, name, unique, primary, key columns, what makes the index other than a
+ * plain btree over columns ("" when nothing does), and the unique (or exclusion) constraint
+ * it implements (NULL when none). */
+enum {
+    IX_NAME = 1,
+    IX_UNIQUE = 2,
+    IX_PRIMARY = 3,
+    IX_COLUMNS = 4,
+    IX_IRREGULAR = 5,
+    IX_CONSTRAINT = 6
+};
+
+/* The statement that removes an index: PostgreSQL refuses DROP INDEX on the index of a
+ * constraint, which only ALTER TABLE ... DROP CONSTRAINT removes. */
+static const char *drop_index(const pg_state *s, const syncspec_table *t, const PGresult *r,
+                              int row) {
+    arena *a = s->f->a;
+    if (!pq.PQgetisnull(r, row, IX_CONSTRAINT))
+        return arena_printf(a, "ALTER TABLE %s DROP CONSTRAINT %s;", qualified(s, t),
+                            esc_sql_ident(a, pq.PQgetvalue(r, row, IX_CONSTRAINT)));
+    return arena_printf(a, "DROP INDEX %s.%s;", esc_sql_ident(a, s->schema->pg_schema),
+                        esc_sql_ident(a, pq.PQgetvalue(r, row, IX_NAME)));
+}
 
 static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_table *t,
                                 const char **sql_cache) {
@@ -539,10 +559,8 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s%s", unique ? "UNIQUE " : "", columns,
                                  *irregular ? " " : "", irregular);
-        x->fix =
-            repair_comment(a, arena_printf(a, "not applied (drops an index): DROP INDEX %s.%s;\n%s",
-                                           esc_sql_ident(a, s->schema->pg_schema),
-                                           esc_sql_ident(a, index->name), create ? create : ""));
+        x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
+                                                drop_index(s, t, r, row), create ? create : ""));
     }
     sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {
@@ -561,9 +579,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         x->line = t->line;
         x->actual =
             arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", pq.PQgetvalue(r, i, IX_COLUMNS));
-        x->fix = repair_comment(a, arena_printf(a, "not applied: DROP INDEX %s.%s;",
-                                                esc_sql_ident(a, s->schema->pg_schema),
-                                                esc_sql_ident(a, name)));
+        x->fix = repair_comment(a, arena_printf(a, "not applied: %s", drop_index(s, t, r, i)));
     }
 }
 
@@ -666,7 +682,10 @@ static void check_tables(pg_state *s) {
                          "WHEN x.indexprs IS NOT NULL THEN 'on expressions' END, CASE WHEN 1 = "
                          "ANY (SELECT o & 1 FROM unnest(x.indoption) o) THEN 'DESC' END, CASE "
                          "WHEN x.indnatts <> x.indnkeyatts THEN 'INCLUDE' END, CASE WHEN "
-                         "x.indpred IS NOT NULL THEN 'partial' END) FROM pg_catalog.pg_index x "
+                         "x.indpred IS NOT NULL THEN 'partial' END), (SELECT con.conname FROM "
+                         "pg_catalog.pg_constraint con WHERE con.conrelid = t.oid AND "
+                         "con.conindid = x.indexrelid AND con.contype IN ('u', 'x')) FROM "
+                         "pg_catalog.pg_index x "
                          "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "
                          "pg_catalog.pg_am am ON am.oid = i.relam JOIN pg_catalog.pg_class t ON "
                          "t.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = "

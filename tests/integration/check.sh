@@ -151,6 +151,19 @@ pg_case postgres-changed-index 1 "index-mismatch documents -" 'DROP INDEX idx_do
 pg_case postgres-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
 pg_case postgres-dropped-check 1 "missing-check projects name" 'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length' fix
 pg_case postgres-dropped-id-check 1 "missing-check documents id" 'ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format' fix
+# An extra unique constraint: its commented repair drops the constraint (PostgreSQL
+# refuses DROP INDEX on a constraint's index), and once uncommented it applies.
+pg_case postgres-extra-unique-constraint 1 "extra-index documents -" 'ALTER TABLE documents ADD CONSTRAINT uq_title UNIQUE (title)'
+t=postgres-extra-unique-constraint-repair
+db="check_${$}_$((n - 1))"
+stmt=$(sed -n 's/^-- not applied: //p' "$work/postgres-extra-unique-constraint.fix.sql")
+if [ "$stmt" != 'ALTER TABLE "public"."documents" DROP CONSTRAINT "uq_title";' ]; then
+  fail $t "repair [$stmt]"
+elif ! psql -d "$db" -q -v ON_ERROR_STOP=1 -c "$stmt" 2>"$work/err"; then
+  fail $t "repair failed: $(cat "$work/err")"
+else
+  run_check $t 0 "" --postgres "dbname=$db" --strict && ok $t
+fi
 pg_case postgres-extra-check 1 "extra-check documents title" "ALTER TABLE documents ADD CONSTRAINT title_short CHECK (char_length(title) < 10)"
 pg_case postgres-index-desc 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id DESC)'
 pg_case postgres-index-partial 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id) WHERE deleted_at IS NULL'
