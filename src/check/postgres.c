@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "check/deparse.h"
 #include "check/repair.h"
 #include "emit/escape.h"
 #include "emit/types.h"
@@ -346,6 +347,32 @@ static const char *qualified(const pg_state *s, const syncspec_table *t) {
                         esc_sql_ident(a, t->name));
 }
 
+/* A generated CHECK present by name: its definition as PostgreSQL prints it against the
+ * one postgres.sql gives it. */
+static void check_definition(pg_state *s, const catalog *c, const syncspec_table *t,
+                             const syncspec_column *col, const char *kind, int row,
+                             const char **sql_cache) {
+    arena *a = s->f->a;
+    const char *want = deparse_check(a, col, kind);
+    const char *have = pq.PQgetvalue(c->checks, row, 3);
+    if (!want || strcmp(want, have) == 0) return;
+    const char *name = pq.PQgetvalue(c->checks, row, 1);
+    finding *x =
+        findings_add(s->f, FINDING_ERROR, "check-mismatch", TARGET, t->name, col->name,
+                     "CHECK constraint %s (%s) is %s, the spec says %s", name, kind, have, want);
+    x->line = check_line(t, col);
+    x->expected = want;
+    x->actual = value(a, c->checks, row, 3);
+    const char *definition = repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
+    const char *clause = repair_check_clause(a, definition, name);
+    /* One statement: while a row breaks the spec's CHECK it fails and changes nothing. */
+    if (clause)
+        x->fix = arena_printf(a,
+                              "-- fails, changing nothing, while a row breaks the spec's CHECK\n"
+                              "ALTER TABLE %s DROP CONSTRAINT %s, ADD %s;",
+                              qualified(s, t), esc_sql_ident(a, name), clause);
+}
+
 static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t,
                                 const char **sql_cache) {
     slice rows = c->column_rows[t - s->schema->tables];
@@ -417,7 +444,11 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
         }
         for (size_t q = 0; q < kind_count; q++) {
             const char *name = check_names[expected_checks - kind_count + q];
-            if (find_row(c->checks, checks, 1, name) >= 0) continue;
+            int check_row = find_row(c->checks, checks, 1, name);
+            if (check_row >= 0) {
+                check_definition(s, c, t, col, kinds[q], check_row, sql_cache);
+                continue;
+            }
             const char *definition =
                 repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
             finding *x =
@@ -693,7 +724,8 @@ static void check_tables(pg_state *s) {
                          "t.relname, i.relname");
     c.checks = query(s, "SELECT t.relname, con.conname, (SELECT string_agg(a.attname, ',') FROM "
                         "pg_catalog.pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = ANY "
-                        "(con.conkey)) FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class "
+                        "(con.conkey)), pg_catalog.pg_get_constraintdef(con.oid) FROM "
+                        "pg_catalog.pg_constraint con JOIN pg_catalog.pg_class "
                         "t ON t.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
                         "t.relnamespace WHERE n.nspname = $1 AND con.contype = 'c' AND $2::text "
                         "IS NOT NULL ORDER BY t.relname");

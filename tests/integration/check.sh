@@ -165,6 +165,11 @@ else
   run_check $t 0 "" --postgres "dbname=$db" --strict && ok $t
 fi
 pg_case postgres-extra-check 1 "extra-check documents title" "ALTER TABLE documents ADD CONSTRAINT title_short CHECK (char_length(title) < 10)"
+# A generated CHECK recreated under its own name with another definition.
+pg_case postgres-changed-check 1 "check-mismatch projects name" \
+  'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length, ADD CONSTRAINT ck_projects_name_length CHECK (char_length(name) <= 5)' fix
+pg_case postgres-changed-id-check 1 "check-mismatch documents id" \
+  "ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format, ADD CONSTRAINT ck_documents_id_format CHECK (id ~ '^[0-9a-f-]+\$')" fix
 pg_case postgres-index-desc 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id DESC)'
 pg_case postgres-index-partial 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id) WHERE deleted_at IS NULL'
 pg_case postgres-index-lost-unique 1 "index-mismatch document_versions -" 'DROP INDEX uq_document_versions_document_id_version; CREATE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)'
@@ -197,6 +202,26 @@ pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TAB
 pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
 pg_case postgres-local-only-published 1 "local-only-in-postgres preferences -;publication-local-only preferences -" \
   'CREATE TABLE preferences (id text PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE preferences'
+
+# The edge spec's CHECKs (keywords as names, negative, real and large bounds, enums of
+# text, integer and real) read back from PostgreSQL exactly as the checker expects them;
+# one of them changed is found and repaired.
+espec=tests/golden/edge/spec.yaml
+"$bin" generate "$espec" -o "$work/gen-edge" --only postgres >/dev/null 2>&1
+edge=check_${$}_edge
+psql -d postgres -qc "CREATE DATABASE $edge" >/dev/null && dbs+=("$edge")
+psql -d "$edge" -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -f "$work/gen-edge/postgres.sql" >/dev/null
+t=postgres-edge-clean
+spec=$espec run_check $t 0 "" --postgres "dbname=$edge" --strict && ok $t
+t=postgres-edge-changed-check
+psql -d "$edge" -q -c "ALTER TABLE \"order\" DROP CONSTRAINT ck_order_total_min, ADD CONSTRAINT ck_order_total_min CHECK (total >= -2.5)"
+if spec=$espec run_check $t 1 "check-mismatch order total" --postgres "dbname=$edge" --fix-sql "$work/$t.fix.sql"; then
+  if psql -d "$edge" -q -v ON_ERROR_STOP=1 -f "$work/$t.fix.sql" >/dev/null 2>"$work/err"; then
+    spec=$espec run_check "$t (after fix)" 0 "" --postgres "dbname=$edge" --strict && ok $t
+  else
+    fail $t "fix SQL failed: $(cat "$work/err")"
+  fi
+fi
 
 # An inactive replication slot, with max_slot_wal_keep_size at its default (-1). Slots
 # belong to the cluster, so this one lives only for its own check.
