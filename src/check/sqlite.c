@@ -395,6 +395,11 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
             x->line = t->line;
             x->expected = "table";
             x->actual = "view";
+            x->fix = repair_comment(
+                a, arena_printf(a,
+                                "not applied: replace the view %s with the table (DROP VIEW, "
+                                "then the table's statements of the generated sqlite.sql)",
+                                esc_sql_ident(a, t->name)));
             return 0;
         }
         if (t->local_only != (local_store && !synced_store)) {

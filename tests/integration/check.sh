@@ -11,8 +11,10 @@ bin="$build/syncspec"
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 dbs=()
+pgmin=
 cleanup() {
   for d in "${dbs[@]}"; do psql -d postgres -qc "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done
+  [ -n "$pgmin" ] && scripts/pg.sh stop "$pgmin" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -88,6 +90,8 @@ sqlite_case sqlite-extra-unique-constraint 1 "extra-index projects -" \
 sqlite_case sqlite-foreign-key 1 "foreign-key document_groups group_id" \
   'DROP TABLE document_groups; CREATE TABLE document_groups ("id" TEXT PRIMARY KEY NOT NULL, "document_id" TEXT NOT NULL, "group_id" TEXT NOT NULL REFERENCES groups (id), "owner_id" TEXT, "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL); CREATE INDEX "idx_document_groups_owner_id" ON document_groups (owner_id); CREATE INDEX "idx_document_groups_group_id" ON document_groups (group_id); CREATE UNIQUE INDEX "uq_document_groups_document_id_group_id" ON document_groups (document_id, group_id)'
 
+# A view that PowerSync does not manage (no ps_data__<table> behind it) is not the table.
+sqlite_case sqlite-not-a-table 1 "not-a-table groups -" 'DROP TABLE groups; CREATE VIEW groups AS SELECT 1 AS id'
 # SQLite ignores ASCII case in names: a table, column or index spelled in other case is
 # the same object, and the repair of the one real drift applies to it.
 sqlite_case sqlite-names-ignore-case 1 "missing-column groups color" \
@@ -117,6 +121,18 @@ run_check $t 0 "" --sqlite "$work/ps.db" --strict && ok $t
 t=sqlite-powersync-views-missing-column
 powersync_db "$work/ps2.db" title
 run_check $t 1 "missing-column documents title" --sqlite "$work/ps2.db" && ok $t
+# The store behind a view says whether PowerSync syncs the table: synced in the spec but
+# kept in ps_data_local__<t>, or local-only in the spec but kept in ps_data__<t>.
+ps_move() { # file, table, from-store, to-store
+  local view
+  view=$(sqlite3 "$1" "SELECT sql FROM sqlite_schema WHERE name = '$2'")
+  sqlite3 "$1" "DROP VIEW \"$2\"; ALTER TABLE \"$3$2\" RENAME TO \"$4$2\"; ${view//$3$2/$4$2}"
+}
+t=sqlite-powersync-local-only-mismatch
+powersync_db "$work/ps3.db"
+ps_move "$work/ps3.db" documents ps_data__ ps_data_local__
+ps_move "$work/ps3.db" preferences ps_data_local__ ps_data__
+run_check $t 1 "local-only-mismatch documents -;local-only-mismatch preferences -" --sqlite "$work/ps3.db" && ok $t
 
 # ---- PostgreSQL: each case in its own database, cloned from one built from postgres.sql.
 base=check_base_$$
@@ -202,6 +218,15 @@ pg_case postgres-row-level-security 1 "row-level-security projects -" 'ALTER TAB
 pg_case postgres-local-only-table 1 "local-only-in-postgres preferences -" 'CREATE TABLE preferences (id text PRIMARY KEY)'
 pg_case postgres-local-only-published 1 "local-only-in-postgres preferences -;publication-local-only preferences -" \
   'CREATE TABLE preferences (id text PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE preferences'
+# The publication repair of a published local-only table takes it out; the table itself
+# stays (dropping it is left to the user), so only that warning remains.
+t=postgres-local-only-published-repair
+db="check_${$}_$((n - 1))"
+if ! psql -d "$db" -q -v ON_ERROR_STOP=1 -f "$work/postgres-local-only-published.fix.sql" >/dev/null 2>"$work/err"; then
+  fail $t "fix SQL failed: $(cat "$work/err")"
+else
+  run_check $t 0 "local-only-in-postgres preferences -" --postgres "dbname=$db" && ok $t
+fi
 
 # The edge spec's CHECKs (keywords as names, negative, real and large bounds, enums of
 # text, integer and real) read back from PostgreSQL exactly as the checker expects them;
@@ -230,6 +255,24 @@ psql -d postgres -qAtc "SELECT pg_create_physical_replication_slot('syncspec_che
 run_check $t 1 "inactive-slot - -" --postgres "dbname=$base" --strict && ok $t
 psql -d postgres -qAtc "SELECT pg_drop_replication_slot('syncspec_check_idle_$$')" >/dev/null
 
+# A second cluster that cannot serve logical replication: wal_level minimal, no WAL
+# senders, no replication slots (these settings need a restart, so a cluster of its own).
+t=postgres-not-ready-for-replication
+pgmin=/tmp/syncspec-check-minimal-$$
+if ! env=$(SYNCSPEC_PG_OPTIONS="-c wal_level=minimal -c max_wal_senders=0 -c max_replication_slots=0" \
+           scripts/pg.sh start "$pgmin" 2>"$work/err"); then
+  fail $t "cannot start a cluster: $(cat "$work/err")"
+else
+  port=$(sed -n 's/.*PGPORT=\([0-9]*\).*/\1/p' <<<"$env")
+  minimal="host=127.0.0.1 port=$port user=postgres dbname=syncspec_test"
+  if ! psql -d "$minimal" -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = error' -f "$work/gen/postgres.sql" >/dev/null 2>"$work/err"; then
+    fail $t "postgres.sql: $(cat "$work/err")"
+  else
+    run_check $t 1 "replication-slots - -;wal-level - -;wal-senders - -" --postgres "$minimal" && ok $t
+  fi
+fi
+scripts/pg.sh stop "$pgmin" >/dev/null 2>&1; pgmin=
+
 # ---- Sync rules
 rules="$work/gen/sync_rules.yaml"
 rules_case() { # name, expected, sed expression
@@ -245,6 +288,7 @@ rules_case sync-rules-owner-filter "sync-rules-owner-filter groups -" '/FROM "gr
 rules_case sync-rules-missing-column "sync-rules-columns documents title" '/FROM "documents"/s/"title", //'
 rules_case sync-rules-select-star "sync-rules-select-star projects -" '/FROM "projects"/s/SELECT .* FROM/SELECT * FROM/'
 rules_case sync-rules-extra-table "sync-rules-extra-table users -" '$a\      - SELECT id FROM users WHERE owner_id = bucket.user_id'
+rules_case sync-rules-local-only "sync-rules-local-only preferences -" '$a\      - SELECT id, key, value FROM preferences WHERE owner_id = bucket.user_id'
 
 rules_case sync-rules-parameters "sync-rules-parameters - -" 's/parameters: SELECT request.user_id() as user_id/parameters: SELECT 1 as user_id/'
 # The same table twice: a correct query, then one without a filter.
@@ -263,6 +307,8 @@ t=sync-rules-streams-clean
 spec=$sspec run_check $t 0 "" --sync-rules "$srules" --strict && ok $t
 streams_case sync-rules-streams-owner-filter 1 "sync-rules-owner-filter order -" '/FROM "order"/s/"user_id" = auth.user_id()/"parent" = auth.user_id()/'
 streams_case sync-rules-streams-auto-subscribe 1 "sync-rules-auto-subscribe - -" '0,/auto_subscribe: true/s//auto_subscribe: false/'
+streams_case sync-rules-streams-missing-table 1 "sync-rules-missing-table order -" '/^  order:/,/query:/d'
+streams_case sync-rules-streams-missing-column 1 "sync-rules-columns order note" '/FROM "order"/s/"note", //'
 # The app spec's queries as streams: the spec asks for bucket_definitions.
 t=sync-rules-format
 { echo "config:"; echo "  edition: 3"; echo "streams:"
