@@ -423,10 +423,13 @@ static int check_database(sqlite_state *s) {
     if (read_objects(s) != 0) return -1;
     static const char *const queries[] = {
         "SELECT name, type, \"notnull\", pk, dflt_value, hidden FROM pragma_table_xinfo(?1)",
-        /* Key columns in order, DESC marked and expressions named, so that any difference
-         * from a plain index over the spec's columns shows in the text compared. */
+        /* Key columns in order, DESC and collations other than BINARY marked and
+         * expressions named, so that any difference from a plain index over the spec's
+         * columns shows in the text compared. */
         "SELECT l.name, l.\"unique\", l.origin, (SELECT group_concat(c, ',') FROM (SELECT "
-        "coalesce(x.name, '<expression>') || CASE WHEN x.\"desc\" THEN ' DESC' ELSE '' END AS c "
+        "coalesce(x.name, '<expression>') || CASE WHEN x.\"desc\" THEN ' DESC' ELSE '' END || "
+        "CASE WHEN x.coll IS NOT NULL AND x.coll <> 'BINARY' COLLATE NOCASE THEN ' COLLATE ' || "
+        "x.coll ELSE '' END AS c "
         "FROM pragma_index_xinfo(l.name) x WHERE x.\"key\" ORDER BY x.seqno)), l.partial FROM "
         "pragma_index_list(?1) l",
         "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)",

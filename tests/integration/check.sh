@@ -83,6 +83,8 @@ sqlite_case sqlite-lost-boolean-check 1 "missing-boolean-check projects is_defau
 sqlite_case sqlite-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_documents_project_id' fix
 sqlite_case sqlite-changed-index 1 "index-mismatch documents -" \
   'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
+sqlite_case sqlite-index-collation 1 "index-mismatch documents -" \
+  'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id COLLATE NOCASE)'
 sqlite_case sqlite-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
 # A UNIQUE inside CREATE TABLE has an automatic index (origin "u"): reported all the same.
 sqlite_case sqlite-extra-unique-constraint 1 "extra-index projects -" \
@@ -188,6 +190,9 @@ pg_case postgres-changed-id-check 1 "check-mismatch documents id" \
   "ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format, ADD CONSTRAINT ck_documents_id_format CHECK (id ~ '^[0-9a-f-]+\$')" fix
 pg_case postgres-index-desc 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id DESC)'
 pg_case postgres-index-partial 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id) WHERE deleted_at IS NULL'
+pg_case postgres-index-nulls-first 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id NULLS FIRST)'
+pg_case postgres-index-collation 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id COLLATE "C")'
+pg_case postgres-index-operator-class 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id text_pattern_ops)'
 pg_case postgres-index-lost-unique 1 "index-mismatch document_versions -" 'DROP INDEX uq_document_versions_document_id_version; CREATE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)'
 pg_case postgres-composite-primary-key 1 "missing-primary-key projects id" 'ALTER TABLE projects DROP CONSTRAINT projects_pkey, ADD PRIMARY KEY (id, owner_id)'
 # Without --strict: a nullable server-only column is a warning (exit 0), a NOT NULL one
