@@ -271,10 +271,15 @@ static void check_publication(pg_state *s) {
         if (s->all_tables) continue; /* one finding says it all */
         /* Harmless to the sync service (it replicates only what the sync rules select), but
          * not what the spec publishes. */
-        finding *x = findings_add(
-            s->f, FINDING_WARNING, "publication-extra-table", TARGET, value(a, r, k, 1), NULL,
-            "table %s.%s is in publication %s but is not a synced table of the spec", schema_name,
-            name, pub);
+        /* A table of another schema is named with it: filed under a spec table of the
+         * same name, it would read as that table's drift. */
+        const char *table = strcmp(schema_name, s->schema->pg_schema) == 0
+                                ? value(a, r, k, 1)
+                                : arena_printf(a, "%s.%s", schema_name, name);
+        finding *x =
+            findings_add(s->f, FINDING_WARNING, "publication-extra-table", TARGET, table, NULL,
+                         "table %s.%s is in publication %s but is not a synced table of the spec",
+                         schema_name, name, pub);
         x->actual = arena_printf(a, "%s.%s", schema_name, name);
         x->fix =
             repair_comment(a, arena_printf(a, "not applied: ALTER PUBLICATION %s DROP TABLE %s.%s;",

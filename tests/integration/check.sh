@@ -211,6 +211,8 @@ pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATI
 pg_case postgres-publication-operation 1 "publication-operation - -" "ALTER PUBLICATION powersync SET (publish = 'insert, update')" fix
 pg_case postgres-publication-via-root 1 "publication-via-root - -" 'ALTER PUBLICATION powersync SET (publish_via_partition_root = true)' fix
 pg_case postgres-publication-extra-table 1 "publication-extra-table audit -" 'CREATE TABLE audit (id bigint PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE audit'
+pg_case postgres-publication-other-schema 1 "publication-extra-table other.groups -" \
+  'CREATE SCHEMA other; CREATE TABLE other.groups (id text PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE other.groups'
 pg_case postgres-publication-all-tables 1 "publication-all-tables - -" 'DROP PUBLICATION powersync; CREATE PUBLICATION powersync FOR ALL TABLES'
 pg_case postgres-publication-column-list 1 "publication-columns documents -" \
   'ALTER PUBLICATION powersync SET TABLE projects, documents (id, owner_id), document_versions, groups, group_hierarchy, document_groups' fix
