@@ -108,6 +108,7 @@ typedef struct range {
 
 typedef struct parsed_query {
     const char *table;
+    const char *schema;   /* as written before the table (schema.table); NULL when none */
     const char **columns; /* output names; NULL for an expression without a name */
     const char **items;   /* each select item's text, for messages */
     size_t column_count;
@@ -148,6 +149,31 @@ static const char *text_between(arena *a, const sql_scan *scan, range r) {
     return arena_strndup(a, start, (size_t)(stop - start));
 }
 
+/*
+ * The output name of a select item: its alias (AS x, or a bare trailing identifier), or for
+ * a column reference its last identifier (t.col is col). A cast keeps the name of what it
+ * casts, as PostgreSQL names it: col::text is col, not a column named text. NULL for an
+ * expression without a name.
+ */
+static const char *output_name(arena *a, const sql_scan *scan, range r) {
+    const token *tk = scan->tokens;
+    size_t len = r.end - r.first;
+    if (len >= 2 && is_keyword(&tk[r.end - 2], "as"))
+        return is_identifier(&tk[r.end - 1]) ? identifier(a, &tk[r.end - 1]) : NULL;
+    int depth = 0;
+    for (size_t i = r.first; i + 1 < r.end; i++) {
+        if (is_punct(&tk[i], '(')) depth++;
+        if (is_punct(&tk[i], ')')) depth--;
+        if (depth != 0 || !is_punct(&tk[i], ':') || !is_punct(&tk[i + 1], ':')) continue;
+        size_t n = i - r.first; /* what is cast: col or t.col */
+        bool ref = (n == 1 && is_identifier(&tk[r.first])) ||
+                   (n == 3 && is_identifier(&tk[r.first]) && is_punct(&tk[r.first + 1], '.') &&
+                    is_identifier(&tk[r.first + 2]));
+        return ref ? identifier(a, &tk[i - 1]) : NULL;
+    }
+    return is_identifier(&tk[r.end - 1]) ? identifier(a, &tk[r.end - 1]) : NULL;
+}
+
 /* SELECT items FROM [schema.]table [[AS] alias] [WHERE ...]; -1 with *why otherwise. */
 static int parse_query(parsed_query *q, arena *a, const char *sql, const char **why) {
     if (tokenize(&q->scan, a, sql, why) != 0) return -1;
@@ -177,12 +203,15 @@ static int parse_query(parsed_query *q, arena *a, const char *sql, const char **
             q->star = true;
         } else {
             q->items[q->column_count] = text_between(a, scan, (range){i, end});
-            q->columns[q->column_count++] = is_identifier(last) ? identifier(a, last) : NULL;
+            q->columns[q->column_count++] = output_name(a, scan, (range){i, end});
         }
         i = end + 1;
     }
     size_t t = from + 1;
-    if (t + 2 < n && is_punct(&scan->tokens[t + 1], '.')) t += 2; /* schema.table */
+    if (t + 2 < n && is_punct(&scan->tokens[t + 1], '.')) { /* schema.table */
+        if (is_identifier(&scan->tokens[t])) q->schema = identifier(a, &scan->tokens[t]);
+        t += 2;
+    }
     if (t >= n || !is_identifier(&scan->tokens[t])) {
         *why = "no table after FROM";
         return -1;
@@ -304,6 +333,7 @@ typedef struct rules {
 
 typedef struct rules_reader {
     arena *a;
+    const char *pg_schema; /* a table of another schema is none of the spec's */
     const char *path;
     yaml_document_t *doc;
     rules *out;
@@ -350,6 +380,9 @@ static int read_queries(rules_reader *r, const char *owner_name, yaml_node_t *no
                                      r->path, line, sql, owner_name, why);
             return -1;
         }
+        /* Named with its schema, a table of another schema matches no spec table. */
+        if (q->schema && strcmp(q->schema, r->pg_schema) != 0)
+            q->table = arena_printf(r->a, "%s.%s", q->schema, q->table);
         q->line = line;
         q->bucket = owner_name;
         out->count++;
@@ -388,7 +421,7 @@ static int read_rules(rules *out, findings *f, const syncspec_schema *schema, co
                               path);
         goto cleanup;
     }
-    rules_reader reader = {a, path, &doc, out, error};
+    rules_reader reader = {a, schema->pg_schema, path, &doc, out, error};
     for (yaml_node_pair_t *p = outer->data.mapping.pairs.start; p < outer->data.mapping.pairs.top;
          p++) {
         const char *name = scalar(yaml_document_get_node(&doc, p->key));

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "check/check.h"
+#include "check/deparse.h"
 #include "check/repair.h"
 #include "emit/emit.h"
 #include "spec/spec.h"
@@ -225,6 +226,50 @@ static void test_rules_columns(void **state) {
                         "sync-rules-columns notes -;sync-rules-columns notes body;"
                         "sync-rules-columns notes deleted_at;sync-rules-columns notes secret;"
                         "sync-rules-columns notes title");
+}
+
+static void test_rules_casts_and_schemas(void **state) {
+    fixture *x = *state;
+    /* A cast keeps its column's name; a table of another schema is not the spec's. */
+    const char *text = BUCKET "      - SELECT id, body::text, pinned, n.rank::bigint, owner_id, "
+                              "created_at, updated_at, deleted_at FROM notes n WHERE owner_id = "
+                              "bucket.user_id\n"
+                              "      - SELECT id FROM archive.notes WHERE owner_id = "
+                              "bucket.user_id\n";
+    assert_string_equal(rules_findings(x, x->schema, text),
+                        "sync-rules-extra-table archive.notes -");
+}
+
+static void test_deparse(void **state) {
+    fixture *x = *state;
+    assert_string_equal(deparse_ident(x->a, "title"), "title");
+    assert_string_equal(deparse_ident(x->a, "order"), "\"order\"");
+    assert_string_equal(deparse_ident(x->a, "name"), "name"); /* unreserved */
+    assert_string_equal(deparse_ident(x->a, "Big"), "\"Big\"");
+    const char *y = "syncspec: 1\n"
+                    "name: t\n"
+                    "tables:\n"
+                    "  t:\n"
+                    "    columns:\n"
+                    "      a: { type: integer, min: -5, max: 5000000000, enum: [7] }\n"
+                    "      b: { type: real, min: -1.5, max: 1e21, enum: [0.5, 2] }\n"
+                    "      c: { type: text, enum: [x, \"it's\"], max_length: 9 }\n";
+    const syncspec_table *t = &load(x, y)->tables[0];
+    const syncspec_column *a = syncspec_table_column(t, "a"), *b = syncspec_table_column(t, "b"),
+                          *c = syncspec_table_column(t, "c");
+    assert_string_equal(deparse_check(x->a, a, "min"), "CHECK ((a >= '-5'::integer))");
+    assert_string_equal(deparse_check(x->a, a, "max"), "CHECK ((a <= '5000000000'::bigint))");
+    assert_string_equal(deparse_check(x->a, a, "enum"), "CHECK ((a = 7))");
+    assert_string_equal(deparse_check(x->a, b, "min"),
+                        "CHECK ((b >= ('-1.5'::numeric)::double precision))");
+    assert_string_equal(deparse_check(x->a, b, "max"),
+                        "CHECK ((b <= ('1000000000000000000000'::numeric)::double precision))");
+    assert_string_equal(
+        deparse_check(x->a, b, "enum"),
+        "CHECK ((b = ANY (ARRAY[(0.5)::double precision, (2)::double precision])))");
+    assert_string_equal(deparse_check(x->a, c, "enum"),
+                        "CHECK ((c = ANY (ARRAY['x'::text, 'it''s'::text])))");
+    assert_string_equal(deparse_check(x->a, c, "length"), "CHECK ((char_length(c) <= 9))");
 }
 
 static void test_rules_tables_and_buckets(void **state) {
@@ -519,6 +564,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_rules_hand_written_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_leaks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_casts_and_schemas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_tables_and_buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_cannot_check, setup, teardown),
@@ -527,6 +573,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sqlite_powersync_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_cannot_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repair_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_lookup, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
