@@ -83,14 +83,17 @@ $(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
-# The sanitizer tests link the generated C for schemas/app.yaml, compiled with -Werror.
+# The sanitizer tests link the generated C for schemas/app.yaml and for the edge-case golden
+# spec (every type and option), compiled with -Werror.
 GENERATED_C := generated/app_schema.c generated/app_sanitize.c
-$(BUILD)/tests/test_sanitize: tests/unit/test_sanitize.c $(GENERATED_C) generated/app_schema.h $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -Werror $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
-
-# The PostgreSQL round trip also links the edge-case golden spec's generated C.
 EDGE_C := tests/golden/edge/expected/edge_schema.c tests/golden/edge/expected/edge_sanitize.c
+$(BUILD)/tests/test_sanitize: tests/unit/test_sanitize.c $(GENERATED_C) generated/app_schema.h \
+                              $(EDGE_C) tests/golden/edge/expected/edge_schema.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated -Itests/golden/edge/expected $(ALL_CFLAGS) -Werror $< \
+	    $(GENERATED_C) $(EDGE_C) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
+
+# The PostgreSQL round trip links both as well.
 $(BUILD)/tests/test_sanitize_pg: tests/integration/test_sanitize_pg.c $(GENERATED_C) $(EDGE_C) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated -Itests/golden/edge/expected $(ALL_CFLAGS) -Werror $< \

@@ -1,6 +1,7 @@
 /*
- * The upload sanitizer, table-driven over the generated code for schemas/app.yaml: each
- * case asserts the exact output row or the exact set of error codes. Then a seeded
+ * The upload sanitizer, table-driven over the generated code for schemas/app.yaml and for
+ * the edge-case golden spec (real, JSON, enum, min/max, pattern and max_length columns):
+ * each case asserts the exact output row or the exact set of error codes. Then a seeded
  * mutation run: 100,000 ops derived from valid ones never crash and always give a row or
  * errors.
  */
@@ -15,7 +16,10 @@
 #include <cmocka.h>
 
 #include "app_schema.h"
+#include "edge_schema.h"
 
+/* The tables keep one case a line. */
+/* clang-format off */
 #define U1 "11111111-1111-4111-8111-111111111111"
 #define P1 "22222222-2222-4222-8222-222222222222"
 #define USER "user-1"
@@ -29,7 +33,13 @@
 #define TS_ROW(text) "{\"id\":\"" U1 "\",\"content\":\"c\",\"device_id\":\"d\",\"owner_id\":\"" USER "\",\"created_at\":\"" text "\"}"
 #define PROJ(op, data) "{\"op\":\"" op "\",\"table\":\"projects\",\"id\":\"" P1 "\",\"data\":{" data "}}"
 #define GROUP(data) "{\"op\":\"PUT\",\"table\":\"groups\",\"id\":\"" P1 "\",\"data\":{\"name\":\"g\"" data "}}"
+/* 10, 50 and 200 two-byte characters. */
+#define E10 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+#define E50 E10 E10 E10 E10 E10
+#define E200 E50 E50 E50 E50
 #define VERSION(op, data) "{\"op\":\"" op "\",\"table\":\"document_versions\",\"id\":\"" P1 "\",\"data\":{" data "}}"
+
+/* clang-format on */
 
 typedef struct sanitize_case {
     const char *name;
@@ -38,6 +48,7 @@ typedef struct sanitize_case {
     const char *row;    /* the expected row as JSON (keys in any order); NULL to skip */
 } sanitize_case;
 
+/* clang-format off */
 static const sanitize_case cases[] = {
     /* Shapes of an op */
     {"put minimal", DOC("PUT", DOC_BASE), NULL, DOC_ROW("")},
@@ -52,7 +63,7 @@ static const sanitize_case cases[] = {
     {"delete ignores data", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{\"bogus\":1}}", NULL, "{\"id\":\"" U1 "\"}"},
     {"delete", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\"}", NULL, "{\"id\":\"" U1 "\"}"},
     /* id */
-    {"id upper case uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", NULL, NULL},
+    {"id upper case uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", NULL, "{\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}"},
     {"id not a uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"42\"}", "bad-id", NULL},
     {"id a number", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":42}", "bad-id", NULL},
     {"id missing", "{\"op\":\"DELETE\",\"table\":\"documents\"}", "bad-id", NULL},
@@ -131,7 +142,7 @@ static const sanitize_case cases[] = {
     {"int string", GROUP(",\"sort_order\":\"5\""), "type", NULL},
     {"int bool", GROUP(",\"sort_order\":true"), "type", NULL},
     {"int below min", VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":0,\"content\":\"c\",\"device_id\":\"d\""), "min", NULL},
-    {"int at min", VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""), NULL, NULL},
+    {"int at min", VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""), NULL, "{\"id\":\"" P1 "\",\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\",\"owner_id\":\"" USER "\"}"},
     /* Text */
     {"text from number", DOC("PUT", DOC_BASE ",\"title\":42"), NULL, DOC_ROW(",\"title\":\"42\"")},
     {"text from real", DOC("PUT", DOC_BASE ",\"title\":0.1"), NULL, DOC_ROW(",\"title\":\"0.1\"")},
@@ -140,7 +151,8 @@ static const sanitize_case cases[] = {
     {"text array", DOC("PUT", DOC_BASE ",\"title\":[1]"), "type", NULL},
     {"text with NUL", DOC("PUT", DOC_BASE ",\"title\":\"a\\u0000b\""), "type", NULL},
     {"text unicode", DOC("PUT", DOC_BASE ",\"title\":\"h\\u00e9llo \\ud83c\\udf89\""), NULL, DOC_ROW(",\"title\":\"h\xc3\xa9llo \xf0\x9f\x8e\x89\"")},
-    {"max_length 200 multi-byte ok", PROJ("PUT", "\"name\":\"" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "\""), NULL, NULL},
+    {"max_length 200 multi-byte ok", PROJ("PUT", "\"name\":\"" E200 "\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"" E200 "\",\"owner_id\":\"" USER "\"}"},
+    {"max_length 201 multi-byte", PROJ("PUT", "\"name\":\"" E200 "\xc3\xa9\""), "max-length", NULL},
     {"reference must be an id", DOC("PUT", DOC_BASE ",\"project_id\":\"nope\""), "bad-id", NULL},
     /* Patterns and insert-only */
     {"pattern ok", GROUP(",\"color\":\"#a0b1c2\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"color\":\"#a0b1c2\",\"owner_id\":\"" USER "\"}"},
@@ -149,13 +161,95 @@ static const sanitize_case cases[] = {
     {"insert-only patch", VERSION("PATCH", "\"version\":2"), "insert-only", NULL},
     {"insert-only delete", "{\"op\":\"DELETE\",\"table\":\"document_versions\",\"id\":\"" P1 "\"}", "insert-only", NULL},
 };
+/* clang-format on */
 
-static syncspec_sanitizer *sanitizer;
+/* clang-format off */
+/* The edge-case spec: id_format text, owner column user_id. */
+#define EUSER "u"
+#define ORDER(data) "{\"op\":\"PUT\",\"table\":\"order\",\"id\":\"o-1\",\"data\":{" data "}}"
+/* The row of an order PUT with `extra` members. */
+#define ORDER_ROW(extra) "{\"id\":\"o-1\"" extra ",\"user_id\":\"" EUSER "\"}"
+#define EGROUP(data) "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g-1\",\"data\":{" data "}}"
+#define EGROUP_ROW(extra) "{\"id\":\"g-1\"" extra ",\"user_id\":\"" EUSER "\"}"
+
+static const sanitize_case edge_cases[] = {
+    {"order minimal", ORDER(""), NULL, ORDER_ROW("")},
+    /* Reals */
+    {"real", ORDER("\"total\":0.1"), NULL, ORDER_ROW(",\"total\":0.1")},
+    {"real from integer", ORDER("\"total\":7"), NULL, ORDER_ROW(",\"total\":7.0")},
+    {"real negative exponent", ORDER("\"total\":-1.5e0"), NULL, ORDER_ROW(",\"total\":-1.5")},
+    {"real string", ORDER("\"total\":\"2.5\""), NULL, ORDER_ROW(",\"total\":2.5")},
+    {"real string exponent", ORDER("\"total\":\"1e3\""), NULL, ORDER_ROW(",\"total\":1000.0")},
+    {"real string negative", ORDER("\"total\":\"-1.25\""), NULL, ORDER_ROW(",\"total\":-1.25")},
+    {"real at max", ORDER("\"total\":1e6"), NULL, ORDER_ROW(",\"total\":1000000.0")},
+    {"real above max", ORDER("\"total\":1000000.5"), "max", NULL},
+    {"real at min", ORDER("\"total\":-1.5"), NULL, ORDER_ROW(",\"total\":-1.5")},
+    {"real below min", ORDER("\"total\":-1.51"), "min", NULL},
+    {"real string below min", ORDER("\"total\":\"-2\""), "min", NULL},
+    {"real string words", ORDER("\"total\":\"five\""), "type", NULL},
+    {"real string empty", ORDER("\"total\":\"\""), "type", NULL},
+    {"real string leading space", ORDER("\"total\":\" 5\""), "type", NULL},
+    {"real bool", ORDER("\"total\":true"), "type", NULL},
+    {"real object", ORDER("\"total\":{}"), "type", NULL},
+    {"real null", ORDER("\"total\":null"), NULL, ORDER_ROW(",\"total\":null")},
+    /* Enums: text, integer and real */
+    {"enum text", EGROUP("\"select\":\"b'c\""), NULL, EGROUP_ROW(",\"select\":\"b'c\"")},
+    {"enum text with a quote", EGROUP("\"select\":\"d\\\"e\""), NULL, EGROUP_ROW(",\"select\":\"d\\\"e\"")},
+    {"enum text not allowed", EGROUP("\"select\":\"b\""), "enum", NULL},
+    {"enum text case", EGROUP("\"select\":\"A\""), "enum", NULL},
+    {"enum integer", ORDER("\"priority\":3"), NULL, ORDER_ROW(",\"priority\":3")},
+    {"enum integer 3.0", ORDER("\"priority\":3.0"), NULL, ORDER_ROW(",\"priority\":3")},
+    {"enum integer not allowed", ORDER("\"priority\":4"), "enum", NULL},
+    {"enum real", ORDER("\"ratio\":2.25"), NULL, ORDER_ROW(",\"ratio\":2.25")},
+    {"enum real from integer", ORDER("\"ratio\":1"), NULL, ORDER_ROW(",\"ratio\":1.0")},
+    {"enum real string", ORDER("\"ratio\":\"0.5\""), NULL, ORDER_ROW(",\"ratio\":0.5")},
+    {"enum real not allowed", ORDER("\"ratio\":0.25"), "enum", NULL},
+    /* Integer min and max */
+    {"int at max", EGROUP("\"order\":1000000"), NULL, EGROUP_ROW(",\"order\":1000000")},
+    {"int above max", EGROUP("\"order\":1000001"), "max", NULL},
+    {"int at min 0", EGROUP("\"order\":0"), NULL, EGROUP_ROW(",\"order\":0")},
+    {"int below min -1", EGROUP("\"order\":-1"), "min", NULL},
+    {"int below min and bad enum", "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g-1\",\"data\":{\"order\":-1,\"select\":\"z\"}}", "enum,min", NULL},
+    /* JSON as text and as a value, stored canonical */
+    {"json text", ORDER("\"meta\":\"{\\\"b\\\": [1, 2.50], \\\"a\\\": null}\""), NULL, ORDER_ROW(",\"meta\":\"{\\\"a\\\":null,\\\"b\\\":[1,2.5]}\"")},
+    {"json text scalar", ORDER("\"meta\":\"42\""), NULL, ORDER_ROW(",\"meta\":\"42\"")},
+    {"json text string", ORDER("\"meta\":\"\\\"x\\\"\""), NULL, ORDER_ROW(",\"meta\":\"\\\"x\\\"\"")},
+    {"json text invalid", ORDER("\"meta\":\"{a:1}\""), "type", NULL},
+    {"json text empty", ORDER("\"meta\":\"\""), "type", NULL},
+    {"json text with NUL", ORDER("\"meta\":\"[\\\"a\\\\u0000\\\"]\""), "type", NULL},
+    {"json value object", ORDER("\"meta\":{\"z\":[true,false],\"a\":{\"y\":1.0}}"), NULL, ORDER_ROW(",\"meta\":\"{\\\"a\\\":{\\\"y\\\":1},\\\"z\\\":[true,false]}\"")},
+    {"json value array", ORDER("\"meta\":[1,\"two\",null]"), NULL, ORDER_ROW(",\"meta\":\"[1,\\\"two\\\",null]\"")},
+    {"json value number", ORDER("\"meta\":1e2"), NULL, ORDER_ROW(",\"meta\":\"100\"")},
+    {"json value true", ORDER("\"meta\":true"), NULL, ORDER_ROW(",\"meta\":\"true\"")},
+    {"json null is SQL NULL", ORDER("\"meta\":null"), NULL, ORDER_ROW(",\"meta\":null")},
+    /* max_length counts characters, with a pattern on the same column */
+    {"note 5 characters", ORDER("\"note\":\"h\\u00e9llo\""), NULL, ORDER_ROW(",\"note\":\"h\xc3\xa9llo\"")},
+    {"note 5 two-byte characters", ORDER("\"note\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\""), NULL, ORDER_ROW(",\"note\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"")},
+    {"note 6 characters", ORDER("\"note\":\"h\\u00e9llo!\""), "max-length", NULL},
+    {"note 5 emoji", ORDER("\"note\":\"\\ud83c\\udf89\\ud83c\\udf89\\ud83c\\udf89\\ud83c\\udf89\\ud83c\\udf89\""), NULL, ORDER_ROW(",\"note\":\"\xf0\x9f\x8e\x89\xf0\x9f\x8e\x89\xf0\x9f\x8e\x89\xf0\x9f\x8e\x89\xf0\x9f\x8e\x89\"")},
+    {"code ok", ORDER("\"code\":\"ABC-12\""), NULL, ORDER_ROW(",\"code\":\"ABC-12\"")},
+    {"code too long and matching", ORDER("\"code\":\"ABC-123456789\""), "max-length", NULL},
+    {"code lower case", ORDER("\"code\":\"abc-12\""), "pattern", NULL},
+    {"code too long and not matching", ORDER("\"code\":\"abc-1234567890\""), "max-length,pattern", NULL},
+    /* Timestamps and ids on a text id_format */
+    {"placed_at", ORDER("\"placedAt\":\"2025-09-22T14:29:30.12+00:00\""), NULL, ORDER_ROW(",\"placed_at\":\"2025-09-22T14:29:30.120Z\"")},
+    {"placed_at null is required", ORDER("\"placed_at\":null"), "required", NULL},
+    {"text id", ORDER("\"parent\":\"any text\""), NULL, ORDER_ROW(",\"parent\":\"any text\"")},
+    {"text id empty", ORDER("\"parent\":\"\""), "bad-id", NULL},
+    {"owner other user", ORDER("\"userId\":\"v\""), "forbidden-owner", NULL},
+    {"insert-only patch", "{\"op\":\"PATCH\",\"table\":\"order\",\"id\":\"o-1\",\"data\":{\"total\":1}}", "insert-only", NULL},
+    {"local-only keyword table", "{\"op\":\"PUT\",\"table\":\"user\",\"id\":\"x\",\"data\":{\"key\":\"k\"}}", "local-only-table", NULL},
+    {"boolean keyword column", EGROUP("\"from\":\"false\",\"archived\":1"), NULL, EGROUP_ROW(",\"from\":0,\"archived\":1")},
+};
+/* clang-format on */
+
+static syncspec_sanitizer *sanitizer, *edge_sanitizer;
 
 static int setup(void **state) {
     (void)state;
     char error[200];
-    if (syncspec_sanitizer_new(&sanitizer, &app_schema, error, sizeof error) != 0) {
+    if (syncspec_sanitizer_new(&sanitizer, &app_schema, error, sizeof error) != 0 ||
+        syncspec_sanitizer_new(&edge_sanitizer, &edge_schema, error, sizeof error) != 0) {
         fprintf(stderr, "%s\n", error);
         return -1;
     }
@@ -165,6 +259,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     syncspec_sanitizer_free(sanitizer);
+    syncspec_sanitizer_free(edge_sanitizer);
     return 0;
 }
 
@@ -172,16 +267,18 @@ static int compare_codes(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void test_cases(void **state) {
-    (void)state;
+/* Runs a table of cases; returns how many failed (each printed). */
+static size_t run_cases(syncspec_sanitizer *s, const sanitize_case *cases_, size_t count,
+                        const char *user) {
     size_t failures = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const sanitize_case *c = &cases[i];
+    for (size_t i = 0; i < count; i++) {
+        const sanitize_case *c = &cases_[i];
         syncspec_op op;
-        int rc = syncspec_sanitize_text(&op, sanitizer, c->op, strlen(c->op), USER);
+        int rc = syncspec_sanitize_text(&op, s, c->op, strlen(c->op), user);
         char got[512] = "";
         const char *codes[SYNCSPEC_MAX_FIELD_ERRORS];
-        size_t n = op.error_count < SYNCSPEC_MAX_FIELD_ERRORS ? op.error_count : SYNCSPEC_MAX_FIELD_ERRORS;
+        size_t n =
+            op.error_count < SYNCSPEC_MAX_FIELD_ERRORS ? op.error_count : SYNCSPEC_MAX_FIELD_ERRORS;
         for (size_t k = 0; k < n; k++) codes[k] = op.errors[k].code;
         qsort(codes, n, sizeof *codes, compare_codes);
         for (size_t k = 0; k < n; k++) {
@@ -190,10 +287,15 @@ static void test_cases(void **state) {
         }
         const char *want = c->errors ? c->errors : "";
         if (strcmp(got, want) != 0 || rc != (c->errors ? 1 : 0)) {
-            fprintf(stderr, "case '%s': errors [%s] (rc %d), expected [%s]\n", c->name, got, rc, want);
+            fprintf(stderr, "case '%s': errors [%s] (rc %d), expected [%s]\n", c->name, got, rc,
+                    want);
             for (size_t k = 0; k < n; k++) fprintf(stderr, "    %s\n", op.errors[k].message);
             failures++;
             continue;
+        }
+        if (!c->errors && !c->row) {
+            fprintf(stderr, "case '%s': a valid case must give its expected row\n", c->name);
+            failures++;
         }
         if (c->row && rc == 0) {
             json_t *row = syncspec_row_to_json(op.table, op.row);
@@ -208,8 +310,19 @@ static void test_cases(void **state) {
             json_decref(expected);
         }
     }
+    return failures;
+}
+
+static void test_cases(void **state) {
+    (void)state;
     assert_true(sizeof cases / sizeof cases[0] >= 80);
-    assert_int_equal(failures, 0);
+    assert_int_equal(run_cases(sanitizer, cases, sizeof cases / sizeof cases[0], USER), 0);
+}
+
+static void test_edge_cases(void **state) {
+    (void)state;
+    assert_int_equal(
+        run_cases(edge_sanitizer, edge_cases, sizeof edge_cases / sizeof edge_cases[0], EUSER), 0);
 }
 
 static void test_typed_entry_point(void **state) {
@@ -253,11 +366,24 @@ static void test_mutations(void **state) {
         PROJ("PUT", "\"name\":\"p\",\"is_default\":true"),
         GROUP(",\"color\":\"#a0b1c2\",\"sort_order\":3"),
         DOC("PATCH", "\"title\":null,\"projectId\":\"" P1 "\""),
-        VERSION("PUT", "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""),
+        VERSION("PUT",
+                "\"document_id\":\"" U1 "\",\"version\":1,\"content\":\"c\",\"device_id\":\"d\""),
     };
-    static const char *const replacements[] = {
-        "null", "true", "1.0", "-1", "9223372036854775808", "\"\"", "{}", "[]", "[{\"a\":[null]}]",
-        "\"2025-02-30\"", "1e308", "\"\\u0000\"", "\"\xff\"", "\"owner_id\"", "0.5"};
+    static const char *const replacements[] = {"null",
+                                               "true",
+                                               "1.0",
+                                               "-1",
+                                               "9223372036854775808",
+                                               "\"\"",
+                                               "{}",
+                                               "[]",
+                                               "[{\"a\":[null]}]",
+                                               "\"2025-02-30\"",
+                                               "1e308",
+                                               "\"\\u0000\"",
+                                               "\"\xff\"",
+                                               "\"owner_id\"",
+                                               "0.5"};
     uint64_t seed = 0x5eed5eedULL;
     size_t rows = 0, rejected = 0;
     const size_t total = 100000;
@@ -282,7 +408,8 @@ static void test_mutations(void **state) {
                 if (!colon) break;
                 char *end = strpbrk(colon + 1, ",}");
                 if (!end) break;
-                const char *r = replacements[(seed >> 7) % (sizeof replacements / sizeof replacements[0])];
+                const char *r =
+                    replacements[(seed >> 7) % (sizeof replacements / sizeof replacements[0])];
                 char rest[1024];
                 strcpy(rest, end);
                 if ((size_t)(colon + 1 - text) + strlen(r) + strlen(rest) >= sizeof text) break;
@@ -331,6 +458,7 @@ static void test_mutations(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_typed_entry_point),
         cmocka_unit_test(test_pg_params),
         cmocka_unit_test(test_mutations),
