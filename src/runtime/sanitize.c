@@ -104,8 +104,10 @@ int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *sche
             }
             int code;
             PCRE2_SIZE offset;
-            pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-                                           &code, &offset, NULL);
+            /* `$` at the very end only, as in JavaScript without the m flag (PCRE2's `$`
+             * would also match before a final newline). */
+            pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                           PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &code, &offset, NULL);
             if (!re) {
                 PCRE2_UCHAR message[120];
                 pcre2_get_error_message(code, message, sizeof message);

@@ -158,8 +158,9 @@ static pcre2_code *compile_pattern(validator *V, const syncspec_column *c,
                                    const spec_column_src *cs) {
     int error;
     PCRE2_SIZE offset;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-                                     &error, &offset, NULL);
+    /* The sanitizers' flags: a default must match as an uploaded value would. */
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &error, &offset, NULL);
     if (code) return code;
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);

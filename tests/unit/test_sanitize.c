@@ -158,6 +158,7 @@ static const sanitize_case cases[] = {
     {"pattern ok", GROUP(",\"color\":\"#a0b1c2\""), NULL, "{\"id\":\"" P1 "\",\"name\":\"g\",\"color\":\"#a0b1c2\",\"owner_id\":\"" USER "\"}"},
     {"pattern mismatch", GROUP(",\"color\":\"red\""), "pattern", NULL},
     {"pattern upper case", GROUP(",\"color\":\"#A0B1C2\""), "pattern", NULL},
+    {"pattern and a final newline", GROUP(",\"color\":\"#a0b1c2\\n\""), "pattern", NULL},
     {"insert-only patch", VERSION("PATCH", "\"version\":2"), "insert-only", NULL},
     {"insert-only delete", "{\"op\":\"DELETE\",\"table\":\"document_versions\",\"id\":\"" P1 "\"}", "insert-only", NULL},
 };
@@ -230,6 +231,8 @@ static const sanitize_case edge_cases[] = {
     {"code ok", ORDER("\"code\":\"ABC-12\""), NULL, ORDER_ROW(",\"code\":\"ABC-12\"")},
     {"code too long and matching", ORDER("\"code\":\"ABC-123456789\""), "max-length", NULL},
     {"code lower case", ORDER("\"code\":\"abc-12\""), "pattern", NULL},
+    {"code with a final newline", ORDER("\"code\":\"ABC-12\\n\""), "pattern", NULL},
+    {"code with an inner newline", ORDER("\"code\":\"ABC-1\\n2\""), "pattern", NULL},
     {"code too long and not matching", ORDER("\"code\":\"abc-1234567890\""), "max-length,pattern", NULL},
     /* Timestamps and ids on a text id_format */
     {"placed_at", ORDER("\"placedAt\":\"2025-09-22T14:29:30.12+00:00\""), NULL, ORDER_ROW(",\"placed_at\":\"2025-09-22T14:29:30.120Z\"")},
