@@ -157,6 +157,18 @@ static const syncspec_column *find_column(const syncspec_table *t, const char *k
     return NULL;
 }
 
+/* A JSON string whose whole value (embedded NULs included) is exactly `text`. */
+static bool string_is(const json_t *v, const char *text) {
+    return json_is_string(v) && json_string_length(v) == strlen(text) &&
+           memcmp(json_string_value(v), text, json_string_length(v)) == 0;
+}
+
+/* A JSON string's text when it holds no NUL: C string functions then see all of it. */
+static const char *plain_string(const json_t *v) {
+    const char *text = json_string_value(v);
+    return text && strlen(text) == json_string_length(v) ? text : NULL;
+}
+
 static bool valid_id(const syncspec_schema *schema, const char *id, size_t n) {
     if (n == 0 || strlen(id) != n || !syncspec_utf8_valid(id, n)) return false;
     return schema->id_format == SYNCSPEC_ID_TEXT || syncspec_is_uuid(id);
@@ -190,9 +202,9 @@ static bool to_number(double *out, const json_t *v) {
         return isfinite(*out);
     }
     if (json_is_string(v)) {
-        const char *s = json_string_value(v);
+        const char *s = plain_string(v);
         char *end;
-        if (!*s || strlen(s) != json_string_length(v)) return false;
+        if (!s || !*s) return false;
         *out = strtod(s, &end);
         return *end == '\0' && isfinite(*out) && s[0] != ' ';
     }
@@ -212,10 +224,9 @@ static bool to_bool(bool *out, const json_t *v) {
         return true;
     }
     if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (!strcmp(s, "true") || !strcmp(s, "1"))
+        if (string_is(v, "true") || string_is(v, "1"))
             *out = true;
-        else if (!strcmp(s, "false") || !strcmp(s, "0"))
+        else if (string_is(v, "false") || string_is(v, "0"))
             *out = false;
         else
             return false;
@@ -226,7 +237,10 @@ static bool to_bool(bool *out, const json_t *v) {
 
 /* ISO 8601 text, or epoch seconds (|v| < 10^10) or milliseconds as a number. */
 static bool to_timestamp(int64_t *out, const json_t *v) {
-    if (json_is_string(v)) return syncspec_timestamp_parse(out, json_string_value(v)) == 0;
+    if (json_is_string(v)) {
+        const char *text = plain_string(v);
+        return text && syncspec_timestamp_parse(out, text) == 0;
+    }
     double r;
     if (!json_is_integer(v) && !json_is_real(v)) return false;
     r = json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
@@ -327,9 +341,9 @@ static bool set_value(syncspec_op *out, syncspec_sanitizer *s, const syncspec_co
     default: { /* text and id */
         syncspec_text_value *x = f;
         if (json_is_string(v)) {
-            const char *text = json_string_value(v);
+            const char *text = plain_string(v);
             size_t n = json_string_length(v);
-            if (strlen(text) != n || !syncspec_utf8_valid(text, n)) break;
+            if (!text || !syncspec_utf8_valid(text, n)) break;
             if (c->type == SYNCSPEC_TYPE_ID && !valid_id(s->schema, text, n)) {
                 add_error(out, c->name, SYNCSPEC_E_BAD_ID, "%s: not a valid %s", c->name,
                           s->schema->id_format == SYNCSPEC_ID_UUID ? "UUID" : "id");
@@ -388,22 +402,24 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "an op must be a JSON object");
         return 1;
     }
-    const char *kind = json_string_value(json_object_get(op, "op"));
-    if (kind && !strcmp(kind, "PUT"))
+    const json_t *kind = json_object_get(op, "op");
+    if (string_is(kind, "PUT"))
         out->kind = SYNCSPEC_OP_PUT;
-    else if (kind && !strcmp(kind, "PATCH"))
+    else if (string_is(kind, "PATCH"))
         out->kind = SYNCSPEC_OP_PATCH;
-    else if (kind && !strcmp(kind, "DELETE"))
+    else if (string_is(kind, "DELETE"))
         out->kind = SYNCSPEC_OP_DELETE;
     else
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "op must be PUT, PATCH or DELETE");
     bool known_kind = out->error_count == 0;
 
-    const char *table_name = json_string_value(json_object_get(op, "table"));
+    const json_t *table_value = json_object_get(op, "table");
+    const char *table_name = json_string_value(table_value);
     size_t table_index = 0;
     const syncspec_table *t = NULL;
-    for (size_t i = 0; table_name && i < s->schema->table_count && !t; i++)
-        if (!strcmp(s->schema->tables[i].name, table_name)) t = &s->schema->tables[table_index = i];
+    for (size_t i = 0; i < s->schema->table_count && !t; i++)
+        if (string_is(table_value, s->schema->tables[i].name))
+            t = &s->schema->tables[table_index = i];
     if (!t) {
         add_error(out, NULL, SYNCSPEC_E_UNKNOWN_TABLE, "no table named '%.60s'",
                   table_name ? table_name : "");
@@ -460,8 +476,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
             }
         }
         if (c->role == SYNCSPEC_ROLE_ID) {
-            if (!json_is_string(value) || !out->id ||
-                strcmp(json_string_value(value), out->id) != 0)
+            if (!out->id || !string_is(value, out->id))
                 add_error(out, c->name, SYNCSPEC_E_ID_MISMATCH, "data.id differs from the op's id");
             continue;
         }
@@ -469,7 +484,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
             if (json_is_null(value)) {
                 if (out->kind == SYNCSPEC_OP_PATCH)
                     add_error(out, c->name, SYNCSPEC_E_IMMUTABLE, "%s cannot be cleared", c->name);
-            } else if (!json_is_string(value) || strcmp(json_string_value(value), user_id) != 0) {
+            } else if (!string_is(value, user_id)) {
                 add_error(out, c->name,
                           out->kind == SYNCSPEC_OP_PATCH ? SYNCSPEC_E_IMMUTABLE
                                                          : SYNCSPEC_E_FORBIDDEN_OWNER,
