@@ -169,6 +169,23 @@ static const char *plain_string(const json_t *v) {
     return text && strlen(text) == json_string_length(v) ? text : NULL;
 }
 
+/* Whether a JSON value holds a NUL in a string or a key: PostgreSQL's jsonb refuses both. */
+static bool json_has_nul(const json_t *v) {
+    if (json_is_string(v)) return !plain_string(v);
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            if (json_has_nul(json_array_get(v, i))) return true;
+        return false;
+    }
+    const char *key;
+    size_t key_len;
+    json_t *member;
+    json_object_keylen_foreach((json_t *)v, key, key_len, member) {
+        if (strlen(key) != key_len || json_has_nul(member)) return true;
+    }
+    return false;
+}
+
 static bool valid_id(const syncspec_schema *schema, const char *id, size_t n) {
     if (n == 0 || strlen(id) != n || !syncspec_utf8_valid(id, n)) return false;
     return schema->id_format == SYNCSPEC_ID_TEXT || syncspec_is_uuid(id);
@@ -323,6 +340,8 @@ static bool set_value(syncspec_op *out, syncspec_sanitizer *s, const syncspec_co
             parsed = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY, NULL);
             if (!parsed) break;
             value = parsed;
+        } else if (json_has_nul(v)) {
+            break; /* the text form cannot hold one either: jansson refuses it there */
         }
         syncspec_buffer b = {0};
         int rc = syncspec_json_canonical(&b, value);
@@ -459,9 +478,10 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
     }
     /* Each column once: its snake and camel keys must agree when both are given. */
     const char *key;
+    size_t key_len;
     json_t *value;
-    json_object_foreach((json_t *)data, key, value) {
-        const syncspec_column *c = find_column(t, key);
+    json_object_keylen_foreach((json_t *)data, key, key_len, value) {
+        const syncspec_column *c = strlen(key) == key_len ? find_column(t, key) : NULL;
         if (!c) {
             add_error(out, key, SYNCSPEC_E_UNKNOWN_KEY, "%s has no column '%.60s'", t->name, key);
             continue;

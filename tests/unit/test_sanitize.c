@@ -234,6 +234,9 @@ static const sanitize_case edge_cases[] = {
     {"json value number", ORDER("\"meta\":1e2"), NULL, ORDER_ROW(",\"meta\":\"100\"")},
     {"json value true", ORDER("\"meta\":true"), NULL, ORDER_ROW(",\"meta\":\"true\"")},
     {"json null is SQL NULL", ORDER("\"meta\":null"), NULL, ORDER_ROW(",\"meta\":null")},
+    {"json value with NUL in a string", ORDER("\"meta\":{\"a\":\"x\\u0000y\"}"), "type", NULL},
+    {"json value with NUL deep in an array", ORDER("\"meta\":[1,[{\"b\":[\"\\u0000\"]}]]"), "type", NULL},
+    {"json value string-free with NUL elsewhere", ORDER("\"meta\":[\"ok\"],\"note\":\"a\\u0000\""), "type", NULL},
     /* max_length counts characters, with a pattern on the same column */
     {"note 5 characters", ORDER("\"note\":\"h\\u00e9llo\""), NULL, ORDER_ROW(",\"note\":\"h\xc3\xa9llo\"")},
     {"note 5 two-byte characters", ORDER("\"note\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\""), NULL, ORDER_ROW(",\"note\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"")},
@@ -340,6 +343,23 @@ static void test_edge_cases(void **state) {
     (void)state;
     assert_int_equal(
         run_cases(edge_sanitizer, edge_cases, sizeof edge_cases / sizeof edge_cases[0], EUSER), 0);
+}
+
+/* jansson's parser refuses a NUL in a key, but an op built in code may hold one. */
+static void test_nul_in_keys(void **state) {
+    (void)state;
+    json_t *op = json_loads(ORDER("\"meta\":{}"), 0, NULL);
+    json_t *data = json_object_get(op, "data");
+    json_object_setn_new(json_object_get(data, "meta"), "a\0b", 3, json_true());
+    json_object_setn_new(data, "note\0x", 6, json_string("n"));
+    syncspec_op out;
+    assert_int_equal(syncspec_sanitize(&out, edge_sanitizer, op, EUSER), 1);
+    assert_int_equal(out.error_count, 2);
+    const char *codes[2] = {out.errors[0].code, out.errors[1].code};
+    qsort(codes, 2, sizeof *codes, compare_codes);
+    assert_string_equal(codes[0], SYNCSPEC_E_TYPE);
+    assert_string_equal(codes[1], SYNCSPEC_E_UNKNOWN_KEY);
+    json_decref(op);
 }
 
 static void test_typed_entry_point(void **state) {
@@ -474,11 +494,9 @@ static void test_mutations(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),
-        cmocka_unit_test(test_edge_cases),
-        cmocka_unit_test(test_typed_entry_point),
-        cmocka_unit_test(test_pg_params),
-        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_cases),       cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_nul_in_keys), cmocka_unit_test(test_typed_entry_point),
+        cmocka_unit_test(test_pg_params),   cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
