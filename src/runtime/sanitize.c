@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/json_load.h"
 #include "syncspec.h"
 
 /* Scratch text for one op: chunks that never move, reset (not freed) between ops. */
@@ -542,7 +543,7 @@ int syncspec_sanitize_text(syncspec_op *out, syncspec_sanitizer *s, const char *
                            const char *user_id) {
     json_decref(s->parsed);
     json_error_t error;
-    s->parsed = json_loadb(json, length, JSON_ALLOW_NUL, &error);
+    s->parsed = upload_json_loadb(json, length, &error);
     if (!s->parsed) {
         memset(out, 0, sizeof *out);
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "not JSON: %s at line %d, column %d", error.text,
