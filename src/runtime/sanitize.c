@@ -132,6 +132,42 @@ out_of_memory:
     return -1;
 }
 
+/* Bytes of client text to quote in a message: at most 60, never part of a character. */
+static int client_text_length(const char *text) {
+    size_t n = strnlen(text, 61);
+    if (n <= 60) return (int)n;
+    n = 60;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+    return (int)n;
+}
+
+/* Bytes in the UTF-8 sequence a lead byte starts; 0 for a byte no sequence starts with. */
+static size_t utf8_sequence_length(unsigned char c) {
+    return c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+}
+
+/*
+ * Messages are reported as JSON strings, so they must be UTF-8 whatever vsnprintf cut at the
+ * end or a quoted text (jansson's parse errors quote the client's bytes) brought in: an
+ * incomplete last character is dropped, any other invalid byte becomes '?'.
+ */
+static void utf8_repair(char *message) {
+    size_t n = strlen(message), lead = n;
+    while (lead > 0 && n - lead < 3 && ((unsigned char)message[lead - 1] & 0xC0) == 0x80) lead--;
+    if (lead > 0) {
+        size_t need = utf8_sequence_length((unsigned char)message[lead - 1]);
+        if (need > 1 && need > n - lead + 1) message[n = lead - 1] = '\0';
+    }
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_sequence_length((unsigned char)message[i]);
+        if (k && k <= n - i && syncspec_utf8_valid(message + i, k)) {
+            i += k;
+        } else {
+            message[i++] = '?';
+        }
+    }
+}
+
 static void add_error(syncspec_op *out, const char *column, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -145,6 +181,7 @@ static void add_error(syncspec_op *out, const char *column, const char *code, co
         va_start(ap, fmt);
         vsnprintf(e->message, sizeof e->message, fmt, ap);
         va_end(ap);
+        utf8_repair(e->message);
     }
     out->error_count++;
 }
@@ -441,8 +478,9 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         if (string_is(table_value, s->schema->tables[i].name))
             t = &s->schema->tables[table_index = i];
     if (!t) {
-        add_error(out, NULL, SYNCSPEC_E_UNKNOWN_TABLE, "no table named '%.60s'",
-                  table_name ? table_name : "");
+        if (!table_name) table_name = "";
+        add_error(out, NULL, SYNCSPEC_E_UNKNOWN_TABLE, "no table named '%.*s'",
+                  client_text_length(table_name), table_name);
         return 1;
     }
     if (t->local_only) {
@@ -484,7 +522,8 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
     json_object_keylen_foreach((json_t *)data, key, key_len, value) {
         const syncspec_column *c = strlen(key) == key_len ? find_column(t, key) : NULL;
         if (!c) {
-            add_error(out, key, SYNCSPEC_E_UNKNOWN_KEY, "%s has no column '%.60s'", t->name, key);
+            add_error(out, key, SYNCSPEC_E_UNKNOWN_KEY, "%s has no column '%.*s'", t->name,
+                      client_text_length(key), key);
             continue;
         }
         if (strcmp(key, c->name) != 0) {

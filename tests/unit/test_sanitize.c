@@ -382,6 +382,43 @@ static void test_nul_in_keys(void **state) {
     json_decref(op);
 }
 
+/* Every error has a code, and a message that is UTF-8 (it is reported as a JSON string). */
+static void assert_errors_well_formed(const syncspec_op *op) {
+    size_t n =
+        op->error_count < SYNCSPEC_MAX_FIELD_ERRORS ? op->error_count : SYNCSPEC_MAX_FIELD_ERRORS;
+    for (size_t k = 0; k < n; k++) {
+        assert_non_null(op->errors[k].code);
+        assert_true(op->errors[k].code[0] != '\0');
+        assert_true(syncspec_utf8_valid(op->errors[k].message, strlen(op->errors[k].message)));
+    }
+}
+
+/* Client text quoted in a message is cut at a character boundary, never inside one. */
+static void test_messages_are_utf8(void **state) {
+    (void)state;
+/* 59 ASCII bytes, then a two-byte character across the 60-byte limit */
+#define LONG59 "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghi"
+    static const char *const ops[] = {
+        DOC("PUT", DOC_BASE ",\"" LONG59 "\xc3\xa9tail\":1"),
+        DOC("PUT", DOC_BASE ",\"" LONG59 "\xf0\x9f\x8e\x89\":1"),
+        "{\"op\":\"PUT\",\"table\":\"" LONG59 "\xe6\x97\xa5\xe6\x9c\xac\",\"id\":\"" U1 "\"}",
+        "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\xff\xfe}",
+        "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"\xc3\"}",
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        syncspec_op op;
+        assert_int_equal(syncspec_sanitize_text(&op, sanitizer, ops[i], strlen(ops[i]), USER), 1);
+        assert_true(op.error_count > 0);
+        assert_errors_well_formed(&op);
+    }
+    syncspec_op op;
+    assert_int_equal(syncspec_sanitize_text(&op, sanitizer, ops[0], strlen(ops[0]), USER), 1);
+    assert_string_equal(op.errors[0].message, "documents has no column '" LONG59 "'");
+    assert_int_equal(syncspec_sanitize_text(&op, sanitizer, ops[2], strlen(ops[2]), USER), 1);
+    assert_string_equal(op.errors[0].message, "no table named '" LONG59 "'");
+#undef LONG59
+}
+
 static void test_typed_entry_point(void **state) {
     (void)state;
     json_t *op = json_loads(DOC("PUT", DOC_BASE ",\"title\":\"t\""), 0, NULL);
@@ -513,10 +550,16 @@ static void test_mutations(void **state) {
 }
 
 int main(void) {
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),       cmocka_unit_test(test_edge_cases),
-        cmocka_unit_test(test_nul_in_keys), cmocka_unit_test(test_typed_entry_point),
-        cmocka_unit_test(test_pg_params),   cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_nul_in_keys),
+        cmocka_unit_test(test_messages_are_utf8),
+        cmocka_unit_test(test_typed_entry_point),
+        cmocka_unit_test(test_pg_params),
+        cmocka_unit_test(test_mutations),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, setup, teardown);
 }
