@@ -30,6 +30,7 @@ typedef enum syncspec_op_kind {
 #define SYNCSPEC_E_BAD_DATA "bad-data"           /* data is not an object */
 #define SYNCSPEC_E_UNKNOWN_KEY "unknown-key"     /* no column by that snake or camel name */
 #define SYNCSPEC_E_KEY_CONFLICT "key-conflict"   /* snake and camel keys with different values */
+#define SYNCSPEC_E_DUPLICATE_KEY "duplicate-key" /* the same key twice in data (text ops) */
 #define SYNCSPEC_E_FORBIDDEN_OWNER "forbidden-owner" /* owner set to another user */
 #define SYNCSPEC_E_IMMUTABLE "immutable"             /* PATCH changing id or owner */
 #define SYNCSPEC_E_REQUIRED "required" /* a required column missing (PUT) or cleared */
@@ -80,8 +81,9 @@ void syncspec_sanitizer_free(syncspec_sanitizer *sanitizer);
 int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *sanitizer, const json_t *op,
                       const char *user_id);
 
-/* The same over JSON text (one op); a parse error is reported as a bad-op error. The
- * parsed op is kept by the sanitizer until the next call. */
+/* The same over JSON text (one op); a parse error is reported as a bad-op error. Only
+ * this entry point sees keys given twice (duplicate-key), which a parsed tree has lost.
+ * The parsed op is kept by the sanitizer until the next call. */
 int syncspec_sanitize_text(syncspec_op *out, syncspec_sanitizer *sanitizer, const char *json,
                            size_t length, const char *user_id);
 

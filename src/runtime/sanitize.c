@@ -375,7 +375,9 @@ static bool set_value(syncspec_op *out, syncspec_sanitizer *s, const syncspec_co
         json_t *parsed = NULL;
         const json_t *value = v;
         if (json_is_string(v)) {
-            parsed = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY, NULL);
+            /* Repeated keys are refused here as in a value (upload_json_loadb marks those). */
+            parsed = json_loadb(json_string_value(v), json_string_length(v),
+                                JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
             if (!parsed) break;
             value = parsed;
         } else if (json_has_nul(v)) {
@@ -470,6 +472,16 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         add_error(out, NULL, SYNCSPEC_E_BAD_OP, "op must be PUT, PATCH or DELETE");
     bool known_kind = out->error_count == 0;
 
+    /* Keys the op's text gave twice (upload_json_loadb marks them): which was meant is
+     * unknowable, so the op is refused, the last value still judged for its own errors. */
+    const json_t *repeated =
+        json_object_getn(op, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH);
+    for (size_t i = 0; i < json_array_size(repeated); i++) {
+        const char *name = json_string_value(json_array_get(repeated, i));
+        add_error(out, NULL, SYNCSPEC_E_BAD_OP, "the op gives '%.*s' more than once",
+                  client_text_length(name), name);
+    }
+
     const json_t *table_value = json_object_get(op, "table");
     const char *table_name = json_string_value(table_value);
     size_t table_index = 0;
@@ -489,7 +501,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         return 1;
     }
     out->table = t;
-    if (t->insert_only && out->error_count == 0 && out->kind != SYNCSPEC_OP_PUT)
+    if (t->insert_only && known_kind && out->kind != SYNCSPEC_OP_PUT)
         add_error(out, NULL, SYNCSPEC_E_INSERT_ONLY, "%s accepts inserts (PUT) only", t->name);
 
     void *row = s->row;
@@ -519,7 +531,15 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
     const char *key;
     size_t key_len;
     json_t *value;
+    repeated = json_object_getn(data, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH);
+    for (size_t i = 0; i < json_array_size(repeated); i++) {
+        const char *name = json_string_value(json_array_get(repeated, i));
+        const syncspec_column *c = find_column(t, name);
+        add_error(out, c ? c->name : name, SYNCSPEC_E_DUPLICATE_KEY,
+                  "data gives '%.*s' more than once", client_text_length(name), name);
+    }
     json_object_keylen_foreach((json_t *)data, key, key_len, value) {
+        if (value == repeated) continue;
         const syncspec_column *c = strlen(key) == key_len ? find_column(t, key) : NULL;
         if (!c) {
             add_error(out, key, SYNCSPEC_E_UNKNOWN_KEY, "%s has no column '%.*s'", t->name,

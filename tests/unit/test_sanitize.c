@@ -83,6 +83,20 @@ static const sanitize_case cases[] = {
     {"unknown key with SQL", DOC("PUT", DOC_BASE ",\"title; DROP TABLE documents; --\":\"x\""), "unknown-key", NULL},
     {"SQL text as a value is just text", DOC("PUT", DOC_BASE ",\"title\":\"'); DROP TABLE documents; --\""), NULL, DOC_ROW(",\"title\":\"'); DROP TABLE documents; --\"")},
     {"several errors at once", DOC("PUT", "\"x\":1,\"y\":2"), "required,required,unknown-key,unknown-key", NULL},
+    {"key twice", DOC("PUT", DOC_BASE ",\"content\":\"b\""), "duplicate-key", NULL},
+    {"key twice, other errors kept", DOC("PUT", DOC_BASE ",\"title\":\"a\",\"x\":1,\"title\":\"b\",\"sort\":2"), "duplicate-key,unknown-key,unknown-key", NULL},
+    {"key three times", DOC("PUT", DOC_BASE ",\"title\":\"a\",\"title\":\"b\",\"title\":\"c\""), "duplicate-key", NULL},
+    {"key twice, once escaped", DOC("PUT", DOC_BASE ",\"con\\u0074ent\":\"c\""), "duplicate-key", NULL},
+    {"unknown key twice", DOC("PUT", DOC_BASE ",\"x\":1,\"x\":1"), "duplicate-key,unknown-key", NULL},
+    {"camel key twice", DOC("PUT", DOC_BASE ",\"deviceId\":\"d\",\"deviceId\":\"d\""), "duplicate-key", NULL},
+    {"owner twice", DOC("PUT", DOC_BASE ",\"owner_id\":\"" USER "\",\"owner_id\":null"), "duplicate-key", NULL},
+    {"two keys twice and a bad value", DOC("PUT", DOC_BASE ",\"title\":1,\"title\":2,\"content\":\"e\",\"created_at\":\"no\""), "duplicate-key,duplicate-key,type", NULL},
+    {"op key twice", "{\"op\":\"PUT\",\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\"}", "bad-op", NULL},
+    {"data twice", "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{},\"data\":{" DOC_BASE "}}", "bad-op", NULL},
+    {"table twice and a key twice", "{\"op\":\"PUT\",\"table\":\"documents\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{" DOC_BASE ",\"title\":\"a\",\"title\":\"a\"}}", "bad-op,duplicate-key", NULL},
+    {"table twice, unknown", "{\"op\":\"PUT\",\"table\":\"nope\",\"table\":\"nope\",\"id\":\"" U1 "\"}", "bad-op,unknown-table", NULL},
+    {"id twice on an insert-only table", "{\"op\":\"DELETE\",\"table\":\"document_versions\",\"id\":\"" P1 "\",\"id\":\"" P1 "\"}", "bad-op,insert-only", NULL},
+    {"same key in sibling objects is fine", DOC("PUT", DOC_BASE ",\"title\":\"t\"") , NULL, DOC_ROW(",\"title\":\"t\"")},
     /* Owner */
     {"owner absent", DOC("PUT", DOC_BASE), NULL, DOC_ROW("")},
     {"owner null", DOC("PUT", DOC_BASE ",\"owner_id\":null"), NULL, DOC_ROW("")},
@@ -252,6 +266,10 @@ static const sanitize_case edge_cases[] = {
     {"json value true", ORDER("\"meta\":true"), NULL, ORDER_ROW(",\"meta\":\"true\"")},
     {"json value with 1e400", ORDER("\"meta\":{\"a\":[1,1e400]}"), "type", NULL},
     {"json value beyond int64", ORDER("\"meta\":-9223372036854775809"), "type", NULL},
+    {"json value with a key twice", ORDER("\"meta\":{\"a\":1,\"b\":{\"c\":1,\"c\":2}}"), "type", NULL},
+    {"json value with a key in two objects", ORDER("\"meta\":[{\"a\":1},{\"a\":2}]"), NULL, ORDER_ROW(",\"meta\":\"[{\\\"a\\\":1},{\\\"a\\\":2}]\"")},
+    {"json text with a key twice", ORDER("\"meta\":\"{\\\"a\\\":1,\\\"a\\\":2}\""), "type", NULL},
+    {"key twice beside a huge number", ORDER("\"total\":1,\"total\":1e999"), "duplicate-key,type", NULL},
     {"json text with 1e400", ORDER("\"meta\":\"[1e400]\""), "type", NULL},
     {"json null is SQL NULL", ORDER("\"meta\":null"), NULL, ORDER_ROW(",\"meta\":null")},
     {"json value with NUL in a string", ORDER("\"meta\":{\"a\":\"x\\u0000y\"}"), "type", NULL},
@@ -404,6 +422,7 @@ static void test_messages_are_utf8(void **state) {
         "{\"op\":\"PUT\",\"table\":\"" LONG59 "\xe6\x97\xa5\xe6\x9c\xac\",\"id\":\"" U1 "\"}",
         "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\xff\xfe}",
         "{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"\xc3\"}",
+        DOC("PUT", DOC_BASE ",\"" LONG59 "\xc3\xa9\":1,\"" LONG59 "\xc3\xa9\":2"),
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         syncspec_op op;
@@ -416,6 +435,11 @@ static void test_messages_are_utf8(void **state) {
     assert_string_equal(op.errors[0].message, "documents has no column '" LONG59 "'");
     assert_int_equal(syncspec_sanitize_text(&op, sanitizer, ops[2], strlen(ops[2]), USER), 1);
     assert_string_equal(op.errors[0].message, "no table named '" LONG59 "'");
+    const char *twice = DOC("PUT", DOC_BASE ",\"deviceId\":\"d\",\"deviceId\":\"d\"");
+    assert_int_equal(syncspec_sanitize_text(&op, sanitizer, twice, strlen(twice), USER), 1);
+    assert_int_equal(op.error_count, 1);
+    assert_string_equal(op.errors[0].column, "device_id");
+    assert_string_equal(op.errors[0].message, "data gives 'deviceId' more than once");
 #undef LONG59
 }
 
