@@ -247,6 +247,32 @@ static bool to_int64(int64_t *out, const json_t *v) {
     return false;
 }
 
+/* Whether s is a number in JSON's grammar: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)? */
+static bool json_number_text(const char *s) {
+    if (*s == '-') s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9') s++;
+    else
+        return false;
+    if (*s == '.') {
+        if (!(*++s >= '0' && *s <= '9')) return false;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        if (*++s == '+' || *s == '-') s++;
+        if (!(*s >= '0' && *s <= '9')) return false;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    return *s == '\0';
+}
+
+/*
+ * Numbers, or numeric strings in JSON's number grammar only (strtod alone would also take
+ * "0x10", " 5", "inf" and "nan"). As for JSON numbers, a value past a double is refused and
+ * one too small for it is 0.
+ */
 static bool to_number(double *out, const json_t *v) {
     if (json_is_integer(v)) {
         *out = (double)json_integer_value(v);
@@ -256,14 +282,19 @@ static bool to_number(double *out, const json_t *v) {
         *out = json_real_value(v);
         return isfinite(*out);
     }
-    if (json_is_string(v)) {
-        const char *s = plain_string(v);
-        char *end;
-        if (!s || !*s) return false;
-        *out = strtod(s, &end);
-        return *end == '\0' && isfinite(*out) && s[0] != ' ';
+    const char *s = plain_string(v);
+    if (!s || !json_number_text(s)) return false;
+    char *end;
+    *out = strtod(s, &end);
+    if (*end != '\0') {
+        /* A locale whose decimal point is not '.': jansson converts without one. */
+        json_t *number = json_loads(s, JSON_DECODE_ANY, NULL);
+        bool ok = json_is_number(number);
+        if (ok) *out = json_number_value(number);
+        json_decref(number);
+        if (!ok) return false;
     }
-    return false;
+    return isfinite(*out);
 }
 
 static bool to_bool(bool *out, const json_t *v) {
