@@ -1,7 +1,8 @@
 /*
  * The upload sanitizer, table-driven over the generated code for schemas/app.yaml and for
  * the edge-case golden spec (real, JSON, enum, min/max, pattern and max_length columns):
- * each case asserts the exact output row or the exact set of error codes. Then a seeded
+ * each case asserts the exact output row or the exact set of error codes. Sanitized rows
+ * are bound into SQLite tables made from the generated sqlite.sql and read back. Then a seeded
  * mutation run: 100,000 ops derived from valid ones by edits of their values and keys (so
  * that nearly all still parse and reach the sanitizer) never crash and always give a row
  * or well-formed errors.
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "app_schema.h"
 #include "edge_schema.h"
@@ -496,6 +498,104 @@ static void test_pg_params(void **state) {
     json_decref(op);
 }
 
+/* ---- rows into SQLite ------------------------------------------------------------------- */
+
+/* A database from a generated sqlite.sql (the path is from the repository root). */
+static sqlite3 *sqlite_from(const char *ddl_path) {
+    FILE *f = fopen(ddl_path, "rb");
+    assert_non_null(f);
+    static char ddl[1 << 16];
+    size_t n = fread(ddl, 1, sizeof ddl - 1, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof ddl - 1);
+    ddl[n] = '\0';
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, ddl, NULL, NULL, NULL), SQLITE_OK);
+    return db;
+}
+
+/* Sanitizes the op, inserts its row with syncspec_row_bind_sqlite and returns its table. */
+static const syncspec_table *insert_sanitized(sqlite3 *db, syncspec_sanitizer *s,
+                                              const char *op_json, const char *user) {
+    syncspec_op op;
+    if (syncspec_sanitize_text(&op, s, op_json, strlen(op_json), user) != 0)
+        fail_msg("sanitize: %s", op.errors[0].message);
+    const syncspec_table *t = op.table;
+    char sql[2048];
+    int len = snprintf(sql, sizeof sql, "INSERT INTO \"%s\" (", t->name);
+    for (size_t i = 0; i < t->column_count; i++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s\"%s\"", i ? ", " : "",
+                        t->columns[i].name);
+    len += snprintf(sql + len, sizeof sql - (size_t)len, ") VALUES (");
+    for (size_t i = 0; i < t->column_count; i++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s?%zu", i ? ", " : "", i + 1);
+    snprintf(sql + len, sizeof sql - (size_t)len, ")");
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(syncspec_row_bind_sqlite(st, t, op.row), SQLITE_OK);
+    if (sqlite3_step(st) != SQLITE_DONE) fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return t;
+}
+
+/* Each column of the row with `id`, as "type:value" (SQLite's storage class), joined by '|'. */
+static void assert_sqlite_row(sqlite3 *db, const syncspec_table *t, const char *id,
+                              const char *expected) {
+    char sql[256], got[2048] = "";
+    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" WHERE id = ?1", t->name);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    size_t len = 0;
+    for (int i = 0; i < sqlite3_column_count(st); i++) {
+        static const char *const types[] = {"?", "int", "real", "text", "blob", "null"};
+        int type = sqlite3_column_type(st, i);
+        const char *text = (const char *)sqlite3_column_text(st, i);
+        len += (size_t)snprintf(got + len, sizeof got - len, "%s%s:%s", i ? "|" : "", types[type],
+                                text ? text : "");
+    }
+    sqlite3_finalize(st);
+    assert_string_equal(got, expected);
+}
+
+/* Sanitized rows bound into tables made from the generated sqlite.sql, and read back. */
+static void test_bind_sqlite(void **state) {
+    (void)state;
+    sqlite3 *db = sqlite_from("generated/sqlite.sql");
+    const syncspec_table *t = insert_sanitized(
+        db, sanitizer,
+        PROJ("PUT",
+             "\"name\":\"Caf\\u00e9 \\ud83c\\udf89\",\"isDefault\":1.0,\"created_at\":1758551370,"
+             "\"updated_at\":\"2025-09-22 14:29:30.12Z\",\"deleted_at\":null"),
+        USER);
+    assert_sqlite_row(db, t, P1,
+                      "text:" P1 "|text:Caf\xc3\xa9 \xf0\x9f\x8e\x89|int:1|text:" USER
+                      "|text:2025-09-22T14:29:30.000Z|text:2025-09-22T14:29:30.120Z|null:");
+    t = insert_sanitized(db, sanitizer,
+                         GROUP(",\"sort_order\":-9223372036854775808,\"color\":\"#a0b1c2\","
+                               "\"created_at\":\"2025-09-22T20:00:00+05:30\",\"updated_at\":0"),
+                         USER);
+    assert_sqlite_row(db, t, P1,
+                      "text:" P1 "|text:g|text:#a0b1c2|int:-9223372036854775808|text:" USER
+                      "|text:2025-09-22T14:30:00.000Z|text:1970-01-01T00:00:00.000Z|null:");
+    sqlite3_close(db);
+
+    db = sqlite_from("tests/golden/edge/expected/sqlite.sql");
+    t = insert_sanitized(
+        db, edge_sanitizer,
+        ORDER("\"total\":\"0.1\",\"placed_at\":1758551370123,\"meta\":{\"b\":[1,2.5],\"a\":null},"
+              "\"code\":\"ABC-12\",\"note\":\"h\\u00e9llo\",\"parent\":\"p\",\"priority\":3.0,"
+              "\"ratio\":2.25,\"path\":\"C:\\\\x\""),
+        EUSER);
+    assert_sqlite_row(
+        db, t, "o-1",
+        "text:o-1|real:0.1|text:2025-09-22T14:29:30.123Z|text:{\"a\":null,\"b\":[1,2.5]}"
+        "|text:ABC-12|text:h\xc3\xa9llo|text:p|int:3|real:2.25|text:C:\\x|text:" EUSER);
+    sqlite3_close(db);
+}
+
 /* ---- seeded mutations ---------------------------------------------------------------- */
 
 static uint64_t next_random(uint64_t *seed) {
@@ -772,6 +872,7 @@ int main(void) {
         cmocka_unit_test(test_messages_are_utf8),
         cmocka_unit_test(test_typed_entry_point),
         cmocka_unit_test(test_pg_params),
+        cmocka_unit_test(test_bind_sqlite),
         cmocka_unit_test(test_mutations),
     };
     /* clang-format on */
