@@ -110,50 +110,62 @@ static int mark_duplicates(json_t *object, member_key *keys, size_t count) {
 
 static const char *walk_value(const char *p, const char *end, json_t *node, int *rc);
 
+/* The key whose text starts at the quote `p`; sets *next after it. False on exhausted memory. */
+static bool read_key(member_key *k, const char *p, const char *end, const char **next) {
+    bool escaped;
+    *next = skip_string(p, end, &escaped);
+    k->text = p + 1;
+    k->length = (size_t)(*next - p - 2);
+    k->owned = NULL;
+    if (!escaped) return true;
+    json_t *decoded = json_loadb(p, (size_t)(*next - p), JSON_DECODE_ANY, NULL);
+    k->length = json_string_length(decoded);
+    k->owned = decoded ? malloc(k->length + 1) : NULL;
+    if (k->owned) memcpy(k->owned, json_string_value(decoded), k->length + 1);
+    json_decref(decoded);
+    k->text = k->owned;
+    return k->owned != NULL;
+}
+
 /*
  * Walks an object's text beside its tree node (NULL when the tree has no counterpart): the
- * tree holds fewer members than the text exactly when a key repeats.
+ * tree holds fewer members than the text exactly when a key repeats, and only then are the
+ * keys gathered (a second pass over the object's text).
  */
 static const char *walk_object(const char *p, const char *end, json_t *node, int *rc) {
-    size_t count = 0, capacity = 0;
-    member_key *keys = NULL;
-    size_t tree_size = json_object_size(node);
+    const char *start = p, *next;
+    size_t count = 0;
     p = skip_space(p + 1, end);
     while (p < end && *p == '"' && *rc == 0) {
-        bool escaped;
-        const char *key = p;
-        p = skip_string(p, end, &escaped);
-        member_key k = {key + 1, (size_t)(p - key - 2), NULL};
-        if (escaped) {
-            json_t *decoded = json_loadb(key, (size_t)(p - key), JSON_DECODE_ANY, NULL);
-            k.length = json_string_length(decoded);
-            k.owned = decoded ? malloc(k.length + 1) : NULL;
-            if (k.owned) memcpy(k.owned, json_string_value(decoded), k.length + 1);
-            json_decref(decoded);
-            if (!k.owned) *rc = -1;
-            k.text = k.owned;
+        member_key k;
+        if (!read_key(&k, p, end, &next)) {
+            *rc = -1;
+            break;
         }
-        if (count == capacity && *rc == 0) {
-            capacity = capacity ? 2 * capacity : 16;
-            member_key *grown = realloc(keys, capacity * sizeof *keys);
-            if (!grown) {
-                free(k.owned);
-                *rc = -1;
-                break;
-            }
-            keys = grown;
-        }
-        if (*rc) break;
-        keys[count++] = k;
-        p = skip_space(p, end);
-        if (p < end && *p == ':') p++;
         json_t *child = node ? json_object_getn(node, k.text, k.length) : NULL;
+        free(k.owned);
+        count++;
+        p = skip_space(next, end);
+        if (p < end && *p == ':') p++;
         p = skip_space(walk_value(skip_space(p, end), end, child, rc), end);
         if (p < end && *p == ',') p = skip_space(p + 1, end);
     }
     if (p < end && *p == '}') p++;
-    if (*rc == 0 && node && count > tree_size && mark_duplicates(node, keys, count)) *rc = -1;
-    for (size_t i = 0; i < count; i++) free(keys[i].owned);
+    if (*rc != 0 || !node || count <= json_object_size(node)) return p;
+
+    member_key *keys = calloc(count, sizeof *keys);
+    size_t n = 0;
+    const char *q = skip_space(start + 1, end);
+    while (keys && n < count && q < end && *q == '"') {
+        if (!read_key(&keys[n], q, end, &next)) break;
+        n++;
+        q = skip_space(next, end);
+        if (q < end && *q == ':') q++;
+        q = skip_space(walk_value(skip_space(q, end), end, NULL, rc), end);
+        if (q < end && *q == ',') q = skip_space(q + 1, end);
+    }
+    if (!keys || n < count || mark_duplicates(node, keys, n)) *rc = -1;
+    for (size_t i = 0; keys && i < n; i++) free(keys[i].owned);
     free(keys);
     return p;
 }
@@ -175,6 +187,8 @@ static const char *walk_value(const char *p, const char *end, json_t *node, int 
 }
 
 json_t *upload_json_loadb(const char *text, size_t n, json_error_t *error) {
+    json_error_t ignored;
+    if (!error) error = &ignored; /* optional, as in jansson */
     syncspec_buffer rewritten = {0};
     json_t *root = json_loadb(text, n, JSON_ALLOW_NUL, error);
     if (!root && json_error_code(error) == json_error_numeric_overflow &&

@@ -21,8 +21,8 @@
  * Parses `text` (n bytes) as jansson does with JSON_ALLOW_NUL, except that an integer outside
  * int64 or a real that overflows a double becomes the string "\u0000" followed by the
  * number's text, and that each object with a repeated key gets an UPLOAD_JSON_DUPLICATES
- * member. Returns a new reference, or NULL with `error` set (its position is in the text as
- * parsed, which differs from `text` after a number was rewritten).
+ * member. Returns a new reference, or NULL with `error` (optional) set; its position is in
+ * the text as parsed, which differs from `text` after a number was rewritten.
  */
 json_t *upload_json_loadb(const char *text, size_t n, json_error_t *error);
 
