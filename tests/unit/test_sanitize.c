@@ -20,6 +20,7 @@
 
 #include "app_schema.h"
 #include "edge_schema.h"
+#include "runtime/json_load.h"
 
 /* The tables keep one case a line. */
 /* clang-format off */
@@ -403,6 +404,42 @@ static void test_edge_cases(void **state) {
     (void)state;
     assert_int_equal(
         run_cases(edge_sanitizer, edge_cases, sizeof edge_cases / sizeof edge_cases[0], EUSER), 0);
+}
+
+/* The loader's tree: huge numbers as NUL-led strings, repeated keys listed in their object. */
+static void test_upload_json_loadb(void **state) {
+    (void)state;
+    const char *text = "{\"a\":1e400,\"b\":[-9223372036854775809, 1],\"s\":\"1e400\","
+                       "\"c\":{\"x\":1,\"y\":{},\"\\u0078\":2,\"x\":3}}";
+    json_t *v = upload_json_loadb(text, strlen(text), NULL);
+    assert_non_null(v);
+    const json_t *a = json_object_get(v, "a"), *b0 = json_array_get(json_object_get(v, "b"), 0);
+    assert_int_equal(json_string_length(a), 6);
+    assert_memory_equal(json_string_value(a),
+                        "\0"
+                        "1e400",
+                        6);
+    assert_int_equal(json_string_length(b0), 21);
+    assert_memory_equal(json_string_value(b0),
+                        "\0"
+                        "-9223372036854775809",
+                        21);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(v, "b"), 1)), 1);
+    assert_string_equal(json_string_value(json_object_get(v, "s")), "1e400");
+    const json_t *c = json_object_get(v, "c");
+    const json_t *repeated =
+        json_object_getn(c, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH);
+    assert_int_equal(json_array_size(repeated), 1);
+    assert_string_equal(json_string_value(json_array_get(repeated, 0)), "x");
+    assert_int_equal(json_integer_value(json_object_get(c, "x")), 3);
+    assert_null(json_object_getn(v, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH));
+    assert_null(json_object_getn(json_object_get(c, "y"), UPLOAD_JSON_DUPLICATES,
+                                 UPLOAD_JSON_DUPLICATES_LENGTH));
+    json_decref(v);
+    /* Other errors stay errors. */
+    json_error_t error;
+    assert_null(upload_json_loadb("{\"a\":1e400,}", 12, &error));
+    assert_null(upload_json_loadb("{\"a\":1e400", 10, &error));
 }
 
 /* jansson's parser refuses a NUL in a key, but an op built in code may hold one. */
@@ -868,6 +905,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_edge_cases),
+        cmocka_unit_test(test_upload_json_loadb),
         cmocka_unit_test(test_nul_in_keys),
         cmocka_unit_test(test_messages_are_utf8),
         cmocka_unit_test(test_typed_entry_point),
