@@ -284,6 +284,34 @@ static void test_mixed_sequence(void **state) {
                      3);
 }
 
+/* What jansson cannot hold (a number past a double, a key given twice) is an error of its
+ * op's column: the transaction is rejected, the ones around it apply. */
+static void test_values_jansson_cannot_hold(void **state) {
+    env *e = *state;
+    json_t *r = upload(e, "alice",
+                       "{\"transactions\":[{\"op_id\":\"h:1\",\"ops\":[{\"op\":\"PUT\",\"table\":"
+                       "\"order\",\"id\":\"h1\",\"data\":{\"total\":1e400,\"priority\":"
+                       "99999999999999999999,\"code\":\"ABC-1\",\"code\":\"ABC-2\"}}]},"
+                       "{\"op_id\":\"h:2\",\"ops\":[{\"op\":\"PUT\",\"table\":\"order\",\"id\":"
+                       "\"h2\",\"data\":{\"total\":1}}]}]}");
+    assert_string_equal(status(r, 0), "rejected");
+    assert_string_equal(status(r, 1), "applied");
+    json_t *errors = json_object_get(json_array_get(r, 0), "errors");
+    char found[256] = "";
+    size_t i;
+    json_t *item;
+    json_array_foreach(errors, i, item) {
+        size_t used = strlen(found);
+        snprintf(found + used, sizeof found - used, "%s%s:%s", used ? " " : "",
+                 json_string_value(json_object_get(item, "column")),
+                 json_string_value(json_object_get(item, "code")));
+    }
+    assert_string_equal(found, "code:duplicate-key total:type priority:type");
+    json_decref(r);
+    assert_pg(e, "1", "SELECT total::text FROM \"order\" WHERE id = '%s'", "h2");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"order\" WHERE id = 'h1'"), 0);
+}
+
 typedef struct racing_upload {
     const char *dbname, *body;
     char *response;
@@ -396,6 +424,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
