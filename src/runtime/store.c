@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,66 @@ static void fn_tx(sqlite3_context *context, int argc, sqlite3_value **argv) {
     sqlite3_result_int64(context, cap->tx);
 }
 
+/* The subtype SQLite's JSON functions give JSON text ('J'). */
+enum { JSON_SUBTYPE = 74 };
+#ifdef SQLITE_RESULT_SUBTYPE /* SQLite 3.45 and later want functions to say they set one */
+#define JSON_VALUE_FLAGS                                                                           \
+    (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS | SQLITE_RESULT_SUBTYPE)
+#else
+#define JSON_VALUE_FLAGS (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+#endif
+
+/*
+ * syncspec_json_value(v): v as json_object() can write it and the server can read it. A BLOB
+ * (json_object() refuses one), text that is not UTF-8 (SQLite keeps any bytes) and an
+ * infinite real (SQLite before 3.41 writes Inf, which is no JSON) become the JSON object
+ * {"syncspec-unsendable": "\u0000blob:<hex>"} ("text:<hex>", "real:Inf"). The server's
+ * sanitizer refuses it for every column type (an object where a scalar belongs, a NUL in a
+ * JSON column), so the transaction is rejected and recorded with the value in it, instead of
+ * the write failing or the queue being stuck. An object, not a string: json_each(), which
+ * the PATCH trigger goes through, cuts strings at a NUL.
+ */
+static void fn_json_value(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    sqlite3_value *v = argv[0];
+    int type = sqlite3_value_type(v);
+    const char *kind = NULL;
+    if (type == SQLITE_BLOB) {
+        kind = "blob";
+    } else if (type == SQLITE_TEXT) {
+        const char *text = (const char *)sqlite3_value_text(v);
+        if (!syncspec_utf8_valid(text, (size_t)sqlite3_value_bytes(v))) kind = "text";
+    } else if (type == SQLITE_FLOAT && !isfinite(sqlite3_value_double(v))) {
+        kind = "real";
+    }
+    if (!kind) {
+        sqlite3_result_value(context, v);
+        return;
+    }
+    syncspec_buffer b = {0};
+    int failed = sync_printf(&b, "{\"syncspec-unsendable\":\"\\u0000%s:", kind);
+    if (type == SQLITE_FLOAT) {
+        failed = failed || sync_puts(&b, sqlite3_value_double(v) > 0 ? "Inf" : "-Inf");
+    } else {
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *bytes =
+            type == SQLITE_BLOB ? sqlite3_value_blob(v) : sqlite3_value_text(v);
+        int n = sqlite3_value_bytes(v);
+        for (int i = 0; i < n && !failed; i++) {
+            char pair[2] = {hex[bytes[i] >> 4], hex[bytes[i] & 15]};
+            failed = syncspec_buffer_append(&b, pair, 2);
+        }
+    }
+    failed = failed || sync_puts(&b, "\"}");
+    if (failed) {
+        sqlite3_result_error_nomem(context);
+    } else {
+        sqlite3_result_text(context, b.data, (int)b.len, SQLITE_TRANSIENT);
+        sqlite3_result_subtype(context, JSON_SUBTYPE); /* JSON to json_object(), not text */
+    }
+    syncspec_buffer_free(&b);
+}
+
 static int hook_commit(void *data) {
     ((store_capture *)data)->tx = 0;
     return 0;
@@ -69,6 +130,9 @@ static int register_functions(store_capture **out, sqlite3 *db) {
     if (rc != SQLITE_OK) return rc; /* SQLite has called free(cap) */
     rc = sqlite3_create_function_v2(db, "syncspec_capture", 0, SQLITE_UTF8, cap, fn_capture, NULL,
                                     NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "syncspec_json_value", 1, JSON_VALUE_FLAGS, NULL,
+                                        fn_json_value, NULL, NULL, NULL);
     if (rc != SQLITE_OK) return rc;
     sqlite3_commit_hook(db, hook_commit, cap);
     sqlite3_rollback_hook(db, hook_rollback, cap);

@@ -47,8 +47,7 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
             sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
                              (size_t)sqlite3_column_bytes(st, 3)) ||
             (data && strcmp(op, "DELETE") != 0 &&
-             (sync_puts(&b, ",\"data\":") ||
-              sync_json_text(&b, data, (size_t)sqlite3_column_bytes(st, 4)))) ||
+             (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
             sync_puts(&b, "}\n")) {
             rc = NOMEM(error);
             break;
@@ -107,8 +106,7 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
             sync_puts(&b, ",\"id\":") ||
             sync_json_string(&b, (const char *)sqlite3_column_text(st, 3),
                              (size_t)sqlite3_column_bytes(st, 3)) ||
-            (!is_delete && (sync_puts(&b, ",\"data\":") ||
-                            sync_json_text(&b, data, (size_t)sqlite3_column_bytes(st, 4)))) ||
+            (!is_delete && (sync_puts(&b, ",\"data\":") || sync_puts(&b, data))) ||
             sync_puts(&b, "}"))
             goto nomem;
     }

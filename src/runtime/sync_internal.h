@@ -14,10 +14,8 @@ int sync_error(syncspec_sync_error *error, int code, const char *fmt, ...)
 /* Appends to a syncspec_buffer; each returns 0 or -1 when memory is exhausted. */
 int sync_puts(syncspec_buffer *b, const char *s);
 int sync_printf(syncspec_buffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A JSON string literal of s with its quotes; bytes that are not UTF-8 become \u0000 (see sync_json_text). */
+/* A JSON string literal of s with its quotes; bytes that are not UTF-8 become \u0000. */
 int sync_json_string(syncspec_buffer *b, const char *s, size_t n);
-/* JSON text from SQLite's JSON functions, with bytes that are not UTF-8 made \u0000. */
-int sync_json_text(syncspec_buffer *b, const char *json, size_t n);
 /* "name", with embedded double quotes doubled. */
 int sync_ident(syncspec_buffer *b, const char *name);
 /* "schema"."name" */

@@ -46,26 +46,9 @@ static size_t utf8_sequence(const char *s, size_t left) {
     return n && n <= left && syncspec_utf8_valid(s, n) ? n : 0;
 }
 
-/* Bytes that are not UTF-8 (SQLite stores whatever text it is given) cannot travel in JSON:
- * each is written as \u0000, which the server's sanitizer refuses as a type error, so the
- * transaction is rejected and recorded instead of blocking the queue. */
+/* Bytes that are not UTF-8 cannot travel in JSON: each is written as \u0000, which the
+ * server's sanitizer refuses (an id that is not UTF-8 gets its op rejected, not the upload). */
 static const char not_utf8[] = "\\u0000";
-
-int sync_json_text(syncspec_buffer *b, const char *json, size_t n) {
-    if (syncspec_utf8_valid(json, n)) return syncspec_buffer_append(b, json, n);
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)json[i] < 0x80) continue;
-        size_t len = utf8_sequence(json + i, n - i);
-        if (len) {
-            i += len - 1;
-            continue;
-        }
-        if (syncspec_buffer_append(b, json + run, i - run) || sync_puts(b, not_utf8)) return -1;
-        run = i + 1;
-    }
-    return syncspec_buffer_append(b, json + run, n - run);
-}
 
 int sync_json_string(syncspec_buffer *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";

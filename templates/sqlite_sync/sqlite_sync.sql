@@ -4,10 +4,13 @@
 --
 -- Client change capture for libsyncspec: run after sqlite.sql. Every write to a synced
 -- table lands in "syncspec_crud", grouped by local transaction (tx_id); local-only tables
--- have no triggers. The triggers call two functions that syncspec_store registers on its
--- connection (syncspec_store_register_functions() adds them to any other connection):
---   syncspec_capture()  0 while the store applies server changes, so those are never queued
---   syncspec_tx()       the id of the current local transaction
+-- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
+-- registers on its connection (syncspec_store_register_functions() adds them to any other):
+--   syncspec_capture()      0 while the store applies server changes, so those are never queued
+--   syncspec_tx()           the id of the current local transaction
+--   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
+--                           infinite real becomes text the server refuses, so such a write is
+--                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
@@ -51,13 +54,13 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{update_q}} AFTER UPDATE ON {{q}}
 WHEN syncspec_capture() AND ({{#chunks}}{{^first}} OR {{/first}}({{#columns}}{{^first}} OR {{/first}}NEW.{{q}} IS NOT OLD.{{q}}{{/columns}}){{/chunks}})
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, OLD.{{q}}{{/columns}})){{/chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', {{literal}}, NEW."id", (SELECT json_group_object("key", "value") FROM (
 {{#chunks}}
-    {{^first}}UNION ALL {{/first}}SELECT "key", "value" FROM json_each(json_remove(json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, NEW.{{q}}{{/columns}}),
+    {{^first}}UNION ALL {{/first}}SELECT "key", "value" FROM json_each(json_remove(json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(NEW.{{q}}){{/columns}}),
       {{#columns}}{{^first}}, {{/first}}CASE WHEN NEW.{{q}} IS NOT OLD.{{q}} THEN '$."-"' ELSE '$.{{name}}' END{{/columns}}))
 {{/chunks}}
   )));
@@ -65,7 +68,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{delete_q}} AFTER DELETE ON {{q}}
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, OLD.{{q}}{{/columns}})){{/chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -84,7 +87,7 @@ SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
 {{#tables}}
   WHEN c."op" = 'PUT' AND c."type" = {{literal}} THEN (
-    SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, r.{{q}}{{/columns}})){{/chunks}}
+    SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}
     FROM {{q}} AS r WHERE r."id" = c."row_id")
 {{/tables}}
   END AS "data"

@@ -644,8 +644,9 @@ static void test_put_keeps_its_transaction(void **state) {
     syncspec_store_free(a);
 }
 
-/* A write that cannot travel as JSON (text that is not UTF-8: SQLite keeps any bytes) is
- * rejected and recorded like any invalid op; it never blocks the transactions around it. */
+/* A write that cannot travel as JSON as it is (text that is not UTF-8, an infinite real, a
+ * BLOB: SQLite keeps them all) is rejected and recorded like any invalid op, with the value
+ * in it; it never fails, and never blocks the transactions around it. */
 static void test_unsendable_write(void **state) {
     env *e = *state;
     if (!e->server) skip();
@@ -657,15 +658,35 @@ static void test_unsendable_write(void **state) {
          "INSERT INTO documents (id, content, device_id, created_at, updated_at) VALUES ('%s', "
          "CAST(X'41C328' AS TEXT), 'dev', " NOW ", " NOW ")",
          D("02"));
+    /* Nor an infinite real, which SQLite keeps in an INTEGER column as it is. */
+    exec(a,
+         "INSERT INTO document_versions (id, document_id, version, content, device_id, "
+         "created_at, updated_at) VALUES ('%s', '%s', 1e999, 'v', 'dev', " NOW ", " NOW ")",
+         D("04"), D("01"));
+    /* Nor a BLOB, written and then updated (json_object() refuses BLOBs). */
+    exec(a,
+         "INSERT INTO documents (id, content, device_id, created_at, updated_at) VALUES ('%s', "
+         "X'0102', 'dev', " NOW ", " NOW ")",
+         D("05"));
+    exec(a, "UPDATE documents SET title = X'03' WHERE id = '%s'", D("05"));
     insert_doc(a, D("03"), "after", "c");
     assert_int_equal(do_sync(a, &t, &r), 0);
-    assert_int_equal(r.uploaded, 3);
-    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.uploaded, 6);
+    assert_int_equal(r.rejected, 4);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM document_versions"), 0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
-                                         "strpos(\"transaction\", '\"A\\u0000(\"') > 0 AND "
+                                         "strpos(\"transaction\", '\"\\u0000blob:0102\"') > 0"),
+                     1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
                                          "errors @> '[{\"code\": \"type\", \"column\": "
-                                         "\"content\"}]'"),
+                                         "\"version\"}]'"),
+                     1);
+    assert_int_equal(pg_long(e->pg.conn,
+                             "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
+                             "strpos(\"transaction\", '\"\\u0000text:41c328\"') > 0 AND "
+                             "errors @> '[{\"code\": \"type\", \"column\": "
+                             "\"content\"}]'"),
                      1);
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);

@@ -3,10 +3,13 @@
 --
 -- Client change capture for libsyncspec: run after sqlite.sql. Every write to a synced
 -- table lands in "syncspec_crud", grouped by local transaction (tx_id); local-only tables
--- have no triggers. The triggers call two functions that syncspec_store registers on its
--- connection (syncspec_store_register_functions() adds them to any other connection):
---   syncspec_capture()  0 while the store applies server changes, so those are never queued
---   syncspec_tx()       the id of the current local transaction
+-- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
+-- registers on its connection (syncspec_store_register_functions() adds them to any other):
+--   syncspec_capture()      0 while the store applies server changes, so those are never queued
+--   syncspec_tx()           the id of the current local transaction
+--   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
+--                           infinite real becomes text the server refuses, so such a write is
+--                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
@@ -49,19 +52,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_projects_update" AFTER UPDATE ON "projects"
 WHEN syncspec_capture() AND ((NEW."name" IS NOT OLD."name" OR NEW."is_default" IS NOT OLD."is_default" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'is_default', OLD."is_default", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', syncspec_json_value(OLD."name"), 'is_default', syncspec_json_value(OLD."is_default"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'projects'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'projects', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('name', NEW."name", 'is_default', NEW."is_default", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('name', syncspec_json_value(NEW."name"), 'is_default', syncspec_json_value(NEW."is_default"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at"), 'deleted_at', syncspec_json_value(NEW."deleted_at")),
       CASE WHEN NEW."name" IS NOT OLD."name" THEN '$."-"' ELSE '$.name' END, CASE WHEN NEW."is_default" IS NOT OLD."is_default" THEN '$."-"' ELSE '$.is_default' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END, CASE WHEN NEW."deleted_at" IS NOT OLD."deleted_at" THEN '$."-"' ELSE '$.deleted_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_projects_delete" AFTER DELETE ON "projects"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'is_default', OLD."is_default", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', syncspec_json_value(OLD."name"), 'is_default', syncspec_json_value(OLD."is_default"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'projects'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -83,19 +86,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_documents_update" AFTER UPDATE ON "documents"
 WHEN syncspec_capture() AND ((NEW."title" IS NOT OLD."title" OR NEW."content" IS NOT OLD."content" OR NEW."project_id" IS NOT OLD."project_id" OR NEW."device_id" IS NOT OLD."device_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', OLD."title", 'content', OLD."content", 'project_id', OLD."project_id", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', syncspec_json_value(OLD."title"), 'content', syncspec_json_value(OLD."content"), 'project_id', syncspec_json_value(OLD."project_id"), 'device_id', syncspec_json_value(OLD."device_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'documents'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'documents', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('title', NEW."title", 'content', NEW."content", 'project_id', NEW."project_id", 'device_id', NEW."device_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('title', syncspec_json_value(NEW."title"), 'content', syncspec_json_value(NEW."content"), 'project_id', syncspec_json_value(NEW."project_id"), 'device_id', syncspec_json_value(NEW."device_id"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at"), 'deleted_at', syncspec_json_value(NEW."deleted_at")),
       CASE WHEN NEW."title" IS NOT OLD."title" THEN '$."-"' ELSE '$.title' END, CASE WHEN NEW."content" IS NOT OLD."content" THEN '$."-"' ELSE '$.content' END, CASE WHEN NEW."project_id" IS NOT OLD."project_id" THEN '$."-"' ELSE '$.project_id' END, CASE WHEN NEW."device_id" IS NOT OLD."device_id" THEN '$."-"' ELSE '$.device_id' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END, CASE WHEN NEW."deleted_at" IS NOT OLD."deleted_at" THEN '$."-"' ELSE '$.deleted_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_documents_delete" AFTER DELETE ON "documents"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', OLD."title", 'content', OLD."content", 'project_id', OLD."project_id", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('title', syncspec_json_value(OLD."title"), 'content', syncspec_json_value(OLD."content"), 'project_id', syncspec_json_value(OLD."project_id"), 'device_id', syncspec_json_value(OLD."device_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'documents'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -117,19 +120,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_update" AFTER UPDATE ON "document_versions"
 WHEN syncspec_capture() AND ((NEW."document_id" IS NOT OLD."document_id" OR NEW."version" IS NOT OLD."version" OR NEW."content" IS NOT OLD."content" OR NEW."device_id" IS NOT OLD."device_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'version', OLD."version", 'content', OLD."content", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', syncspec_json_value(OLD."document_id"), 'version', syncspec_json_value(OLD."version"), 'content', syncspec_json_value(OLD."content"), 'device_id', syncspec_json_value(OLD."device_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_versions'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'document_versions', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', NEW."document_id", 'version', NEW."version", 'content', NEW."content", 'device_id', NEW."device_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', syncspec_json_value(NEW."document_id"), 'version', syncspec_json_value(NEW."version"), 'content', syncspec_json_value(NEW."content"), 'device_id', syncspec_json_value(NEW."device_id"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at")),
       CASE WHEN NEW."document_id" IS NOT OLD."document_id" THEN '$."-"' ELSE '$.document_id' END, CASE WHEN NEW."version" IS NOT OLD."version" THEN '$."-"' ELSE '$.version' END, CASE WHEN NEW."content" IS NOT OLD."content" THEN '$."-"' ELSE '$.content' END, CASE WHEN NEW."device_id" IS NOT OLD."device_id" THEN '$."-"' ELSE '$.device_id' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_delete" AFTER DELETE ON "document_versions"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'version', OLD."version", 'content', OLD."content", 'device_id', OLD."device_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', syncspec_json_value(OLD."document_id"), 'version', syncspec_json_value(OLD."version"), 'content', syncspec_json_value(OLD."content"), 'device_id', syncspec_json_value(OLD."device_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_versions'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -151,19 +154,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_groups_update" AFTER UPDATE ON "groups"
 WHEN syncspec_capture() AND ((NEW."name" IS NOT OLD."name" OR NEW."color" IS NOT OLD."color" OR NEW."sort_order" IS NOT OLD."sort_order" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'color', OLD."color", 'sort_order', OLD."sort_order", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', syncspec_json_value(OLD."name"), 'color', syncspec_json_value(OLD."color"), 'sort_order', syncspec_json_value(OLD."sort_order"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'groups'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'groups', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('name', NEW."name", 'color', NEW."color", 'sort_order', NEW."sort_order", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('name', syncspec_json_value(NEW."name"), 'color', syncspec_json_value(NEW."color"), 'sort_order', syncspec_json_value(NEW."sort_order"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at"), 'deleted_at', syncspec_json_value(NEW."deleted_at")),
       CASE WHEN NEW."name" IS NOT OLD."name" THEN '$."-"' ELSE '$.name' END, CASE WHEN NEW."color" IS NOT OLD."color" THEN '$."-"' ELSE '$.color' END, CASE WHEN NEW."sort_order" IS NOT OLD."sort_order" THEN '$."-"' ELSE '$.sort_order' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END, CASE WHEN NEW."deleted_at" IS NOT OLD."deleted_at" THEN '$."-"' ELSE '$.deleted_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_groups_delete" AFTER DELETE ON "groups"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', OLD."name", 'color', OLD."color", 'sort_order', OLD."sort_order", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('name', syncspec_json_value(OLD."name"), 'color', syncspec_json_value(OLD."color"), 'sort_order', syncspec_json_value(OLD."sort_order"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'groups'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -185,19 +188,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_update" AFTER UPDATE ON "group_hierarchy"
 WHEN syncspec_capture() AND ((NEW."parent_group_id" IS NOT OLD."parent_group_id" OR NEW."child_group_id" IS NOT OLD."child_group_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', OLD."parent_group_id", 'child_group_id', OLD."child_group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', syncspec_json_value(OLD."parent_group_id"), 'child_group_id', syncspec_json_value(OLD."child_group_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group_hierarchy'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'group_hierarchy', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('parent_group_id', NEW."parent_group_id", 'child_group_id', NEW."child_group_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('parent_group_id', syncspec_json_value(NEW."parent_group_id"), 'child_group_id', syncspec_json_value(NEW."child_group_id"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at")),
       CASE WHEN NEW."parent_group_id" IS NOT OLD."parent_group_id" THEN '$."-"' ELSE '$.parent_group_id' END, CASE WHEN NEW."child_group_id" IS NOT OLD."child_group_id" THEN '$."-"' ELSE '$.child_group_id' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_delete" AFTER DELETE ON "group_hierarchy"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', OLD."parent_group_id", 'child_group_id', OLD."child_group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('parent_group_id', syncspec_json_value(OLD."parent_group_id"), 'child_group_id', syncspec_json_value(OLD."child_group_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group_hierarchy'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -219,19 +222,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_update" AFTER UPDATE ON "document_groups"
 WHEN syncspec_capture() AND ((NEW."document_id" IS NOT OLD."document_id" OR NEW."group_id" IS NOT OLD."group_id" OR NEW."owner_id" IS NOT OLD."owner_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'group_id', OLD."group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', syncspec_json_value(OLD."document_id"), 'group_id', syncspec_json_value(OLD."group_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_groups'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'document_groups', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', NEW."document_id", 'group_id', NEW."group_id", 'owner_id', NEW."owner_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('document_id', syncspec_json_value(NEW."document_id"), 'group_id', syncspec_json_value(NEW."group_id"), 'owner_id', syncspec_json_value(NEW."owner_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at")),
       CASE WHEN NEW."document_id" IS NOT OLD."document_id" THEN '$."-"' ELSE '$.document_id' END, CASE WHEN NEW."group_id" IS NOT OLD."group_id" THEN '$."-"' ELSE '$.group_id' END, CASE WHEN NEW."owner_id" IS NOT OLD."owner_id" THEN '$."-"' ELSE '$.owner_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_delete" AFTER DELETE ON "document_groups"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', OLD."document_id", 'group_id', OLD."group_id", 'owner_id', OLD."owner_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('document_id', syncspec_json_value(OLD."document_id"), 'group_id', syncspec_json_value(OLD."group_id"), 'owner_id', syncspec_json_value(OLD."owner_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'document_groups'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -248,22 +251,22 @@ CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'projects' THEN (
-    SELECT json_patch('{}', json_object('name', r."name", 'is_default', r."is_default", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
+    SELECT json_patch('{}', json_object('name', syncspec_json_value(r."name"), 'is_default', syncspec_json_value(r."is_default"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
     FROM "projects" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'documents' THEN (
-    SELECT json_patch('{}', json_object('title', r."title", 'content', r."content", 'project_id', r."project_id", 'device_id', r."device_id", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
+    SELECT json_patch('{}', json_object('title', syncspec_json_value(r."title"), 'content', syncspec_json_value(r."content"), 'project_id', syncspec_json_value(r."project_id"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
     FROM "documents" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'document_versions' THEN (
-    SELECT json_patch('{}', json_object('document_id', r."document_id", 'version', r."version", 'content', r."content", 'device_id', r."device_id", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'version', syncspec_json_value(r."version"), 'content', syncspec_json_value(r."content"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "document_versions" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'groups' THEN (
-    SELECT json_patch('{}', json_object('name', r."name", 'color', r."color", 'sort_order', r."sort_order", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
+    SELECT json_patch('{}', json_object('name', syncspec_json_value(r."name"), 'color', syncspec_json_value(r."color"), 'sort_order', syncspec_json_value(r."sort_order"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
     FROM "groups" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'group_hierarchy' THEN (
-    SELECT json_patch('{}', json_object('parent_group_id', r."parent_group_id", 'child_group_id', r."child_group_id", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
+    SELECT json_patch('{}', json_object('parent_group_id', syncspec_json_value(r."parent_group_id"), 'child_group_id', syncspec_json_value(r."child_group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "group_hierarchy" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'document_groups' THEN (
-    SELECT json_patch('{}', json_object('document_id', r."document_id", 'group_id', r."group_id", 'owner_id', r."owner_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'group_id', syncspec_json_value(r."group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "document_groups" AS r WHERE r."id" = c."row_id")
   END AS "data"
 FROM "syncspec_crud" AS c;

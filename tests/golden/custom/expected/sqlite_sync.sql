@@ -3,10 +3,13 @@
 --
 -- Client change capture for libsyncspec: run after sqlite.sql. Every write to a synced
 -- table lands in "syncspec_crud", grouped by local transaction (tx_id); local-only tables
--- have no triggers. The triggers call two functions that syncspec_store registers on its
--- connection (syncspec_store_register_functions() adds them to any other connection):
---   syncspec_capture()  0 while the store applies server changes, so those are never queued
---   syncspec_tx()       the id of the current local transaction
+-- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
+-- registers on its connection (syncspec_store_register_functions() adds them to any other):
+--   syncspec_capture()      0 while the store applies server changes, so those are never queued
+--   syncspec_tx()           the id of the current local transaction
+--   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
+--                           infinite real becomes text the server refuses, so such a write is
+--                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
@@ -49,19 +52,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_update" AFTER UPDATE ON "yes"
 WHEN syncspec_capture() AND ((NEW."null" IS NOT OLD."null" OR NEW."off" IS NOT OLD."off" OR NEW."at" IS NOT OLD."at" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', OLD."null", 'off', OLD."off", 'at', OLD."at", 'account_id', OLD."account_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'yes', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('null', NEW."null", 'off', NEW."off", 'at', NEW."at", 'account_id', NEW."account_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('null', syncspec_json_value(NEW."null"), 'off', syncspec_json_value(NEW."off"), 'at', syncspec_json_value(NEW."at"), 'account_id', syncspec_json_value(NEW."account_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at")),
       CASE WHEN NEW."null" IS NOT OLD."null" THEN '$."-"' ELSE '$.null' END, CASE WHEN NEW."off" IS NOT OLD."off" THEN '$."-"' ELSE '$.off' END, CASE WHEN NEW."at" IS NOT OLD."at" THEN '$."-"' ELSE '$.at' END, CASE WHEN NEW."account_id" IS NOT OLD."account_id" THEN '$."-"' ELSE '$.account_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_delete" AFTER DELETE ON "yes"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', OLD."null", 'off', OLD."off", 'at', OLD."at", 'account_id', OLD."account_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -83,19 +86,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_update" AFTER UPDATE ON "notes"
 WHEN syncspec_capture() AND ((NEW."body" IS NOT OLD."body" OR NEW."yes_id" IS NOT OLD."yes_id" OR NEW."rank" IS NOT OLD."rank" OR NEW."weight" IS NOT OLD."weight" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', OLD."body", 'yes_id', OLD."yes_id", 'rank', OLD."rank", 'weight', OLD."weight", 'account_id', OLD."account_id", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'notes', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('body', NEW."body", 'yes_id', NEW."yes_id", 'rank', NEW."rank", 'weight', NEW."weight", 'account_id', NEW."account_id", 'deleted_at', NEW."deleted_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('body', syncspec_json_value(NEW."body"), 'yes_id', syncspec_json_value(NEW."yes_id"), 'rank', syncspec_json_value(NEW."rank"), 'weight', syncspec_json_value(NEW."weight"), 'account_id', syncspec_json_value(NEW."account_id"), 'deleted_at', syncspec_json_value(NEW."deleted_at")),
       CASE WHEN NEW."body" IS NOT OLD."body" THEN '$."-"' ELSE '$.body' END, CASE WHEN NEW."yes_id" IS NOT OLD."yes_id" THEN '$."-"' ELSE '$.yes_id' END, CASE WHEN NEW."rank" IS NOT OLD."rank" THEN '$."-"' ELSE '$.rank' END, CASE WHEN NEW."weight" IS NOT OLD."weight" THEN '$."-"' ELSE '$.weight' END, CASE WHEN NEW."account_id" IS NOT OLD."account_id" THEN '$."-"' ELSE '$.account_id' END, CASE WHEN NEW."deleted_at" IS NOT OLD."deleted_at" THEN '$."-"' ELSE '$.deleted_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_delete" AFTER DELETE ON "notes"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', OLD."body", 'yes_id', OLD."yes_id", 'rank', OLD."rank", 'weight', OLD."weight", 'account_id', OLD."account_id", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -112,10 +115,10 @@ CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'yes' THEN (
-    SELECT json_patch('{}', json_object('null', r."null", 'off', r."off", 'at', r."at", 'account_id', r."account_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
+    SELECT json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "yes" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'notes' THEN (
-    SELECT json_patch('{}', json_object('body', r."body", 'yes_id', r."yes_id", 'rank', r."rank", 'weight', r."weight", 'account_id', r."account_id", 'deleted_at', r."deleted_at"))
+    SELECT json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at")))
     FROM "notes" AS r WHERE r."id" = c."row_id")
   END AS "data"
 FROM "syncspec_crud" AS c;

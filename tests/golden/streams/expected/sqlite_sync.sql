@@ -3,10 +3,13 @@
 --
 -- Client change capture for libsyncspec: run after sqlite.sql. Every write to a synced
 -- table lands in "syncspec_crud", grouped by local transaction (tx_id); local-only tables
--- have no triggers. The triggers call two functions that syncspec_store registers on its
--- connection (syncspec_store_register_functions() adds them to any other connection):
---   syncspec_capture()  0 while the store applies server changes, so those are never queued
---   syncspec_tx()       the id of the current local transaction
+-- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
+-- registers on its connection (syncspec_store_register_functions() adds them to any other):
+--   syncspec_capture()      0 while the store applies server changes, so those are never queued
+--   syncspec_tx()           the id of the current local transaction
+--   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
+--                           infinite real becomes text the server refuses, so such a write is
+--                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
@@ -49,19 +52,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_update" AFTER UPDATE ON "group"
 WHEN syncspec_capture() AND ((NEW."order" IS NOT OLD."order" OR NEW."select" IS NOT OLD."select" OR NEW."user" IS NOT OLD."user" OR NEW."from" IS NOT OLD."from" OR NEW."archived" IS NOT OLD."archived" OR NEW."user_id" IS NOT OLD."user_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', OLD."order", 'select', OLD."select", 'user', OLD."user", 'from', OLD."from", 'archived', OLD."archived", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'group', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('order', NEW."order", 'select', NEW."select", 'user', NEW."user", 'from', NEW."from", 'archived', NEW."archived", 'user_id', NEW."user_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at", 'deleted_at', NEW."deleted_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('order', syncspec_json_value(NEW."order"), 'select', syncspec_json_value(NEW."select"), 'user', syncspec_json_value(NEW."user"), 'from', syncspec_json_value(NEW."from"), 'archived', syncspec_json_value(NEW."archived"), 'user_id', syncspec_json_value(NEW."user_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at"), 'deleted_at', syncspec_json_value(NEW."deleted_at")),
       CASE WHEN NEW."order" IS NOT OLD."order" THEN '$."-"' ELSE '$.order' END, CASE WHEN NEW."select" IS NOT OLD."select" THEN '$."-"' ELSE '$.select' END, CASE WHEN NEW."user" IS NOT OLD."user" THEN '$."-"' ELSE '$.user' END, CASE WHEN NEW."from" IS NOT OLD."from" THEN '$."-"' ELSE '$.from' END, CASE WHEN NEW."archived" IS NOT OLD."archived" THEN '$."-"' ELSE '$.archived' END, CASE WHEN NEW."user_id" IS NOT OLD."user_id" THEN '$."-"' ELSE '$.user_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END, CASE WHEN NEW."deleted_at" IS NOT OLD."deleted_at" THEN '$."-"' ELSE '$.deleted_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_delete" AFTER DELETE ON "group"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', OLD."order", 'select', OLD."select", 'user', OLD."user", 'from', OLD."from", 'archived', OLD."archived", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at", 'deleted_at', OLD."deleted_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -83,19 +86,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_update" AFTER UPDATE ON "order"
 WHEN syncspec_capture() AND ((NEW."total" IS NOT OLD."total" OR NEW."placed_at" IS NOT OLD."placed_at" OR NEW."meta" IS NOT OLD."meta" OR NEW."code" IS NOT OLD."code" OR NEW."note" IS NOT OLD."note" OR NEW."parent" IS NOT OLD."parent" OR NEW."priority" IS NOT OLD."priority" OR NEW."ratio" IS NOT OLD."ratio" OR NEW."path" IS NOT OLD."path" OR NEW."user_id" IS NOT OLD."user_id"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', OLD."total", 'placed_at', OLD."placed_at", 'meta', OLD."meta", 'code', OLD."code", 'note', OLD."note", 'parent', OLD."parent", 'priority', OLD."priority", 'ratio', OLD."ratio", 'path', OLD."path", 'user_id', OLD."user_id"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'order', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('total', NEW."total", 'placed_at', NEW."placed_at", 'meta', NEW."meta", 'code', NEW."code", 'note', NEW."note", 'parent', NEW."parent", 'priority', NEW."priority", 'ratio', NEW."ratio", 'path', NEW."path", 'user_id', NEW."user_id"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('total', syncspec_json_value(NEW."total"), 'placed_at', syncspec_json_value(NEW."placed_at"), 'meta', syncspec_json_value(NEW."meta"), 'code', syncspec_json_value(NEW."code"), 'note', syncspec_json_value(NEW."note"), 'parent', syncspec_json_value(NEW."parent"), 'priority', syncspec_json_value(NEW."priority"), 'ratio', syncspec_json_value(NEW."ratio"), 'path', syncspec_json_value(NEW."path"), 'user_id', syncspec_json_value(NEW."user_id")),
       CASE WHEN NEW."total" IS NOT OLD."total" THEN '$."-"' ELSE '$.total' END, CASE WHEN NEW."placed_at" IS NOT OLD."placed_at" THEN '$."-"' ELSE '$.placed_at' END, CASE WHEN NEW."meta" IS NOT OLD."meta" THEN '$."-"' ELSE '$.meta' END, CASE WHEN NEW."code" IS NOT OLD."code" THEN '$."-"' ELSE '$.code' END, CASE WHEN NEW."note" IS NOT OLD."note" THEN '$."-"' ELSE '$.note' END, CASE WHEN NEW."parent" IS NOT OLD."parent" THEN '$."-"' ELSE '$.parent' END, CASE WHEN NEW."priority" IS NOT OLD."priority" THEN '$."-"' ELSE '$.priority' END, CASE WHEN NEW."ratio" IS NOT OLD."ratio" THEN '$."-"' ELSE '$.ratio' END, CASE WHEN NEW."path" IS NOT OLD."path" THEN '$."-"' ELSE '$.path' END, CASE WHEN NEW."user_id" IS NOT OLD."user_id" THEN '$."-"' ELSE '$.user_id' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_delete" AFTER DELETE ON "order"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', OLD."total", 'placed_at', OLD."placed_at", 'meta', OLD."meta", 'code', OLD."code", 'note', OLD."note", 'parent', OLD."parent", 'priority', OLD."priority", 'ratio', OLD."ratio", 'path', OLD."path", 'user_id', OLD."user_id"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -117,19 +120,19 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_update" AFTER UPDATE ON "a_table_with_a_rather_long_name_to_force_index_shortening"
 WHEN syncspec_capture() AND ((NEW."an_equally_long_column_name_for_the_index" IS NOT OLD."an_equally_long_column_name_for_the_index" OR NEW."second_long_column_name_in_the_same_index" IS NOT OLD."second_long_column_name_in_the_same_index" OR NEW."user_id" IS NOT OLD."user_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', OLD."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', OLD."second_long_column_name_in_the_same_index", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(OLD."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(OLD."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
   VALUES (syncspec_tx(), 'PATCH', 'a_table_with_a_rather_long_name_to_force_index_shortening', NEW."id", (SELECT json_group_object("key", "value") FROM (
-    SELECT "key", "value" FROM json_each(json_remove(json_object('an_equally_long_column_name_for_the_index', NEW."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', NEW."second_long_column_name_in_the_same_index", 'user_id', NEW."user_id", 'created_at', NEW."created_at", 'updated_at', NEW."updated_at"),
+    SELECT "key", "value" FROM json_each(json_remove(json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(NEW."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(NEW."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(NEW."user_id"), 'created_at', syncspec_json_value(NEW."created_at"), 'updated_at', syncspec_json_value(NEW."updated_at")),
       CASE WHEN NEW."an_equally_long_column_name_for_the_index" IS NOT OLD."an_equally_long_column_name_for_the_index" THEN '$."-"' ELSE '$.an_equally_long_column_name_for_the_index' END, CASE WHEN NEW."second_long_column_name_in_the_same_index" IS NOT OLD."second_long_column_name_in_the_same_index" THEN '$."-"' ELSE '$.second_long_column_name_in_the_same_index' END, CASE WHEN NEW."user_id" IS NOT OLD."user_id" THEN '$."-"' ELSE '$.user_id' END, CASE WHEN NEW."created_at" IS NOT OLD."created_at" THEN '$."-"' ELSE '$.created_at' END, CASE WHEN NEW."updated_at" IS NOT OLD."updated_at" THEN '$."-"' ELSE '$.updated_at' END))
   )));
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_delete" AFTER DELETE ON "a_table_with_a_rather_long_name_to_force_index_shortening"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', OLD."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', OLD."second_long_column_name_in_the_same_index", 'user_id', OLD."user_id", 'created_at', OLD."created_at", 'updated_at', OLD."updated_at"))
+  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(OLD."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(OLD."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
@@ -146,13 +149,13 @@ CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'group' THEN (
-    SELECT json_patch('{}', json_object('order', r."order", 'select', r."select", 'user', r."user", 'from', r."from", 'archived', r."archived", 'user_id', r."user_id", 'created_at', r."created_at", 'updated_at', r."updated_at", 'deleted_at', r."deleted_at"))
+    SELECT json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
     FROM "group" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'order' THEN (
-    SELECT json_patch('{}', json_object('total', r."total", 'placed_at', r."placed_at", 'meta', r."meta", 'code', r."code", 'note', r."note", 'parent', r."parent", 'priority', r."priority", 'ratio', r."ratio", 'path', r."path", 'user_id', r."user_id"))
+    SELECT json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id")))
     FROM "order" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'a_table_with_a_rather_long_name_to_force_index_shortening' THEN (
-    SELECT json_patch('{}', json_object('an_equally_long_column_name_for_the_index', r."an_equally_long_column_name_for_the_index", 'second_long_column_name_in_the_same_index', r."second_long_column_name_in_the_same_index", 'user_id', r."user_id", 'created_at', r."created_at", 'updated_at', r."updated_at"))
+    SELECT json_patch('{}', json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(r."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(r."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "a_table_with_a_rather_long_name_to_force_index_shortening" AS r WHERE r."id" = c."row_id")
   END AS "data"
 FROM "syncspec_crud" AS c;
