@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(build-essential clang pkg-config libyaml-dev libjansson-dev libpcre2-dev libcmocka-dev
           libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 nodejs npm man-db binutils
-          cmake git)
+          cmake git locales)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

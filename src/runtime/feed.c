@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/c_numbers.h"
 #include "runtime/server_internal.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
@@ -76,7 +77,7 @@ static json_t *column_value(const syncspec_column *c, const char *text) {
     case SYNCSPEC_TYPE_BOOLEAN:
         return json_integer((json_int_t)strtoll(text, NULL, 10));
     case SYNCSPEC_TYPE_REAL: {
-        json_t *v = json_real(strtod(text, NULL));
+        json_t *v = json_real(c_strtod(text, NULL));
         return v ? v : json_null(); /* NaN and infinities have no JSON form */
     }
     default:

@@ -1,6 +1,7 @@
 /* The JSON reader of json_reader.h: RFC 8259, strict (no trailing commas, no comments, no
  * lone surrogates, no NUL characters, well-formed UTF-8), recursion-free. */
 #include "runtime/json_reader.h"
+#include "runtime/c_numbers.h"
 
 #include <errno.h>
 #include <math.h>
@@ -211,7 +212,7 @@ static bool read_number(json_reader *r, json_scalar *out) {
         out->integer = strtoll(begin, &stop, 10);
     } else {
         out->kind = JSON_SCALAR_REAL;
-        out->real = strtod(begin, &stop);
+        out->real = c_strtod(begin, &stop);
     }
     if (stop != p) return json_reader_fail(r, "a bad number");
     /* As jansson: integers past 64 bits and reals past double fail; tiny reals become 0. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/c_numbers.h"
 #include "runtime/json_load.h"
 #include "syncspec.h"
 
@@ -284,16 +285,7 @@ static bool to_number(double *out, const json_t *v) {
     }
     const char *s = plain_string(v);
     if (!s || !json_number_text(s)) return false;
-    char *end;
-    *out = strtod(s, &end);
-    if (*end != '\0') {
-        /* A locale whose decimal point is not '.': jansson converts without one. */
-        json_t *number = json_loads(s, JSON_DECODE_ANY, NULL);
-        bool ok = json_is_number(number);
-        if (ok) *out = json_number_value(number);
-        json_decref(number);
-        if (!ok) return false;
-    }
+    *out = c_strtod(s, NULL);
     return isfinite(*out);
 }
 

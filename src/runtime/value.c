@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/c_numbers.h"
 #include "syncspec.h"
 
 /* Years 0001-01-01 through 9999-12-31, the range the canonical text form can spell. */
@@ -48,10 +49,12 @@ void syncspec_format_real(char buf[SYNCSPEC_REAL_SIZE], double v) {
     }
     /* The fewest significant digits that read back as exactly v... */
     char e[48];
+    locale_t previous = c_numbers_begin();
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(e, sizeof e, "%.*e", precision - 1, v);
         if (strtod(e, NULL) == v) break;
     }
+    c_numbers_end(previous);
     const char *s = e;
     char *out = buf;
     if (*s == '-') *out++ = *s++;

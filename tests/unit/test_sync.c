@@ -512,7 +512,7 @@ static void test_op_id_reuse(void **state) {
     assert_int_equal(do_sync(a, &t, &r), 0);
     char *device = strdup(syncspec_store_device_id(a));
     syncspec_store_free(a);
-    char cmd[256];
+    char cmd[320];
     snprintf(cmd, sizeof cmd, "cp %s/a.db %s/backup.db", e->dir, e->dir);
     assert_int_equal(system(cmd), 0);
     a = open_store(e, "a", NULL);
