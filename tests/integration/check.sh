@@ -188,6 +188,9 @@ pg_case postgres-changed-check 1 "check-mismatch projects name" \
   'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length, ADD CONSTRAINT ck_projects_name_length CHECK (char_length(name) <= 5)' fix
 pg_case postgres-changed-id-check 1 "check-mismatch documents id" \
   "ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format, ADD CONSTRAINT ck_documents_id_format CHECK (id ~ '^[0-9a-f-]+\$')" fix
+# Added NOT VALID, as on a large table: the repair validates it.
+pg_case postgres-check-not-valid 1 "check-not-valid projects name" \
+  'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length, ADD CONSTRAINT ck_projects_name_length CHECK (char_length(name) <= 200) NOT VALID' fix
 pg_case postgres-index-desc 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id DESC)'
 pg_case postgres-index-partial 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id) WHERE deleted_at IS NULL'
 pg_case postgres-index-nulls-first 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id NULLS FIRST)'
