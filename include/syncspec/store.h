@@ -64,13 +64,16 @@ void syncspec_store_free(syncspec_store *store);
 
 /*
  * The store's connection, for plain SQL reads and writes (captured like typed ones).
- * Borrowed: valid until syncspec_store_free. Do not replace its commit or rollback hooks.
+ * Borrowed: valid until syncspec_store_free. Do not replace its commit or rollback hooks,
+ * and leave PRAGMA recursive_triggers on (writes to synced tables fail while it is off).
  */
 sqlite3 *syncspec_store_db(syncspec_store *store);
 
 /*
- * Adds the two SQL functions the capture triggers call to another connection to the same
- * file, so it can write synced tables too. Returns an SQLite result code.
+ * Adds the SQL functions the capture triggers call to another connection to the same file,
+ * so it can write synced tables too, and turns on its PRAGMA recursive_triggers, without
+ * which INSERT OR REPLACE does not fire the delete trigger of the row it replaces. Returns
+ * an SQLite result code.
  */
 int syncspec_store_register_functions(sqlite3 *db);
 

@@ -27,7 +27,9 @@ static void fn_capture(sqlite3_context *context, int argc, sqlite3_value **argv)
 /*
  * The current local transaction's id: on its first capture, one past every id in the queue
  * and every id already uploaded, so an op_id (device + tx) is never reused. The commit and
- * rollback hooks end it.
+ * rollback hooks end it. A connection with recursive_triggers off gets an error instead: an
+ * INSERT OR REPLACE there would replace a row without its delete trigger, and an earlier
+ * PUT of that row would then send the new row (sqlite_sync.sql).
  */
 static void fn_tx(sqlite3_context *context, int argc, sqlite3_value **argv) {
     (void)argc;
@@ -40,11 +42,23 @@ static void fn_tx(sqlite3_context *context, int argc, sqlite3_value **argv) {
             db,
             "SELECT max(coalesce((SELECT max(\"tx_id\") FROM \"syncspec_crud\"), 0), "
             "coalesce((SELECT CAST(\"value\" AS INTEGER) FROM \"syncspec_state\" "
-            "WHERE \"key\" = 'last_tx_id'), 0)) + 1",
+            "WHERE \"key\" = 'last_tx_id'), 0)) + 1, "
+            "(SELECT \"recursive_triggers\" FROM pragma_recursive_triggers)",
             -1, &st, NULL);
-        if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        int recursive = 0;
+        if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
             cap->tx = sqlite3_column_int64(st, 0);
+            recursive = sqlite3_column_int(st, 1);
+        }
         sqlite3_finalize(st);
+        if (cap->tx != 0 && !recursive) {
+            cap->tx = 0;
+            sqlite3_result_error(context,
+                                 "syncspec: PRAGMA recursive_triggers is off on this connection, "
+                                 "so an INSERT OR REPLACE would not be captured whole",
+                                 -1);
+            return;
+        }
         if (cap->tx == 0) {
             sqlite3_result_error(context, "syncspec_tx: cannot read the queue", -1);
             return;
@@ -81,7 +95,9 @@ static void fn_json_value(sqlite3_context *context, int argc, sqlite3_value **ar
         kind = "blob";
     } else if (type == SQLITE_TEXT) {
         const char *text = (const char *)sqlite3_value_text(v);
-        if (!syncspec_utf8_valid(text, (size_t)sqlite3_value_bytes(v))) kind = "text";
+        size_t n = (size_t)sqlite3_value_bytes(v);
+        /* json_each(), which PATCH data goes through, ends a string at a NUL. */
+        if (!syncspec_utf8_valid(text, n) || memchr(text, '\0', n)) kind = "text";
     } else if (type == SQLITE_FLOAT && !isfinite(sqlite3_value_double(v))) {
         kind = "real";
     }
@@ -133,6 +149,8 @@ static int register_functions(store_capture **out, sqlite3 *db) {
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "syncspec_json_value", 1, JSON_VALUE_FLAGS, NULL,
                                         fn_json_value, NULL, NULL, NULL);
+    /* The delete INSERT OR REPLACE makes fires delete triggers only so (syncspec_tx). */
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA recursive_triggers = ON", NULL, NULL, NULL);
     if (rc != SQLITE_OK) return rc;
     sqlite3_commit_hook(db, hook_commit, cap);
     sqlite3_rollback_hook(db, hook_rollback, cap);
@@ -213,6 +231,27 @@ int store_new_device_id(char out[37]) {
 
 /* ---- open, close ---- */
 
+/* The triggers of the capture SQL the store was last opened with: dropped, so the capture
+ * SQL given now creates them as it says (CREATE TRIGGER IF NOT EXISTS keeps an old body). */
+static int drop_capture_triggers(syncspec_store *store, syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    syncspec_buffer drop = {0};
+    int rc = 0;
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND "
+                           "\"name\" LIKE 'syncspec\\_%' ESCAPE '\\'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "reading the capture triggers");
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        if (sync_puts(&drop, "DROP TRIGGER ") ||
+            sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";"))
+            rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+    sqlite3_finalize(st);
+    if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
+    syncspec_buffer_free(&drop);
+    return rc;
+}
+
 int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_schema *schema,
                         const char *schema_sql, const char *capture_sql,
                         syncspec_sync_error *error) {
@@ -247,6 +286,7 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
         goto cleanup;
     if ((rc = store_exec(store, "BEGIN IMMEDIATE", error)) != 0) goto cleanup;
     if ((rc = store_exec(store, schema_sql, error)) != 0 ||
+        (rc = drop_capture_triggers(store, error)) != 0 ||
         (rc = store_exec(store, capture_sql, error)) != 0 ||
         (rc = store_state_get(&device, store, "device_id", error)) != 0) {
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);

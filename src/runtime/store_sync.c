@@ -64,6 +64,32 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
     return rc;
 }
 
+/*
+ * Copies the rows the PUTs of the next `max_transactions` transactions read into those PUTs,
+ * and drops the PUTs whose row is gone (a DELETE of it follows), so the transactions are
+ * the same text however often they are sent: the server tells a retry from another
+ * transaction under the same op_id by its text.
+ */
+static int freeze_puts(syncspec_store *store, size_t max_transactions, syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    static const char *const sql[] = {
+        "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM \"syncspec_crud_entries\" "
+        "AS e WHERE e.\"id\" = \"syncspec_crud\".\"id\") WHERE \"op\" = 'PUT' AND \"data\" IS NULL "
+        "AND \"tx_id\" IN (SELECT DISTINCT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"tx_id\" "
+        "LIMIT ?1)",
+        "DELETE FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND \"data\" IS NULL AND \"tx_id\" IN "
+        "(SELECT DISTINCT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"tx_id\" LIMIT ?1)",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        int ok = sqlite3_prepare_v2(store->db, sql[i], -1, &st, NULL) == SQLITE_OK &&
+                 sqlite3_bind_int64(st, 1, (sqlite3_int64)max_transactions) == SQLITE_OK &&
+                 sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+        if (!ok) return store_db_error(store, error, "copying queued rows");
+    }
+    return 0;
+}
+
 int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
                                syncspec_sync_error *error) {
     *body = NULL;
@@ -76,8 +102,9 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     int rc = 0, step;
     int64_t current = 0;
     size_t transactions = 0;
-    /* A read transaction, so the queue and the rows a PUT reads agree. */
-    if ((rc = store_exec(store, "BEGIN", error)) != 0) return rc;
+    /* One transaction, so the queue and the rows a PUT reads agree. */
+    if ((rc = store_exec(store, "BEGIN IMMEDIATE", error)) != 0) return rc;
+    if ((rc = freeze_puts(store, max_transactions, error)) != 0) goto cleanup;
     if (sqlite3_prepare_v2(store->db, entries_sql, -1, &st, NULL) != SQLITE_OK) {
         rc = store_db_error(store, error, "reading the queue");
         goto cleanup;
@@ -98,7 +125,7 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
         const char *op = (const char *)sqlite3_column_text(st, 1);
         const char *data = (const char *)sqlite3_column_text(st, 4);
         int is_delete = strcmp(op, "DELETE") == 0;
-        if (!is_delete && !data) continue; /* a PUT of a row deleted since: its DELETE follows */
+        if (!is_delete && !data) continue; /* none left by freeze_puts; never write a NULL */
         if ((ops_in_tx++ && sync_puts(&b, ",")) ||
             sync_printf(&b, "{\"op\":\"%s\",\"table\":", op) ||
             sync_json_string(&b, (const char *)sqlite3_column_text(st, 2),

@@ -186,8 +186,12 @@ static void test_queue_shape(void **state) {
     /* A PUT carries its row as its transaction left it, though later ones changed it. */
     assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"documents\",\"id\":\"" D(
                                   "01") "\",\"data\":{\"title\":\"Title\",\"content\":\"body\","));
-    /* A PUT of a row its own transaction deleted has no data; its DELETE follows. */
-    assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"documents\",\"id\":\"" D("02") "\"}\n"));
+    /* A PUT of a row its own transaction deleted carries the row as it was; its DELETE
+     * follows. */
+    assert_non_null(strstr(q, "\"op\":\"PUT\",\"type\":\"documents\",\"id\":\"" D(
+                                  "02") "\",\"data\":{\"title\":\"Gone\",\"content\":\"before the "
+                                        "commit\","));
+    assert_non_null(strstr(q, "\"op\":\"DELETE\",\"type\":\"documents\",\"id\":\"" D("02") "\"}"));
     const char *expected_tail =
         "\"op\":\"PATCH\",\"type\":\"documents\",\"id\":\"" D("01") "\",\"data\":{\"title\":null,"
                                                                     "\"content\":\"new\"}}\n";
@@ -205,8 +209,7 @@ static void test_queue_shape(void **state) {
     assert_int_equal(count(s, "SELECT count(DISTINCT tx_id) FROM syncspec_crud WHERE op = 'PUT'"),
                      1);
     free(q);
-    /* The upload body: the PUT of the row deleted in its own transaction is left out (its
-     * DELETE is sent), op_ids are device:tx. */
+    /* The upload body: every op of the transaction, in order; op_ids are device:tx. */
     char *body = NULL;
     assert_int_equal(syncspec_store_upload_body(s, &body, 2, &err), 0);
     json_t *root = json_loads(body, 0, NULL);
@@ -214,7 +217,7 @@ static void test_queue_shape(void **state) {
     assert_int_equal(json_array_size(list), 2);
     const char *op_id = json_string_value(json_object_get(json_array_get(list, 0), "op_id"));
     assert_true(strncmp(op_id, syncspec_store_device_id(s), 36) == 0 && op_id[36] == ':');
-    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "ops")), 3);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "ops")), 4);
     json_decref(root);
     free(body);
     syncspec_store_free(s);
@@ -644,6 +647,168 @@ static void test_put_keeps_its_transaction(void **state) {
     syncspec_store_free(a);
 }
 
+/* INSERT OR REPLACE (which syncspec_store_put uses) and a delete followed by an insert under
+ * the same id change a row as an update does: an earlier transaction's PUT still sends the
+ * row as that transaction left it, and a REPLACE that removes another row through a unique
+ * key queues that row's DELETE. */
+#define P9 "11111111-0000-4000-8000-000000000009"
+#define G1 "22222222-0000-4000-8000-000000000001" /* a group */
+#define L1 "33333333-0000-4000-8000-000000000001" /* links of a document to a group */
+#define L2 "33333333-0000-4000-8000-000000000002"
+static void test_put_survives_replace(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    syncspec_sync_error err;
+    char name[260];
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    exec(a, "BEGIN");
+    exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1
+            "', 'valid', " NOW ", " NOW ")");
+    insert_doc(a, D("01"), "t", "as inserted");
+    exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P9
+            "', 'short-lived', " NOW ", " NOW ")");
+    exec(a, "DELETE FROM projects WHERE id = '" P9 "'");
+    exec(a, "COMMIT");
+    /* tx 2, valid: a REPLACE by SQL. */
+    exec(a,
+         "INSERT OR REPLACE INTO documents (id, title, content, device_id, created_at, "
+         "updated_at) VALUES ('%s', 't', 'replaced', 'dev', " NOW ", " NOW ")",
+         D("01"));
+    /* tx 3, invalid (name too long): a typed put of P1. */
+    const syncspec_table *projects = syncspec_schema_table(g.layout, "projects");
+    void *row = calloc(1, projects->row_size);
+    *(syncspec_text_value *)((char *)row + syncspec_table_column(projects, "id")->offset) =
+        (syncspec_text_value){SYNCSPEC_SET, P1, 36};
+    *(syncspec_text_value *)((char *)row + syncspec_table_column(projects, "name")->offset) =
+        (syncspec_text_value){SYNCSPEC_SET, name, 250};
+    assert_int_equal(syncspec_store_put(a, projects, row, &err), 0);
+    free(row);
+    /* tx 4, invalid: P9 again under its old id. */
+    exec(a,
+         "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P9 "', '%s', " NOW
+         ", " NOW ")",
+         name);
+    /* tx 5, valid: a link, then tx 6 a REPLACE of another link on the same (document, group). */
+    exec(a, "INSERT INTO document_groups (id, document_id, group_id, created_at, updated_at) "
+            "VALUES ('" L1 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    exec(a, "INSERT OR REPLACE INTO document_groups (id, document_id, group_id, created_at, "
+            "updated_at) VALUES ('" L2 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'DELETE' AND "
+                              "row_id = '" L1 "'"),
+                     1);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.uploaded, 6);
+    assert_int_equal(r.rejected, 2);
+    assert_pg(e, "valid", "SELECT name FROM projects WHERE id = '%s'", P1);
+    assert_pg(e, "replaced", "SELECT content FROM documents WHERE id = '%s' AND deleted_at IS NULL",
+              D("01"));
+    assert_pg(e, "short-lived",
+              "SELECT name FROM projects WHERE id = '%s' AND deleted_at IS NOT NULL", P9);
+    char *links = pg_value(e->pg.conn, "SELECT string_agg(id, ',') FROM document_groups");
+    assert_string_equal(links, L2);
+    free(links);
+    /* The device holds what the server holds: the refused writes are undone. */
+    char *kept = text(a, "SELECT name FROM projects WHERE id = '" P1 "'");
+    assert_string_equal(kept, "valid");
+    free(kept);
+    syncspec_store_free(a);
+}
+
+/* A transaction is the same text every time it is sent, whatever later transactions do to
+ * its rows, so a lost response is answered "duplicate", never "conflict". */
+static void test_resend_same_text(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    syncspec_sync_error err;
+    exec(a, "BEGIN");
+    exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1
+            "', 'valid', " NOW ", " NOW ")");
+    insert_doc(a, D("01"), "t", "first");
+    insert_doc(a, D("02"), "t", "second");
+    exec(a, "COMMIT");
+    char *first = NULL, *again = NULL, *response = NULL;
+    assert_int_equal(syncspec_store_upload_body(a, &first, 1, &err), 0);
+    assert_int_equal(syncspec_server_upload(e->server, &response, e->api, "alice", first, &err), 0);
+    free(response); /* lost */
+    pg_ok(e->pg.conn, "UPDATE projects SET name = 'renamed elsewhere' WHERE id = '" P1 "'");
+    exec(a, "UPDATE projects SET name = 'later' WHERE id = '" P1 "'");
+    exec(a, "DELETE FROM documents WHERE id = '%s'", D("01"));
+    insert_doc(a, D("01"), "t", "inserted again");
+    exec(a,
+         "INSERT OR REPLACE INTO documents (id, content, device_id, created_at, updated_at) "
+         "VALUES ('%s', 'replaced', 'dev', " NOW ", " NOW ")",
+         D("02"));
+    assert_int_equal(syncspec_store_upload_body(a, &again, 1, &err), 0);
+    assert_string_equal(again, first);
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    char *device = strdup(syncspec_store_device_id(a));
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_string_equal(syncspec_store_device_id(a), device); /* no conflict */
+    assert_int_equal(r.rejected, 0);
+    /* The first transaction once, then the update, the delete, the insert and the replace. */
+    assert_int_equal(pg_long(e->pg.conn,
+                             "SELECT count(*) FROM syncspec_applied_ops WHERE "
+                             "starts_with(op_id, '%s:')",
+                             device),
+                     5);
+    assert_pg(e, "later", "SELECT name FROM projects WHERE id = '%s'", P1);
+    assert_pg(e, "inserted again",
+              "SELECT content FROM documents WHERE id = '%s' AND deleted_at IS NULL", D("01"));
+    assert_pg(e, "replaced", "SELECT content FROM documents WHERE id = '%s'", D("02"));
+    free(device);
+    free(first);
+    free(again);
+    syncspec_store_free(a);
+}
+
+/* A connection whose recursive_triggers was turned off cannot write a synced table: there an
+ * INSERT OR REPLACE would replace a row without capturing its delete. */
+static void test_recursive_triggers_required(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    exec(a, "PRAGMA recursive_triggers = OFF");
+    char *msg = NULL;
+    assert_int_not_equal(sqlite3_exec(syncspec_store_db(a),
+                                      "INSERT INTO documents (id, content, device_id, created_at, "
+                                      "updated_at) VALUES ('" D("01") "', 'c', 'd', " NOW ", " NOW
+                                                                      ")",
+                                      NULL, NULL, &msg),
+                         SQLITE_OK);
+    assert_non_null(strstr(msg, "recursive_triggers"));
+    sqlite3_free(msg);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
+    exec(a, "PRAGMA recursive_triggers = ON");
+    insert_doc(a, D("01"), "t", "c");
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 1);
+    syncspec_store_free(a);
+}
+
+/* Opening a store renews its capture triggers: a file made with an earlier sqlite_sync.sql
+ * gets the triggers of the one given now, not only the ones it lacked. */
+static void test_reopen_renews_triggers(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    const char *triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'";
+    long fresh = count(a, triggers);
+    exec(a, "DROP TRIGGER syncspec_documents_delete; CREATE TRIGGER syncspec_documents_delete "
+            "AFTER DELETE ON documents BEGIN SELECT 1; END");
+    syncspec_store_free(a);
+    a = open_store(e, "a", NULL);
+    insert_doc(a, D("01"), "t", "c");
+    exec(a, "DELETE FROM documents WHERE id = '%s'", D("01"));
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'DELETE'"), 1);
+    assert_int_equal(count(a, triggers), fresh);
+    syncspec_store_free(a);
+}
+
 /* A write that cannot travel as JSON as it is (text that is not UTF-8, an infinite real, a
  * BLOB: SQLite keeps them all) is rejected and recorded like any invalid op, with the value
  * in it; it never fails, and never blocks the transactions around it. */
@@ -690,6 +855,14 @@ static void test_unsendable_write(void **state) {
                      1);
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
+    /* Nor text with a NUL in it, which a PATCH would otherwise cut short at the NUL. */
+    exec(a, "UPDATE documents SET title = CAST(X'410042' AS TEXT) WHERE id = '%s'", D("01"));
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_pg(e, "before", "SELECT title FROM documents WHERE id = '%s'", D("01"));
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads WHERE "
+                                         "strpos(\"transaction\", '\"\\u0000text:410042\"') > 0"),
+                     1);
     syncspec_store_free(a);
 }
 
@@ -1042,6 +1215,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_op_id_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_keeps_its_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_survives_replace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resend_same_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recursive_triggers_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_renews_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsendable_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
