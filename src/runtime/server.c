@@ -95,8 +95,11 @@ static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, 
     PGresult *r = PQexecParams(conn, b.data, 2, NULL, values, NULL, NULL, 0);
     syncspec_buffer_free(&b);
     const char *status = "retry";
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        status = strcmp(PQgetvalue(r, 0, 0), digest) == 0 ? "duplicate" : "conflict";
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        const char *recorded = PQgetvalue(r, 0, 0);
+        /* '': recorded before digests existed, so not comparable: a duplicate, as it was then. */
+        status = !*recorded || strcmp(recorded, digest) == 0 ? "duplicate" : "conflict";
+    }
     PQclear(r);
     return status;
 }

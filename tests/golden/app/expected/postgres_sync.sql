@@ -34,6 +34,38 @@ CREATE TABLE IF NOT EXISTS "public"."syncspec_rejected_uploads" (
 CREATE INDEX IF NOT EXISTS "idx_syncspec_rejected_uploads_user_id"
   ON "public"."syncspec_rejected_uploads" ("user_id");
 
+-- CREATE TABLE IF NOT EXISTS keeps tables made by an earlier version of this file as they
+-- were, and every upload would then fail on the missing "digest": upgrade them in place.
+-- Each change is guarded by the catalogs, so running this again changes nothing.
+DO $syncspec$
+DECLARE
+  applied regclass := '"public"."syncspec_applied_ops"';
+  rejected regclass := '"public"."syncspec_rejected_uploads"';
+  op_id_key name;
+BEGIN
+  -- '' marks an op_id recorded before digests: a retry of it is answered "duplicate".
+  IF NOT EXISTS (SELECT FROM pg_attribute
+                 WHERE attrelid = applied AND attname = 'digest' AND NOT attisdropped) THEN
+    ALTER TABLE "public"."syncspec_applied_ops" ADD COLUMN "digest" text NOT NULL DEFAULT '';
+    ALTER TABLE "public"."syncspec_applied_ops" ALTER COLUMN "digest" DROP DEFAULT;
+  END IF;
+  -- The key was once op_id alone, which made one user's op_id refuse another's.
+  SELECT conname INTO op_id_key FROM pg_constraint
+  WHERE conrelid = applied AND contype = 'p' AND conkey = ARRAY[
+    (SELECT attnum FROM pg_attribute WHERE attrelid = applied AND attname = 'op_id')];
+  IF op_id_key IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD PRIMARY KEY ("user_id", "op_id")',
+                   applied, op_id_key);
+  END IF;
+  -- Refused transactions were once jsonb, which cannot hold \u0000: now the text as sent.
+  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = rejected AND attname = 'transaction')
+     = 'jsonb'::regtype THEN
+    ALTER TABLE "public"."syncspec_rejected_uploads"
+      ALTER COLUMN "transaction" TYPE text USING "transaction"::text;
+  END IF;
+END
+$syncspec$;
+
 -- "version" orders entries as they were written, which is not commit order; the feed reads
 -- by "xid" against the snapshot a client last read at, so a transaction that commits late
 -- is still delivered.
