@@ -150,28 +150,22 @@ static const char *text_between(arena *a, const sql_scan *scan, range r) {
 }
 
 /*
- * The output name of a select item: its alias (AS x, or a bare trailing identifier), or for
- * a column reference its last identifier (t.col is col). A cast keeps the name of what it
- * casts, as PostgreSQL names it: col::text is col, not a column named text. NULL for an
- * expression without a name.
+ * The output name of a select item, as PowerSync's compiler names it: its alias (AS x, or a
+ * bare trailing identifier after an expression: x::text y is y), or for a column reference
+ * its last identifier (t.col is col). NULL for any other expression, casts included (x::text
+ * and CAST(x AS text) have no name: PowerSync refuses them with "alias is required").
  */
 static const char *output_name(arena *a, const sql_scan *scan, range r) {
     const token *tk = scan->tokens;
     size_t len = r.end - r.first;
-    if (len >= 2 && is_keyword(&tk[r.end - 2], "as"))
-        return is_identifier(&tk[r.end - 1]) ? identifier(a, &tk[r.end - 1]) : NULL;
-    int depth = 0;
-    for (size_t i = r.first; i + 1 < r.end; i++) {
-        if (is_punct(&tk[i], '(')) depth++;
-        if (is_punct(&tk[i], ')')) depth--;
-        if (depth != 0 || !is_punct(&tk[i], ':') || !is_punct(&tk[i + 1], ':')) continue;
-        size_t n = i - r.first; /* what is cast: col or t.col */
-        bool ref = (n == 1 && is_identifier(&tk[r.first])) ||
-                   (n == 3 && is_identifier(&tk[r.first]) && is_punct(&tk[r.first + 1], '.') &&
-                    is_identifier(&tk[r.first + 2]));
-        return ref ? identifier(a, &tk[i - 1]) : NULL;
-    }
-    return is_identifier(&tk[r.end - 1]) ? identifier(a, &tk[r.end - 1]) : NULL;
+    const token *last = &tk[r.end - 1];
+    if (!is_identifier(last)) return NULL;
+    if (len == 1) return identifier(a, last);
+    const token *before = &tk[r.end - 2];
+    if (is_keyword(before, "as")) return identifier(a, last);
+    if (is_punct(before, '.')) /* t.col, and nothing before t */
+        return len == 3 && is_identifier(&tk[r.first]) ? identifier(a, last) : NULL;
+    return is_punct(before, ':') ? NULL : identifier(a, last); /* x::text is no alias */
 }
 
 /* SELECT items FROM [schema.]table [[AS] alias] [WHERE ...]; -1 with *why otherwise. */
@@ -188,8 +182,7 @@ static int parse_query(parsed_query *q, arena *a, const char *sql, const char **
         *why = "no FROM";
         return -1;
     }
-    /* The select list: an item's output name is its alias (AS x, or a bare trailing
-     * identifier) or, for a column reference, its last identifier (t.col → col). */
+    /* The select list: each item's output name (output_name). */
     q->columns = arena_calloc(a, from, sizeof *q->columns);
     q->items = arena_calloc(a, from, sizeof *q->items);
     for (size_t i = 1; i < from;) {

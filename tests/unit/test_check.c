@@ -230,14 +230,22 @@ static void test_rules_columns(void **state) {
 
 static void test_rules_casts_and_schemas(void **state) {
     fixture *x = *state;
-    /* A cast keeps its column's name; a table of another schema is not the spec's. */
-    const char *text = BUCKET "      - SELECT id, body::text, pinned, n.rank::bigint, owner_id, "
-                              "created_at, updated_at, deleted_at FROM notes n WHERE owner_id = "
-                              "bucket.user_id\n"
+    /* A cast is named by its alias, bare or after AS, as PowerSync names it; a table of
+     * another schema is not the spec's. */
+    const char *text = BUCKET "      - SELECT id, body::text body, pinned, n.rank::bigint AS rank, "
+                              "owner_id, created_at, updated_at, deleted_at FROM notes n WHERE "
+                              "owner_id = bucket.user_id\n"
                               "      - SELECT id FROM archive.notes WHERE owner_id = "
                               "bucket.user_id\n";
     assert_string_equal(rules_findings(x, x->schema, text),
                         "sync-rules-extra-table archive.notes -");
+    /* Without an alias a cast has no name (PowerSync: "alias is required"). */
+    text = BUCKET "      - SELECT id, body::text, pinned, CAST(rank AS bigint), owner_id, "
+                  "created_at, updated_at, deleted_at FROM notes WHERE owner_id = "
+                  "bucket.user_id\n";
+    assert_string_equal(rules_findings(x, x->schema, text),
+                        "sync-rules-columns notes -;sync-rules-columns notes -;"
+                        "sync-rules-columns notes body;sync-rules-columns notes rank");
 }
 
 static void test_deparse(void **state) {
