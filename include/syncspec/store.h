@@ -64,16 +64,13 @@ void syncspec_store_free(syncspec_store *store);
 
 /*
  * The store's connection, for plain SQL reads and writes (captured like typed ones).
- * Borrowed: valid until syncspec_store_free. Do not replace its commit or rollback hooks,
- * and leave PRAGMA recursive_triggers on (writes to synced tables fail while it is off).
+ * Borrowed: valid until syncspec_store_free. Do not replace its commit or rollback hooks.
  */
 sqlite3 *syncspec_store_db(syncspec_store *store);
 
 /*
- * Adds the SQL functions the capture triggers call to another connection to the same file,
- * so it can write synced tables too, and turns on its PRAGMA recursive_triggers, without
- * which INSERT OR REPLACE does not fire the delete trigger of the row it replaces. Returns
- * an SQLite result code.
+ * Adds the SQL functions the capture triggers call to another connection to the same file
+ * (never the store's own), so it can write synced tables too. Returns an SQLite result code.
  */
 int syncspec_store_register_functions(sqlite3 *db);
 
@@ -97,8 +94,10 @@ int syncspec_store_rollback(syncspec_store *store, syncspec_sync_error *error);
 
 /*
  * Typed writes with rows laid out as the table's row struct (generated code, or
- * syncspec_schema_layout for a loaded spec). put inserts or replaces the whole row (absent
- * columns take their default, or null; created_at and updated_at default to now); patch
+ * syncspec_schema_layout for a loaded spec). put inserts the row, or sets every column of
+ * the row with its id to the given values (absent columns take their default, or null;
+ * updated_at defaults to now, and so does created_at of a new row), which is captured as a
+ * PATCH of what changed; on an insert-only table an existing id is an error; patch
  * changes the set and null columns of an existing row (updated_at to now unless given);
  * delete removes the row. Outside a transaction each is its own transaction.
  */
@@ -129,7 +128,10 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
 /*
  * The next upload batch: up to `max_transactions` queued transactions in the wire format
  * {"transactions": [{"op_id": "<device>:<tx>", "ops": [{"op","table","id","data"}]}]}.
- * *body is malloc'd, or NULL when the queue is empty. Nothing leaves the queue.
+ * *body is malloc'd, or NULL when the queue is empty. The batch's PUTs are given the rows
+ * they send, so a resent batch is the same text, and a PUT whose row is gone is dropped (a
+ * DELETE of it follows); nothing else leaves the queue. SYNCSPEC_SYNC_RETRY while another
+ * connection holds the database's write lock.
  */
 int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
                                syncspec_sync_error *error);

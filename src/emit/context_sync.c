@@ -53,7 +53,8 @@ static sync_tables *synced(arena *a, const syncspec_schema *schema, size_t *coun
     return all;
 }
 
-/* One table's context, built while rendering (see ctx_lazy_list). */
+/* One table's context, built while rendering (see ctx_lazy_list). The trigger names are
+ * also what syncspec_store_open drops before it runs the capture SQL (src/runtime/store.c). */
 static const ctx_value *sqlite_table(arena *a, const void *data, size_t position, size_t count) {
     const syncspec_table *t = ((const sync_tables *)data)->tables[position];
     ctx_value *table = ctx_object(a);
@@ -62,6 +63,8 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
     ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
     ctx_set_string(a, table, "insert_q",
                    esc_sql_ident(a, arena_printf(a, "syncspec_%s_insert", t->name)));
+    ctx_set_string(a, table, "replace_q",
+                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_replace", t->name)));
     ctx_set_string(a, table, "update_q",
                    esc_sql_ident(a, arena_printf(a, "syncspec_%s_update", t->name)));
     ctx_set_string(a, table, "delete_q",
@@ -80,7 +83,8 @@ ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema) {
     return root;
 }
 
-/* One table's context, built while rendering (see ctx_lazy_list). */
+/* One table's context, built while rendering (see ctx_lazy_list). The trigger names are
+ * also what syncspec_store_open drops before it runs the capture SQL (src/runtime/store.c). */
 static const ctx_value *postgres_table(arena *a, const void *data, size_t position, size_t count) {
     const sync_tables *all = data;
     const syncspec_table *t = all->tables[position];

@@ -27,9 +27,7 @@ static void fn_capture(sqlite3_context *context, int argc, sqlite3_value **argv)
 /*
  * The current local transaction's id: on its first capture, one past every id in the queue
  * and every id already uploaded, so an op_id (device + tx) is never reused. The commit and
- * rollback hooks end it. A connection with recursive_triggers off gets an error instead: an
- * INSERT OR REPLACE there would replace a row without its delete trigger, and an earlier
- * PUT of that row would then send the new row (sqlite_sync.sql).
+ * rollback hooks end it.
  */
 static void fn_tx(sqlite3_context *context, int argc, sqlite3_value **argv) {
     (void)argc;
@@ -42,23 +40,11 @@ static void fn_tx(sqlite3_context *context, int argc, sqlite3_value **argv) {
             db,
             "SELECT max(coalesce((SELECT max(\"tx_id\") FROM \"syncspec_crud\"), 0), "
             "coalesce((SELECT CAST(\"value\" AS INTEGER) FROM \"syncspec_state\" "
-            "WHERE \"key\" = 'last_tx_id'), 0)) + 1, "
-            "(SELECT \"recursive_triggers\" FROM pragma_recursive_triggers)",
+            "WHERE \"key\" = 'last_tx_id'), 0)) + 1",
             -1, &st, NULL);
-        int recursive = 0;
-        if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
             cap->tx = sqlite3_column_int64(st, 0);
-            recursive = sqlite3_column_int(st, 1);
-        }
         sqlite3_finalize(st);
-        if (cap->tx != 0 && !recursive) {
-            cap->tx = 0;
-            sqlite3_result_error(context,
-                                 "syncspec: PRAGMA recursive_triggers is off on this connection, "
-                                 "so an INSERT OR REPLACE would not be captured whole",
-                                 -1);
-            return;
-        }
         if (cap->tx == 0) {
             sqlite3_result_error(context, "syncspec_tx: cannot read the queue", -1);
             return;
@@ -149,8 +135,6 @@ static int register_functions(store_capture **out, sqlite3 *db) {
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "syncspec_json_value", 1, JSON_VALUE_FLAGS, NULL,
                                         fn_json_value, NULL, NULL, NULL);
-    /* The delete INSERT OR REPLACE makes fires delete triggers only so (syncspec_tx). */
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA recursive_triggers = ON", NULL, NULL, NULL);
     if (rc != SQLITE_OK) return rc;
     sqlite3_commit_hook(db, hook_commit, cap);
     sqlite3_rollback_hook(db, hook_rollback, cap);
@@ -231,22 +215,22 @@ int store_new_device_id(char out[37]) {
 
 /* ---- open, close ---- */
 
-/* The triggers of the capture SQL the store was last opened with: dropped, so the capture
- * SQL given now creates them as it says (CREATE TRIGGER IF NOT EXISTS keeps an old body). */
+/* The capture triggers of every table of the schema, by the names sqlite_sync.sql gives
+ * them (src/emit/context_sync.c): dropped, so the capture SQL given now creates them as it
+ * says (CREATE TRIGGER IF NOT EXISTS keeps an old body), and a table that became local-only
+ * loses them. */
 static int drop_capture_triggers(syncspec_store *store, syncspec_sync_error *error) {
-    sqlite3_stmt *st = NULL;
+    static const char *const kinds[] = {"insert", "replace", "update", "delete", "id"};
     syncspec_buffer drop = {0};
     int rc = 0;
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND "
-                           "\"name\" LIKE 'syncspec\\_%' ESCAPE '\\'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_db_error(store, error, "reading the capture triggers");
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-        if (sync_puts(&drop, "DROP TRIGGER ") ||
-            sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";"))
-            rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
-    sqlite3_finalize(st);
+    for (size_t i = 0; i < store->schema->table_count && rc == 0; i++)
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+            char name[128]; /* a table name has at most 63 bytes */
+            snprintf(name, sizeof name, "syncspec_%s_%s", store->schema->tables[i].name, kinds[k]);
+            if (sync_puts(&drop, "DROP TRIGGER IF EXISTS ") || sync_ident(&drop, name) ||
+                sync_puts(&drop, ";"))
+                rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        }
     if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
     syncspec_buffer_free(&drop);
     return rc;
@@ -473,9 +457,12 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     sqlite3_stmt *st = NULL;
     char now[SYNCSPEC_TIMESTAMP_SIZE];
     store_now(now);
-    /* Absent columns are left out, so they take their SQLite default. */
-    int ok = !sync_puts(&sql, "INSERT OR REPLACE INTO ") && !sync_ident(&sql, t->name) &&
-             !sync_puts(&sql, " (");
+    /* Absent columns are left out, so they take their SQLite default. An upsert, not INSERT
+     * OR REPLACE: a row that exists is updated (captured as a PATCH of what changed) and
+     * keeps its created_at unless the row gives one. An insert-only table's rows never
+     * change, so there an existing id is an error. */
+    int ok =
+        !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
     size_t n = 0;
     for (size_t i = 0; i < t->column_count && ok; i++) {
         const syncspec_column *c = &t->columns[i];
@@ -485,6 +472,15 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     ok = ok && !sync_puts(&sql, ") VALUES (");
     for (size_t i = 0; i < n && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
     ok = ok && !sync_puts(&sql, ")");
+    size_t set = 0;
+    for (size_t i = 1; i < t->column_count && ok && !t->insert_only; i++) {
+        const syncspec_column *c = &t->columns[i];
+        if (c->role == SYNCSPEC_ROLE_CREATED_AT && syncspec_row_state(c, row) == SYNCSPEC_ABSENT)
+            continue;
+        ok = !sync_puts(&sql, set++ ? ", " : " ON CONFLICT (\"id\") DO UPDATE SET ") &&
+             !sync_ident(&sql, c->name) && !sync_puts(&sql, " = excluded.") &&
+             !sync_ident(&sql, c->name);
+    }
     if (!ok) {
         rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
         goto cleanup;

@@ -64,30 +64,60 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
     return rc;
 }
 
-/*
- * Copies the rows the PUTs of the next `max_transactions` transactions read into those PUTs,
- * and drops the PUTs whose row is gone (a DELETE of it follows), so the transactions are
- * the same text however often they are sent: the server tells a retry from another
- * transaction under the same op_id by its text.
- */
-static int freeze_puts(syncspec_store *store, size_t max_transactions, syncspec_sync_error *error) {
+/* The highest tx id of the first `max_transactions` transactions in the queue, or 0. Ids
+ * grow with the queue's order, so the scan stops at the first id past them. */
+static int batch_last_tx(int64_t *last, syncspec_store *store, size_t max_transactions,
+                         syncspec_sync_error *error) {
     sqlite3_stmt *st = NULL;
-    static const char *const sql[] = {
-        "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM \"syncspec_crud_entries\" "
-        "AS e WHERE e.\"id\" = \"syncspec_crud\".\"id\") WHERE \"op\" = 'PUT' AND \"data\" IS NULL "
-        "AND \"tx_id\" IN (SELECT DISTINCT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"tx_id\" "
-        "LIMIT ?1)",
-        "DELETE FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND \"data\" IS NULL AND \"tx_id\" IN "
-        "(SELECT DISTINCT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"tx_id\" LIMIT ?1)",
-    };
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-        int ok = sqlite3_prepare_v2(store->db, sql[i], -1, &st, NULL) == SQLITE_OK &&
-                 sqlite3_bind_int64(st, 1, (sqlite3_int64)max_transactions) == SQLITE_OK &&
-                 sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
-        if (!ok) return store_db_error(store, error, "copying queued rows");
+    *last = 0;
+    if (sqlite3_prepare_v2(store->db, "SELECT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"id\"", -1,
+                           &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "reading the queue");
+    size_t seen = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t tx = sqlite3_column_int64(st, 0);
+        if (tx == *last) continue;
+        if (seen++ == max_transactions) break;
+        *last = tx;
     }
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE
+               ? 0
+               : store_db_error(store, error, "reading the queue");
+}
+
+/*
+ * Copies the rows the queued PUTs read into those PUTs, and drops the PUTs whose row is gone
+ * (a DELETE of it follows), so every transaction is the same text however often it is sent:
+ * the server tells a retry from another transaction under the same op_id by its text. A
+ * transaction left with no op is never sent, and its id is never used again.
+ */
+static int freeze_puts(syncspec_store *store, syncspec_sync_error *error) {
+    static const char copy[] =
+        "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM \"syncspec_crud_entries\" "
+        "AS e WHERE e.\"id\" = \"syncspec_crud\".\"id\") WHERE \"op\" = 'PUT' AND \"data\" IS NULL";
+    static const char keep_ids[] =
+        "INSERT INTO \"syncspec_state\" (\"key\", \"value\") SELECT 'last_tx_id', \"gone\" FROM "
+        "(SELECT max(\"tx_id\") AS \"gone\" FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND "
+        "\"data\" IS NULL) WHERE \"gone\" IS NOT NULL ON CONFLICT (\"key\") DO UPDATE SET "
+        "\"value\" = max(CAST(\"value\" AS INTEGER), excluded.\"value\")";
+    static const char drop[] =
+        "DELETE FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND \"data\" IS NULL";
+    if (sqlite3_exec(store->db, copy, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(store->db, keep_ids, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(store->db, drop, NULL, NULL, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "copying queued rows");
     return 0;
+}
+
+/* An SQLite error of the upload's own transaction: busy is another writer, so retry. */
+static int upload_db_error(syncspec_store *store, syncspec_sync_error *error) {
+    int code = sqlite3_errcode(store->db) & 0xff;
+    return sync_error(error,
+                      code == SQLITE_BUSY || code == SQLITE_LOCKED ? SYNCSPEC_SYNC_RETRY
+                                                                   : SYNCSPEC_SYNC_ERROR,
+                      "preparing the upload: %s", sqlite3_errmsg(store->db));
 }
 
 int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
@@ -100,11 +130,26 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     sqlite3_stmt *st = NULL;
     syncspec_buffer b = {0};
     int rc = 0, step;
-    int64_t current = 0;
-    size_t transactions = 0;
-    /* One transaction, so the queue and the rows a PUT reads agree. */
-    if ((rc = store_exec(store, "BEGIN IMMEDIATE", error)) != 0) return rc;
-    if ((rc = freeze_puts(store, max_transactions, error)) != 0) goto cleanup;
+    int64_t last = 0, current = 0;
+    /* One transaction, so the queue and the rows a PUT reads agree; a write transaction only
+     * when some PUT still reads its row (freeze_puts). */
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT EXISTS (SELECT 1 FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' "
+                           "AND \"data\" IS NULL)",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return upload_db_error(store, error);
+    }
+    bool freeze = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_exec(store->db, freeze ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return upload_db_error(store, error);
+    if ((freeze && (rc = freeze_puts(store, error)) != 0) ||
+        (rc = batch_last_tx(&last, store, max_transactions, error)) != 0)
+        goto cleanup;
     if (sqlite3_prepare_v2(store->db, entries_sql, -1, &st, NULL) != SQLITE_OK) {
         rc = store_db_error(store, error, "reading the queue");
         goto cleanup;
@@ -113,13 +158,12 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     size_t ops_in_tx = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t tx = sqlite3_column_int64(st, 0);
+        if (tx > last) break;
         if (tx != current) {
-            if (transactions == max_transactions) break;
             if ((current && sync_puts(&b, "]},")) ||
                 sync_printf(&b, "{\"op_id\":\"%s:%" PRId64 "\",\"ops\":[", store->device_id, tx))
                 goto nomem;
             current = tx;
-            transactions++;
             ops_in_tx = 0;
         }
         const char *op = (const char *)sqlite3_column_text(st, 1);
@@ -142,16 +186,18 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
         goto cleanup;
     }
     if ((current && sync_puts(&b, "]}")) || sync_puts(&b, "]}")) goto nomem;
-    if (transactions) {
-        *body = b.data;
-        b.data = NULL;
-    }
     goto cleanup;
 nomem:
     rc = NOMEM(error);
 cleanup:
     sqlite3_finalize(st);
-    sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == 0 && sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = upload_db_error(store, error);
+    if (rc != 0) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == 0 && current) {
+        *body = b.data;
+        b.data = NULL;
+    }
     syncspec_buffer_free(&b);
     return rc;
 }

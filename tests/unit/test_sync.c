@@ -647,10 +647,9 @@ static void test_put_keeps_its_transaction(void **state) {
     syncspec_store_free(a);
 }
 
-/* INSERT OR REPLACE (which syncspec_store_put uses) and a delete followed by an insert under
- * the same id change a row as an update does: an earlier transaction's PUT still sends the
- * row as that transaction left it, and a REPLACE that removes another row through a unique
- * key queues that row's DELETE. */
+/* INSERT OR REPLACE and a delete followed by an insert under the same id change a row as an
+ * update does: an earlier transaction's PUT still sends the row as that transaction left
+ * it. syncspec_store_put of an existing row is a PATCH. */
 #define P9 "11111111-0000-4000-8000-000000000009"
 #define G1 "22222222-0000-4000-8000-000000000001" /* a group */
 #define L1 "33333333-0000-4000-8000-000000000001" /* links of a document to a group */
@@ -665,6 +664,11 @@ static void test_put_survives_replace(void **state) {
     char name[260];
     memset(name, 'n', 250);
     name[250] = '\0';
+    exec(a,
+         "INSERT INTO document_groups (id, document_id, group_id, created_at, updated_at) "
+         "VALUES ('" L1 "', '%s', '" G1 "', " NOW ", " NOW ")",
+         D("01"));
+    assert_int_equal(do_sync(a, &t, &r), 0);
     exec(a, "BEGIN");
     exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1
             "', 'valid', " NOW ", " NOW ")");
@@ -678,7 +682,7 @@ static void test_put_survives_replace(void **state) {
          "INSERT OR REPLACE INTO documents (id, title, content, device_id, created_at, "
          "updated_at) VALUES ('%s', 't', 'replaced', 'dev', " NOW ", " NOW ")",
          D("01"));
-    /* tx 3, invalid (name too long): a typed put of P1. */
+    /* tx 3, invalid (name too long): a typed put of P1, queued as a PATCH. */
     const syncspec_table *projects = syncspec_schema_table(g.layout, "projects");
     void *row = calloc(1, projects->row_size);
     *(syncspec_text_value *)((char *)row + syncspec_table_column(projects, "id")->offset) =
@@ -687,34 +691,34 @@ static void test_put_survives_replace(void **state) {
         (syncspec_text_value){SYNCSPEC_SET, name, 250};
     assert_int_equal(syncspec_store_put(a, projects, row, &err), 0);
     free(row);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'PATCH' AND "
+                              "row_id = '" P1 "'"),
+                     1);
     /* tx 4, invalid: P9 again under its old id. */
     exec(a,
          "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P9 "', '%s', " NOW
          ", " NOW ")",
          name);
-    /* tx 5, valid: a link, then tx 6 a REPLACE of another link on the same (document, group). */
-    exec(a, "INSERT INTO document_groups (id, document_id, group_id, created_at, updated_at) "
-            "VALUES ('" L1 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    /* tx 5: a REPLACE that removes L1, uploaded before, through the unique (document, group)
+     * pair. SQLite fires no trigger for L1, so the server refuses L2 for the pair, and the
+     * pull restores L1. */
     exec(a, "INSERT OR REPLACE INTO document_groups (id, document_id, group_id, created_at, "
             "updated_at) VALUES ('" L2 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
-    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'DELETE' AND "
-                              "row_id = '" L1 "'"),
-                     1);
     assert_int_equal(do_sync(a, &t, &r), 0);
-    assert_int_equal(r.uploaded, 6);
-    assert_int_equal(r.rejected, 2);
+    assert_int_equal(r.uploaded, 5);
+    assert_int_equal(r.rejected, 3);
     assert_pg(e, "valid", "SELECT name FROM projects WHERE id = '%s'", P1);
     assert_pg(e, "replaced", "SELECT content FROM documents WHERE id = '%s' AND deleted_at IS NULL",
               D("01"));
     assert_pg(e, "short-lived",
               "SELECT name FROM projects WHERE id = '%s' AND deleted_at IS NOT NULL", P9);
-    char *links = pg_value(e->pg.conn, "SELECT string_agg(id, ',') FROM document_groups");
-    assert_string_equal(links, L2);
-    free(links);
     /* The device holds what the server holds: the refused writes are undone. */
     char *kept = text(a, "SELECT name FROM projects WHERE id = '" P1 "'");
     assert_string_equal(kept, "valid");
     free(kept);
+    char *links = text(a, "SELECT group_concat(id) FROM document_groups");
+    assert_string_equal(links, L1);
+    free(links);
     syncspec_store_free(a);
 }
 
@@ -767,27 +771,32 @@ static void test_resend_same_text(void **state) {
     syncspec_store_free(a);
 }
 
-/* A connection whose recursive_triggers was turned off cannot write a synced table: there an
- * INSERT OR REPLACE would replace a row without capturing its delete. */
-static void test_recursive_triggers_required(void **state) {
+/* An app's own triggers keep working beside the capture triggers, on local writes and on
+ * downloads: a "touch" trigger that updates its own table does not recurse. */
+static void test_app_triggers(void **state) {
     env *e = *state;
     if (!e->server) skip();
-    syncspec_store *a = open_store(e, "a", "alice");
-    exec(a, "PRAGMA recursive_triggers = OFF");
-    char *msg = NULL;
-    assert_int_not_equal(sqlite3_exec(syncspec_store_db(a),
-                                      "INSERT INTO documents (id, content, device_id, created_at, "
-                                      "updated_at) VALUES ('" D("01") "', 'c', 'd', " NOW ", " NOW
-                                                                      ")",
-                                      NULL, NULL, &msg),
-                         SQLITE_OK);
-    assert_non_null(strstr(msg, "recursive_triggers"));
-    sqlite3_free(msg);
-    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
-    exec(a, "PRAGMA recursive_triggers = ON");
+    syncspec_store *a = open_store(e, "a", "alice"), *b = open_store(e, "b", "alice");
+    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    syncspec_sync_result r;
+    const char *touch = "CREATE TRIGGER touch AFTER UPDATE OF content ON documents BEGIN "
+                        "UPDATE documents SET updated_at = '2030-01-01T00:00:00.000Z' WHERE id = "
+                        "NEW.id; END";
+    exec(a, "%s", touch);
+    exec(b, "%s", touch);
     insert_doc(a, D("01"), "t", "c");
-    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 1);
+    exec(a, "UPDATE documents SET content = 'edited' WHERE id = '%s'", D("01"));
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_pg(e, "2030-01-01 00:00:00+00", "SELECT updated_at FROM documents WHERE id = '%s'",
+              D("01"));
+    assert_int_equal(do_sync(b, &t, &r), 0);
+    pg_ok(e->pg.conn, "UPDATE documents SET content = 'from the server' WHERE id = '" D("01") "'");
+    assert_int_equal(do_sync(b, &t, &r), 0);
+    char *content = text(b, "SELECT content FROM documents WHERE id = '" D("01") "'");
+    assert_string_equal(content, "from the server");
+    free(content);
     syncspec_store_free(a);
+    syncspec_store_free(b);
 }
 
 /* Opening a store renews its capture triggers: a file made with an earlier sqlite_sync.sql
@@ -797,6 +806,9 @@ static void test_reopen_renews_triggers(void **state) {
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
     const char *triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'";
+    /* The app's own triggers stay, whatever their names. */
+    exec(a, "CREATE TRIGGER syncspec_queue_notify AFTER INSERT ON syncspec_crud BEGIN SELECT 1; "
+            "END; CREATE TRIGGER SyncSpec_Audit AFTER INSERT ON documents BEGIN SELECT 1; END");
     long fresh = count(a, triggers);
     exec(a, "DROP TRIGGER syncspec_documents_delete; CREATE TRIGGER syncspec_documents_delete "
             "AFTER DELETE ON documents BEGIN SELECT 1; END");
@@ -806,6 +818,75 @@ static void test_reopen_renews_triggers(void **state) {
     exec(a, "DELETE FROM documents WHERE id = '%s'", D("01"));
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'DELETE'"), 1);
     assert_int_equal(count(a, triggers), fresh);
+    assert_int_equal(count(a, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                              "('syncspec_queue_notify', 'SyncSpec_Audit')"),
+                     2);
+    syncspec_store_free(a);
+}
+
+/* Building an upload while another connection writes is a retry, not an error. */
+static void test_upload_while_locked(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    insert_doc(a, D("01"), "t", "c");
+    sqlite3 *other;
+    char path[128];
+    snprintf(path, sizeof path, "%s/a.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(syncspec_store_db(a), 10);
+    char *body = NULL;
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), SYNCSPEC_SYNC_RETRY);
+    assert_null(body);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), 0);
+    assert_non_null(strstr(body, "\"content\":\"c\""));
+    free(body);
+    sqlite3_close(other);
+    syncspec_store_free(a);
+}
+
+static void fn_zero(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(context, 0);
+}
+
+/* Transactions whose PUTs lost their rows without a capture (as a download apply writes) are
+ * never sent, the batch counts only what is sent, and their ids are not used again. */
+static void test_vanished_transactions(void **state) {
+    env *e = *state;
+    if (!e->server) skip();
+    syncspec_store *a = open_store(e, "a", "alice");
+    insert_doc(a, D("01"), "t", "one");
+    insert_doc(a, D("02"), "t", "two");
+    insert_doc(a, D("03"), "t", "three");
+    sqlite3 *other; /* capture off, as while server changes are applied */
+    char path[128];
+    snprintf(path, sizeof path, "%s/a.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    sqlite3_create_function(other, "syncspec_capture", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
+    sqlite3_create_function(other, "syncspec_tx", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
+    sqlite3_create_function(other, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL,
+                            NULL);
+    assert_int_equal(sqlite3_exec(other,
+                                  "DELETE FROM documents WHERE content IN ('one', 'two', 'three')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(other);
+    char *body = NULL;
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_store_upload_body(a, &body, 1, &err), 0);
+    assert_null(body); /* nothing left to send */
+    insert_doc(a, D("04"), "t", "four");
+    assert_int_equal(syncspec_store_upload_body(a, &body, 1, &err), 0);
+    char op_id[64];
+    snprintf(op_id, sizeof op_id, "\"op_id\":\"%s:4\"", syncspec_store_device_id(a));
+    assert_non_null(strstr(body, op_id));
+    assert_null(strstr(body, "\"ops\":[]"));
+    free(body);
     syncspec_store_free(a);
 }
 
@@ -1128,6 +1209,20 @@ static void test_typed_writes(void **state) {
     assert_int_equal(
         pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE deleted_at IS NOT NULL"), 1);
     free(row);
+    /* A row of an insert-only table is put once; putting its id again is an error. */
+    const syncspec_table *versions = syncspec_schema_table(g.layout, "document_versions");
+    row = calloc(1, versions->row_size);
+#define VERSION(name) ((char *)row + syncspec_table_column(versions, name)->offset)
+    *(syncspec_text_value *)VERSION("id") = (syncspec_text_value){SYNCSPEC_SET, D("09"), 36};
+    *(syncspec_text_value *)VERSION("document_id") =
+        (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
+    *(syncspec_int_value *)VERSION("version") = (syncspec_int_value){SYNCSPEC_SET, 1};
+    *(syncspec_text_value *)VERSION("content") = (syncspec_text_value){SYNCSPEC_SET, "v1", 2};
+    *(syncspec_text_value *)VERSION("device_id") = (syncspec_text_value){SYNCSPEC_SET, "d", 1};
+    assert_int_equal(syncspec_store_put(a, versions, row, &err), 0);
+    assert_int_equal(syncspec_store_put(a, versions, row, &err), SYNCSPEC_SYNC_ERROR);
+    assert_non_null(strstr(err.message, "UNIQUE"));
+    free(row);
     syncspec_store_free(a);
 }
 
@@ -1217,8 +1312,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_put_keeps_its_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_survives_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resend_same_text, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_recursive_triggers_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_renews_triggers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upload_while_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vanished_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsendable_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),

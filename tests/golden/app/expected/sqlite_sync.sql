@@ -6,8 +6,7 @@
 -- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
 -- registers on its connection (syncspec_store_register_functions() adds them to any other):
 --   syncspec_capture()      0 while the store applies server changes, so those are never queued
---   syncspec_tx()           the id of the current local transaction (an error while
---                           recursive_triggers is off: see INSERT OR REPLACE below)
+--   syncspec_tx()           the id of the current local transaction
 --   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
 --                           infinite real becomes text the server refuses, so such a write is
 --                           rejected and recorded whole, and never fails or blocks the queue
@@ -16,13 +15,13 @@
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
--- the first update by a later local transaction, and at any delete (so a row inserted again
--- under the same id is not read by the old PUT). The delete INSERT OR REPLACE makes fires the
--- delete trigger because the store turns on recursive_triggers. So a PUT never carries
--- another transaction's changes (a rejected later transaction must not reach the server
--- through it), and the first upload copies every PUT it sends, so a resent transaction is
--- the same text. A PATCH stores the changed columns at write time, with null where a value
--- was cleared. Idempotent.
+-- the first update by a later local transaction, at any delete (so a row inserted again
+-- under the same id is not read by the old PUT), and before an insert of its id (INSERT OR
+-- REPLACE deletes the row it replaces without firing delete triggers). So a PUT never
+-- carries another transaction's changes (a rejected later transaction must not reach the
+-- server through it), and the first upload copies every PUT it sends, so a resent
+-- transaction is the same text. A PATCH stores the changed columns at write time, with null
+-- where a value was cleared. Idempotent.
 
 -- "op" is 'PUT', 'PATCH' or 'DELETE', written by the triggers below only; a CHECK saying so
 -- made every captured insert about a fifth slower (make bench), and the server's sanitizer
@@ -51,6 +50,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'projects', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_projects_replace" BEFORE INSERT ON "projects"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'projects')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('name', syncspec_json_value(r."name"), 'is_default', syncspec_json_value(r."is_default"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    FROM "projects" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'projects';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_projects_id" BEFORE UPDATE OF "id" ON "projects"
 WHEN NEW."id" IS NOT OLD."id"
@@ -85,6 +93,15 @@ BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'documents', NEW."id");
 END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_documents_replace" BEFORE INSERT ON "documents"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'documents')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('title', syncspec_json_value(r."title"), 'content', syncspec_json_value(r."content"), 'project_id', syncspec_json_value(r."project_id"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    FROM "documents" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'documents';
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_documents_id" BEFORE UPDATE OF "id" ON "documents"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -117,6 +134,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'document_versions', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_replace" BEFORE INSERT ON "document_versions"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_versions')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'version', syncspec_json_value(r."version"), 'content', syncspec_json_value(r."content"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_versions" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_versions';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_id" BEFORE UPDATE OF "id" ON "document_versions"
 WHEN NEW."id" IS NOT OLD."id"
@@ -151,6 +177,15 @@ BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'groups', NEW."id");
 END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_groups_replace" BEFORE INSERT ON "groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'groups')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('name', syncspec_json_value(r."name"), 'color', syncspec_json_value(r."color"), 'sort_order', syncspec_json_value(r."sort_order"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    FROM "groups" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'groups';
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_groups_id" BEFORE UPDATE OF "id" ON "groups"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -184,6 +219,15 @@ BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'group_hierarchy', NEW."id");
 END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_replace" BEFORE INSERT ON "group_hierarchy"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group_hierarchy')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('parent_group_id', syncspec_json_value(r."parent_group_id"), 'child_group_id', syncspec_json_value(r."child_group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "group_hierarchy" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group_hierarchy';
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_id" BEFORE UPDATE OF "id" ON "group_hierarchy"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -216,6 +260,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'document_groups', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_replace" BEFORE INSERT ON "document_groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_groups')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'group_id', syncspec_json_value(r."group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_groups" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_groups';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_id" BEFORE UPDATE OF "id" ON "document_groups"
 WHEN NEW."id" IS NOT OLD."id"

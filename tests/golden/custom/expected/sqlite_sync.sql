@@ -6,8 +6,7 @@
 -- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
 -- registers on its connection (syncspec_store_register_functions() adds them to any other):
 --   syncspec_capture()      0 while the store applies server changes, so those are never queued
---   syncspec_tx()           the id of the current local transaction (an error while
---                           recursive_triggers is off: see INSERT OR REPLACE below)
+--   syncspec_tx()           the id of the current local transaction
 --   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
 --                           infinite real becomes text the server refuses, so such a write is
 --                           rejected and recorded whole, and never fails or blocks the queue
@@ -16,13 +15,13 @@
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
--- the first update by a later local transaction, and at any delete (so a row inserted again
--- under the same id is not read by the old PUT). The delete INSERT OR REPLACE makes fires the
--- delete trigger because the store turns on recursive_triggers. So a PUT never carries
--- another transaction's changes (a rejected later transaction must not reach the server
--- through it), and the first upload copies every PUT it sends, so a resent transaction is
--- the same text. A PATCH stores the changed columns at write time, with null where a value
--- was cleared. Idempotent.
+-- the first update by a later local transaction, at any delete (so a row inserted again
+-- under the same id is not read by the old PUT), and before an insert of its id (INSERT OR
+-- REPLACE deletes the row it replaces without firing delete triggers). So a PUT never
+-- carries another transaction's changes (a rejected later transaction must not reach the
+-- server through it), and the first upload copies every PUT it sends, so a resent
+-- transaction is the same text. A PATCH stores the changed columns at write time, with null
+-- where a value was cleared. Idempotent.
 
 -- "op" is 'PUT', 'PATCH' or 'DELETE', written by the triggers below only; a CHECK saying so
 -- made every captured insert about a fifth slower (make bench), and the server's sanitizer
@@ -51,6 +50,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'yes', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_yes_replace" BEFORE INSERT ON "yes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'yes')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "yes" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'yes';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_id" BEFORE UPDATE OF "id" ON "yes"
 WHEN NEW."id" IS NOT OLD."id"
@@ -84,6 +92,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'notes', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_notes_replace" BEFORE INSERT ON "notes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'notes')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    FROM "notes" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'notes';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_id" BEFORE UPDATE OF "id" ON "notes"
 WHEN NEW."id" IS NOT OLD."id"

@@ -6,8 +6,7 @@
 -- have no triggers. The triggers (and the queue's view) call functions that syncspec_store
 -- registers on its connection (syncspec_store_register_functions() adds them to any other):
 --   syncspec_capture()      0 while the store applies server changes, so those are never queued
---   syncspec_tx()           the id of the current local transaction (an error while
---                           recursive_triggers is off: see INSERT OR REPLACE below)
+--   syncspec_tx()           the id of the current local transaction
 --   syncspec_json_value(v)  v as JSON can carry it: a BLOB, text that is not UTF-8 or an
 --                           infinite real becomes text the server refuses, so such a write is
 --                           rejected and recorded whole, and never fails or blocks the queue
@@ -16,13 +15,13 @@
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
--- the first update by a later local transaction, and at any delete (so a row inserted again
--- under the same id is not read by the old PUT). The delete INSERT OR REPLACE makes fires the
--- delete trigger because the store turns on recursive_triggers. So a PUT never carries
--- another transaction's changes (a rejected later transaction must not reach the server
--- through it), and the first upload copies every PUT it sends, so a resent transaction is
--- the same text. A PATCH stores the changed columns at write time, with null where a value
--- was cleared. Idempotent.
+-- the first update by a later local transaction, at any delete (so a row inserted again
+-- under the same id is not read by the old PUT), and before an insert of its id (INSERT OR
+-- REPLACE deletes the row it replaces without firing delete triggers). So a PUT never
+-- carries another transaction's changes (a rejected later transaction must not reach the
+-- server through it), and the first upload copies every PUT it sends, so a resent
+-- transaction is the same text. A PATCH stores the changed columns at write time, with null
+-- where a value was cleared. Idempotent.
 
 -- "op" is 'PUT', 'PATCH' or 'DELETE', written by the triggers below only; a CHECK saying so
 -- made every captured insert about a fifth slower (make bench), and the server's sanitizer
@@ -51,6 +50,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'group', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_replace" BEFORE INSERT ON "group"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    FROM "group" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_id" BEFORE UPDATE OF "id" ON "group"
 WHEN NEW."id" IS NOT OLD."id"
@@ -85,6 +93,15 @@ BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'order', NEW."id");
 END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_order_replace" BEFORE INSERT ON "order"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'order')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id")))
+    FROM "order" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'order';
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_id" BEFORE UPDATE OF "id" ON "order"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -117,6 +134,15 @@ WHEN syncspec_capture()
 BEGIN
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'PUT', 'a_table_with_a_rather_long_name_to_force_index_shortening', NEW."id");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_replace" BEFORE INSERT ON "a_table_with_a_rather_long_name_to_force_index_shortening"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = 'PUT'
+  AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening')
+BEGIN
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(r."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(r."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "a_table_with_a_rather_long_name_to_force_index_shortening" AS r WHERE r."id" = NEW."id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'a_table_with_a_rather_long_name_to_force_index_shortening';
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_a_table_with_a_rather_long_name_to_force_index_shortening_id" BEFORE UPDATE OF "id" ON "a_table_with_a_rather_long_name_to_force_index_shortening"
 WHEN NEW."id" IS NOT OLD."id"
