@@ -53,8 +53,7 @@ static sync_tables *synced(arena *a, const syncspec_schema *schema, size_t *coun
     return all;
 }
 
-/* One table's context, built while rendering (see ctx_lazy_list). The trigger names are
- * also what syncspec_store_open drops before it runs the capture SQL (src/runtime/store.c). */
+/* One table's context, built while rendering (see ctx_lazy_list). */
 static const ctx_value *sqlite_table(arena *a, const void *data, size_t position, size_t count) {
     const syncspec_table *t = ((const sync_tables *)data)->tables[position];
     ctx_value *table = ctx_object(a);
@@ -83,8 +82,7 @@ ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema) {
     return root;
 }
 
-/* One table's context, built while rendering (see ctx_lazy_list). The trigger names are
- * also what syncspec_store_open drops before it runs the capture SQL (src/runtime/store.c). */
+/* One table's context, built while rendering (see ctx_lazy_list). */
 static const ctx_value *postgres_table(arena *a, const void *data, size_t position, size_t count) {
     const sync_tables *all = data;
     const syncspec_table *t = all->tables[position];

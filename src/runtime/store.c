@@ -215,22 +215,26 @@ int store_new_device_id(char out[37]) {
 
 /* ---- open, close ---- */
 
-/* The capture triggers of every table of the schema, by the names sqlite_sync.sql gives
- * them (src/emit/context_sync.c): dropped, so the capture SQL given now creates them as it
- * says (CREATE TRIGGER IF NOT EXISTS keeps an old body), and a table that became local-only
- * loses them. */
+/* The capture triggers the store was last opened with, known by what they do (they call
+ * syncspec_capture(), or refuse an id change with syncspec's message), whatever table they
+ * are on: dropped, so the capture SQL given now creates them as it says (CREATE TRIGGER IF
+ * NOT EXISTS keeps an old body), and a table that left the spec or became local-only loses
+ * them. An app's own triggers stay. */
 static int drop_capture_triggers(syncspec_store *store, syncspec_sync_error *error) {
-    static const char *const kinds[] = {"insert", "replace", "update", "delete", "id"};
+    sqlite3_stmt *st = NULL;
     syncspec_buffer drop = {0};
     int rc = 0;
-    for (size_t i = 0; i < store->schema->table_count && rc == 0; i++)
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
-            char name[128]; /* a table name has at most 63 bytes */
-            snprintf(name, sizeof name, "syncspec_%s_%s", store->schema->tables[i].name, kinds[k]);
-            if (sync_puts(&drop, "DROP TRIGGER IF EXISTS ") || sync_ident(&drop, name) ||
-                sync_puts(&drop, ";"))
-                rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
-        }
+    if (sqlite3_prepare_v2(store->db,
+                           "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND "
+                           "(\"sql\" LIKE '%syncspec_capture()%' OR \"sql\" LIKE "
+                           "'%''syncspec: the id of a synced row cannot change''%')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "reading the capture triggers");
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        if (sync_puts(&drop, "DROP TRIGGER ") ||
+            sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";"))
+            rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+    sqlite3_finalize(st);
     if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
     syncspec_buffer_free(&drop);
     return rc;
@@ -458,9 +462,8 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     char now[SYNCSPEC_TIMESTAMP_SIZE];
     store_now(now);
     /* Absent columns are left out, so they take their SQLite default. An upsert, not INSERT
-     * OR REPLACE: a row that exists is updated (captured as a PATCH of what changed) and
-     * keeps its created_at unless the row gives one. An insert-only table's rows never
-     * change, so there an existing id is an error. */
+     * OR REPLACE: a row that exists is updated (captured as a PATCH of what changed). An
+     * insert-only table's rows never change, so there an existing id is an error. */
     int ok =
         !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
     size_t n = 0;
@@ -475,7 +478,10 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     size_t set = 0;
     for (size_t i = 1; i < t->column_count && ok && !t->insert_only; i++) {
         const syncspec_column *c = &t->columns[i];
-        if (c->role == SYNCSPEC_ROLE_CREATED_AT && syncspec_row_state(c, row) == SYNCSPEC_ABSENT)
+        /* Absent, these keep what the row has: its created_at, and its owner (the server's
+         * to give: a PATCH that cleared it would be refused). */
+        if ((c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_OWNER) &&
+            syncspec_row_state(c, row) == SYNCSPEC_ABSENT)
             continue;
         ok = !sync_puts(&sql, set++ ? ", " : " ON CONFLICT (\"id\") DO UPDATE SET ") &&
              !sync_ident(&sql, c->name) && !sync_puts(&sql, " = excluded.") &&

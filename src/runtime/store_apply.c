@@ -432,7 +432,22 @@ int syncspec_store_apply_changes(syncspec_store *store, const char *response,
     }
     if (head.full && (rc = store_clear_synced(store, error))) goto rollback;
     store->cap->capture = 0; /* server changes are never queued for upload */
-    if ((rc = apply_tables(store, &f, head.tables_at, error))) goto rollback;
+    if ((rc = apply_tables(store, &f, head.tables_at, error))) {
+        /* A server row that clashes with a local one on another unique key (a local row the
+         * server never had, as INSERT OR REPLACE can leave): the server is right, so the
+         * next pull reloads every row. */
+        if ((sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_CONSTRAINT && !head.full) {
+            store->cap->capture = 1;
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+            int reset = store_state_set(store, "checkpoint", NULL, error);
+            rc = reset ? reset
+                       : sync_error(error, SYNCSPEC_SYNC_CHECKSUM,
+                                    "change feed: a server row clashes with a local one on a "
+                                    "unique key: resync");
+            goto cleanup;
+        }
+        goto rollback;
+    }
     store->cap->capture = 1;
     uint64_t sum;
     if ((rc = checksum(&sum, store, error)) != 0) goto rollback;

@@ -131,22 +131,27 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     syncspec_buffer b = {0};
     int rc = 0, step;
     int64_t last = 0, current = 0;
-    /* One transaction, so the queue and the rows a PUT reads agree; a write transaction only
-     * when some PUT still reads its row (freeze_puts). */
+    /* One transaction, so the queue and the rows a PUT reads agree: a read transaction, or a
+     * write transaction when some PUT still reads its row (freeze_puts). */
+    if (sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return upload_db_error(store, error);
+    bool freeze = false;
     if (sqlite3_prepare_v2(store->db,
                            "SELECT EXISTS (SELECT 1 FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' "
                            "AND \"data\" IS NULL)",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return upload_db_error(store, error);
+        rc = upload_db_error(store, error);
+        goto cleanup;
     }
-    bool freeze = sqlite3_column_int(st, 0);
+    freeze = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_exec(store->db, freeze ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL) !=
-        SQLITE_OK)
-        return upload_db_error(store, error);
+    if (freeze && (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
+                   sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)) {
+        rc = upload_db_error(store, error);
+        goto cleanup;
+    }
     if ((freeze && (rc = freeze_puts(store, error)) != 0) ||
         (rc = batch_last_tx(&last, store, max_transactions, error)) != 0)
         goto cleanup;

@@ -719,6 +719,19 @@ static void test_put_survives_replace(void **state) {
     char *links = text(a, "SELECT group_concat(id) FROM document_groups");
     assert_string_equal(links, L1);
     free(links);
+    /* The same REPLACE in the upload that also changes L1 on the server: the pull's L1 then
+     * clashes with the local L2 on the pair, and the store reloads every row instead. */
+    exec(a,
+         "UPDATE document_groups SET updated_at = '2026-01-01T00:00:00.000Z' WHERE id = '" L1 "'");
+    exec(a, "INSERT OR REPLACE INTO document_groups (id, document_id, group_id, created_at, "
+            "updated_at) VALUES ('" L2 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_true(r.resynced);
+    links = text(a, "SELECT group_concat(id) FROM document_groups");
+    assert_string_equal(links, L1);
+    free(links);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_false(r.resynced);
     syncspec_store_free(a);
 }
 
@@ -810,8 +823,9 @@ static void test_reopen_renews_triggers(void **state) {
     exec(a, "CREATE TRIGGER syncspec_queue_notify AFTER INSERT ON syncspec_crud BEGIN SELECT 1; "
             "END; CREATE TRIGGER SyncSpec_Audit AFTER INSERT ON documents BEGIN SELECT 1; END");
     long fresh = count(a, triggers);
+    /* An earlier version's trigger: one that queued nothing. */
     exec(a, "DROP TRIGGER syncspec_documents_delete; CREATE TRIGGER syncspec_documents_delete "
-            "AFTER DELETE ON documents BEGIN SELECT 1; END");
+            "AFTER DELETE ON documents WHEN syncspec_capture() BEGIN SELECT 1; END");
     syncspec_store_free(a);
     a = open_store(e, "a", NULL);
     insert_doc(a, D("01"), "t", "c");
@@ -1204,6 +1218,15 @@ static void test_typed_writes(void **state) {
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE content = 'typed' "
                                          "AND title IS NULL"),
                      1);
+    /* The pull gave the row its owner; a put that leaves the owner out keeps it. */
+    memset(row, 0, docs->row_size);
+    *(syncspec_text_value *)FIELD("id") = (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
+    *(syncspec_text_value *)FIELD("content") = (syncspec_text_value){SYNCSPEC_SET, "typed 2", 7};
+    *(syncspec_text_value *)FIELD("device_id") = (syncspec_text_value){SYNCSPEC_SET, "d", 1};
+    assert_int_equal(syncspec_store_put(a, docs, row, &err), 0);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.rejected, 0);
+    assert_pg(e, "typed 2", "SELECT content FROM documents WHERE id = '%s'", D("01"));
     assert_int_equal(syncspec_store_delete(a, docs, D("01"), &err), 0);
     assert_int_equal(do_sync(a, &t, &r), 0);
     assert_int_equal(
