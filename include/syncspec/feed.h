@@ -10,12 +10,15 @@
  *
  * Response: {"checkpoint": "<snapshot>", "full": bool, "checksum": "<decimal>",
  *            "tables": {"<table>": {"columns": [...], "deleted": [ids], "rows": [[...]]}}}
- * "full" means the client must drop its synced rows first (no or unusable checkpoint).
+ * "full" means the client must drop its synced rows first (no checkpoint, or one older
+ * than entries pruned from the log: see syncspec_server_prune_changes).
  * Keys come in this order, so a client applies a part as it reads it; a client reads them
  * in any order.
  */
 #ifndef SYNCSPEC_FEED_H
 #define SYNCSPEC_FEED_H
+
+#include <stdint.h>
 
 #include "syncspec/server.h"
 
@@ -27,5 +30,20 @@
  */
 int syncspec_server_changes(syncspec_server *server, char **response, PGconn *conn,
                             const char *user_id, const char *request, syncspec_sync_error *error);
+
+/*
+ * The change log grows with every write; this keeps it bounded. Call it from a periodic job
+ * (daily, say) on `conn` (idle; one statement, so one transaction): it deletes the log
+ * entries written more than `older_than` ago (a PostgreSQL interval, such as "7 days",
+ * sent as a parameter) and raises the feed's horizon (syncspec_feed_horizon) to the
+ * highest transaction id it deleted. A client whose checkpoint is older than what was
+ * pruned (one that has not pulled within about `older_than`) then gets a full resync: all
+ * its user's rows with "full": true, which it applies like a first pull; every other
+ * client keeps its incremental pulls. Sets *pruned to the number of entries deleted.
+ * Returns 0, SYNCSPEC_SYNC_INVALID when `older_than` is not an interval, or
+ * SYNCSPEC_SYNC_RETRY on a database error.
+ */
+int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,
+                                  int64_t *pruned, syncspec_sync_error *error);
 
 #endif

@@ -212,6 +212,35 @@ static int user_checksum(char **out, PGconn *conn, const syncspec_schema *schema
     return rc;
 }
 
+/*
+ * Whether entries the client's checkpoint may not have seen were pruned, read in the pull's
+ * transaction so it agrees with the log read next. An entry with xid < xmin(S) is visible
+ * in snapshot S (it committed before S was taken), so a client with xmin(S) > pruned_xid
+ * had already seen every pruned entry and needs none of them; any other client may have
+ * missed one (a deletion, say) and must be answered as if it had no checkpoint.
+ */
+static int checkpoint_pruned(bool *pruned, PGconn *conn, const syncspec_schema *schema,
+                             const char *checkpoint, syncspec_sync_error *error) {
+    syncspec_buffer sql = {0};
+    *pruned = false;
+    if (sync_puts(&sql, "SELECT count(*) FROM ") ||
+        sync_qualified(&sql, schema->pg_schema, "syncspec_feed_horizon") ||
+        sync_puts(&sql, " WHERE pg_snapshot_xmin($1::pg_snapshot) <= \"pruned_xid\"")) {
+        syncspec_buffer_free(&sql);
+        return NOMEM(error);
+    }
+    const char *values[1] = {checkpoint};
+    PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
+    syncspec_buffer_free(&sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = db_error(error, conn, res, "pull");
+    else
+        *pruned = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+    PQclear(res);
+    return rc;
+}
+
 int syncspec_server_changes(syncspec_server *server, char **response, PGconn *conn,
                             const char *user_id, const char *request, syncspec_sync_error *error) {
     *response = NULL;
@@ -246,6 +275,10 @@ int syncspec_server_changes(syncspec_server *server, char **response, PGconn *co
     if (!(snapshot = strdup(PQgetvalue(res, 0, 0)))) goto nomem;
     PQclear(res);
     res = NULL;
+    bool pruned = false;
+    if (checkpoint && (rc = checkpoint_pruned(&pruned, conn, schema, checkpoint, error)) != 0)
+        goto rollback;
+    if (pruned) checkpoint = NULL; /* a full answer: all the user's rows, "full": true */
     if (!(out = json_object()) || !(tables = json_object())) goto nomem;
     for (size_t k = 0; k < schema->table_count; k++) {
         const syncspec_table *t = &schema->tables[k];
@@ -277,5 +310,49 @@ cleanup:
     json_decref(req);
     free(snapshot);
     free(sum);
+    return rc;
+}
+
+/* Deletes the old entries, raises the horizon to the highest xid deleted (never lowers it:
+ * GREATEST, and an upsert so a lost horizon row comes back) and counts them, in one
+ * statement, so one transaction: a pull sees either all of it or none of it. */
+static int prune_sql(syncspec_buffer *sql, const syncspec_schema *schema) {
+    return sync_puts(sql, "WITH \"gone\" AS (DELETE FROM ") ||
+           sync_qualified(sql, schema->pg_schema, "syncspec_changes") ||
+           sync_puts(sql, " WHERE \"written_at\" < now() - $1::interval RETURNING \"xid\"),"
+                          " \"top\" AS (SELECT count(*) AS \"n\", (SELECT \"xid\" FROM \"gone\""
+                          " ORDER BY \"xid\" DESC LIMIT 1) AS \"x\" FROM \"gone\"),"
+                          " \"raised\" AS (INSERT INTO ") ||
+           sync_qualified(sql, schema->pg_schema, "syncspec_feed_horizon") ||
+           sync_puts(sql,
+                     " AS \"h\" (\"one\", \"pruned_xid\") SELECT true, \"x\" FROM \"top\""
+                     " WHERE \"x\" IS NOT NULL ON CONFLICT (\"one\") DO UPDATE SET"
+                     " \"pruned_xid\" = GREATEST(\"h\".\"pruned_xid\", EXCLUDED.\"pruned_xid\"))"
+                     " SELECT \"n\" FROM \"top\"");
+}
+
+int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,
+                                  int64_t *pruned, syncspec_sync_error *error) {
+    *pruned = 0;
+    if (!older_than || !*older_than)
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: expected an interval");
+    syncspec_buffer sql = {0};
+    if (prune_sql(&sql, server->schema)) {
+        syncspec_buffer_free(&sql);
+        return NOMEM(error);
+    }
+    /* The interval is a parameter: whatever its text, it is never read as SQL. */
+    const char *values[1] = {older_than};
+    PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
+    syncspec_buffer_free(&sql);
+    int rc = 0;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        *pruned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else if (state && strncmp(state, "22", 2) == 0) /* data exception: not an interval */
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: %s", PQresultErrorMessage(res));
+    else
+        rc = db_error(error, conn, res, "prune");
+    PQclear(res);
     return rc;
 }

@@ -7,9 +7,12 @@
 --                              upload applies nothing twice
 --   syncspec_rejected_uploads  client transactions refused whole, with their errors
 --   syncspec_changes           the change feed: one entry per changed row and owner, from any
---                              writer, stamped with the writing transaction's id
+--                              writer, stamped with the writing transaction's id and the
+--                              time it was written (so old entries can be pruned)
+--   syncspec_feed_horizon      one row: the highest transaction id of any entry pruned from
+--                              the feed; a client whose checkpoint may miss one resyncs fully
 -- A team that serves downloads with the PowerSync Service needs the first two only; the
--- change log and its triggers are what the embedded feed reads.
+-- change log, the horizon and the triggers are what the embedded feed reads.
 
 -- An op_id is the client's name for one of its transactions, so it is unique per user;
 -- "digest" (MD5 of the transaction's text) tells a retry of it from another transaction
@@ -74,10 +77,34 @@ CREATE TABLE IF NOT EXISTS "public"."syncspec_changes" (
   "xid" xid8 NOT NULL DEFAULT pg_current_xact_id(),
   "table_name" text NOT NULL,
   "row_id" text NOT NULL,
-  "owner_id" text NOT NULL
+  "owner_id" text NOT NULL,
+  "written_at" timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_owner_id_xid"
   ON "public"."syncspec_changes" ("owner_id", "xid");
+
+-- A log made before pruning has no "written_at": add it in place. The default is one value
+-- per statement, so PostgreSQL 11+ stores it once instead of rewriting the table, and the
+-- old entries count as written now (prunable once they are as old as the cut-off). Guarded
+-- by the catalogs, so running this again changes nothing and does not lock the log.
+DO $syncspec$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_attribute
+                 WHERE attrelid = '"public"."syncspec_changes"'::regclass
+                   AND attname = 'written_at' AND NOT attisdropped) THEN
+    ALTER TABLE "public"."syncspec_changes"
+      ADD COLUMN IF NOT EXISTS "written_at" timestamptz NOT NULL DEFAULT now();
+  END IF;
+END
+$syncspec$;
+
+-- Written by syncspec_server_prune_changes, read by every pull: the highest xid of any entry
+-- ever pruned (NULL: none yet). It only rises. "one" makes it a single row.
+CREATE TABLE IF NOT EXISTS "public"."syncspec_feed_horizon" (
+  "one" boolean PRIMARY KEY DEFAULT true CHECK ("one"),
+  "pruned_xid" xid8
+);
+INSERT INTO "public"."syncspec_feed_horizon" ("one") VALUES (true) ON CONFLICT DO NOTHING;
 
 -- Raised inside an upload's statements when a row belongs to another user, so the client
 -- transaction stops there and is rolled back.
