@@ -90,17 +90,6 @@ static void test_format_and_read(void **state) {
     syncspec_sanitizer_free(sanitizer);
 }
 
-static syncspec_store *open_store(const char *dir, const char *name) {
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s.db", dir, name);
-    syncspec_store *s = NULL;
-    syncspec_sync_error err = {0};
-    if (syncspec_store_open(&s, path, g.schema, g.sqlite_sql, g.sqlite_sync_sql, &err))
-        fail_msg("open %s: %s", path, err.message);
-    assert_int_equal(syncspec_store_set_user(s, "u", &err), 0);
-    return s;
-}
-
 static void sync_store(syncspec_store *s, fake_transport *t) {
     syncspec_transport tr = fake_transport_of(t);
     syncspec_sync_result r;
@@ -111,22 +100,17 @@ static void sync_store(syncspec_store *s, fake_transport *t) {
 /* A real written on one device is the same double in PostgreSQL and on a second device. */
 static void test_round_trip(void **state) {
     (void)state;
-    pg_fixture pg;
-    if (pg_fresh(&pg, &g) != 0) {
+    sync_env e;
+    if (sync_env_open(&e, &g) != 0) {
         const char *ci = getenv("CI");
         if (ci && strcmp(ci, "true") == 0) fail_msg("PostgreSQL is unreachable under CI=true");
+        sync_env_close(&e);
         skip();
     }
-    PGconn *api = pg_connect_db(pg.dbname);
-    assert_non_null(api);
-    syncspec_server *server;
-    syncspec_sync_error err;
-    assert_int_equal(syncspec_server_new(&server, g.schema, &err), 0);
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/syncspec-locale-db-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    syncspec_store *a = open_store(dir, "a"), *b = open_store(dir, "b");
-    fake_transport t = {server, &api, "u", 0, 0, 0, 0};
+    syncspec_store *a = sync_env_store(&e, &g, "a", "u"), *b = sync_env_store(&e, &g, "b", "u");
+    assert_non_null(a);
+    assert_non_null(b);
+    fake_transport t = {e.server, &e.api, "u", 0, 0, 0, 0};
 
     char *msg = NULL;
     if (sqlite3_exec(syncspec_store_db(a),
@@ -135,12 +119,12 @@ static void test_round_trip(void **state) {
                      NULL, NULL, &msg) != SQLITE_OK)
         fail_msg("insert: %s", msg);
     sync_store(a, &t);
-    assert_int_equal(pg_long(pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads"), 0);
-    assert_int_equal(pg_long(pg.conn, "SELECT count(*) FROM \"order\" WHERE id = 'o-1' AND "
-                                      "total = 0.1::float8 AND ratio = 2.25::float8"),
+    assert_int_equal(pg_long(e.pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads"), 0);
+    assert_int_equal(pg_long(e.pg.conn, "SELECT count(*) FROM \"order\" WHERE id = 'o-1' AND "
+                                        "total = 0.1::float8 AND ratio = 2.25::float8"),
                      1);
-    assert_int_equal(pg_long(pg.conn, "SELECT count(*) FROM \"order\" WHERE id = 'o-2' AND "
-                                      "total = -1.5::float8 AND ratio = 0.5::float8"),
+    assert_int_equal(pg_long(e.pg.conn, "SELECT count(*) FROM \"order\" WHERE id = 'o-2' AND "
+                                        "total = -1.5::float8 AND ratio = 0.5::float8"),
                      1);
 
     sync_store(b, &t);
@@ -157,12 +141,7 @@ static void test_round_trip(void **state) {
 
     syncspec_store_free(a);
     syncspec_store_free(b);
-    syncspec_server_free(server);
-    PQfinish(api);
-    pg_drop(&pg);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    sync_env_close(&e);
 }
 
 int main(void) {

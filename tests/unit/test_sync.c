@@ -22,55 +22,29 @@ static sync_sql g;
 #define D(n) "00000000-0000-4000-8000-0000000000" n /* a document id */
 #define P1 "11111111-0000-4000-8000-000000000001"
 
-typedef struct env {
-    pg_fixture pg;
-    syncspec_server *server;
-    PGconn *api; /* the connection the "API server" uses */
-    char dir[64];
-} env;
+typedef sync_env env;
 
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
     *state = e;
-    if (pg_fresh(&e->pg, &g) != 0) {
+    if (sync_env_open(e, &g) != 0) {
         const char *ci = getenv("CI");
         if (ci && strcmp(ci, "true") == 0) fail_msg("PostgreSQL is unreachable under CI=true");
-        return 0; /* each test skips */
+        syncspec_server_free(e->server);
+        e->server = NULL; /* each test skips */
     }
-    e->api = pg_connect_db(e->pg.dbname);
-    assert_non_null(e->api);
-    syncspec_sync_error err;
-    assert_int_equal(syncspec_server_new(&e->server, g.schema, &err), 0);
-    snprintf(e->dir, sizeof e->dir, "/tmp/syncspec-sync-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
     return 0;
 }
 
 static int teardown(void **state) {
-    env *e = *state;
-    if (!e->server) {
-        pg_drop(&e->pg);
-        free(e);
-        return 0;
-    }
-    syncspec_server_free(e->server);
-    PQfinish(e->api);
-    pg_drop(&e->pg);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
-    if (e->dir[0] && system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", e->dir);
-    free(e);
+    sync_env_close(*state);
+    free(*state);
     return 0;
 }
 
 static syncspec_store *open_store(env *e, const char *name, const char *user) {
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
-    syncspec_store *s = NULL;
-    syncspec_sync_error err = {0};
-    int rc = syncspec_store_open(&s, path, g.schema, g.sqlite_sql, g.sqlite_sync_sql, &err);
-    if (rc) fail_msg("open %s: %s", path, err.message);
-    if (user) assert_int_equal(syncspec_store_set_user(s, user, &err), 0);
+    syncspec_store *s = sync_env_store(e, &g, name, user);
+    if (!s) fail_msg("cannot open store %s", name);
     return s;
 }
 

@@ -158,6 +158,59 @@ static void pg_drop(pg_fixture *f) {
     PQfinish(f->admin);
 }
 
+/* ---- one test's server and client stores ---- */
+
+typedef struct sync_env {
+    pg_fixture pg;
+    syncspec_server *server;
+    PGconn *api; /* the connection the "API server" uses */
+    char dir[64]; /* the stores' files */
+} sync_env;
+
+/* A fresh database, a server on it and a temporary folder for stores. Returns 0, or -1
+ * (said on stderr; sync_env_close still cleans up what was made). */
+static int sync_env_open(sync_env *e, const sync_sql *g) {
+    memset(e, 0, sizeof *e);
+    syncspec_sync_error err;
+    if (pg_fresh(&e->pg, g) != 0 || !(e->api = pg_connect_db(e->pg.dbname))) return -1;
+    if (syncspec_server_new(&e->server, g->schema, &err) != 0) {
+        fprintf(stderr, "server: %s\n", err.message);
+        return -1;
+    }
+    snprintf(e->dir, sizeof e->dir, "/tmp/syncspec-test-XXXXXX");
+    if (!mkdtemp(e->dir)) {
+        e->dir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static void sync_env_close(sync_env *e) {
+    syncspec_server_free(e->server);
+    PQfinish(e->api);
+    pg_drop(&e->pg);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
+    if (e->dir[0] && system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", e->dir);
+}
+
+/* The store `name` in the folder, signed in as `user` (NULL: nobody yet); NULL on failure
+ * (said on stderr). */
+static syncspec_store *sync_env_store(sync_env *e, const sync_sql *g, const char *name,
+                                      const char *user) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
+    syncspec_store *s = NULL;
+    syncspec_sync_error err = {0};
+    if (syncspec_store_open(&s, path, g->schema, g->sqlite_sql, g->sqlite_sync_sql, &err) != 0 ||
+        (user && syncspec_store_set_user(s, user, &err) != 0)) {
+        fprintf(stderr, "store %s: %s\n", path, err.message);
+        syncspec_store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* ---- an in-process transport ---- */
 
 typedef struct fake_transport {
