@@ -120,6 +120,32 @@ static int upload_db_error(syncspec_store *store, syncspec_sync_error *error) {
                       "preparing the upload: %s", sqlite3_errmsg(store->db));
 }
 
+/*
+ * One transaction for the whole upload body, so the queue and the rows a PUT reads agree:
+ * a read transaction, or a write transaction when some PUT still reads its row, which
+ * freeze_puts then copies. Nothing is left open on failure.
+ */
+static int begin_upload(syncspec_store *store, syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return upload_db_error(store, error);
+    bool read = sqlite3_prepare_v2(store->db,
+                                   "SELECT EXISTS (SELECT 1 FROM \"syncspec_crud\" WHERE \"op\" = "
+                                   "'PUT' AND \"data\" IS NULL)",
+                                   -1, &st, NULL) == SQLITE_OK &&
+                sqlite3_step(st) == SQLITE_ROW;
+    bool freeze = read && sqlite3_column_int(st, 0);
+    int rc = read ? 0 : upload_db_error(store, error);
+    sqlite3_finalize(st);
+    if (rc == 0 && !freeze) return 0;
+    if (rc == 0 && (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
+                    sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK))
+        rc = upload_db_error(store, error);
+    if (rc == 0 && (rc = freeze_puts(store, error)) == 0) return 0;
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
                                syncspec_sync_error *error) {
     *body = NULL;
@@ -131,30 +157,8 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     syncspec_buffer b = {0};
     int rc = 0, step;
     int64_t last = 0, current = 0;
-    /* One transaction, so the queue and the rows a PUT reads agree: a read transaction, or a
-     * write transaction when some PUT still reads its row (freeze_puts). */
-    if (sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return upload_db_error(store, error);
-    bool freeze = false;
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT EXISTS (SELECT 1 FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' "
-                           "AND \"data\" IS NULL)",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        rc = upload_db_error(store, error);
-        goto cleanup;
-    }
-    freeze = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (freeze && (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
-                   sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)) {
-        rc = upload_db_error(store, error);
-        goto cleanup;
-    }
-    if ((freeze && (rc = freeze_puts(store, error)) != 0) ||
-        (rc = batch_last_tx(&last, store, max_transactions, error)) != 0)
-        goto cleanup;
+    if ((rc = begin_upload(store, error)) != 0) return rc;
+    if ((rc = batch_last_tx(&last, store, max_transactions, error)) != 0) goto cleanup;
     if (sqlite3_prepare_v2(store->db, entries_sql, -1, &st, NULL) != SQLITE_OK) {
         rc = store_db_error(store, error, "reading the queue");
         goto cleanup;
