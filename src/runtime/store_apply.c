@@ -436,7 +436,8 @@ int syncspec_store_apply_changes(syncspec_store *store, const char *response,
         /* A server row that clashes with a local one on another unique key (a local row the
          * server never had, as INSERT OR REPLACE can leave): the server is right, so the
          * next pull reloads every row. */
-        if ((sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_CONSTRAINT && !head.full) {
+        if (rc == SYNCSPEC_SYNC_ERROR && !head.full &&
+            (sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_CONSTRAINT) {
             store->cap->capture = 1;
             sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
             int reset = store_state_set(store, "checkpoint", NULL, error);
