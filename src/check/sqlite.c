@@ -444,8 +444,10 @@ static int check_database(sqlite_state *s) {
     table_lookup_init(&lookup, a, s->schema);
     for (size_t i = 0; i < s->object_count; i++) {
         const sqlite_object *o = &s->objects[i];
-        /* ps_* belong to PowerSync; a spec table's own rows are checked above. */
+        /* ps_* belong to PowerSync, syncspec_* to libsyncspec's store (its queue and state:
+         * spec names may not start so); a spec table's own rows are checked above. */
         if (sqlite3_strnicmp(o->name, "ps_", 3) == 0 ||
+            sqlite3_strnicmp(o->name, "syncspec_", 9) == 0 ||
             table_lookup_find(&lookup, ascii_lower(a, o->name)))
             continue;
         finding *x = findings_add(s->f, FINDING_WARNING, "extra-table", TARGET, o->name, NULL,

@@ -66,6 +66,12 @@ if run_check $t 0 "" --sqlite "$base_sqlite" --strict; then
   text=$("$bin" check "$spec" --sqlite "$base_sqlite"); gh=$("$bin" check "$spec" --sqlite "$base_sqlite" --format github)
   if [ "$text" = "aligned: no drift" ] && [ -z "$gh" ]; then ok $t; else fail $t "text [$text] github [$gh]"; fi
 fi
+# A device database of libsyncspec's store: its queue, state and capture triggers
+# (syncspec_*) are the runtime's, not drift.
+t=sqlite-device-database
+cp "$base_sqlite" "$work/$t.db"
+if ! sqlite3 "$work/$t.db" < "$work/gen/sqlite_sync.sql" 2>"$work/err"; then fail $t "$(cat "$work/err")"
+else run_check $t 0 "" --sqlite "$work/$t.db" --strict && ok $t; fi
 sqlite_case sqlite-dropped-table 1 "missing-table groups -" 'DROP TABLE "groups"' fix
 sqlite_case sqlite-extra-table 1 "extra-table extra -" 'CREATE TABLE extra (x TEXT)'
 sqlite_case sqlite-dropped-column 1 "missing-column documents title" 'ALTER TABLE documents DROP COLUMN title' fix
