@@ -40,7 +40,7 @@ int syncspec_server_changes(syncspec_server *server, char **response, PGconn *co
  * pruned (one that has not pulled within about `older_than`) then gets a full resync: all
  * its user's rows with "full": true, which it applies like a first pull; every other
  * client keeps its incremental pulls. Sets *pruned to the number of entries deleted.
- * Returns 0, SYNCSPEC_SYNC_INVALID when `older_than` is not an interval, or
+ * Returns 0, SYNCSPEC_SYNC_INVALID when `older_than` is not a positive interval, or
  * SYNCSPEC_SYNC_RETRY on a database error.
  */
 int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,

@@ -24,7 +24,8 @@ enum {
     SYNCSPEC_SYNC_ERROR = -1,    /* a local database error */
     SYNCSPEC_SYNC_NOMEM = -2,    /* memory exhausted */
     SYNCSPEC_SYNC_INVALID = -3,  /* a bad argument, or a malformed message from the peer */
-    SYNCSPEC_SYNC_RETRY = -4,    /* transport or server database error: try again later */
+    SYNCSPEC_SYNC_RETRY = -4,    /* transport or server database error, or the local database
+                                  * locked by another connection: try again later */
     SYNCSPEC_SYNC_PENDING = -5,  /* server changes not applied: local writes are queued */
     SYNCSPEC_SYNC_CHECKSUM = -6, /* the local rows disagree with the server: resync */
     SYNCSPEC_SYNC_REJECTED = -7  /* the server refused (e.g. a PostgreSQL schema mismatch) */

@@ -331,26 +331,44 @@ static int prune_sql(syncspec_buffer *sql, const syncspec_schema *schema) {
                      " SELECT \"n\" FROM \"top\"");
 }
 
+/* `older_than` as PostgreSQL reads it, and positive: "-1 day" or "0" would prune the whole
+ * log and send every client a full resync. The text is a parameter, never read as SQL. */
+static int check_interval(PGconn *conn, const char *older_than, syncspec_sync_error *error) {
+    if (!older_than || !*older_than)
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: expected an interval");
+    const char *values[1] = {older_than};
+    PGresult *res =
+        PQexecParams(conn, "SELECT $1::interval > interval '0'", 1, NULL, values, NULL, NULL, 0);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    int rc = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+            rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                            "prune: the interval must be positive (it would prune every entry)");
+    } else if (state && strncmp(state, "22", 2) == 0) { /* data exception: not an interval */
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: %s", PQresultErrorMessage(res));
+    } else {
+        rc = db_error(error, conn, res, "prune");
+    }
+    PQclear(res);
+    return rc;
+}
+
 int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,
                                   int64_t *pruned, syncspec_sync_error *error) {
     *pruned = 0;
-    if (!older_than || !*older_than)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: expected an interval");
+    int rc = check_interval(conn, older_than, error);
+    if (rc) return rc;
     syncspec_buffer sql = {0};
     if (prune_sql(&sql, server->schema)) {
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
-    /* The interval is a parameter: whatever its text, it is never read as SQL. */
     const char *values[1] = {older_than};
     PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
     syncspec_buffer_free(&sql);
-    int rc = 0;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         *pruned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    else if (state && strncmp(state, "22", 2) == 0) /* data exception: not an interval */
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: %s", PQresultErrorMessage(res));
     else
         rc = db_error(error, conn, res, "prune");
     PQclear(res);

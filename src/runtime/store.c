@@ -146,14 +146,21 @@ int syncspec_store_register_functions(sqlite3 *db) { return register_functions(N
 
 /* ---- helpers ---- */
 
+/* The code for the connection's last error: busy or locked is another connection writing,
+ * which passes, so the caller may try again. */
+static int store_error_code(syncspec_store *store) {
+    int code = sqlite3_errcode(store->db) & 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED ? SYNCSPEC_SYNC_RETRY : SYNCSPEC_SYNC_ERROR;
+}
+
 int store_db_error(syncspec_store *store, syncspec_sync_error *error, const char *what) {
-    return sync_error(error, SYNCSPEC_SYNC_ERROR, "%s: %s", what, sqlite3_errmsg(store->db));
+    return sync_error(error, store_error_code(store), "%s: %s", what, sqlite3_errmsg(store->db));
 }
 
 int store_exec(syncspec_store *store, const char *sql, syncspec_sync_error *error) {
     char *message = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &message) == SQLITE_OK) return 0;
-    int rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "%s", message ? message : "SQLite error");
+    int rc = sync_error(error, store_error_code(store), "%s", message ? message : "SQLite error");
     sqlite3_free(message);
     return rc;
 }
@@ -215,19 +222,20 @@ int store_new_device_id(char out[37]) {
 
 /* ---- open, close ---- */
 
-/* The capture triggers the store was last opened with, known by what they do (they call
- * syncspec_capture(), or refuse an id change with syncspec's message), whatever table they
- * are on: dropped, so the capture SQL given now creates them as it says (CREATE TRIGGER IF
- * NOT EXISTS keeps an old body), and a table that left the spec or became local-only loses
- * them. An app's own triggers stay. */
+/* The capture triggers the store was last opened with, known by their reserved name and by
+ * what they do (they call syncspec_capture(), or refuse an id change with syncspec's
+ * message), whatever table they are on: dropped, so the capture SQL given now creates them
+ * as it says (CREATE TRIGGER IF NOT EXISTS keeps an old body), and a table that left the
+ * spec or became local-only loses them. An app's own triggers stay. */
 static int drop_capture_triggers(syncspec_store *store, syncspec_sync_error *error) {
     sqlite3_stmt *st = NULL;
     syncspec_buffer drop = {0};
     int rc = 0;
     if (sqlite3_prepare_v2(store->db,
                            "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND "
-                           "(\"sql\" LIKE '%syncspec_capture()%' OR \"sql\" LIKE "
-                           "'%''syncspec: the id of a synced row cannot change''%')",
+                           "\"name\" GLOB 'syncspec_*' AND (instr(\"sql\", 'syncspec_capture()') "
+                           "OR instr(\"sql\", '''syncspec: the id of a synced row cannot "
+                           "change'''))",
                            -1, &st, NULL) != SQLITE_OK)
         return store_db_error(store, error, "reading the capture triggers");
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
@@ -487,6 +495,9 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
              !sync_ident(&sql, c->name) && !sync_puts(&sql, " = excluded.") &&
              !sync_ident(&sql, c->name);
     }
+    /* Only an owner and created_at, both absent: the row already says all the put does. */
+    if (ok && !t->insert_only && set == 0)
+        ok = !sync_puts(&sql, " ON CONFLICT (\"id\") DO NOTHING");
     if (!ok) {
         rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
         goto cleanup;

@@ -435,9 +435,10 @@ int syncspec_store_apply_changes(syncspec_store *store, const char *response,
     if ((rc = apply_tables(store, &f, head.tables_at, error))) {
         /* A server row that clashes with a local one on another unique key (a local row the
          * server never had, as INSERT OR REPLACE can leave): the server is right, so the
-         * next pull reloads every row. */
+         * next pull reloads every row, which cannot clash (the server has the same unique
+         * keys). Other failures would fail a reload too, so they keep the checkpoint. */
         if (rc == SYNCSPEC_SYNC_ERROR && !head.full &&
-            (sqlite3_extended_errcode(store->db) & 0xff) == SQLITE_CONSTRAINT) {
+            sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE) {
             store->cap->capture = 1;
             sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
             int reset = store_state_set(store, "checkpoint", NULL, error);

@@ -111,15 +111,6 @@ static int freeze_puts(syncspec_store *store, syncspec_sync_error *error) {
     return 0;
 }
 
-/* An SQLite error of the upload's own transaction: busy is another writer, so retry. */
-static int upload_db_error(syncspec_store *store, syncspec_sync_error *error) {
-    int code = sqlite3_errcode(store->db) & 0xff;
-    return sync_error(error,
-                      code == SQLITE_BUSY || code == SQLITE_LOCKED ? SYNCSPEC_SYNC_RETRY
-                                                                   : SYNCSPEC_SYNC_ERROR,
-                      "preparing the upload: %s", sqlite3_errmsg(store->db));
-}
-
 /*
  * One transaction for the whole upload body, so the queue and the rows a PUT reads agree:
  * a read transaction, or a write transaction when some PUT still reads its row, which
@@ -128,19 +119,19 @@ static int upload_db_error(syncspec_store *store, syncspec_sync_error *error) {
 static int begin_upload(syncspec_store *store, syncspec_sync_error *error) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return upload_db_error(store, error);
+        return store_db_error(store, error, "preparing the upload");
     bool read = sqlite3_prepare_v2(store->db,
                                    "SELECT EXISTS (SELECT 1 FROM \"syncspec_crud\" WHERE \"op\" = "
                                    "'PUT' AND \"data\" IS NULL)",
                                    -1, &st, NULL) == SQLITE_OK &&
                 sqlite3_step(st) == SQLITE_ROW;
     bool freeze = read && sqlite3_column_int(st, 0);
-    int rc = read ? 0 : upload_db_error(store, error);
+    int rc = read ? 0 : store_db_error(store, error, "preparing the upload");
     sqlite3_finalize(st);
     if (rc == 0 && !freeze) return 0;
     if (rc == 0 && (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
                     sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK))
-        rc = upload_db_error(store, error);
+        rc = store_db_error(store, error, "preparing the upload");
     if (rc == 0 && (rc = freeze_puts(store, error)) == 0) return 0;
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -201,7 +192,7 @@ nomem:
 cleanup:
     sqlite3_finalize(st);
     if (rc == 0 && sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = upload_db_error(store, error);
+        rc = store_db_error(store, error, "preparing the upload");
     if (rc != 0) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     if (rc == 0 && current) {
         *body = b.data;

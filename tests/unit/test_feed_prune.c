@@ -371,8 +371,10 @@ static void test_prune_interval_is_a_parameter(void **state) {
     sql(e, "INSERT INTO groups (id, name, owner_id, created_at, updated_at) VALUES "
            "('" G("01") "', 'a', 'alice', now(), now())");
     age_all(e);
-    const char *bad[] = {"1 day'; DROP TABLE x; --", "1 day; DROP TABLE x", "", "forever", NULL};
-    for (int i = 0; i < 5; i++) {
+    /* Text that is no interval, and intervals that would prune the whole log. */
+    const char *bad[] = {
+        "1 day'; DROP TABLE x; --", "1 day; DROP TABLE x", "", "forever", NULL, "-1 day", "0"};
+    for (int i = 0; i < 7; i++) {
         int64_t n = -1;
         syncspec_sync_error err = {0};
         int rc = syncspec_server_prune_changes(e->server, e->api, bad[i], &n, &err);

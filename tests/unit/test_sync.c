@@ -795,7 +795,9 @@ static void test_reopen_renews_triggers(void **state) {
     const char *triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'";
     /* The app's own triggers stay, whatever their names. */
     exec(a, "CREATE TRIGGER syncspec_queue_notify AFTER INSERT ON syncspec_crud BEGIN SELECT 1; "
-            "END; CREATE TRIGGER SyncSpec_Audit AFTER INSERT ON documents BEGIN SELECT 1; END");
+            "END; CREATE TRIGGER SyncSpec_Audit AFTER INSERT ON documents BEGIN SELECT 1; END; "
+            "CREATE TRIGGER local_writes AFTER INSERT ON documents WHEN syncspec_capture() "
+            "BEGIN SELECT 1; END");
     long fresh = count(a, triggers);
     /* An earlier version's trigger: one that queued nothing. */
     exec(a, "DROP TRIGGER syncspec_documents_delete; CREATE TRIGGER syncspec_documents_delete "
@@ -807,8 +809,8 @@ static void test_reopen_renews_triggers(void **state) {
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud WHERE op = 'DELETE'"), 1);
     assert_int_equal(count(a, triggers), fresh);
     assert_int_equal(count(a, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                              "('syncspec_queue_notify', 'SyncSpec_Audit')"),
-                     2);
+                              "('syncspec_queue_notify', 'SyncSpec_Audit', 'local_writes')"),
+                     3);
     syncspec_store_free(a);
 }
 
