@@ -78,7 +78,8 @@ static int add_begin(statement_list *list, const syncspec_schema *schema, const 
 
 /*
  * After this user's op_id turned out to be recorded already: "duplicate" when the recorded
- * transaction had the same text (a retry after a lost answer), "conflict" when it had other
+ * transaction had the same text (a retry after a lost answer; "rejected" again when it was
+ * refused, so the client still learns of it), "conflict" when it had other
  * text (the device reused an op_id, say after a restore from a backup: the client takes a
  * new device id and sends it again), "retry" when that cannot be read now.
  */
@@ -86,7 +87,7 @@ static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, 
                                    const char *user_id, const char *digest) {
     syncspec_buffer b = {0};
     const char *values[2] = {op_id, user_id};
-    if (sync_puts(&b, "SELECT \"digest\" FROM ") ||
+    if (sync_puts(&b, "SELECT \"digest\", \"status\" FROM ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_applied_ops") ||
         sync_puts(&b, " WHERE \"op_id\" = $1 AND \"user_id\" = $2")) {
         syncspec_buffer_free(&b);
@@ -98,7 +99,9 @@ static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, 
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
         const char *recorded = PQgetvalue(r, 0, 0);
         /* '': recorded before digests existed, so not comparable: a duplicate, as it was then. */
-        status = !*recorded || strcmp(recorded, digest) == 0 ? "duplicate" : "conflict";
+        bool same = !*recorded || strcmp(recorded, digest) == 0;
+        bool refused = strcmp(PQgetvalue(r, 0, 1), "rejected") == 0;
+        status = !same ? "conflict" : refused ? "rejected" : "duplicate";
     }
     PQclear(r);
     return status;

@@ -382,6 +382,19 @@ static void test_exactly_once_lost_response(void **state) {
     assert_int_equal(ops, 0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 2);
+    /* A refused transaction whose answer was lost is reported refused when resent. */
+    char name[260];
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    exec(a,
+         "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', '%s', " NOW
+         ", " NOW ")",
+         name);
+    t.lose_upload_responses = 1;
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads"), 1);
     syncspec_store_free(a);
 }
 
