@@ -14,13 +14,15 @@
  */
 enum { SYNC_CHUNK_COLUMNS = 40 };
 
-/* The columns after the id, in chunks of SYNC_CHUNK_COLUMNS. */
-static ctx_value *column_chunks(arena *a, const syncspec_table *t) {
+/* The columns after the id (or only the nullable ones with a default), in chunks of
+ * SYNC_CHUNK_COLUMNS. */
+static ctx_value *column_chunks(arena *a, const syncspec_table *t, bool null_defaults_only) {
     ctx_value *chunks = ctx_list(a, 1);
     ctx_value *columns = NULL;
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *c = &t->columns[k];
         if (c->role == SYNCSPEC_ROLE_ID) continue;
+        if (null_defaults_only && (c->required || !c->default_value)) continue;
         if (!columns || columns->count == SYNC_CHUNK_COLUMNS) {
             if (columns) ctx_mark_ends(a, columns);
             columns = ctx_list(a, SYNC_CHUNK_COLUMNS);
@@ -69,7 +71,10 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
     ctx_set_string(a, table, "delete_q",
                    esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
     ctx_set_string(a, table, "id_q", esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
-    ctx_set(a, table, "chunks", column_chunks(a, t));
+    ctx_set(a, table, "chunks", column_chunks(a, t, false));
+    /* A PUT leaves out null columns, and the server gives a left-out column its default:
+     * these are sent as an explicit null. */
+    ctx_set(a, table, "null_chunks", column_chunks(a, t, true));
     ctx_set_ends(a, table, position, count);
     return table;
 }

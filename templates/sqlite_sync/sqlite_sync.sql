@@ -13,6 +13,8 @@
 --                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
+-- A PUT carries the row's non-null columns, and null for a nullable column with a default
+-- (the server gives a column a PUT leaves out its default, so the null must be said).
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
@@ -58,7 +60,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = {{literal}})
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}
+    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
     FROM {{q}} AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = {{literal}};
 END;
@@ -70,7 +72,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{update_q}} AFTER UPDATE ON {{q}}
 WHEN syncspec_capture() AND ({{#chunks}}{{^first}} OR {{/first}}({{#columns}}{{^first}} OR {{/first}}NEW.{{q}} IS NOT OLD.{{q}}{{/columns}}){{/chunks}})
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(OLD.{{q}}){{/columns}}){{/null_chunks}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -84,7 +86,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{delete_q}} AFTER DELETE ON {{q}}
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(OLD.{{q}}){{/columns}}){{/null_chunks}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}};
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', {{literal}}, OLD."id");
@@ -92,17 +94,17 @@ END;
 {{/tables}}
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as its transaction left it (as it is now, unless a later
--- transaction changed it), a PATCH the columns it changed (null where a value
--- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
--- follows in the queue.
+-- non-null column of the row (and null for a nullable column with a default) as its
+-- transaction left it (as it is now, unless a later transaction changed it), a PATCH the
+-- columns it changed (null where a value was cleared), a DELETE no data. A PUT whose row is
+-- gone has a null "data": a DELETE of it follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
 {{#tables}}
   WHEN c."op" = 'PUT' AND c."type" = {{literal}} THEN (
-    SELECT {{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}
+    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
     FROM {{q}} AS r WHERE r."id" = c."row_id")
 {{/tables}}
   END AS "data"

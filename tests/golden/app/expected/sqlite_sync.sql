@@ -12,6 +12,8 @@
 --                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
+-- A PUT carries the row's non-null columns, and null for a nullable column with a default
+-- (the server gives a column a PUT leaves out its default, so the null must be said).
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
@@ -297,10 +299,10 @@ BEGIN
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as its transaction left it (as it is now, unless a later
--- transaction changed it), a PATCH the columns it changed (null where a value
--- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
--- follows in the queue.
+-- non-null column of the row (and null for a nullable column with a default) as its
+-- transaction left it (as it is now, unless a later transaction changed it), a PATCH the
+-- columns it changed (null where a value was cleared), a DELETE no data. A PUT whose row is
+-- gone has a null "data": a DELETE of it follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE

@@ -12,6 +12,8 @@
 --                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
+-- A PUT carries the row's non-null columns, and null for a nullable column with a default
+-- (the server gives a column a PUT leaves out its default, so the null must be said).
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
@@ -56,7 +58,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'yes')
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    SELECT json_set(json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"))), '$.at', syncspec_json_value(r."at"))
     FROM "yes" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'yes';
 END;
@@ -68,7 +70,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_update" AFTER UPDATE ON "yes"
 WHEN syncspec_capture() AND ((NEW."null" IS NOT OLD."null" OR NEW."off" IS NOT OLD."off" OR NEW."at" IS NOT OLD."at" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"))), '$.at', syncspec_json_value(OLD."at"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -80,7 +82,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_yes_delete" AFTER DELETE ON "yes"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('null', syncspec_json_value(OLD."null"), 'off', syncspec_json_value(OLD."off"), 'at', syncspec_json_value(OLD."at"), 'account_id', syncspec_json_value(OLD."account_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"))), '$.at', syncspec_json_value(OLD."at"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'yes';
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'yes', OLD."id");
@@ -98,7 +100,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'notes')
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    SELECT json_set(json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.yes_id', syncspec_json_value(r."yes_id"), '$.rank', syncspec_json_value(r."rank"))
     FROM "notes" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'notes';
 END;
@@ -110,7 +112,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_update" AFTER UPDATE ON "notes"
 WHEN syncspec_capture() AND ((NEW."body" IS NOT OLD."body" OR NEW."yes_id" IS NOT OLD."yes_id" OR NEW."rank" IS NOT OLD."rank" OR NEW."weight" IS NOT OLD."weight" OR NEW."account_id" IS NOT OLD."account_id" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at"))), '$.yes_id', syncspec_json_value(OLD."yes_id"), '$.rank', syncspec_json_value(OLD."rank"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -122,26 +124,26 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_delete" AFTER DELETE ON "notes"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('body', syncspec_json_value(OLD."body"), 'yes_id', syncspec_json_value(OLD."yes_id"), 'rank', syncspec_json_value(OLD."rank"), 'weight', syncspec_json_value(OLD."weight"), 'account_id', syncspec_json_value(OLD."account_id"), 'deleted_at', syncspec_json_value(OLD."deleted_at"))), '$.yes_id', syncspec_json_value(OLD."yes_id"), '$.rank', syncspec_json_value(OLD."rank"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'notes';
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'notes', OLD."id");
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as its transaction left it (as it is now, unless a later
--- transaction changed it), a PATCH the columns it changed (null where a value
--- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
--- follows in the queue.
+-- non-null column of the row (and null for a nullable column with a default) as its
+-- transaction left it (as it is now, unless a later transaction changed it), a PATCH the
+-- columns it changed (null where a value was cleared), a DELETE no data. A PUT whose row is
+-- gone has a null "data": a DELETE of it follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'yes' THEN (
-    SELECT json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    SELECT json_set(json_patch('{}', json_object('null', syncspec_json_value(r."null"), 'off', syncspec_json_value(r."off"), 'at', syncspec_json_value(r."at"), 'account_id', syncspec_json_value(r."account_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"))), '$.at', syncspec_json_value(r."at"))
     FROM "yes" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'notes' THEN (
-    SELECT json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    SELECT json_set(json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.yes_id', syncspec_json_value(r."yes_id"), '$.rank', syncspec_json_value(r."rank"))
     FROM "notes" AS r WHERE r."id" = c."row_id")
   END AS "data"
 FROM "syncspec_crud" AS c;

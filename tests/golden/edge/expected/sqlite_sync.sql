@@ -12,6 +12,8 @@
 --                           rejected and recorded whole, and never fails or blocks the queue
 -- A connection without them cannot write to a synced table: it fails, it never loses a write.
 --
+-- A PUT carries the row's non-null columns, and null for a nullable column with a default
+-- (the server gives a column a PUT leaves out its default, so the null must be said).
 -- A PUT is stored as its row id only and its data is read from the row when the queue is
 -- read ("syncspec_crud_entries"), so capturing an insert costs one small append. Before the
 -- row changes in a way its PUT must not show, the row as it was is copied into the PUT: at
@@ -56,7 +58,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group')
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    SELECT json_set(json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.select', syncspec_json_value(r."select"), '$.archived', syncspec_json_value(r."archived"))
     FROM "group" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group';
 END;
@@ -68,7 +70,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_update" AFTER UPDATE ON "group"
 WHEN syncspec_capture() AND ((NEW."order" IS NOT OLD."order" OR NEW."select" IS NOT OLD."select" OR NEW."user" IS NOT OLD."user" OR NEW."from" IS NOT OLD."from" OR NEW."archived" IS NOT OLD."archived" OR NEW."user_id" IS NOT OLD."user_id" OR NEW."created_at" IS NOT OLD."created_at" OR NEW."updated_at" IS NOT OLD."updated_at" OR NEW."deleted_at" IS NOT OLD."deleted_at"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at"))), '$.select', syncspec_json_value(OLD."select"), '$.archived', syncspec_json_value(OLD."archived"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -80,7 +82,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_delete" AFTER DELETE ON "group"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('order', syncspec_json_value(OLD."order"), 'select', syncspec_json_value(OLD."select"), 'user', syncspec_json_value(OLD."user"), 'from', syncspec_json_value(OLD."from"), 'archived', syncspec_json_value(OLD."archived"), 'user_id', syncspec_json_value(OLD."user_id"), 'created_at', syncspec_json_value(OLD."created_at"), 'updated_at', syncspec_json_value(OLD."updated_at"), 'deleted_at', syncspec_json_value(OLD."deleted_at"))), '$.select', syncspec_json_value(OLD."select"), '$.archived', syncspec_json_value(OLD."archived"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'group';
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'group', OLD."id");
@@ -98,7 +100,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'order')
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id")))
+    SELECT json_set(json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id"))), '$.total', syncspec_json_value(r."total"), '$.meta', syncspec_json_value(r."meta"), '$.note', syncspec_json_value(r."note"), '$.parent', syncspec_json_value(r."parent"), '$.priority', syncspec_json_value(r."priority"), '$.path', syncspec_json_value(r."path"))
     FROM "order" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'order';
 END;
@@ -110,7 +112,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_update" AFTER UPDATE ON "order"
 WHEN syncspec_capture() AND ((NEW."total" IS NOT OLD."total" OR NEW."placed_at" IS NOT OLD."placed_at" OR NEW."meta" IS NOT OLD."meta" OR NEW."code" IS NOT OLD."code" OR NEW."note" IS NOT OLD."note" OR NEW."parent" IS NOT OLD."parent" OR NEW."priority" IS NOT OLD."priority" OR NEW."ratio" IS NOT OLD."ratio" OR NEW."path" IS NOT OLD."path" OR NEW."user_id" IS NOT OLD."user_id"))
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id"))), '$.total', syncspec_json_value(OLD."total"), '$.meta', syncspec_json_value(OLD."meta"), '$.note', syncspec_json_value(OLD."note"), '$.parent', syncspec_json_value(OLD."parent"), '$.priority', syncspec_json_value(OLD."priority"), '$.path', syncspec_json_value(OLD."path"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order'
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -122,7 +124,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_order_delete" AFTER DELETE ON "order"
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id")))
+  UPDATE "syncspec_crud" SET "data" = json_set(json_patch('{}', json_object('total', syncspec_json_value(OLD."total"), 'placed_at', syncspec_json_value(OLD."placed_at"), 'meta', syncspec_json_value(OLD."meta"), 'code', syncspec_json_value(OLD."code"), 'note', syncspec_json_value(OLD."note"), 'parent', syncspec_json_value(OLD."parent"), 'priority', syncspec_json_value(OLD."priority"), 'ratio', syncspec_json_value(OLD."ratio"), 'path', syncspec_json_value(OLD."path"), 'user_id', syncspec_json_value(OLD."user_id"))), '$.total', syncspec_json_value(OLD."total"), '$.meta', syncspec_json_value(OLD."meta"), '$.note', syncspec_json_value(OLD."note"), '$.parent', syncspec_json_value(OLD."parent"), '$.priority', syncspec_json_value(OLD."priority"), '$.path', syncspec_json_value(OLD."path"))
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = 'order';
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', 'order', OLD."id");
@@ -171,19 +173,19 @@ BEGIN
 END;
 
 -- The queue in PowerSync's ps_crud shape, {"op", "type", "id", "data"}: a PUT carries every
--- non-null column of the row as its transaction left it (as it is now, unless a later
--- transaction changed it), a PATCH the columns it changed (null where a value
--- was cleared), a DELETE no data. A PUT whose row is gone has a null "data": a DELETE of it
--- follows in the queue.
+-- non-null column of the row (and null for a nullable column with a default) as its
+-- transaction left it (as it is now, unless a later transaction changed it), a PATCH the
+-- columns it changed (null where a value was cleared), a DELETE no data. A PUT whose row is
+-- gone has a null "data": a DELETE of it follows in the queue.
 DROP VIEW IF EXISTS "syncspec_crud_entries";
 CREATE VIEW "syncspec_crud_entries" AS
 SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
   WHEN c."op" = 'PUT' AND c."type" = 'group' THEN (
-    SELECT json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at")))
+    SELECT json_set(json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.select', syncspec_json_value(r."select"), '$.archived', syncspec_json_value(r."archived"))
     FROM "group" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'order' THEN (
-    SELECT json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id")))
+    SELECT json_set(json_patch('{}', json_object('total', syncspec_json_value(r."total"), 'placed_at', syncspec_json_value(r."placed_at"), 'meta', syncspec_json_value(r."meta"), 'code', syncspec_json_value(r."code"), 'note', syncspec_json_value(r."note"), 'parent', syncspec_json_value(r."parent"), 'priority', syncspec_json_value(r."priority"), 'ratio', syncspec_json_value(r."ratio"), 'path', syncspec_json_value(r."path"), 'user_id', syncspec_json_value(r."user_id"))), '$.total', syncspec_json_value(r."total"), '$.meta', syncspec_json_value(r."meta"), '$.note', syncspec_json_value(r."note"), '$.parent', syncspec_json_value(r."parent"), '$.priority', syncspec_json_value(r."priority"), '$.path', syncspec_json_value(r."path"))
     FROM "order" AS r WHERE r."id" = c."row_id")
   WHEN c."op" = 'PUT' AND c."type" = 'a_table_with_a_rather_long_name_to_force_index_shortening' THEN (
     SELECT json_patch('{}', json_object('an_equally_long_column_name_for_the_index', syncspec_json_value(r."an_equally_long_column_name_for_the_index"), 'second_long_column_name_in_the_same_index', syncspec_json_value(r."second_long_column_name_in_the_same_index"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
