@@ -194,8 +194,9 @@ static void test_upgrade(void **state) {
     assert_same(shape(pg.conn, s, "syncspec_rejected_uploads"), rejected_shape,
                 "syncspec_rejected_uploads");
 
-    /* Uploads: a re-sent old op_id is a duplicate (whatever its text, which was not kept),
-     * another user's op_id of the same name and a new transaction apply. */
+    /* Uploads: a re-sent old op_id is answered as recorded, a duplicate or rejected again
+     * (whatever its text, which was not kept); another user's op_id of the same name and a
+     * new transaction apply. */
     syncspec_server *server = NULL;
     syncspec_sync_error err;
     assert_int_equal(syncspec_server_new(&server, c->g.schema, &err), 0);
@@ -205,7 +206,7 @@ static void test_upgrade(void **state) {
     const char *id2 = "00000000-0000-4000-8000-000000000002";
     const char *id3 = "00000000-0000-4000-8000-000000000003";
     assert_string_equal(upload(server, api, c, "alice", "old:1", id1), "duplicate");
-    assert_string_equal(upload(server, api, c, "alice", "old:2", id1), "duplicate");
+    assert_string_equal(upload(server, api, c, "alice", "old:2", id1), "rejected");
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\".\"%s\"", s, c->table);
     assert_int_equal(pg_long(pg.conn, "%s", sql), 0);
