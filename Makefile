@@ -39,7 +39,7 @@ UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEGRATION_SRC  := $(sort $(wildcard tests/integration/test_*.c))
 INTEGRATION_BINS := $(INTEGRATION_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 
-.PHONY: all examples test test-unit test-asan bench install uninstall clean generated format
+.PHONY: all examples test test-unit test-build test-asan bench install uninstall clean generated format
 all: $(BIN) $(LIB_A) $(LIB_SO)
 
 $(BUILD)/%.o: %.c
@@ -119,6 +119,9 @@ $(BUILD)/tests/bench_sanitize: tests/bench/bench_sanitize.c $(GENERATED_C) $(LIB
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
 
 test-unit: all $(UNIT_BINS)
+
+# Every program the suite builds, without running it (the -Werror builds of scripts/test-all.sh).
+test-build: all $(UNIT_BINS) $(INTEGRATION_BINS) examples
 
 # The whole suite: unit tests, golden files, the invalid-spec corpus and the integration
 # tests against real SQLite, a throwaway PostgreSQL 15 and PowerSync's compiler.

@@ -163,13 +163,13 @@ static void pg_drop(pg_fixture *f) {
 typedef struct sync_env {
     pg_fixture pg;
     syncspec_server *server;
-    PGconn *api; /* the connection the "API server" uses */
+    PGconn *api;  /* the connection the "API server" uses */
     char dir[64]; /* the stores' files */
 } sync_env;
 
 /* A fresh database, a server on it and a temporary folder for stores. Returns 0, or -1
  * (said on stderr; sync_env_close still cleans up what was made). */
-static int sync_env_open(sync_env *e, const sync_sql *g) {
+static inline int sync_env_open(sync_env *e, const sync_sql *g) {
     memset(e, 0, sizeof *e);
     syncspec_sync_error err;
     if (pg_fresh(&e->pg, g) != 0 || !(e->api = pg_connect_db(e->pg.dbname))) return -1;
@@ -185,7 +185,7 @@ static int sync_env_open(sync_env *e, const sync_sql *g) {
     return 0;
 }
 
-static void sync_env_close(sync_env *e) {
+static inline void sync_env_close(sync_env *e) {
     syncspec_server_free(e->server);
     PQfinish(e->api);
     pg_drop(&e->pg);
@@ -196,8 +196,8 @@ static void sync_env_close(sync_env *e) {
 
 /* The store `name` in the folder, signed in as `user` (NULL: nobody yet); NULL on failure
  * (said on stderr). */
-static syncspec_store *sync_env_store(sync_env *e, const sync_sql *g, const char *name,
-                                      const char *user) {
+static inline syncspec_store *sync_env_store(sync_env *e, const sync_sql *g, const char *name,
+                                             const char *user) {
     char path[128];
     snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
     syncspec_store *s = NULL;
