@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
 CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
   WHERE "op" = 'PUT' AND "data" IS NULL;
 
+-- The rows the statement running now may delete through a unique key (see below).
+CREATE TABLE IF NOT EXISTS "syncspec_clashes" (
+  "type" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL,
+  "by_id" TEXT NOT NULL
+);
+
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
   "key" TEXT PRIMARY KEY NOT NULL,
@@ -146,6 +153,68 @@ BEGIN
     FROM "document_versions" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_versions';
 END;
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_clash_insert" BEFORE INSERT ON "document_versions"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "document_versions" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."version" = NEW."version")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'document_versions', r."id", NEW."id" FROM "document_versions" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."version" = NEW."version")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'version', syncspec_json_value(r."version"), 'content', syncspec_json_value(r."content"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_versions" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'document_versions'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_clashed_insert" AFTER INSERT ON "document_versions"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'document_versions')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'document_versions', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'document_versions'
+    AND NOT EXISTS (SELECT 1 FROM "document_versions" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'document_versions' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_clash_update" BEFORE UPDATE ON "document_versions"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "document_versions" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."version" = NEW."version")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'document_versions', r."id", NEW."id" FROM "document_versions" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."version" = NEW."version")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'version', syncspec_json_value(r."version"), 'content', syncspec_json_value(r."content"), 'device_id', syncspec_json_value(r."device_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_versions" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'document_versions'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_clashed_update" AFTER UPDATE ON "document_versions"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'document_versions')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'document_versions', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'document_versions'
+    AND NOT EXISTS (SELECT 1 FROM "document_versions" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'document_versions' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_versions_id" BEFORE UPDATE OF "id" ON "document_versions"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -230,6 +299,68 @@ BEGIN
     FROM "group_hierarchy" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group_hierarchy';
 END;
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_clash_insert" BEFORE INSERT ON "group_hierarchy"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "group_hierarchy" AS r
+  WHERE ((r."parent_group_id" = NEW."parent_group_id" AND r."child_group_id" = NEW."child_group_id")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'group_hierarchy', r."id", NEW."id" FROM "group_hierarchy" AS r
+  WHERE ((r."parent_group_id" = NEW."parent_group_id" AND r."child_group_id" = NEW."child_group_id")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('parent_group_id', syncspec_json_value(r."parent_group_id"), 'child_group_id', syncspec_json_value(r."child_group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "group_hierarchy" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'group_hierarchy'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_clashed_insert" AFTER INSERT ON "group_hierarchy"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'group_hierarchy')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'group_hierarchy', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'group_hierarchy'
+    AND NOT EXISTS (SELECT 1 FROM "group_hierarchy" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'group_hierarchy' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_clash_update" BEFORE UPDATE ON "group_hierarchy"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "group_hierarchy" AS r
+  WHERE ((r."parent_group_id" = NEW."parent_group_id" AND r."child_group_id" = NEW."child_group_id")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'group_hierarchy', r."id", NEW."id" FROM "group_hierarchy" AS r
+  WHERE ((r."parent_group_id" = NEW."parent_group_id" AND r."child_group_id" = NEW."child_group_id")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('parent_group_id', syncspec_json_value(r."parent_group_id"), 'child_group_id', syncspec_json_value(r."child_group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "group_hierarchy" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'group_hierarchy'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_clashed_update" AFTER UPDATE ON "group_hierarchy"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'group_hierarchy')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'group_hierarchy', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'group_hierarchy'
+    AND NOT EXISTS (SELECT 1 FROM "group_hierarchy" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'group_hierarchy' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_hierarchy_id" BEFORE UPDATE OF "id" ON "group_hierarchy"
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN
@@ -271,6 +402,68 @@ BEGIN
     SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'group_id', syncspec_json_value(r."group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
     FROM "document_groups" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'document_groups';
+END;
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_clash_insert" BEFORE INSERT ON "document_groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "document_groups" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."group_id" = NEW."group_id")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'document_groups', r."id", NEW."id" FROM "document_groups" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."group_id" = NEW."group_id")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'group_id', syncspec_json_value(r."group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_groups" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'document_groups'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_clashed_insert" AFTER INSERT ON "document_groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'document_groups')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'document_groups', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'document_groups'
+    AND NOT EXISTS (SELECT 1 FROM "document_groups" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'document_groups' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_clash_update" BEFORE UPDATE ON "document_groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "document_groups" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."group_id" = NEW."group_id")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'document_groups', r."id", NEW."id" FROM "document_groups" AS r
+  WHERE ((r."document_id" = NEW."document_id" AND r."group_id" = NEW."group_id")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_patch('{}', json_object('document_id', syncspec_json_value(r."document_id"), 'group_id', syncspec_json_value(r."group_id"), 'owner_id', syncspec_json_value(r."owner_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at")))
+    FROM "document_groups" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'document_groups'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_clashed_update" AFTER UPDATE ON "document_groups"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'document_groups')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'document_groups', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'document_groups'
+    AND NOT EXISTS (SELECT 1 FROM "document_groups" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'document_groups' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_document_groups_id" BEFORE UPDATE OF "id" ON "document_groups"
 WHEN NEW."id" IS NOT OLD."id"

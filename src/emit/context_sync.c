@@ -7,6 +7,7 @@
 #include "emit/escape.h"
 #include "emit/targets.h"
 #include "spec/names.h"
+#include "util/strbuf.h"
 
 /*
  * SQLite allows 127 arguments per function call and an expression depth of 1,000, so
@@ -55,6 +56,27 @@ static sync_tables *synced(arena *a, const syncspec_schema *schema, size_t *coun
     return all;
 }
 
+/* "(r.a = NEW.a AND r.b = NEW.b) OR (...)": a row r that NEW would clash with on one of the
+ * table's unique keys other than id; "" when it has none. */
+static const char *unique_match(arena *a, const syncspec_table *t) {
+    strbuf sb = STRBUF_INIT;
+    bool any = false;
+    for (size_t i = 0; i < t->index_count; i++) {
+        const syncspec_index *x = &t->indexes[i];
+        if (!x->unique) continue;
+        sb_append(&sb, any ? " OR (" : "(");
+        any = true;
+        for (size_t k = 0; k < x->column_count; k++) {
+            const char *q = esc_sql_ident(a, x->columns[k]);
+            sb_appendf(&sb, "%sr.%s = NEW.%s", k ? " AND " : "", q, q);
+        }
+        sb_append(&sb, ")");
+    }
+    const char *out = arena_strdup(a, any ? sb_str(&sb) : "");
+    sb_free(&sb);
+    return out;
+}
+
 /* One table's context, built while rendering (see ctx_lazy_list). */
 static const ctx_value *sqlite_table(arena *a, const void *data, size_t position, size_t count) {
     const syncspec_table *t = ((const sync_tables *)data)->tables[position];
@@ -71,6 +93,15 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
     ctx_set_string(a, table, "delete_q",
                    esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
     ctx_set_string(a, table, "id_q", esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
+    /* INSERT OR REPLACE and UPDATE OR REPLACE delete a row that clashes on a unique key
+     * without firing delete triggers: these triggers note it before and queue its DELETE. */
+    ctx_set_string(a, table, "unique_match", unique_match(a, t));
+    static const char *const clash_triggers[] = {"clash_insert", "clashed_insert", "clash_update",
+                                                 "clashed_update"};
+    for (size_t i = 0; i < sizeof clash_triggers / sizeof clash_triggers[0]; i++)
+        ctx_set_string(
+            a, table, arena_printf(a, "%s_q", clash_triggers[i]),
+            esc_sql_ident(a, arena_printf(a, "syncspec_%s_%s", t->name, clash_triggers[i])));
     ctx_set(a, table, "chunks", column_chunks(a, t, false));
     /* A PUT leaves out null columns, and the server gives a left-out column its default:
      * these are sent as an explicit null. */

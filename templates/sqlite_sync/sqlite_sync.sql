@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
 CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
   WHERE "op" = 'PUT' AND "data" IS NULL;
 
+-- The rows the statement running now may delete through a unique key (see below).
+CREATE TABLE IF NOT EXISTS "syncspec_clashes" (
+  "type" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL,
+  "by_id" TEXT NOT NULL
+);
+
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
   "key" TEXT PRIMARY KEY NOT NULL,
@@ -64,6 +71,70 @@ BEGIN
     FROM {{q}} AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = {{literal}};
 END;
+{{#unique_match}}
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS {{clash_insert_q}} BEFORE INSERT ON {{q}}
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM {{q}} AS r
+  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT {{literal}}, r."id", NEW."id" FROM {{q}} AS r
+  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
+    FROM {{q}} AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = {{literal}}
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS {{clashed_insert_q}} AFTER INSERT ON {{q}}
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = {{literal}})
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', {{literal}}, x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = {{literal}}
+    AND NOT EXISTS (SELECT 1 FROM {{q}} AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = {{literal}} AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS {{clash_update_q}} BEFORE UPDATE ON {{q}}
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM {{q}} AS r
+  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT {{literal}}, r."id", NEW."id" FROM {{q}} AS r
+  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
+    FROM {{q}} AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = {{literal}}
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS {{clashed_update_q}} AFTER UPDATE ON {{q}}
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = {{literal}})
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', {{literal}}, x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = {{literal}}
+    AND NOT EXISTS (SELECT 1 FROM {{q}} AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = {{literal}} AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+{{/unique_match}}
 CREATE TRIGGER IF NOT EXISTS {{id_q}} BEFORE UPDATE OF "id" ON {{q}}
 WHEN NEW."id" IS NOT OLD."id"
 BEGIN

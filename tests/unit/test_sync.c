@@ -59,6 +59,28 @@ static void exec(syncspec_store *s, const char *fmt, ...) {
         fail_msg("%s: %s", sql, msg);
 }
 
+static void fn_zero(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(context, 0);
+}
+
+/* Runs SQL on the store `name` through a connection whose capture is off, as while server
+ * changes are applied: what it writes is never queued. */
+static void exec_uncaptured(env *e, const char *name, const char *sql) {
+    sqlite3 *other;
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    sqlite3_create_function(other, "syncspec_capture", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
+    sqlite3_create_function(other, "syncspec_tx", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
+    sqlite3_create_function(other, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL,
+                            NULL);
+    char *msg = NULL;
+    if (sqlite3_exec(other, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+    sqlite3_close(other);
+}
+
 static long count(syncspec_store *s, const char *fmt, ...) {
     char sql[1024];
     va_list ap;
@@ -636,7 +658,8 @@ static void test_put_keeps_its_transaction(void **state) {
 
 /* INSERT OR REPLACE and a delete followed by an insert under the same id change a row as an
  * update does: an earlier transaction's PUT still sends the row as that transaction left
- * it. syncspec_store_put of an existing row is a PATCH. */
+ * it. syncspec_store_put of an existing row is a PATCH. A REPLACE that removes another row
+ * through a unique key queues that row's DELETE first. */
 #define P9 "11111111-0000-4000-8000-000000000009"
 #define G1 "22222222-0000-4000-8000-000000000001" /* a group */
 #define L1 "33333333-0000-4000-8000-000000000001" /* links of a document to a group */
@@ -687,35 +710,41 @@ static void test_put_survives_replace(void **state) {
          ", " NOW ")",
          name);
     /* tx 5: a REPLACE that removes L1, uploaded before, through the unique (document, group)
-     * pair. SQLite fires no trigger for L1, so the server refuses L2 for the pair, and the
-     * pull restores L1. */
+     * pair: queued as L1's DELETE, then L2's PUT. */
     exec(a, "INSERT OR REPLACE INTO document_groups (id, document_id, group_id, created_at, "
             "updated_at) VALUES ('" L2 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    char *ops = text(a, "SELECT group_concat(op || ' ' || row_id, ', ') FROM (SELECT op, row_id "
+                        "FROM syncspec_crud WHERE type = 'document_groups' ORDER BY id)");
+    assert_string_equal(ops, "DELETE " L1 ", PUT " L2);
+    free(ops);
     assert_int_equal(do_sync(a, &t, &r), 0);
     assert_int_equal(r.uploaded, 5);
-    assert_int_equal(r.rejected, 3);
+    assert_int_equal(r.rejected, 2);
     assert_pg(e, "valid", "SELECT name FROM projects WHERE id = '%s'", P1);
     assert_pg(e, "replaced", "SELECT content FROM documents WHERE id = '%s' AND deleted_at IS NULL",
               D("01"));
     assert_pg(e, "short-lived",
               "SELECT name FROM projects WHERE id = '%s' AND deleted_at IS NOT NULL", P9);
+    assert_pg(e, L2, "SELECT string_agg(id, ',') FROM document_groups WHERE document_id = '%s'",
+              D("01"));
     /* The device holds what the server holds: the refused writes are undone. */
     char *kept = text(a, "SELECT name FROM projects WHERE id = '" P1 "'");
     assert_string_equal(kept, "valid");
     free(kept);
     char *links = text(a, "SELECT group_concat(id) FROM document_groups");
-    assert_string_equal(links, L1);
+    assert_string_equal(links, L2);
     free(links);
-    /* The same REPLACE in the upload that also changes L1 on the server: the pull's L1 then
-     * clashes with the local L2 on the pair, and the store reloads every row instead. */
-    exec(a,
-         "UPDATE document_groups SET updated_at = '2026-01-01T00:00:00.000Z' WHERE id = '" L1 "'");
-    exec(a, "INSERT OR REPLACE INTO document_groups (id, document_id, group_id, created_at, "
-            "updated_at) VALUES ('" L2 "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    /* A local row the server never had, written uncaptured, holding L2's pair: the pull's
+     * changed L2 clashes with it, and the store reloads every row instead. */
+    exec_uncaptured(e, "a",
+                    "DELETE FROM document_groups; INSERT INTO document_groups (id, document_id, "
+                    "group_id, created_at, updated_at) VALUES ('" L1
+                    "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
+    pg_ok(e->pg.conn, "UPDATE document_groups SET updated_at = now() WHERE id = '" L2 "'");
     assert_int_equal(do_sync(a, &t, &r), 0);
     assert_true(r.resynced);
     links = text(a, "SELECT group_concat(id) FROM document_groups");
-    assert_string_equal(links, L1);
+    assert_string_equal(links, L2);
     free(links);
     assert_int_equal(do_sync(a, &t, &r), 0);
     assert_false(r.resynced);
@@ -851,12 +880,6 @@ static void test_upload_while_locked(void **state) {
     syncspec_store_free(a);
 }
 
-static void fn_zero(sqlite3_context *context, int argc, sqlite3_value **argv) {
-    (void)argc;
-    (void)argv;
-    sqlite3_result_int(context, 0);
-}
-
 /* Transactions whose PUTs lost their rows without a capture (as a download apply writes) are
  * never sent, the batch counts only what is sent, and their ids are not used again. */
 static void test_vanished_transactions(void **state) {
@@ -866,19 +889,7 @@ static void test_vanished_transactions(void **state) {
     insert_doc(a, D("01"), "t", "one");
     insert_doc(a, D("02"), "t", "two");
     insert_doc(a, D("03"), "t", "three");
-    sqlite3 *other; /* capture off, as while server changes are applied */
-    char path[128];
-    snprintf(path, sizeof path, "%s/a.db", e->dir);
-    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
-    sqlite3_create_function(other, "syncspec_capture", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
-    sqlite3_create_function(other, "syncspec_tx", 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
-    sqlite3_create_function(other, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL,
-                            NULL);
-    assert_int_equal(sqlite3_exec(other,
-                                  "DELETE FROM documents WHERE content IN ('one', 'two', 'three')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(other);
+    exec_uncaptured(e, "a", "DELETE FROM documents WHERE content IN ('one', 'two', 'three')");
     char *body = NULL;
     syncspec_sync_error err;
     assert_int_equal(syncspec_store_upload_body(a, &body, 1, &err), 0);

@@ -125,12 +125,6 @@ static const syncspec_table *table(int k) { return &g.schema->tables[k]; }
 
 static bool writable(const syncspec_column *c) { return c->role == SYNCSPEC_ROLE_DECLARED; }
 
-static bool has_unique_key(const syncspec_table *t) {
-    for (size_t i = 0; i < t->index_count; i++)
-        if (t->indexes[i].unique) return true;
-    return false;
-}
-
 static void gen_value(stmt *s, const syncspec_column *c, int ci, int dev, bool shared) {
     /* Nulls in nullable columns with a default included: they must stay null. */
     if (chance(c->required ? 3 : 20)) {
@@ -154,10 +148,6 @@ static void gen_value(stmt *s, const syncspec_column *c, int ci, int dev, bool s
 
 /* Whether the generator may produce this statement. */
 static bool allowed(stmt_kind kind, const syncspec_table *t, bool bad) {
-    /* The known limitation (README, "How the queue keeps each transaction's own rows"): a
-     * REPLACE that removes another row through a unique key other than id fires no delete
-     * trigger, so that row's DELETE is never queued and the oracle cannot predict it. */
-    if ((kind == S_REPLACE || kind == S_UPDATE_OR_REPLACE) && has_unique_key(t)) return false;
     if (!bad) return true;
     /* A bad statement must write its over-long value, so it needs a column with max_length
      * and a statement that writes a row. */

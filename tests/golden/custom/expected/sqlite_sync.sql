@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
 CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
   WHERE "op" = 'PUT' AND "data" IS NULL;
 
+-- The rows the statement running now may delete through a unique key (see below).
+CREATE TABLE IF NOT EXISTS "syncspec_clashes" (
+  "type" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL,
+  "by_id" TEXT NOT NULL
+);
+
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
   "key" TEXT PRIMARY KEY NOT NULL,
@@ -103,6 +110,68 @@ BEGIN
     SELECT json_set(json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.yes_id', syncspec_json_value(r."yes_id"), '$.rank', syncspec_json_value(r."rank"))
     FROM "notes" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'notes';
+END;
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS "syncspec_notes_clash_insert" BEFORE INSERT ON "notes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "notes" AS r
+  WHERE ((r."yes_id" = NEW."yes_id" AND r."rank" = NEW."rank")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'notes', r."id", NEW."id" FROM "notes" AS r
+  WHERE ((r."yes_id" = NEW."yes_id" AND r."rank" = NEW."rank")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_set(json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.yes_id', syncspec_json_value(r."yes_id"), '$.rank', syncspec_json_value(r."rank"))
+    FROM "notes" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'notes'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_notes_clashed_insert" AFTER INSERT ON "notes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'notes')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'notes', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'notes'
+    AND NOT EXISTS (SELECT 1 FROM "notes" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'notes' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_notes_clash_update" BEFORE UPDATE ON "notes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "notes" AS r
+  WHERE ((r."yes_id" = NEW."yes_id" AND r."rank" = NEW."rank")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'notes', r."id", NEW."id" FROM "notes" AS r
+  WHERE ((r."yes_id" = NEW."yes_id" AND r."rank" = NEW."rank")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_set(json_patch('{}', json_object('body', syncspec_json_value(r."body"), 'yes_id', syncspec_json_value(r."yes_id"), 'rank', syncspec_json_value(r."rank"), 'weight', syncspec_json_value(r."weight"), 'account_id', syncspec_json_value(r."account_id"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.yes_id', syncspec_json_value(r."yes_id"), '$.rank', syncspec_json_value(r."rank"))
+    FROM "notes" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'notes'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_notes_clashed_update" AFTER UPDATE ON "notes"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'notes')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'notes', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'notes'
+    AND NOT EXISTS (SELECT 1 FROM "notes" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'notes' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_notes_id" BEFORE UPDATE OF "id" ON "notes"
 WHEN NEW."id" IS NOT OLD."id"

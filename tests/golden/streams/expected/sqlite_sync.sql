@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS "syncspec_crud" (
 CREATE INDEX IF NOT EXISTS "syncspec_crud_pending_put" ON "syncspec_crud" ("row_id")
   WHERE "op" = 'PUT' AND "data" IS NULL;
 
+-- The rows the statement running now may delete through a unique key (see below).
+CREATE TABLE IF NOT EXISTS "syncspec_clashes" (
+  "type" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL,
+  "by_id" TEXT NOT NULL
+);
+
 -- Device id, signed-in user, checkpoint and the last uploaded tx_id.
 CREATE TABLE IF NOT EXISTS "syncspec_state" (
   "key" TEXT PRIMARY KEY NOT NULL,
@@ -61,6 +68,68 @@ BEGIN
     SELECT json_set(json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.select', syncspec_json_value(r."select"), '$.archived', syncspec_json_value(r."archived"))
     FROM "group" AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = 'group';
+END;
+-- A row NEW clashes with on another unique key is deleted by INSERT OR REPLACE and UPDATE OR
+-- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
+-- queued after when it is gone, and the new row's op moved after that DELETE, so the
+-- server never holds both rows at once.
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_clash_insert" BEFORE INSERT ON "group"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "group" AS r
+  WHERE ((r."user" = NEW."user" AND r."order" = NEW."order")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'group', r."id", NEW."id" FROM "group" AS r
+  WHERE ((r."user" = NEW."user" AND r."order" = NEW."order")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_set(json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.select', syncspec_json_value(r."select"), '$.archived', syncspec_json_value(r."archived"))
+    FROM "group" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'group'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_clashed_insert" AFTER INSERT ON "group"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'group')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'group', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'group'
+    AND NOT EXISTS (SELECT 1 FROM "group" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'group' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_clash_update" BEFORE UPDATE ON "group"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "group" AS r
+  WHERE ((r."user" = NEW."user" AND r."order" = NEW."order")) AND r."id" IS NOT NEW."id")
+BEGIN
+  DELETE FROM "syncspec_clashes";
+  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
+  SELECT 'group', r."id", NEW."id" FROM "group" AS r
+  WHERE ((r."user" = NEW."user" AND r."order" = NEW."order")) AND r."id" IS NOT NEW."id";
+  UPDATE "syncspec_crud" SET "data" = (
+    SELECT json_set(json_patch('{}', json_object('order', syncspec_json_value(r."order"), 'select', syncspec_json_value(r."select"), 'user', syncspec_json_value(r."user"), 'from', syncspec_json_value(r."from"), 'archived', syncspec_json_value(r."archived"), 'user_id', syncspec_json_value(r."user_id"), 'created_at', syncspec_json_value(r."created_at"), 'updated_at', syncspec_json_value(r."updated_at"), 'deleted_at', syncspec_json_value(r."deleted_at"))), '$.select', syncspec_json_value(r."select"), '$.archived', syncspec_json_value(r."archived"))
+    FROM "group" AS r WHERE r."id" = "syncspec_crud"."row_id")
+  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = 'group'
+    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
+END;
+CREATE TRIGGER IF NOT EXISTS "syncspec_group_clashed_update" AFTER UPDATE ON "group"
+WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
+  WHERE "by_id" = NEW."id" AND "type" = 'group')
+BEGIN
+  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
+  SELECT syncspec_tx(), 'DELETE', 'group', x."row_id" FROM "syncspec_clashes" AS x
+  WHERE x."by_id" = NEW."id" AND x."type" = 'group'
+    AND NOT EXISTS (SELECT 1 FROM "group" AS r WHERE r."id" = x."row_id");
+  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
+  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
+      AND "type" = 'group' AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
+    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
+      AND "tx_id" = syncspec_tx());
+  DELETE FROM "syncspec_clashes";
 END;
 CREATE TRIGGER IF NOT EXISTS "syncspec_group_id" BEFORE UPDATE OF "id" ON "group"
 WHEN NEW."id" IS NOT OLD."id"
