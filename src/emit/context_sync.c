@@ -96,12 +96,21 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
     /* INSERT OR REPLACE and UPDATE OR REPLACE delete a row that clashes on a unique key
      * without firing delete triggers: these triggers note it before and queue its DELETE. */
     ctx_set_string(a, table, "unique_match", unique_match(a, t));
-    static const char *const clash_triggers[] = {"clash_insert", "clashed_insert", "clash_update",
-                                                 "clashed_update"};
-    for (size_t i = 0; i < sizeof clash_triggers / sizeof clash_triggers[0]; i++)
-        ctx_set_string(
-            a, table, arena_printf(a, "%s_q", clash_triggers[i]),
-            esc_sql_ident(a, arena_printf(a, "syncspec_%s_%s", t->name, clash_triggers[i])));
+    static const struct {
+        const char *event, *name;
+    } clash_events[] = {{"INSERT", "insert"}, {"UPDATE", "update"}};
+    ctx_value *events = ctx_list(a, 2);
+    for (size_t i = 0; i < 2; i++) {
+        ctx_value *event = ctx_object(a);
+        const char *name = clash_events[i].name;
+        ctx_set_string(a, event, "event", clash_events[i].event);
+        ctx_set_string(a, event, "clash_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_clash_%s", t->name, name)));
+        ctx_set_string(a, event, "clashed_q",
+                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_clashed_%s", t->name, name)));
+        ctx_push(a, events, event);
+    }
+    ctx_set(a, table, "clash_events", events);
     ctx_set(a, table, "chunks", column_chunks(a, t, false));
     /* A PUT leaves out null columns, and the server gives a left-out column its default:
      * these are sent as an explicit null. */

@@ -76,7 +76,8 @@ END;
 -- REPLACE without its delete trigger: noted before (its PUT given its row), its DELETE
 -- queued after when it is gone, and the new row's op moved after that DELETE, so the
 -- server never holds both rows at once.
-CREATE TRIGGER IF NOT EXISTS {{clash_insert_q}} BEFORE INSERT ON {{q}}
+{{#clash_events}}
+CREATE TRIGGER IF NOT EXISTS {{clash_q}} BEFORE {{event}} ON {{q}}
 WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM {{q}} AS r
   WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id")
 BEGIN
@@ -90,7 +91,7 @@ BEGIN
   WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = {{literal}}
     AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
 END;
-CREATE TRIGGER IF NOT EXISTS {{clashed_insert_q}} AFTER INSERT ON {{q}}
+CREATE TRIGGER IF NOT EXISTS {{clashed_q}} AFTER {{event}} ON {{q}}
 WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
   WHERE "by_id" = NEW."id" AND "type" = {{literal}})
 BEGIN
@@ -105,35 +106,7 @@ BEGIN
       AND "tx_id" = syncspec_tx());
   DELETE FROM "syncspec_clashes";
 END;
-CREATE TRIGGER IF NOT EXISTS {{clash_update_q}} BEFORE UPDATE ON {{q}}
-WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM {{q}} AS r
-  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id")
-BEGIN
-  DELETE FROM "syncspec_clashes";
-  INSERT INTO "syncspec_clashes" ("type", "row_id", "by_id")
-  SELECT {{literal}}, r."id", NEW."id" FROM {{q}} AS r
-  WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id";
-  UPDATE "syncspec_crud" SET "data" = (
-    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
-    FROM {{q}} AS r WHERE r."id" = "syncspec_crud"."row_id")
-  WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = {{literal}}
-    AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
-END;
-CREATE TRIGGER IF NOT EXISTS {{clashed_update_q}} AFTER UPDATE ON {{q}}
-WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_clashes"
-  WHERE "by_id" = NEW."id" AND "type" = {{literal}})
-BEGIN
-  INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
-  SELECT syncspec_tx(), 'DELETE', {{literal}}, x."row_id" FROM "syncspec_clashes" AS x
-  WHERE x."by_id" = NEW."id" AND x."type" = {{literal}}
-    AND NOT EXISTS (SELECT 1 FROM {{q}} AS r WHERE r."id" = x."row_id");
-  UPDATE "syncspec_crud" SET "id" = (SELECT max("id") + 1 FROM "syncspec_crud")
-  WHERE "id" = (SELECT max("id") FROM "syncspec_crud" WHERE "row_id" = NEW."id"
-      AND "type" = {{literal}} AND "tx_id" = syncspec_tx() AND "op" <> 'DELETE')
-    AND "id" < (SELECT max("id") FROM "syncspec_crud" WHERE "op" = 'DELETE'
-      AND "tx_id" = syncspec_tx());
-  DELETE FROM "syncspec_clashes";
-END;
+{{/clash_events}}
 {{/unique_match}}
 CREATE TRIGGER IF NOT EXISTS {{id_q}} BEFORE UPDATE OF "id" ON {{q}}
 WHEN NEW."id" IS NOT OLD."id"
