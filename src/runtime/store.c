@@ -205,6 +205,37 @@ int store_state_set(syncspec_store *store, const char *key, const char *value,
     return rc;
 }
 
+int store_query_int64(int64_t *out, syncspec_store *store, const char *sql,
+                      syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "reading the store");
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE
+               ? 0
+               : store_db_error(store, error, "reading the store");
+}
+
+int store_keep_tx_id(syncspec_store *store, int64_t tx, syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO \"syncspec_state\" (\"key\", \"value\") SELECT "
+                           "'last_tx_id', max(coalesce((SELECT CAST(\"value\" AS INTEGER) FROM "
+                           "\"syncspec_state\" WHERE \"key\" = 'last_tx_id'), 0), ?1) WHERE true "
+                           "ON CONFLICT (\"key\") DO UPDATE SET \"value\" = excluded.\"value\"",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_db_error(store, error, "writing the store state");
+    sqlite3_bind_int64(st, 1, tx);
+    int rc = sqlite3_step(st) == SQLITE_DONE
+                 ? 0
+                 : store_db_error(store, error, "writing the store state");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* A random (version 4) UUID for the device id. */
 int store_new_device_id(char out[37]) {
     unsigned char b[16];
@@ -222,26 +253,35 @@ int store_new_device_id(char out[37]) {
 
 /* ---- open, close ---- */
 
-/* The capture triggers the store was last opened with, known by their reserved name and by
- * what they do (they call syncspec_capture(), or refuse an id change with syncspec's
- * message), whatever table they are on: dropped, so the capture SQL given now creates them
- * as it says (CREATE TRIGGER IF NOT EXISTS keeps an old body), and a table that left the
- * spec or became local-only loses them. An app's own triggers stay. */
-static int drop_capture_triggers(syncspec_store *store, syncspec_sync_error *error) {
+int store_drop_capture_triggers(syncspec_store *store, const char *table, char ***kept,
+                                size_t *kept_count, syncspec_sync_error *error) {
     sqlite3_stmt *st = NULL;
     syncspec_buffer drop = {0};
     int rc = 0;
     if (sqlite3_prepare_v2(store->db,
-                           "SELECT \"name\" FROM \"sqlite_master\" WHERE \"type\" = 'trigger' AND "
-                           "\"name\" GLOB 'syncspec_*' AND (instr(\"sql\", 'syncspec_capture()') "
-                           "OR instr(\"sql\", '''syncspec: the id of a synced row cannot "
-                           "change'''))",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_db_error(store, error, "reading the capture triggers");
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+                           "SELECT \"name\", \"sql\" FROM \"sqlite_master\" WHERE \"type\" = "
+                           "'trigger' AND (?1 IS NULL OR \"tbl_name\" = ?1) AND \"name\" GLOB "
+                           "'syncspec_*' AND (instr(\"sql\", 'syncspec_capture()') OR "
+                           "instr(\"sql\", '''syncspec: the id of a synced row cannot change''')) "
+                           "ORDER BY \"name\"",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) != SQLITE_OK)
+        rc = store_db_error(store, error, "reading the capture triggers");
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (kept) {
+            char **grown = realloc(*kept, (*kept_count + 1) * sizeof *grown);
+            if (grown) *kept = grown;
+            char *sql = grown ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
+            if (!sql) {
+                rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+                break;
+            }
+            (*kept)[(*kept_count)++] = sql;
+        }
         if (sync_puts(&drop, "DROP TRIGGER ") ||
             sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";"))
             rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+    }
     sqlite3_finalize(st);
     if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
     syncspec_buffer_free(&drop);
@@ -282,7 +322,10 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
         goto cleanup;
     if ((rc = store_exec(store, "BEGIN IMMEDIATE", error)) != 0) goto cleanup;
     if ((rc = store_exec(store, schema_sql, error)) != 0 ||
-        (rc = drop_capture_triggers(store, error)) != 0 ||
+        /* The capture SQL given now creates them as it says (CREATE TRIGGER IF NOT EXISTS
+         * would keep an old body), and a table that left the spec or became local-only
+         * loses them. */
+        (rc = store_drop_capture_triggers(store, NULL, NULL, NULL, error)) != 0 ||
         (rc = store_exec(store, capture_sql, error)) != 0 ||
         (rc = store_state_get(&device, store, "device_id", error)) != 0) {
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
@@ -387,15 +430,14 @@ int syncspec_store_set_user(syncspec_store *store, const char *user_id,
     if (store->user_id) {
         /* Another user: nothing of the previous one may stay, queued or stored. The highest
          * tx id is kept so that this device's op_ids stay unique. */
+        int64_t queued = 0;
         rc = store_clear_synced(store, error);
         if (rc == 0)
+            rc = store_query_int64(&queued, store, "SELECT max(\"tx_id\") FROM \"syncspec_crud\"",
+                                   error);
+        if (rc == 0) rc = store_keep_tx_id(store, queued, error);
+        if (rc == 0)
             rc = store_exec(store,
-                            "INSERT INTO \"syncspec_state\" (\"key\", \"value\") "
-                            "SELECT 'last_tx_id', max(coalesce((SELECT max(\"tx_id\") FROM "
-                            "\"syncspec_crud\"), 0), coalesce((SELECT CAST(\"value\" AS "
-                            "INTEGER) FROM \"syncspec_state\" WHERE \"key\" = 'last_tx_id'), 0)) "
-                            "WHERE true ON CONFLICT (\"key\") DO UPDATE SET \"value\" = "
-                            "excluded.\"value\";"
                             "DELETE FROM \"syncspec_crud\";"
                             "DELETE FROM \"syncspec_state\" WHERE \"key\" = 'checkpoint';",
                             error);

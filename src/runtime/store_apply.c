@@ -219,37 +219,11 @@ typedef struct set_aside {
     size_t count;
 } set_aside;
 
-/* Drops the table's capture triggers (those calling syncspec_capture()), keeping their text.
- * Inside the apply's transaction: a rollback brings them back, and so does set_aside_end
- * before the commit. */
+/* Drops the table's capture triggers, keeping their text. Inside the apply's transaction: a
+ * rollback brings them back, and so does set_aside_end before the commit. */
 static int set_aside_begin(set_aside *out, syncspec_store *store, const syncspec_table *t,
                            syncspec_sync_error *error) {
-    sqlite3_stmt *st = NULL;
-    syncspec_buffer drop = {0};
-    int rc = 0;
-    if (sqlite3_prepare_v2(store->db,
-                           "SELECT \"name\", \"sql\" FROM \"sqlite_master\" WHERE \"type\" = "
-                           "'trigger' AND \"tbl_name\" = ?1 AND \"sql\" LIKE "
-                           "'%syncspec_capture()%' ORDER BY \"name\"",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC) != SQLITE_OK)
-        rc = store_db_error(store, error, "capture triggers");
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        char **grown = realloc(out->sql, (out->count + 1) * sizeof *grown);
-        char *sql = strdup((const char *)sqlite3_column_text(st, 1));
-        if (grown) out->sql = grown;
-        if (!grown || !sql || sync_puts(&drop, "DROP TRIGGER ") ||
-            sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";")) {
-            free(sql);
-            rc = NOMEM(error);
-            break;
-        }
-        out->sql[out->count++] = sql;
-    }
-    sqlite3_finalize(st);
-    if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
-    syncspec_buffer_free(&drop);
-    return rc;
+    return store_drop_capture_triggers(store, t->name, &out->sql, &out->count, error);
 }
 
 /* Creates the set-aside triggers again (when `restore`) and forgets them. */

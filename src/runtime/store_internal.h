@@ -32,6 +32,23 @@ int store_state_set(syncspec_store *store, const char *key, const char *value,
 int store_new_device_id(char out[37]);
 /* Deletes every synced row without queueing anything. */
 int store_clear_synced(syncspec_store *store, syncspec_sync_error *error);
+
+/* The first column of the first row of `sql` as an integer (0 for no row or NULL). */
+int store_query_int64(int64_t *out, syncspec_store *store, const char *sql,
+                      syncspec_sync_error *error);
+
+/* Raises last_tx_id, below which no new transaction takes its id, to `tx`; never lowers
+ * it, so an op_id the server may have seen is never used again. */
+int store_keep_tx_id(syncspec_store *store, int64_t tx, syncspec_sync_error *error);
+
+/*
+ * Drops the capture triggers, known by their reserved name and by what they do (they call
+ * syncspec_capture(), or refuse an id change with syncspec's message; an app's own triggers
+ * stay), of `table`, or of every table when NULL. When `kept` is given, it receives each
+ * one's CREATE text (malloc'd; *kept_count of them), to create it again.
+ */
+int store_drop_capture_triggers(syncspec_store *store, const char *table, char ***kept,
+                                size_t *kept_count, syncspec_sync_error *error);
 void store_now(char buf[SYNCSPEC_TIMESTAMP_SIZE]);
 
 #endif

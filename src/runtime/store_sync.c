@@ -94,21 +94,23 @@ static int batch_last_tx(int64_t *last, syncspec_store *store, size_t max_transa
  * transaction left with no op is never sent, and its id is never used again.
  */
 static int freeze_puts(syncspec_store *store, syncspec_sync_error *error) {
-    static const char copy[] =
-        "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM \"syncspec_crud_entries\" "
-        "AS e WHERE e.\"id\" = \"syncspec_crud\".\"id\") WHERE \"op\" = 'PUT' AND \"data\" IS NULL";
-    static const char keep_ids[] =
-        "INSERT INTO \"syncspec_state\" (\"key\", \"value\") SELECT 'last_tx_id', \"gone\" FROM "
-        "(SELECT max(\"tx_id\") AS \"gone\" FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND "
-        "\"data\" IS NULL) WHERE \"gone\" IS NOT NULL ON CONFLICT (\"key\") DO UPDATE SET "
-        "\"value\" = max(CAST(\"value\" AS INTEGER), excluded.\"value\")";
-    static const char drop[] =
-        "DELETE FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND \"data\" IS NULL";
-    if (sqlite3_exec(store->db, copy, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(store->db, keep_ids, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(store->db, drop, NULL, NULL, NULL) != SQLITE_OK)
+    int64_t gone = 0;
+    if (sqlite3_exec(store->db,
+                     "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM "
+                     "\"syncspec_crud_entries\" AS e WHERE e.\"id\" = \"syncspec_crud\".\"id\") "
+                     "WHERE \"op\" = 'PUT' AND \"data\" IS NULL",
+                     NULL, NULL, NULL) != SQLITE_OK)
         return store_db_error(store, error, "copying queued rows");
-    return 0;
+    int rc = store_query_int64(&gone, store,
+                               "SELECT max(\"tx_id\") FROM \"syncspec_crud\" WHERE \"op\" = "
+                               "'PUT' AND \"data\" IS NULL",
+                               error);
+    if (rc == 0 && gone) rc = store_keep_tx_id(store, gone, error);
+    if (rc == 0)
+        rc = store_exec(store,
+                        "DELETE FROM \"syncspec_crud\" WHERE \"op\" = 'PUT' AND \"data\" IS NULL",
+                        error);
+    return rc;
 }
 
 /*
@@ -269,13 +271,7 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
     if (last) {
         /* Remember the highest completed tx id: the queue may now be empty, and a new
          * transaction must never reuse an op_id the server has seen. */
-        char text[32];
-        char *old = NULL;
-        if ((rc = store_state_get(&old, store, "last_tx_id", error)) != 0) goto rollback;
-        if (old && strtoll(old, NULL, 10) > last) last = strtoll(old, NULL, 10);
-        free(old);
-        snprintf(text, sizeof text, "%" PRId64, last);
-        if ((rc = store_state_set(store, "last_tx_id", text, error)) != 0) goto rollback;
+        if ((rc = store_keep_tx_id(store, last, error)) != 0) goto rollback;
     }
     if (conflict) {
         /* The server holds other transactions under this device's op_ids (the store was
