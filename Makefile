@@ -74,8 +74,10 @@ $(LIB_SO): $(RUNTIME_OBJ)
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
 
-# Each unit test links the whole compiler and runtime (not cli/), plus cmocka.
-$(BUILD)/tests/%: tests/unit/%.c $(TOOL_OBJ) $(LIB_A)
+# Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync
+# tests share a header, so a change to it rebuilds them.
+TEST_HEADERS := $(wildcard tests/integration/sync/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 

@@ -123,6 +123,13 @@ ctx_value *context_sqlite_sync(arena *a, const syncspec_schema *schema) {
     ctx_value *root = context_root(a, schema);
     size_t count;
     sync_tables *all = synced(a, schema, &count);
+    /* put_data.sql writes a PUT's data from the row `row` names: the table's (r) or the
+     * trigger's old one (OLD). */
+    ctx_value *as_row = ctx_object(a), *as_old = ctx_object(a);
+    ctx_set_string(a, as_row, "row", "r");
+    ctx_set_string(a, as_old, "row", "OLD");
+    ctx_set(a, root, "as_row", as_row);
+    ctx_set(a, root, "as_old", as_old);
     ctx_set(a, root, "tables", ctx_lazy_list(a, count, sqlite_table, all));
     return root;
 }

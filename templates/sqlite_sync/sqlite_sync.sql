@@ -67,7 +67,7 @@ WHEN syncspec_capture() AND EXISTS (SELECT 1 FROM "syncspec_crud" WHERE "op" = '
   AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = {{literal}})
 BEGIN
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
+    SELECT {{#as_row}}{{>put_data.sql}}{{/as_row}}
     FROM {{q}} AS r WHERE r."id" = NEW."id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = NEW."id" AND "type" = {{literal}};
 END;
@@ -86,7 +86,7 @@ BEGIN
   SELECT {{literal}}, r."id", NEW."id" FROM {{q}} AS r
   WHERE ({{unique_match}}) AND r."id" IS NOT NEW."id";
   UPDATE "syncspec_crud" SET "data" = (
-    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
+    SELECT {{#as_row}}{{>put_data.sql}}{{/as_row}}
     FROM {{q}} AS r WHERE r."id" = "syncspec_crud"."row_id")
   WHERE "op" = 'PUT' AND "data" IS NULL AND "type" = {{literal}}
     AND "row_id" IN (SELECT "row_id" FROM "syncspec_clashes");
@@ -116,7 +116,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{update_q}} AFTER UPDATE ON {{q}}
 WHEN syncspec_capture() AND ({{#chunks}}{{^first}} OR {{/first}}({{#columns}}{{^first}} OR {{/first}}NEW.{{q}} IS NOT OLD.{{q}}{{/columns}}){{/chunks}})
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(OLD.{{q}}){{/columns}}){{/null_chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#as_old}}{{>put_data.sql}}{{/as_old}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}}
     AND "tx_id" <> syncspec_tx();
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id", "data")
@@ -130,7 +130,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS {{delete_q}} AFTER DELETE ON {{q}}
 WHEN syncspec_capture()
 BEGIN
-  UPDATE "syncspec_crud" SET "data" = {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(OLD.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(OLD.{{q}}){{/columns}}){{/null_chunks}}
+  UPDATE "syncspec_crud" SET "data" = {{#as_old}}{{>put_data.sql}}{{/as_old}}
   WHERE "op" = 'PUT' AND "data" IS NULL AND "row_id" = OLD."id" AND "type" = {{literal}};
   INSERT INTO "syncspec_crud" ("tx_id", "op", "type", "row_id")
   VALUES (syncspec_tx(), 'DELETE', {{literal}}, OLD."id");
@@ -148,7 +148,7 @@ SELECT c."id", c."tx_id", c."op", c."type", c."row_id", CASE
   WHEN c."data" IS NOT NULL THEN json(c."data")
 {{#tables}}
   WHEN c."op" = 'PUT' AND c."type" = {{literal}} THEN (
-    SELECT {{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value(r.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value(r.{{q}}){{/columns}}){{/null_chunks}}
+    SELECT {{#as_row}}{{>put_data.sql}}{{/as_row}}
     FROM {{q}} AS r WHERE r."id" = c."row_id")
 {{/tables}}
   END AS "data"

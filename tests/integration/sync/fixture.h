@@ -14,10 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emit/embedded.h"
 #include "emit/emit.h"
-#include "emit/targets.h"
-#include "emit/template.h"
 #include "spec/spec.h"
 #include "syncspec.h"
 
@@ -28,21 +25,6 @@ typedef struct sync_sql {
     const char *sqlite_sql, *sqlite_sync_sql, *postgres_sql, *postgres_sync_sql;
 } sync_sql;
 
-static const char *fixture_render(arena *a, const char *path, ctx_value *context) {
-    diag_list d;
-    diag_list_init(&d, a);
-    for (const embedded_file *f = embedded_templates; f->path; f++)
-        if (strcmp(f->path, path) == 0) {
-            const template *t = template_compile(a, path, f->data, f->size, &d);
-            strbuf sb = STRBUF_INIT;
-            if (!t || template_render(&sb, t, context, NULL, &d) != 0) return NULL;
-            const char *out = arena_strdup(a, sb_str(&sb));
-            sb_free(&sb);
-            return out;
-        }
-    return NULL;
-}
-
 static int fixture_load(sync_sql *g, const char *spec_path) {
     memset(g, 0, sizeof *g);
     g->a = arena_new();
@@ -52,17 +34,19 @@ static int fixture_load(sync_sql *g, const char *spec_path) {
     emit_file *files;
     size_t count;
     const char **used;
-    const char *only[] = {"sqlite", "postgres", NULL};
+    const char *only[] = {"sqlite", "postgres", "sqlite-sync", "postgres-sync", NULL};
     emit_options options = {only, NULL};
-    if (emit_generate(&files, &count, &used, g->a, g->schema, &options, &diags) != 0) return -1;
+    if (emit_generate(&files, &count, &used, g->a, g->schema, &options, &diags) != 0) {
+        diag_print(stderr, &diags);
+        return -1;
+    }
     for (size_t i = 0; i < count; i++) {
         if (strcmp(files[i].path, "sqlite.sql") == 0) g->sqlite_sql = files[i].content;
         if (strcmp(files[i].path, "postgres.sql") == 0) g->postgres_sql = files[i].content;
+        if (strcmp(files[i].path, "sqlite_sync.sql") == 0) g->sqlite_sync_sql = files[i].content;
+        if (strcmp(files[i].path, "postgres_sync.sql") == 0)
+            g->postgres_sync_sql = files[i].content;
     }
-    g->sqlite_sync_sql =
-        fixture_render(g->a, "sqlite_sync/sqlite_sync.sql", context_sqlite_sync(g->a, g->schema));
-    g->postgres_sync_sql = fixture_render(g->a, "postgres_sync/postgres_sync.sql",
-                                          context_postgres_sync(g->a, g->schema));
     if (!g->sqlite_sql || !g->postgres_sql || !g->sqlite_sync_sql || !g->postgres_sync_sql)
         return -1;
     return syncspec_schema_layout(&g->layout, g->schema);

@@ -1,0 +1,2 @@
+{{! A PUT's data: the non-null columns, and null for a nullable column with a default, of the row "row" names (r, or a trigger's OLD). }}
+{{#null_chunks}}json_set({{/null_chunks}}{{#chunks}}json_patch({{/chunks}}'{}'{{#chunks}}, json_object({{#columns}}{{^first}}, {{/first}}{{literal}}, syncspec_json_value({{row}}.{{q}}){{/columns}})){{/chunks}}{{#null_chunks}}, {{#columns}}{{^first}}, {{/first}}'$.{{name}}', syncspec_json_value({{row}}.{{q}}){{/columns}}){{/null_chunks}}
