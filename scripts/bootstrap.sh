@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what syncspec's build and tests need and this machine lacks: Debian packages
-# through apt-get (as root), and PowerSync's sync rules compiler through npm (into
-# tests/powersync/node_modules). Idempotent and quiet when nothing is missing.
+# through apt-get (as root), PowerSync's sync rules compiler through npm (into
+# tests/powersync/node_modules), and the real PowerSync client, Drizzle and TypeScript
+# (into tests/node/node_modules; npm compiles better-sqlite3 from source, about two
+# minutes, with python3, make and g++). Idempotent and quiet when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(build-essential clang pkg-config libyaml-dev libjansson-dev libpcre2-dev libcmocka-dev
           libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 nodejs npm man-db binutils
-          cmake git locales)
+          cmake git locales libmicrohttpd-dev librhonabwy-dev libcurl4-openssl-dev
+          python3 g++ make bash-completion)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,4 +39,13 @@ if [ ! -d tests/powersync/node_modules/@powersync/service-sync-rules ] ||
    [ tests/powersync/package-lock.json -nt tests/powersync/node_modules/.package-lock.json ]; then
   echo "syncspec: installing PowerSync's sync rules compiler (npm ci)" >&2
   (cd tests/powersync && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# The real @powersync/node client (with better-sqlite3), @powersync/common, Drizzle and
+# TypeScript, pinned in tests/node/package-lock.json: what the serve and TypeScript tests
+# drive and compile against.
+if [ ! -d tests/node/node_modules/@powersync/node ] ||
+   [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
+  echo "syncspec: installing the PowerSync client, Drizzle and TypeScript for the tests (npm ci)" >&2
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
