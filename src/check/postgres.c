@@ -129,12 +129,16 @@ static void check_settings(pg_state *s) {
                                   "max_replication_slots is %s: the sync service needs one", slots);
         x->actual = slots;
         x->expected = ">= 1";
+        x->fix = repair_comment(
+            s->f->a, "needs a restart, not applied: ALTER SYSTEM SET max_replication_slots = 10;");
     }
     if (senders && atoi(senders) < 1) {
         finding *x = findings_add(s->f, FINDING_ERROR, "wal-senders", TARGET, NULL, NULL,
                                   "max_wal_senders is %s: the sync service needs one", senders);
         x->actual = senders;
         x->expected = ">= 1";
+        x->fix = repair_comment(
+            s->f->a, "needs a restart, not applied: ALTER SYSTEM SET max_wal_senders = 10;");
     }
     if (keep && strcmp(keep, "-1") == 0) {
         r = query(s, "SELECT slot_name FROM pg_catalog.pg_replication_slots WHERE NOT active AND "
@@ -427,10 +431,9 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
         bool not_null = pq.PQgetvalue(c->columns, row, 3)[0] == 't';
         const char *cq = esc_sql_ident(a, col->name);
         if (strcmp(type, pg_type_name(col->type)) != 0) {
-            finding *x =
-                findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name, col->name,
-                             "column %s.%s is %s, the spec says %s (%s)", t->name, col->name, type,
-                             pg_type_name(col->type), syncspec_type_name(col->type));
+            finding *x = findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name,
+                                      col->name, "column %s.%s is %s, the spec says %s", t->name,
+                                      col->name, type, spec_type_text(a, col->type, pg_type_name));
             x->line = check_line(t, col);
             x->expected = pg_type_name(col->type);
             x->actual = value(a, c->columns, row, 2);
@@ -583,6 +586,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                       "index %s is missing", index->name);
+            x->index = index->name;
             x->line = line;
             x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
             x->fix = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = index});
@@ -597,6 +601,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
                                   "index %s is %s(%s)%s%s, the spec says %s(%s)", index->name,
                                   unique ? "UNIQUE " : "", columns, *irregular ? " " : "",
                                   irregular, index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->index = index->name;
         x->line = line;
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s%s", unique ? "UNIQUE " : "", columns,
@@ -618,6 +623,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
                          "%sindex %s on %s(%s) is not in the spec", unique ? "unique " : "", name,
                          t->name, pq.PQgetvalue(r, i, IX_COLUMNS));
+        x->index = value(a, r, i, IX_NAME);
         x->line = t->line;
         x->actual =
             arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", pq.PQgetvalue(r, i, IX_COLUMNS));

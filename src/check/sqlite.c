@@ -113,9 +113,9 @@ static void report_type(sqlite_state *s, const syncspec_table *t, const syncspec
     const char *want = sqlite_type_name(c->type);
     if (strcmp(affinity(type), want) == 0) return;
     finding *x = findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name, c->name,
-                              "column %s.%s is %s (affinity %s), the spec says %s (%s)", t->name,
-                              c->name, type && *type ? type : "untyped", affinity(type), want,
-                              syncspec_type_name(c->type));
+                              "column %s.%s is %s (affinity %s), the spec says %s", t->name,
+                              c->name, type && *type ? type : "untyped", affinity(type),
+                              spec_type_text(a, c->type, sqlite_type_name));
     x->expected = want;
     x->actual = type;
     x->line = check_line(t, c);
@@ -283,6 +283,7 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
                                         : "%sindex %s on %s(%s) is not in the spec",
                              unique && !constraint ? "unique " : "", name, t->name, columns);
             x->actual = arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", columns);
+            x->index = name;
             x->line = t->line;
             x->fix = repair_comment(
                 a, constraint
@@ -302,6 +303,7 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s", unique ? "UNIQUE " : "", columns,
                                  partial ? " partial" : "");
+        x->index = index->name;
         x->line = index->line ? index->line : t->line;
         const char *create = create_index(s, t, index);
         x->fix =
@@ -317,6 +319,7 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         const syncspec_index *index = &t->indexes[k];
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                   "index %s is missing", index->name);
+        x->index = index->name;
         x->expected =
             arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", index_columns(&want, index));
         x->line = index->line ? index->line : t->line;
