@@ -579,7 +579,11 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
     }
     strbuf want = STRBUF_INIT;
     for (size_t k = 0; k < t->index_count; k++) {
-        const syncspec_index *index = &t->indexes[k];
+        /* The index as postgres.sql creates it (unique keys per owner); repairs name the
+         * spec's own. */
+        const syncspec_index *spec_index = &t->indexes[k];
+        syncspec_index server_index = pg_index(a, t, spec_index);
+        const syncspec_index *index = &server_index;
         int row = find_row(r, rows, IX_NAME, index->name);
         index_columns(&want, index);
         unsigned line = index->line ? index->line : t->line;
@@ -589,14 +593,15 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             x->index = index->name;
             x->line = line;
             x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
-            x->fix = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = index});
+            x->fix = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
             continue;
         }
         bool unique = pq.PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
         const char *columns = pq.PQgetvalue(r, row, IX_COLUMNS);
         const char *irregular = pq.PQgetvalue(r, row, IX_IRREGULAR);
         if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !*irregular) continue;
-        const char *create = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = index});
+        const char *create =
+            repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
         finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
                                   "index %s is %s(%s)%s%s, the spec says %s(%s)", index->name,
                                   unique ? "UNIQUE " : "", columns, *irregular ? " " : "",
@@ -606,8 +611,22 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s%s", unique ? "UNIQUE " : "", columns,
                                  *irregular ? " " : "", irregular);
-        x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
-                                                drop_index(s, t, r, row), create ? create : ""));
+        /* A unique key over the spec's columns alone (as postgres.sql made it before keys
+         * held per owner): the key with the owner can only accept more rows, so replacing
+         * it cannot fail or lose a row. Anything else is left to the user. */
+        strbuf global = STRBUF_INIT;
+        bool widens = unique && index->unique && !*irregular &&
+                      index->column_count == spec_index->column_count + 1 &&
+                      strcmp(columns, index_columns(&global, spec_index)) == 0;
+        sb_free(&global);
+        if (widens)
+            x->fix = arena_printf(a,
+                                  "-- the key held across owners: per owner it accepts more rows\n"
+                                  "%s\n%s",
+                                  drop_index(s, t, r, row), create ? create : "");
+        else
+            x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
+                                                    drop_index(s, t, r, row), create ? create : ""));
     }
     sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {

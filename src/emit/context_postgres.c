@@ -138,7 +138,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
         ctx_push(a, columns, column_context(a, all->schema, t, &t->columns[k]));
     ctx_mark_ends(a, columns);
     ctx_set(a, table, "columns", columns);
-    ctx_set(a, table, "indexes", context_sql_indexes(a, t));
+    ctx_set(a, table, "indexes", context_sql_indexes(a, t, true));
     ctx_set_ends(a, table, position, count);
     return table;
 }

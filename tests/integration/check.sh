@@ -213,6 +213,10 @@ pg_case postgres-index-nulls-first 1 "index-mismatch documents -" 'DROP INDEX id
 pg_case postgres-index-collation 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id COLLATE "C")'
 pg_case postgres-index-operator-class 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id text_pattern_ops)'
 pg_case postgres-index-lost-unique 1 "index-mismatch document_versions -" 'DROP INDEX uq_document_versions_document_id_version; CREATE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)'
+# A unique key over the spec's columns alone, as postgres.sql made it before unique keys
+# held per owner: the repair replaces it (it can only accept more rows).
+pg_case postgres-unique-across-owners 1 "index-mismatch document_versions -" \
+  'DROP INDEX uq_document_versions_document_id_version; CREATE UNIQUE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)' fix
 pg_case postgres-composite-primary-key 1 "missing-primary-key projects id" 'ALTER TABLE projects DROP CONSTRAINT projects_pkey, ADD PRIMARY KEY (id, owner_id)'
 # Without --strict: a nullable server-only column is a warning (exit 0), a NOT NULL one
 # without a default breaks every insert of a spec row (an error, exit 1).
