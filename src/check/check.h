@@ -20,7 +20,7 @@ typedef struct finding {
     const char *target; /* "sqlite", "postgres", "sync-rules", "generated" */
     const char *table;  /* NULL when the finding is about the database as a whole */
     const char *column;
-    const char *index; /* the index an index finding is about; NULL for the others */
+    const char *index;             /* the index an index finding is about; NULL for the others */
     const char *expected, *actual; /* NULL when not applicable */
     const char *message;
     unsigned line; /* spec line of the table or column concerned; 0 when none */

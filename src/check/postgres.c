@@ -28,8 +28,9 @@ static const char *const TARGET = "postgres";
  */
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
-    X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear)         \
-        X(PQntuples) X(PQgetvalue) X(PQgetisnull)
+    X(PQstatus)                                                                                    \
+    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
+        X(PQgetvalue) X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -98,7 +99,7 @@ static const char *value(arena *a, const PGresult *r, int row, int col) {
  * publication as a whole). Each changes only what its finding is about, so tables the
  * report leaves alone (an extra table, say) stay as they are. */
 static const char *publication_fix(pg_state *s, const syncspec_table *t, emit_repair_kind kind) {
-    return repair_sql(s->f->a, s->schema, TARGET, (emit_repair){kind, .table = t});
+    return repair_sql(s->f->a, s->schema, TARGET, (emit_repair){.kind = kind, .table = t});
 }
 
 static void check_settings(pg_state *s) {
@@ -385,7 +386,7 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
     x->actual = value(a, c->checks, row, 3);
     /* One statement: while a row breaks the spec's CHECK it fails and changes nothing. */
     const char *statement = repair(
-        s, t, (emit_repair){EMIT_REPAIR_REPLACE_CHECK, .column = col, .check_kind = kind});
+        s, t, (emit_repair){.kind = EMIT_REPAIR_REPLACE_CHECK, .column = col, .check_kind = kind});
     if (statement)
         x->fix = arena_printf(
             a, "-- fails, changing nothing, while a row breaks the spec's CHECK\n%s", statement);
@@ -415,7 +416,7 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             /* Safe to run either way: on a table with rows, a NOT NULL column without a
              * default fails and changes nothing; the note says what to do instead. */
             const char *statement =
-                repair(s, t, (emit_repair){EMIT_REPAIR_ADD_COLUMN, .column = col});
+                repair(s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .column = col});
             bool needs_rows_filled =
                 pg_not_null(col) && !col->default_value && col->role != SYNCSPEC_ROLE_ID;
             if (statement)
@@ -471,8 +472,10 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
                              "CHECK constraint %s (%s) is missing", name, kinds[q]);
             x->line = check_line(t, col);
             x->expected = name;
-            x->fix = repair(
-                s, t, (emit_repair){EMIT_REPAIR_ADD_CHECK, .column = col, .check_kind = kinds[q]});
+            x->fix =
+                repair(s, t,
+                       (emit_repair){
+                           .kind = EMIT_REPAIR_ADD_CHECK, .column = col, .check_kind = kinds[q]});
         }
     }
     for (int i = rows.first; i < rows.end; i++) {
@@ -593,7 +596,8 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             x->index = index->name;
             x->line = line;
             x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
-            x->fix = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
+            x->fix =
+                repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
             continue;
         }
         bool unique = pq.PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
@@ -601,7 +605,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
         const char *irregular = pq.PQgetvalue(r, row, IX_IRREGULAR);
         if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !*irregular) continue;
         const char *create =
-            repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
+            repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
         finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
                                   "index %s is %s(%s)%s%s, the spec says %s(%s)", index->name,
                                   unique ? "UNIQUE " : "", columns, *irregular ? " " : "",
@@ -625,8 +629,9 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
                                   "%s\n%s",
                                   drop_index(s, t, r, row), create ? create : "");
         else
-            x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
-                                                    drop_index(s, t, r, row), create ? create : ""));
+            x->fix =
+                repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
+                                               drop_index(s, t, r, row), create ? create : ""));
     }
     sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {
@@ -828,7 +833,7 @@ static void check_tables(pg_state *s) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                       "table %s is missing", t->name);
             x->line = t->line;
-            x->fix = repair(s, t, (emit_repair){EMIT_REPAIR_CREATE_TABLE});
+            x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE});
             continue;
         }
         check_table_columns(s, &c, t);

@@ -223,8 +223,9 @@ static int check_columns(sqlite_state *s, const syncspec_table *t, const sqlite_
                                        "a PowerSync-managed table; add it there");
             continue;
         }
-        const char *statement = repair_sql(
-            a, s->schema, TARGET, (emit_repair){EMIT_REPAIR_ADD_COLUMN, .table = t, .column = c});
+        const char *statement =
+            repair_sql(a, s->schema, TARGET,
+                       (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .table = t, .column = c});
         if (!statement) continue;
         /* SQLite adds a NOT NULL column only with a default; PRIMARY KEY never. */
         bool addable = c->role != SYNCSPEC_ROLE_ID && !(sqlite_not_null(c) && !c->default_value);
@@ -252,7 +253,7 @@ static const char *index_columns(strbuf *sb, const syncspec_index *index) {
 static const char *create_index(sqlite_state *s, const syncspec_table *t,
                                 const syncspec_index *index) {
     return repair_sql(s->f->a, s->schema, TARGET,
-                      (emit_repair){EMIT_REPAIR_CREATE_INDEX, .table = t, .index = index});
+                      (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .table = t, .index = index});
 }
 
 static int check_indexes(sqlite_state *s, const syncspec_table *t) {
@@ -383,7 +384,8 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                   "table %s is missing", t->name);
         x->line = t->line;
-        x->fix = repair_sql(a, s->schema, TARGET, (emit_repair){EMIT_REPAIR_CREATE_TABLE, .table = t});
+        x->fix = repair_sql(a, s->schema, TARGET,
+                            (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE, .table = t});
         return 0;
     }
     /* A PowerSync-managed database: a view named after the table over ps_data__<t>

@@ -363,11 +363,16 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
 }
 
 /* The keys repair.sql tests, by emit_repair_kind. */
-static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {
-    "create_table",           "add_column",          "add_check",
-    "replace_check",          "create_index",        "publication_add_table",
-    "publication_drop_table", "publication_readd_table", "publication_options",
-    "publication"};
+static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {"create_table",
+                                                                "add_column",
+                                                                "add_check",
+                                                                "replace_check",
+                                                                "create_index",
+                                                                "publication_add_table",
+                                                                "publication_drop_table",
+                                                                "publication_readd_table",
+                                                                "publication_options",
+                                                                "publication"};
 
 typedef struct repair_render {
     template_set set;
@@ -392,11 +397,13 @@ static const ctx_value *repair_piece(const emit_repair *repair, const ctx_value 
         return list_item(table, "columns", (size_t)(repair->column - t->columns));
     case EMIT_REPAIR_ADD_CHECK:
     case EMIT_REPAIR_REPLACE_CHECK: {
-        const ctx_value *column = list_item(table, "columns", (size_t)(repair->column - t->columns));
+        const ctx_value *column =
+            list_item(table, "columns", (size_t)(repair->column - t->columns));
         const ctx_value *check;
         for (size_t k = 0; column && (check = list_item(column, "checks", k)); k++) {
             const ctx_value *kind = ctx_get(check, "kind", 4);
-            if (kind && kind->kind == CTX_STRING && strcmp(kind->as.string, repair->check_kind) == 0)
+            if (kind && kind->kind == CTX_STRING &&
+                strcmp(kind->as.string, repair->check_kind) == 0)
                 return check;
         }
         return NULL;
@@ -441,8 +448,8 @@ int emit_repair_sql(const char **sql, arena *a, const syncspec_schema *schema,
                        .path = sqlite ? "sqlite/repair.sql" : "postgres/repair.sql",
                        .repair = repair,
                        .sql = ""};
-    bool whole_schema = repair->kind == EMIT_REPAIR_PUBLICATION_OPTIONS ||
-                        repair->kind == EMIT_REPAIR_PUBLICATION;
+    bool whole_schema =
+        repair->kind == EMIT_REPAIR_PUBLICATION_OPTIONS || repair->kind == EMIT_REPAIR_PUBLICATION;
     int rc = 0;
     if (whole_schema) {
         r.root = t->build(a, schema);

@@ -547,7 +547,7 @@ static const char hostile_spec[] =
 static const char *repair_of(fixture *x, const syncspec_schema *schema, const char *target,
                              emit_repair_kind kind, const char *column, const char *check) {
     const syncspec_table *t = &schema->tables[0];
-    emit_repair r = {kind, .table = t, .check_kind = check, .index = &t->indexes[1]};
+    emit_repair r = {.kind = kind, .table = t, .check_kind = check, .index = &t->indexes[1]};
     if (column) r.column = syncspec_table_column(t, column);
     return repair_sql(x->a, schema, target, r);
 }
@@ -590,12 +590,13 @@ static void test_repair_statements(void **state) {
         "publish_via_partition_root = false);\n");
     assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_PUBLICATION_ADD_TABLE, NULL, NULL),
                         "ALTER PUBLICATION \"powersync\" ADD TABLE \"public\".\"h\";\n");
-    assert_string_equal(
-        repair_sql(x->a, x->schema, "postgres",
-                   (emit_repair){EMIT_REPAIR_PUBLICATION_DROP_TABLE, .table = &x->schema->tables[1]}),
-        "ALTER PUBLICATION \"powersync\" DROP TABLE \"public\".\"prefs\";\n");
-    assert_null(repair_sql(x->a, x->schema, "postgres",
-                           (emit_repair){EMIT_REPAIR_CREATE_TABLE, .table = &x->schema->tables[1]}));
+    assert_string_equal(repair_sql(x->a, x->schema, "postgres",
+                                   (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_DROP_TABLE,
+                                                 .table = &x->schema->tables[1]}),
+                        "ALTER PUBLICATION \"powersync\" DROP TABLE \"public\".\"prefs\";\n");
+    assert_null(repair_sql(
+        x->a, x->schema, "postgres",
+        (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE, .table = &x->schema->tables[1]}));
     const char *block = repair_of(x, h, "postgres", EMIT_REPAIR_PUBLICATION, NULL, NULL);
     assert_non_null(block);
     assert_non_null(strstr(generated(x, h, "postgres"), block));
