@@ -363,16 +363,18 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
 }
 
 /* The keys repair.sql tests, by emit_repair_kind. */
-static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {"create_table",
-                                                                "add_column",
-                                                                "add_check",
-                                                                "replace_check",
-                                                                "create_index",
-                                                                "publication_add_table",
-                                                                "publication_drop_table",
-                                                                "publication_readd_table",
-                                                                "publication_options",
-                                                                "publication"};
+static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {
+    [EMIT_REPAIR_CREATE_TABLE] = "create_table",
+    [EMIT_REPAIR_ADD_COLUMN] = "add_column",
+    [EMIT_REPAIR_ADD_CHECK] = "add_check",
+    [EMIT_REPAIR_REPLACE_CHECK] = "replace_check",
+    [EMIT_REPAIR_CREATE_INDEX] = "create_index",
+    [EMIT_REPAIR_PUBLICATION_ADD_TABLE] = "publication_add_table",
+    [EMIT_REPAIR_PUBLICATION_DROP_TABLE] = "publication_drop_table",
+    [EMIT_REPAIR_PUBLICATION_READD_TABLE] = "publication_readd_table",
+    [EMIT_REPAIR_PUBLICATION_OPTIONS] = "publication_options",
+    [EMIT_REPAIR_PUBLICATION] = "publication",
+};
 
 typedef struct repair_render {
     template_set set;
