@@ -64,6 +64,13 @@ drop_columns=; want=
 for c in "${declared[@]}"; do drop_columns+="ALTER TABLE notes DROP COLUMN \"$c\"; "; want+="missing-column notes $c;"; done
 sqlite_case sqlite-hostile-missing-columns "DROP INDEX idx_notes_title; DROP INDEX uq_notes_cut_drop; $drop_columns" \
   "$(tr ';' '\n' <<<"${want}extra-table victim -;missing-index notes -;missing-index notes -" | sort | paste -sd';' -)"
+# A name read from the database, with a line break and a statement after it: the repair
+# file's comments keep it all commented out.
+sqlite_name=$'x\nDROP TABLE victim; --'
+db="$work/sqlite-hostile-names.db"; cp "$base" "$db"
+sqlite3 -bail "$db" "CREATE TABLE \"$sqlite_name\" (a)"
+repair_case sqlite-hostile-names "--sqlite $db" "extra-table victim -;extra-table $sqlite_name -" \
+  "extra-table victim -;extra-table $sqlite_name -" sqlite_apply sqlite_rows
 
 # ---- PostgreSQL: each case in its own database, cloned from one built from postgres.sql.
 pgbase=check_hostile_$$
@@ -84,6 +91,9 @@ each_check() { # the statement for one constraint, with %I for its name
 }
 checks=$(psql -d "$pgbase" -qAt -c "SELECT 'notes ' || (SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]) FROM pg_constraint WHERE conrelid = 'notes'::regclass AND contype = 'c'")
 want_checks() { sort <<<"$(sed "s/^/$1 /" <<<"$checks")" | paste -sd';' -; }
+# PostgreSQL ends a comment at a carriage return too.
+pg_case postgres-hostile-names "ALTER TABLE notes ADD CONSTRAINT \"c$(printf '\r')DROP TABLE victim; --\" CHECK (title <> 'x')" \
+  "extra-check notes title" "extra-check notes title"
 pg_case postgres-hostile-missing-table 'DROP TABLE notes' "missing-table notes -;publication-table-missing notes -"
 pg_drop=; want=
 for c in "${declared[@]}"; do pg_drop+="ALTER TABLE notes DROP COLUMN \"$c\"; "; want+="missing-column notes $c;"; done
