@@ -29,8 +29,9 @@ static const char *const TARGET = "postgres";
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
     X(PQstatus)                                                                                    \
-    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
-        X(PQgetvalue) X(PQgetisnull)
+    X(PQerrorMessage)                                                                              \
+    X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue)            \
+        X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -372,10 +373,9 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
         x->line = check_line(t, col);
         x->expected = want;
         x->actual = value(a, c->checks, row, 3);
-        x->fix = arena_printf(a,
-                              "-- fails, changing nothing, while a row breaks the CHECK\n"
-                              "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
-                              qualified(s, t), esc_sql_ident(a, name));
+        x->fix = repair(
+            s, t,
+            (emit_repair){.kind = EMIT_REPAIR_VALIDATE_CHECK, .column = col, .check_kind = kind});
         return;
     }
     finding *x =
@@ -385,11 +385,8 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
     x->expected = want;
     x->actual = value(a, c->checks, row, 3);
     /* One statement: while a row breaks the spec's CHECK it fails and changes nothing. */
-    const char *statement = repair(
+    x->fix = repair(
         s, t, (emit_repair){.kind = EMIT_REPAIR_REPLACE_CHECK, .column = col, .check_kind = kind});
-    if (statement)
-        x->fix = arena_printf(
-            a, "-- fails, changing nothing, while a row breaks the spec's CHECK\n%s", statement);
 }
 
 static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t) {
@@ -415,17 +412,7 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             x->expected = pg_type_name(col->type);
             /* Safe to run either way: on a table with rows, a NOT NULL column without a
              * default fails and changes nothing; the note says what to do instead. */
-            const char *statement =
-                repair(s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .column = col});
-            bool needs_rows_filled =
-                pg_not_null(col) && !col->default_value && col->role != SYNCSPEC_ROLE_ID;
-            if (statement)
-                x->fix = arena_printf(a, "%s%s",
-                                      needs_rows_filled
-                                          ? "-- fails while the table has rows: add it nullable, "
-                                            "fill it, then SET NOT NULL\n"
-                                          : "",
-                                      statement);
+            x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .column = col});
             continue;
         }
         const char *type = pq.PQgetvalue(c->columns, row, 2);
@@ -457,8 +444,10 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             x->expected = pg_not_null(col) ? "NOT NULL" : "NULL";
             x->actual = not_null ? "NOT NULL" : "NULL";
             /* SET NOT NULL fails, changing nothing, while a NULL remains: safe to run. */
-            x->fix = arena_printf(a, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", tq, cq,
-                                  pg_not_null(col) ? "SET" : "DROP");
+            x->fix = repair(s, t,
+                            (emit_repair){.kind = pg_not_null(col) ? EMIT_REPAIR_SET_NOT_NULL
+                                                                   : EMIT_REPAIR_DROP_NOT_NULL,
+                                          .column = col});
         }
         for (size_t q = 0; q < kind_count; q++) {
             const char *name = check_names[expected_checks - kind_count + q];
@@ -565,7 +554,8 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
                                   "%s has no primary key on id", t->name);
         x->line = t->line;
         x->expected = "id";
-        x->fix = arena_printf(a, "ALTER TABLE %s ADD PRIMARY KEY (\"id\");", tq);
+        x->fix = repair(
+            s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_PRIMARY_KEY, .column = &t->columns[0]});
     } else if (strcmp(pq.PQgetvalue(r, primary, IX_COLUMNS), "id") != 0 ||
                *pq.PQgetvalue(r, primary, IX_IRREGULAR)) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
@@ -681,7 +671,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
         x->line = t->line;
         x->expected = "LOGGED";
         x->actual = "UNLOGGED";
-        x->fix = arena_printf(a, "ALTER TABLE %s SET LOGGED;", tq);
+        x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_SET_LOGGED});
     }
     if (pq.PQgetvalue(c->tables, table_row, 3)[0] == 'n') {
         finding *x =
@@ -692,7 +682,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
         x->line = t->line;
         x->expected = "DEFAULT";
         x->actual = "NOTHING";
-        x->fix = arena_printf(a, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;", tq);
+        x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_REPLICA_IDENTITY});
     }
     slice fks = c->fk_rows[t - s->schema->tables];
     for (int i = fks.first; i < fks.end; i++) {

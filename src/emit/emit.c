@@ -368,6 +368,12 @@ static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {
     [EMIT_REPAIR_ADD_COLUMN] = "add_column",
     [EMIT_REPAIR_ADD_CHECK] = "add_check",
     [EMIT_REPAIR_REPLACE_CHECK] = "replace_check",
+    [EMIT_REPAIR_VALIDATE_CHECK] = "validate_check",
+    [EMIT_REPAIR_SET_NOT_NULL] = "set_not_null",
+    [EMIT_REPAIR_DROP_NOT_NULL] = "drop_not_null",
+    [EMIT_REPAIR_ADD_PRIMARY_KEY] = "add_primary_key",
+    [EMIT_REPAIR_SET_LOGGED] = "set_logged",
+    [EMIT_REPAIR_REPLICA_IDENTITY] = "replica_identity",
     [EMIT_REPAIR_CREATE_INDEX] = "create_index",
     [EMIT_REPAIR_PUBLICATION_ADD_TABLE] = "publication_add_table",
     [EMIT_REPAIR_PUBLICATION_DROP_TABLE] = "publication_drop_table",
@@ -391,14 +397,18 @@ static const ctx_value *list_item(const ctx_value *object, const char *key, size
 }
 
 /* The piece of the table's context that a repair needs: its column, that column's CHECK
- * of the kind asked for, or its index; `table` itself for the others. NULL if none. */
+ * of the kind asked for, or its index; true for the others. NULL if none. */
 static const ctx_value *repair_piece(const emit_repair *repair, const ctx_value *table) {
     const syncspec_table *t = repair->table;
     switch (repair->kind) {
     case EMIT_REPAIR_ADD_COLUMN:
+    case EMIT_REPAIR_SET_NOT_NULL:
+    case EMIT_REPAIR_DROP_NOT_NULL:
+    case EMIT_REPAIR_ADD_PRIMARY_KEY:
         return list_item(table, "columns", (size_t)(repair->column - t->columns));
     case EMIT_REPAIR_ADD_CHECK:
-    case EMIT_REPAIR_REPLACE_CHECK: {
+    case EMIT_REPAIR_REPLACE_CHECK:
+    case EMIT_REPAIR_VALIDATE_CHECK: {
         const ctx_value *column =
             list_item(table, "columns", (size_t)(repair->column - t->columns));
         const ctx_value *check;

@@ -82,6 +82,12 @@ typedef enum emit_repair_kind {
     EMIT_REPAIR_ADD_COLUMN,              /* ALTER TABLE ... ADD COLUMN <definition>; */
     EMIT_REPAIR_ADD_CHECK,               /* postgres: ALTER TABLE ... ADD CONSTRAINT ...; */
     EMIT_REPAIR_REPLACE_CHECK,           /* postgres: DROP CONSTRAINT, ADD in one statement */
+    EMIT_REPAIR_VALIDATE_CHECK,          /* postgres: VALIDATE CONSTRAINT */
+    EMIT_REPAIR_SET_NOT_NULL,            /* postgres: ALTER COLUMN ... SET NOT NULL */
+    EMIT_REPAIR_DROP_NOT_NULL,           /* postgres: ALTER COLUMN ... DROP NOT NULL */
+    EMIT_REPAIR_ADD_PRIMARY_KEY,         /* postgres: ADD PRIMARY KEY (the id column) */
+    EMIT_REPAIR_SET_LOGGED,              /* postgres: SET LOGGED */
+    EMIT_REPAIR_REPLICA_IDENTITY,        /* postgres: REPLICA IDENTITY DEFAULT */
     EMIT_REPAIR_CREATE_INDEX,            /* CREATE [UNIQUE] INDEX IF NOT EXISTS ...; */
     EMIT_REPAIR_PUBLICATION_ADD_TABLE,   /* postgres: ALTER PUBLICATION ... ADD TABLE */
     EMIT_REPAIR_PUBLICATION_DROP_TABLE,  /* postgres: ALTER PUBLICATION ... DROP TABLE */
@@ -94,7 +100,7 @@ typedef enum emit_repair_kind {
 typedef struct emit_repair {
     emit_repair_kind kind;
     const syncspec_table *table;   /* every kind but the last two */
-    const syncspec_column *column; /* ADD_COLUMN and the CHECK kinds: a column of `table` */
+    const syncspec_column *column; /* the column and CHECK kinds: a column of `table` */
     const char *check_kind;        /* the CHECK kinds: "enum", "min", "max", ... */
     const syncspec_index *index;   /* CREATE_INDEX: an index of `table` */
 } emit_repair;

@@ -7,14 +7,40 @@
 {{>table.sql}}
 {{/create_table}}
 {{#add_column}}
+{{#not_null}}
+{{^default}}
+-- fails while the table has rows: add it nullable, fill it, then SET NOT NULL
+{{/default}}
+{{/not_null}}
 ALTER TABLE {{table_q}} ADD COLUMN {{>column.sql}};
 {{/add_column}}
 {{#add_check}}
 ALTER TABLE {{table_q}} ADD {{>check.sql}};
 {{/add_check}}
 {{#replace_check}}
+-- fails, changing nothing, while a row breaks the spec's CHECK
 ALTER TABLE {{table_q}} DROP CONSTRAINT {{name_q}}, ADD {{>check.sql}};
 {{/replace_check}}
+{{#validate_check}}
+-- fails, changing nothing, while a row breaks the CHECK
+ALTER TABLE {{table_q}} VALIDATE CONSTRAINT {{name_q}};
+{{/validate_check}}
+{{#set_not_null}}
+-- fails, changing nothing, while a row holds NULL
+ALTER TABLE {{table_q}} ALTER COLUMN {{q}} SET NOT NULL;
+{{/set_not_null}}
+{{#drop_not_null}}
+ALTER TABLE {{table_q}} ALTER COLUMN {{q}} DROP NOT NULL;
+{{/drop_not_null}}
+{{#add_primary_key}}
+ALTER TABLE {{table_q}} ADD PRIMARY KEY ({{q}});
+{{/add_primary_key}}
+{{#set_logged}}
+ALTER TABLE {{q}} SET LOGGED;
+{{/set_logged}}
+{{#replica_identity}}
+ALTER TABLE {{q}} REPLICA IDENTITY DEFAULT;
+{{/replica_identity}}
 {{#create_index}}
 {{>index.sql}}
 {{/create_index}}

@@ -569,8 +569,19 @@ static void test_repair_statements(void **state) {
                         "ALTER TABLE \"public\".\"h\" ADD CONSTRAINT \"ck_h_e_enum\" CHECK (\"e\" "
                         "IN ('it''s', 'a -- b', ' CONSTRAINT x'));\n");
     assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_REPLACE_CHECK, "n", "max"),
+                        "-- fails, changing nothing, while a row breaks the spec's CHECK\n"
                         "ALTER TABLE \"public\".\"h\" DROP CONSTRAINT \"ck_h_n_max\", ADD "
                         "CONSTRAINT \"ck_h_n_max\" CHECK (\"n\" <= 9);\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_SET_NOT_NULL, "s", NULL),
+                        "-- fails, changing nothing, while a row holds NULL\n"
+                        "ALTER TABLE \"public\".\"h\" ALTER COLUMN \"s\" SET NOT NULL;\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_PRIMARY_KEY, "id", NULL),
+                        "ALTER TABLE \"public\".\"h\" ADD PRIMARY KEY (\"id\");\n");
+    /* A NOT NULL column without a default: the note says why it may fail. */
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_COLUMN, "owner_id", NULL),
+                        "-- fails while the table has rows: add it nullable, fill it, then SET "
+                        "NOT NULL\nALTER TABLE \"public\".\"h\" ADD COLUMN \"owner_id\" text "
+                        "NOT NULL;\n");
     assert_null(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_CHECK, "s", "min"));
     assert_null(repair_of(x, h, "sqlite", EMIT_REPAIR_ADD_CHECK, "n", "min"));
     assert_string_equal(repair_of(x, h, "sqlite", EMIT_REPAIR_CREATE_INDEX, NULL, NULL),
