@@ -28,10 +28,8 @@ static const char *const TARGET = "postgres";
  */
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
-    X(PQstatus)                                                                                    \
-    X(PQerrorMessage)                                                                              \
-    X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue)            \
-        X(PQgetisnull)
+    X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear)         \
+        X(PQntuples) X(PQgetvalue) X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;

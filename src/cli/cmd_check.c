@@ -163,16 +163,17 @@ static void comment_text(strbuf *sb, const char *text) {
  * index finding, else the table and column). */
 static void fix_heading(strbuf *sb, const finding *x) {
     sb_append(sb, x->code);
+    if (!x->table) return;
+    sb_putc(sb, ' ');
     if (x->index) {
-        sb_putc(sb, ' ');
         comment_text(sb, x->index);
         sb_append(sb, " on ");
-    } else if (x->table) {
-        sb_putc(sb, ' ');
     }
-    if (x->table) comment_text(sb, x->table);
-    if (x->table && x->column && !x->index) sb_putc(sb, '.');
-    if (x->column && !x->index) comment_text(sb, x->column);
+    comment_text(sb, x->table);
+    if (x->column && !x->index) {
+        sb_putc(sb, '.');
+        comment_text(sb, x->column);
+    }
 }
 
 static int write_fix_sql(const char *dest, const findings *f) {
