@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS "public"."document_versions" (
 );
 CREATE INDEX IF NOT EXISTS "idx_document_versions_owner_id" ON "public"."document_versions" ("owner_id");
 CREATE INDEX IF NOT EXISTS "idx_document_versions_document_id" ON "public"."document_versions" ("document_id");
-CREATE UNIQUE INDEX IF NOT EXISTS "uq_document_versions_document_id_version" ON "public"."document_versions" ("document_id", "version");
+CREATE UNIQUE INDEX IF NOT EXISTS "uq_document_versions_document_id_version" ON "public"."document_versions" ("owner_id", "document_id", "version");
 COMMENT ON TABLE "public"."document_versions" IS 'An immutable snapshot of a document, written when it is saved.';
 COMMENT ON COLUMN "public"."document_versions"."document_id" IS 'References documents.id, enforced by the app.';
 
@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS "public"."group_hierarchy" (
 );
 CREATE INDEX IF NOT EXISTS "idx_group_hierarchy_owner_id" ON "public"."group_hierarchy" ("owner_id");
 CREATE INDEX IF NOT EXISTS "idx_group_hierarchy_child_group_id" ON "public"."group_hierarchy" ("child_group_id");
-CREATE UNIQUE INDEX IF NOT EXISTS "uq_group_hierarchy_parent_group_id_child_group_id" ON "public"."group_hierarchy" ("parent_group_id", "child_group_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "uq_group_hierarchy_parent_group_id_child_group_id" ON "public"."group_hierarchy" ("owner_id", "parent_group_id", "child_group_id");
 COMMENT ON TABLE "public"."group_hierarchy" IS 'Parent-child edges between groups.';
 COMMENT ON COLUMN "public"."group_hierarchy"."parent_group_id" IS 'References groups.id, enforced by the app.';
 COMMENT ON COLUMN "public"."group_hierarchy"."child_group_id" IS 'References groups.id, enforced by the app.';
@@ -108,7 +108,7 @@ CREATE TABLE IF NOT EXISTS "public"."document_groups" (
 );
 CREATE INDEX IF NOT EXISTS "idx_document_groups_owner_id" ON "public"."document_groups" ("owner_id");
 CREATE INDEX IF NOT EXISTS "idx_document_groups_group_id" ON "public"."document_groups" ("group_id");
-CREATE UNIQUE INDEX IF NOT EXISTS "uq_document_groups_document_id_group_id" ON "public"."document_groups" ("document_id", "group_id");
+CREATE UNIQUE INDEX IF NOT EXISTS "uq_document_groups_document_id_group_id" ON "public"."document_groups" ("owner_id", "document_id", "group_id");
 COMMENT ON TABLE "public"."document_groups" IS 'Which documents are in which groups (a join table with its own id).';
 COMMENT ON COLUMN "public"."document_groups"."document_id" IS 'References documents.id, enforced by the app.';
 COMMENT ON COLUMN "public"."document_groups"."group_id" IS 'References groups.id, enforced by the app.';

@@ -20,6 +20,7 @@ typedef struct finding {
     const char *target; /* "sqlite", "postgres", "sync-rules", "generated" */
     const char *table;  /* NULL when the finding is about the database as a whole */
     const char *column;
+    const char *index;             /* the index an index finding is about; NULL for the others */
     const char *expected, *actual; /* NULL when not applicable */
     const char *message;
     unsigned line; /* spec line of the table or column concerned; 0 when none */
@@ -53,6 +54,11 @@ int check_sync_rules(findings *f, const syncspec_schema *schema, const char *pat
                      const char **error);
 int check_generated(findings *f, const syncspec_schema *schema, const char *dir,
                     const char **error);
+
+/* The type the spec gives a column, as a database names it, followed by the spec's own
+ * name when that is another word: "bigint (integer)", but "text" and "TEXT". */
+const char *spec_type_text(arena *a, syncspec_type type,
+                           const char *(*database_name)(syncspec_type type));
 
 /* The spec line of a table or a column (0 for implicit columns: then the table's line). */
 unsigned check_line(const syncspec_table *table, const syncspec_column *column);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check/check.h"
 
@@ -47,6 +48,12 @@ size_t findings_errors(const findings *f) {
     size_t n = 0;
     for (size_t i = 0; i < f->count; i++) n += f->items[i].severity == FINDING_ERROR;
     return n;
+}
+
+const char *spec_type_text(arena *a, syncspec_type type,
+                           const char *(*database_name)(syncspec_type type)) {
+    const char *name = database_name(type), *spec = syncspec_type_name(type);
+    return strcasecmp(name, spec) == 0 ? name : arena_printf(a, "%s (%s)", name, spec);
 }
 
 unsigned check_line(const syncspec_table *table, const syncspec_column *column) {

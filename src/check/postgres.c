@@ -73,7 +73,6 @@ typedef struct pg_state {
     const syncspec_schema *schema;
     table_lookup lookup;
     const char *error;
-    bool publication_fixed;
     bool all_tables;  /* the publication is FOR ALL TABLES: SET TABLE cannot apply */
     bool *not_tables; /* by spec table: a view (or the like) has its name */
 } pg_state;
@@ -95,19 +94,11 @@ static const char *value(arena *a, const PGresult *r, int row, int col) {
     return pq.PQgetisnull(r, row, col) ? NULL : arena_strdup(a, pq.PQgetvalue(r, row, col));
 }
 
-/* The publication block of postgres.sql, rendered once, attached to the first
- * publication finding only (one block repairs them all). */
-static const char *publication_fix(pg_state *s) {
-    if (s->publication_fixed) return NULL;
-    s->publication_fixed = true;
-    if (s->all_tables)
-        return repair_comment(s->f->a,
-                              arena_printf(s->f->a,
-                                           "not applied: a FOR ALL TABLES publication cannot be "
-                                           "given a table list; DROP PUBLICATION %s, then run "
-                                           "the publication block of the generated postgres.sql",
-                                           esc_sql_ident(s->f->a, s->schema->publication)));
-    return repair_publication_sql(s->f->a, s->schema);
+/* The statement that repairs a publication finding: `kind` for table `t` (NULL for the
+ * publication as a whole). Each changes only what its finding is about, so tables the
+ * report leaves alone (an extra table, say) stay as they are. */
+static const char *publication_fix(pg_state *s, const syncspec_table *t, emit_repair_kind kind) {
+    return repair_sql(s->f->a, s->schema, TARGET, (emit_repair){.kind = kind, .table = t});
 }
 
 static void check_settings(pg_state *s) {
@@ -138,12 +129,16 @@ static void check_settings(pg_state *s) {
                                   "max_replication_slots is %s: the sync service needs one", slots);
         x->actual = slots;
         x->expected = ">= 1";
+        x->fix = repair_comment(
+            s->f->a, "needs a restart, not applied: ALTER SYSTEM SET max_replication_slots = 10;");
     }
     if (senders && atoi(senders) < 1) {
         finding *x = findings_add(s->f, FINDING_ERROR, "wal-senders", TARGET, NULL, NULL,
                                   "max_wal_senders is %s: the sync service needs one", senders);
         x->actual = senders;
         x->expected = ">= 1";
+        x->fix = repair_comment(
+            s->f->a, "needs a restart, not applied: ALTER SYSTEM SET max_wal_senders = 10;");
     }
     if (keep && strcmp(keep, "-1") == 0) {
         r = query(s, "SELECT slot_name FROM pg_catalog.pg_replication_slots WHERE NOT active AND "
@@ -177,7 +172,7 @@ static void check_published_subset(pg_state *s, const syncspec_table *t, const P
         x->line = t->line;
         x->expected = "all columns";
         x->actual = arena_printf(a, "(%s)", pq.PQgetvalue(r, row, 2));
-        x->fix = publication_fix(s);
+        x->fix = publication_fix(s, t, EMIT_REPAIR_PUBLICATION_READD_TABLE);
     }
     if (!pq.PQgetisnull(r, row, 3)) {
         finding *x =
@@ -188,7 +183,7 @@ static void check_published_subset(pg_state *s, const syncspec_table *t, const P
         x->line = t->line;
         x->expected = "all rows";
         x->actual = arena_printf(a, "WHERE %s", pq.PQgetvalue(r, row, 3));
-        x->fix = publication_fix(s);
+        x->fix = publication_fix(s, t, EMIT_REPAIR_PUBLICATION_READD_TABLE);
     }
 }
 
@@ -203,7 +198,7 @@ static void check_publication(pg_state *s) {
         finding *x = findings_add(s->f, FINDING_ERROR, "publication-missing", TARGET, NULL, NULL,
                                   "publication %s does not exist", pub);
         x->expected = pub;
-        x->fix = publication_fix(s);
+        x->fix = publication_fix(s, NULL, EMIT_REPAIR_PUBLICATION);
         pq.PQclear(r);
         return;
     }
@@ -222,7 +217,7 @@ static void check_publication(pg_state *s) {
                                   pub, sb_str(&missing));
         x->expected = "insert, update, delete, truncate";
         x->actual = arena_strdup(a, published.len ? sb_str(&published) : "(none)");
-        x->fix = publication_fix(s);
+        x->fix = publication_fix(s, NULL, EMIT_REPAIR_PUBLICATION_OPTIONS);
     }
     sb_free(&published);
     sb_free(&missing);
@@ -231,7 +226,7 @@ static void check_publication(pg_state *s) {
                                   "publication %s publishes via the partition root", pub);
         x->expected = "publish_via_partition_root = false";
         x->actual = "publish_via_partition_root = true";
-        x->fix = publication_fix(s);
+        x->fix = publication_fix(s, NULL, EMIT_REPAIR_PUBLICATION_OPTIONS);
     }
     if (s->all_tables) {
         finding *x =
@@ -241,7 +236,12 @@ static void check_publication(pg_state *s) {
                          pub);
         x->expected = "FOR TABLE (the synced tables)";
         x->actual = "FOR ALL TABLES";
-        x->fix = publication_fix(s);
+        x->fix = repair_comment(a, arena_printf(a,
+                                                "not applied: a FOR ALL TABLES publication cannot "
+                                                "be given a table list; DROP PUBLICATION %s, then "
+                                                "run the publication block of the generated "
+                                                "postgres.sql",
+                                                esc_sql_ident(a, pub)));
     }
     pq.PQclear(r);
     /* With each table, its column list and row filter (PostgreSQL 15; read through
@@ -295,13 +295,13 @@ static void check_publication(pg_state *s) {
                                       "changes never reach clients",
                                       t->name, pub);
             x->line = t->line;
-            x->fix = publication_fix(s);
+            x->fix = publication_fix(s, t, EMIT_REPAIR_PUBLICATION_ADD_TABLE);
         } else if (t->local_only && listed) {
             finding *x =
                 findings_add(s->f, FINDING_ERROR, "publication-local-only", TARGET, t->name, NULL,
                              "local-only table %s is in publication %s", t->name, pub);
             x->line = t->line;
-            x->fix = publication_fix(s);
+            x->fix = publication_fix(s, t, EMIT_REPAIR_PUBLICATION_DROP_TABLE);
         }
     }
 }
@@ -338,10 +338,10 @@ static int find_row(const PGresult *r, slice rows, int col, const char *name) {
     return -1;
 }
 
-/* The table's generated SQL, rendered only when a repair needs it. */
-static const char *table_sql(pg_state *s, const syncspec_table *t, const char **cache) {
-    if (!*cache) *cache = repair_table_sql(s->f->a, s->schema, t, TARGET);
-    return *cache;
+/* A repair statement of postgres.sql's own: `repair` for table `t`. */
+static const char *repair(pg_state *s, const syncspec_table *t, emit_repair repair) {
+    repair.table = t;
+    return repair_sql(s->f->a, s->schema, TARGET, repair);
 }
 
 static const char *qualified(const pg_state *s, const syncspec_table *t) {
@@ -353,8 +353,7 @@ static const char *qualified(const pg_state *s, const syncspec_table *t) {
 /* A generated CHECK present by name: its definition as PostgreSQL prints it against the
  * one postgres.sql gives it. */
 static void check_definition(pg_state *s, const catalog *c, const syncspec_table *t,
-                             const syncspec_column *col, const char *kind, int row,
-                             const char **sql_cache) {
+                             const syncspec_column *col, const char *kind, int row) {
     arena *a = s->f->a;
     const char *want = deparse_check(a, col, kind);
     const char *have = pq.PQgetvalue(c->checks, row, 3);
@@ -372,10 +371,9 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
         x->line = check_line(t, col);
         x->expected = want;
         x->actual = value(a, c->checks, row, 3);
-        x->fix = arena_printf(a,
-                              "-- fails, changing nothing, while a row breaks the CHECK\n"
-                              "ALTER TABLE %s VALIDATE CONSTRAINT %s;",
-                              qualified(s, t), esc_sql_ident(a, name));
+        x->fix = repair(
+            s, t,
+            (emit_repair){.kind = EMIT_REPAIR_VALIDATE_CHECK, .column = col, .check_kind = kind});
         return;
     }
     finding *x =
@@ -384,18 +382,12 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
     x->line = check_line(t, col);
     x->expected = want;
     x->actual = value(a, c->checks, row, 3);
-    const char *definition = repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
-    const char *clause = repair_check_clause(a, definition, name);
     /* One statement: while a row breaks the spec's CHECK it fails and changes nothing. */
-    if (clause)
-        x->fix = arena_printf(a,
-                              "-- fails, changing nothing, while a row breaks the spec's CHECK\n"
-                              "ALTER TABLE %s DROP CONSTRAINT %s, ADD %s;",
-                              qualified(s, t), esc_sql_ident(a, name), clause);
+    x->fix = repair(
+        s, t, (emit_repair){.kind = EMIT_REPAIR_REPLACE_CHECK, .column = col, .check_kind = kind});
 }
 
-static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t,
-                                const char **sql_cache) {
+static void check_table_columns(pg_state *s, const catalog *c, const syncspec_table *t) {
     slice rows = c->column_rows[t - s->schema->tables];
     slice checks = c->check_rows[t - s->schema->tables];
     arena *a = s->f->a;
@@ -412,32 +404,22 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
         for (size_t q = 0; q < kind_count; q++)
             check_names[expected_checks++] = pg_check_name(a, t->name, col->name, kinds[q]);
         if (row < 0) {
-            const char *definition =
-                repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-column", TARGET, t->name,
                                       col->name, "column %s.%s is missing", t->name, col->name);
             x->line = check_line(t, col);
             x->expected = pg_type_name(col->type);
             /* Safe to run either way: on a table with rows, a NOT NULL column without a
              * default fails and changes nothing; the note says what to do instead. */
-            if (definition)
-                x->fix = arena_printf(
-                    a, "%sALTER TABLE %s ADD COLUMN %s;",
-                    strstr(definition, "NOT NULL") && !strstr(definition, "DEFAULT")
-                        ? "-- fails while the table has rows: add it nullable, fill it, then SET "
-                          "NOT NULL\n"
-                        : "",
-                    tq, definition);
+            x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .column = col});
             continue;
         }
         const char *type = pq.PQgetvalue(c->columns, row, 2);
         bool not_null = pq.PQgetvalue(c->columns, row, 3)[0] == 't';
         const char *cq = esc_sql_ident(a, col->name);
         if (strcmp(type, pg_type_name(col->type)) != 0) {
-            finding *x =
-                findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name, col->name,
-                             "column %s.%s is %s, the spec says %s (%s)", t->name, col->name, type,
-                             pg_type_name(col->type), syncspec_type_name(col->type));
+            finding *x = findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name,
+                                      col->name, "column %s.%s is %s, the spec says %s", t->name,
+                                      col->name, type, spec_type_text(a, col->type, pg_type_name));
             x->line = check_line(t, col);
             x->expected = pg_type_name(col->type);
             x->actual = value(a, c->columns, row, 2);
@@ -460,25 +442,27 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             x->expected = pg_not_null(col) ? "NOT NULL" : "NULL";
             x->actual = not_null ? "NOT NULL" : "NULL";
             /* SET NOT NULL fails, changing nothing, while a NULL remains: safe to run. */
-            x->fix = arena_printf(a, "ALTER TABLE %s ALTER COLUMN %s %s NOT NULL;", tq, cq,
-                                  pg_not_null(col) ? "SET" : "DROP");
+            x->fix = repair(s, t,
+                            (emit_repair){.kind = pg_not_null(col) ? EMIT_REPAIR_SET_NOT_NULL
+                                                                   : EMIT_REPAIR_DROP_NOT_NULL,
+                                          .column = col});
         }
         for (size_t q = 0; q < kind_count; q++) {
             const char *name = check_names[expected_checks - kind_count + q];
             int check_row = find_row(c->checks, checks, 1, name);
             if (check_row >= 0) {
-                check_definition(s, c, t, col, kinds[q], check_row, sql_cache);
+                check_definition(s, c, t, col, kinds[q], check_row);
                 continue;
             }
-            const char *definition =
-                repair_column_definition(a, table_sql(s, t, sql_cache), col->name);
             finding *x =
                 findings_add(s->f, FINDING_ERROR, "missing-check", TARGET, t->name, col->name,
                              "CHECK constraint %s (%s) is missing", name, kinds[q]);
             x->line = check_line(t, col);
             x->expected = name;
-            const char *clause = repair_check_clause(a, definition, name);
-            if (clause) x->fix = arena_printf(a, "ALTER TABLE %s ADD %s;", tq, clause);
+            x->fix =
+                repair(s, t,
+                       (emit_repair){
+                           .kind = EMIT_REPAIR_ADD_CHECK, .column = col, .check_kind = kinds[q]});
         }
     }
     for (int i = rows.first; i < rows.end; i++) {
@@ -555,8 +539,7 @@ static const char *drop_index(const pg_state *s, const syncspec_table *t, const 
                         esc_sql_ident(a, pq.PQgetvalue(r, row, IX_NAME)));
 }
 
-static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_table *t,
-                                const char **sql_cache) {
+static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_table *t) {
     slice rows = c->index_rows[t - s->schema->tables];
     arena *a = s->f->a;
     const PGresult *r = c->indexes;
@@ -569,7 +552,8 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
                                   "%s has no primary key on id", t->name);
         x->line = t->line;
         x->expected = "id";
-        x->fix = arena_printf(a, "ALTER TABLE %s ADD PRIMARY KEY (\"id\");", tq);
+        x->fix = repair(
+            s, t, (emit_repair){.kind = EMIT_REPAIR_ADD_PRIMARY_KEY, .column = &t->columns[0]});
     } else if (strcmp(pq.PQgetvalue(r, primary, IX_COLUMNS), "id") != 0 ||
                *pq.PQgetvalue(r, primary, IX_IRREGULAR)) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-primary-key", TARGET, t->name, "id",
@@ -586,33 +570,56 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
     }
     strbuf want = STRBUF_INIT;
     for (size_t k = 0; k < t->index_count; k++) {
-        const syncspec_index *index = &t->indexes[k];
+        /* The index as postgres.sql creates it (unique keys per owner); repairs name the
+         * spec's own. */
+        const syncspec_index *spec_index = &t->indexes[k];
+        syncspec_index server_index = pg_index(a, t, spec_index);
+        const syncspec_index *index = &server_index;
         int row = find_row(r, rows, IX_NAME, index->name);
         index_columns(&want, index);
         unsigned line = index->line ? index->line : t->line;
         if (row < 0) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                       "index %s is missing", index->name);
+            x->index = index->name;
             x->line = line;
             x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
-            x->fix = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
+            x->fix =
+                repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
             continue;
         }
         bool unique = pq.PQgetvalue(r, row, IX_UNIQUE)[0] == 't';
         const char *columns = pq.PQgetvalue(r, row, IX_COLUMNS);
         const char *irregular = pq.PQgetvalue(r, row, IX_IRREGULAR);
         if (strcmp(columns, sb_str(&want)) == 0 && unique == index->unique && !*irregular) continue;
-        const char *create = repair_index_statement(a, table_sql(s, t, sql_cache), index->name);
+        const char *create =
+            repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .index = spec_index});
         finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
                                   "index %s is %s(%s)%s%s, the spec says %s(%s)", index->name,
                                   unique ? "UNIQUE " : "", columns, *irregular ? " " : "",
                                   irregular, index->unique ? "UNIQUE " : "", sb_str(&want));
+        x->index = index->name;
         x->line = line;
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s%s", unique ? "UNIQUE " : "", columns,
                                  *irregular ? " " : "", irregular);
-        x->fix = repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
-                                                drop_index(s, t, r, row), create ? create : ""));
+        /* A unique key over the spec's columns alone (as postgres.sql made it before keys
+         * held per owner): the key with the owner can only accept more rows, so replacing
+         * it cannot fail or lose a row. Anything else is left to the user. */
+        strbuf global = STRBUF_INIT;
+        bool widens = unique && index->unique && !*irregular &&
+                      index->column_count == spec_index->column_count + 1 &&
+                      strcmp(columns, index_columns(&global, spec_index)) == 0;
+        sb_free(&global);
+        if (widens)
+            x->fix = arena_printf(a,
+                                  "-- the key held across owners: per owner it accepts more rows\n"
+                                  "%s\n%s",
+                                  drop_index(s, t, r, row), create ? create : "");
+        else
+            x->fix =
+                repair_comment(a, arena_printf(a, "not applied (drops an index): %s\n%s",
+                                               drop_index(s, t, r, row), create ? create : ""));
     }
     sb_free(&want);
     for (int i = rows.first; i < rows.end; i++) {
@@ -628,6 +635,7 @@ static void check_table_indexes(pg_state *s, const catalog *c, const syncspec_ta
             findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
                          "%sindex %s on %s(%s) is not in the spec", unique ? "unique " : "", name,
                          t->name, pq.PQgetvalue(r, i, IX_COLUMNS));
+        x->index = value(a, r, i, IX_NAME);
         x->line = t->line;
         x->actual =
             arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", pq.PQgetvalue(r, i, IX_COLUMNS));
@@ -661,7 +669,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
         x->line = t->line;
         x->expected = "LOGGED";
         x->actual = "UNLOGGED";
-        x->fix = arena_printf(a, "ALTER TABLE %s SET LOGGED;", tq);
+        x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_SET_LOGGED});
     }
     if (pq.PQgetvalue(c->tables, table_row, 3)[0] == 'n') {
         finding *x =
@@ -672,7 +680,7 @@ static void check_table_properties(pg_state *s, const catalog *c, const syncspec
         x->line = t->line;
         x->expected = "DEFAULT";
         x->actual = "NOTHING";
-        x->fix = arena_printf(a, "ALTER TABLE %s REPLICA IDENTITY DEFAULT;", tq);
+        x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_REPLICA_IDENTITY});
     }
     slice fks = c->fk_rows[t - s->schema->tables];
     for (int i = fks.first; i < fks.end; i++) {
@@ -793,7 +801,6 @@ static void check_tables(pg_state *s) {
             }
             continue;
         }
-        const char *sql_cache = NULL;
         if (kind) {
             /* CREATE TABLE IF NOT EXISTS would do nothing, and a view cannot be published. */
             finding *x =
@@ -814,11 +821,11 @@ static void check_tables(pg_state *s) {
             finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                       "table %s is missing", t->name);
             x->line = t->line;
-            x->fix = table_sql(s, t, &sql_cache);
+            x->fix = repair(s, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE});
             continue;
         }
-        check_table_columns(s, &c, t, &sql_cache);
-        check_table_indexes(s, &c, t, &sql_cache);
+        check_table_columns(s, &c, t);
+        check_table_indexes(s, &c, t);
         check_table_properties(s, &c, t, row);
     }
 cleanup:

@@ -113,9 +113,9 @@ static void report_type(sqlite_state *s, const syncspec_table *t, const syncspec
     const char *want = sqlite_type_name(c->type);
     if (strcmp(affinity(type), want) == 0) return;
     finding *x = findings_add(s->f, FINDING_ERROR, "type-mismatch", TARGET, t->name, c->name,
-                              "column %s.%s is %s (affinity %s), the spec says %s (%s)", t->name,
-                              c->name, type && *type ? type : "untyped", affinity(type), want,
-                              syncspec_type_name(c->type));
+                              "column %s.%s is %s (affinity %s), the spec says %s", t->name,
+                              c->name, type && *type ? type : "untyped", affinity(type),
+                              spec_type_text(a, c->type, sqlite_type_name));
     x->expected = want;
     x->actual = type;
     x->line = check_line(t, c);
@@ -211,7 +211,6 @@ static int check_columns(sqlite_state *s, const syncspec_table *t, const sqlite_
         }
     }
     if (rc != SQLITE_DONE) return step_error(s, arena_printf(a, "the columns of %s", t->name));
-    const char *table_sql = NULL; /* rendered only when a repair needs it */
     for (size_t k = 0; k < t->column_count; k++) {
         if (seen[k]) continue;
         const syncspec_column *c = &t->columns[k];
@@ -224,14 +223,12 @@ static int check_columns(sqlite_state *s, const syncspec_table *t, const sqlite_
                                        "a PowerSync-managed table; add it there");
             continue;
         }
-        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
-        const char *definition = repair_column_definition(a, table_sql, c->name);
-        if (!definition) continue;
         const char *statement =
-            arena_printf(a, "ALTER TABLE %s ADD COLUMN %s;", esc_sql_ident(a, t->name), definition);
+            repair_sql(a, s->schema, TARGET,
+                       (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .table = t, .column = c});
+        if (!statement) continue;
         /* SQLite adds a NOT NULL column only with a default; PRIMARY KEY never. */
-        bool addable = !(strstr(definition, "NOT NULL") && !strstr(definition, "DEFAULT")) &&
-                       !strstr(definition, "PRIMARY KEY");
+        bool addable = c->role != SYNCSPEC_ROLE_ID && !(sqlite_not_null(c) && !c->default_value);
         x->fix =
             addable
                 ? statement
@@ -252,9 +249,15 @@ static const char *index_columns(strbuf *sb, const syncspec_index *index) {
     return sb_str(sb);
 }
 
+/* The CREATE INDEX statement of a spec index, as sqlite.sql has it. */
+static const char *create_index(sqlite_state *s, const syncspec_table *t,
+                                const syncspec_index *index) {
+    return repair_sql(s->f->a, s->schema, TARGET,
+                      (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .table = t, .index = index});
+}
+
 static int check_indexes(sqlite_state *s, const syncspec_table *t) {
     arena *a = s->f->a;
-    const char *table_sql = NULL; /* rendered only when a repair needs it */
     sqlite3_stmt *st = s->indexes;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
@@ -281,6 +284,7 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
                                         : "%sindex %s on %s(%s) is not in the spec",
                              unique && !constraint ? "unique " : "", name, t->name, columns);
             x->actual = arena_printf(a, "%s(%s)", unique ? "UNIQUE " : "", columns);
+            x->index = name;
             x->line = t->line;
             x->fix = repair_comment(
                 a, constraint
@@ -300,9 +304,9 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         x->expected = arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", sb_str(&want));
         x->actual = arena_printf(a, "%s(%s)%s", unique ? "UNIQUE " : "", columns,
                                  partial ? " partial" : "");
+        x->index = index->name;
         x->line = index->line ? index->line : t->line;
-        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
-        const char *create = repair_index_statement(a, table_sql, index->name);
+        const char *create = create_index(s, t, index);
         x->fix =
             repair_comment(a, arena_printf(a, "not applied (drops an index): DROP INDEX %s;\n%s",
                                            esc_sql_ident(a, name), create ? create : ""));
@@ -316,11 +320,11 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
         const syncspec_index *index = &t->indexes[k];
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
                                   "index %s is missing", index->name);
+        x->index = index->name;
         x->expected =
             arena_printf(a, "%s(%s)", index->unique ? "UNIQUE " : "", index_columns(&want, index));
         x->line = index->line ? index->line : t->line;
-        if (!table_sql) table_sql = repair_table_sql(a, s->schema, t, TARGET);
-        x->fix = repair_index_statement(a, table_sql, index->name);
+        x->fix = create_index(s, t, index);
     }
     sb_free(&want);
     return 0;
@@ -380,7 +384,8 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
         finding *x = findings_add(s->f, FINDING_ERROR, "missing-table", TARGET, t->name, NULL,
                                   "table %s is missing", t->name);
         x->line = t->line;
-        x->fix = repair_table_sql(a, s->schema, t, TARGET);
+        x->fix = repair_sql(a, s->schema, TARGET,
+                            (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE, .table = t});
         return 0;
     }
     /* A PowerSync-managed database: a view named after the table over ps_data__<t>

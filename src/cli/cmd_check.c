@@ -48,6 +48,15 @@ static const char *severity_name(finding_severity s) {
     return s == FINDING_ERROR ? "error" : "warning";
 }
 
+/* What the text report groups a finding under: its table, or what it is about when it
+ * has none. */
+static const char *report_heading(const finding *x) {
+    if (x->table) return x->table;
+    if (strcmp(x->target, "generated") == 0) return "(generated files)";
+    if (strcmp(x->target, "sync-rules") == 0) return "(sync rules)";
+    return "(database)";
+}
+
 static void print_text(const findings *f, const char *spec_path, bool color) {
     const char *red = color ? "\033[31m" : "", *yellow = color ? "\033[33m" : "";
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
@@ -55,13 +64,11 @@ static void print_text(const findings *f, const char *spec_path, bool color) {
     bool *done = calloc(f->count ? f->count : 1, sizeof *done);
     for (size_t i = 0; i < f->count; i++) {
         if (done[i]) continue;
-        const char *table = f->items[i].table;
-        printf("%s%s%s\n", bold, table ? table : "(database)", reset);
+        const char *heading = report_heading(&f->items[i]);
+        printf("%s%s%s\n", bold, heading, reset);
         for (size_t k = i; k < f->count; k++) {
             const finding *x = &f->items[k];
-            bool same =
-                (!table && !x->table) || (table && x->table && strcmp(table, x->table) == 0);
-            if (done[k] || !same) continue;
+            if (done[k] || strcmp(heading, report_heading(x)) != 0) continue;
             done[k] = true;
             printf("  %s%s%s[%s] %s: %s", x->severity == FINDING_ERROR ? red : yellow,
                    severity_name(x->severity), reset, x->code, x->target, x->message);
@@ -146,6 +153,29 @@ static void print_github(const findings *f, const char *spec_path) {
     }
 }
 
+/* Appends text for a comment line: a name read from a database may hold a line break,
+ * which would end the comment and run the rest as SQL. */
+static void comment_text(strbuf *sb, const char *text) {
+    for (const char *p = text; *p; p++) sb_putc(sb, *p == '\n' || *p == '\r' ? ' ' : *p);
+}
+
+/* The line before a repair: the finding's code and what it is about (the index for an
+ * index finding, else the table and column). */
+static void fix_heading(strbuf *sb, const finding *x) {
+    sb_append(sb, x->code);
+    if (!x->table) return;
+    sb_putc(sb, ' ');
+    if (x->index) {
+        comment_text(sb, x->index);
+        sb_append(sb, " on ");
+    }
+    comment_text(sb, x->table);
+    if (x->column && !x->index) {
+        sb_putc(sb, '.');
+        comment_text(sb, x->column);
+    }
+}
+
 static int write_fix_sql(const char *dest, const findings *f) {
     strbuf sb = STRBUF_INIT;
     static const char *const targets[] = {"sqlite", "postgres"};
@@ -157,8 +187,10 @@ static int write_fix_sql(const char *dest, const findings *f) {
             if (!x->fix || strcmp(x->target, targets[t]) != 0) continue;
             if (!any) sb_appendf(&sb, "-- Repairs for %s, from syncspec check.\n", titles[t]);
             any = true;
-            sb_appendf(&sb, "\n-- %s %s%s%s\n%s", x->code, x->table ? x->table : "",
-                       x->column ? "." : "", x->column ? x->column : "", x->fix);
+            sb_append(&sb, "\n-- ");
+            fix_heading(&sb, x);
+            sb_putc(&sb, '\n');
+            sb_append(&sb, x->fix);
             if (sb.len && sb.data[sb.len - 1] != '\n') sb_putc(&sb, '\n');
         }
         if (any) sb_putc(&sb, '\n');

@@ -3,6 +3,7 @@
 #include "emit/emit.h"
 #include "emit/escape.h"
 #include "emit/targets.h"
+#include "emit/types.h"
 #include "util/strbuf.h"
 
 /* Bytes of a line break at `p`, 0 if none: LF, CR LF, CR, and the breaks YAML 1.1 also
@@ -106,14 +107,15 @@ const syncspec_table **context_synced_tables(arena *a, const syncspec_schema *sc
     return tables;
 }
 
-ctx_value *context_sql_indexes(arena *a, const syncspec_table *t) {
+ctx_value *context_sql_indexes(arena *a, const syncspec_table *t, bool server) {
     ctx_value *indexes = ctx_list(a, t->index_count);
     for (size_t k = 0; k < t->index_count; k++) {
+        syncspec_index ix = server ? pg_index(a, t, &t->indexes[k]) : t->indexes[k];
         ctx_value *index = ctx_object(a);
-        ctx_set_string(a, index, "name", t->indexes[k].name);
-        ctx_set_string(a, index, "q", esc_sql_ident(a, t->indexes[k].name));
-        ctx_set_bool(a, index, "unique", t->indexes[k].unique);
-        ctx_set_string(a, index, "columns", context_index_columns(a, &t->indexes[k]));
+        ctx_set_string(a, index, "name", ix.name);
+        ctx_set_string(a, index, "q", esc_sql_ident(a, ix.name));
+        ctx_set_bool(a, index, "unique", ix.unique);
+        ctx_set_string(a, index, "columns", context_index_columns(a, &ix));
         ctx_push(a, indexes, index);
     }
     return indexes;

@@ -80,19 +80,34 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
     ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
     ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
     ctx_set_string(a, col, "default", pg_default(a, c));
-    /* Every kind is a key, "<kind>_check", false when the column has no such CHECK. */
+    /* Every kind is a key, "<kind>_check", false when the column has no such CHECK; and
+     * "checks" lists one item a CHECK (the column's q, the CHECK's name_q and its one kind
+     * set), which check.sql renders alone for repair SQL too. */
     static const char *const all_kinds[PG_MAX_CHECKS] = {"enum", "min", "max", "length", "format"};
     static const char *const keys[PG_MAX_CHECKS] = {"enum_check", "min_check", "max_check",
                                                     "length_check", "format_check"};
     const char *kinds[PG_MAX_CHECKS];
     size_t n = pg_check_kinds(kinds, schema, c);
+    const ctx_value *found[PG_MAX_CHECKS];
+    ctx_value *checks = ctx_list(a, n);
     for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
         bool wanted = false;
         for (size_t k = 0; k < n; k++) wanted |= strcmp(kinds[k], all_kinds[i]) == 0;
-        ctx_set(a, col, keys[i],
-                wanted ? check(a, t, c, all_kinds[i], check_value(a, c, all_kinds[i]))
-                       : ctx_bool(false));
+        found[i] = wanted ? check(a, t, c, all_kinds[i], check_value(a, c, all_kinds[i]))
+                          : ctx_bool(false);
+        ctx_set(a, col, keys[i], found[i]);
     }
+    for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
+        if (found[i]->kind != CTX_OBJECT) continue;
+        ctx_value *item = ctx_object(a);
+        ctx_set_string(a, item, "kind", all_kinds[i]);
+        ctx_set_string(a, item, "q", esc_sql_ident(a, c->name));
+        ctx_set(a, item, "name_q", ctx_get(found[i], "name_q", 6));
+        for (size_t k = 0; k < PG_MAX_CHECKS; k++)
+            ctx_set(a, item, keys[k], k == i ? found[i] : ctx_bool(false));
+        ctx_push(a, checks, item);
+    }
+    ctx_set(a, col, "checks", checks);
     const char *comment = column_comment(a, c);
     ctx_set_string(a, col, "comment", comment ? esc_pg_literal(a, comment) : NULL);
     return col;
@@ -123,7 +138,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
         ctx_push(a, columns, column_context(a, all->schema, t, &t->columns[k]));
     ctx_mark_ends(a, columns);
     ctx_set(a, table, "columns", columns);
-    ctx_set(a, table, "indexes", context_sql_indexes(a, t));
+    ctx_set(a, table, "indexes", context_sql_indexes(a, t, true));
     ctx_set_ends(a, table, position, count);
     return table;
 }

@@ -51,7 +51,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
         ctx_push(a, columns, column_context(a, &t->columns[k]));
     ctx_mark_ends(a, columns);
     ctx_set(a, table, "columns", columns);
-    ctx_set(a, table, "indexes", context_sql_indexes(a, t));
+    ctx_set(a, table, "indexes", context_sql_indexes(a, t, false));
     ctx_set_ends(a, table, position, count);
     return table;
 }

@@ -362,42 +362,129 @@ int emit_generate(emit_file **files, size_t *count, const char ***templates_used
     return 0;
 }
 
-typedef struct table_sql_render {
+/* The keys repair.sql tests, by emit_repair_kind. */
+static const char *const repair_keys[EMIT_REPAIR_KIND_COUNT] = {
+    [EMIT_REPAIR_CREATE_TABLE] = "create_table",
+    [EMIT_REPAIR_ADD_COLUMN] = "add_column",
+    [EMIT_REPAIR_ADD_CHECK] = "add_check",
+    [EMIT_REPAIR_REPLACE_CHECK] = "replace_check",
+    [EMIT_REPAIR_VALIDATE_CHECK] = "validate_check",
+    [EMIT_REPAIR_SET_NOT_NULL] = "set_not_null",
+    [EMIT_REPAIR_DROP_NOT_NULL] = "drop_not_null",
+    [EMIT_REPAIR_ADD_PRIMARY_KEY] = "add_primary_key",
+    [EMIT_REPAIR_SET_LOGGED] = "set_logged",
+    [EMIT_REPAIR_REPLICA_IDENTITY] = "replica_identity",
+    [EMIT_REPAIR_CREATE_INDEX] = "create_index",
+    [EMIT_REPAIR_PUBLICATION_ADD_TABLE] = "publication_add_table",
+    [EMIT_REPAIR_PUBLICATION_DROP_TABLE] = "publication_drop_table",
+    [EMIT_REPAIR_PUBLICATION_READD_TABLE] = "publication_readd_table",
+    [EMIT_REPAIR_PUBLICATION_OPTIONS] = "publication_options",
+    [EMIT_REPAIR_PUBLICATION] = "publication",
+};
+
+typedef struct repair_render {
     template_set set;
     const char *path;
+    ctx_value *root;
+    const emit_repair *repair;
     const char *sql;
-} table_sql_render;
+} repair_render;
 
-static int render_table_sql(void *data, const ctx_value *table) {
-    table_sql_render *r = data;
+/* Item `k` of a list in `object` (NULL when there is none). */
+static const ctx_value *list_item(const ctx_value *object, const char *key, size_t k) {
+    const ctx_value *list = ctx_get(object, key, strlen(key));
+    return list && list->kind == CTX_LIST && k < list->count ? list->as.items[k] : NULL;
+}
+
+/* The piece of the table's context that a repair needs: its column, that column's CHECK
+ * of the kind asked for, or its index; true for the others. NULL if none. */
+static const ctx_value *repair_piece(const emit_repair *repair, const ctx_value *table) {
+    const syncspec_table *t = repair->table;
+    switch (repair->kind) {
+    case EMIT_REPAIR_ADD_COLUMN:
+    case EMIT_REPAIR_SET_NOT_NULL:
+    case EMIT_REPAIR_DROP_NOT_NULL:
+    case EMIT_REPAIR_ADD_PRIMARY_KEY:
+        return list_item(table, "columns", (size_t)(repair->column - t->columns));
+    case EMIT_REPAIR_ADD_CHECK:
+    case EMIT_REPAIR_REPLACE_CHECK:
+    case EMIT_REPAIR_VALIDATE_CHECK: {
+        const ctx_value *column =
+            list_item(table, "columns", (size_t)(repair->column - t->columns));
+        const ctx_value *check;
+        for (size_t k = 0; column && (check = list_item(column, "checks", k)); k++) {
+            const ctx_value *kind = ctx_get(check, "kind", 4);
+            if (kind && kind->kind == CTX_STRING &&
+                strcmp(kind->as.string, repair->check_kind) == 0)
+                return check;
+        }
+        return NULL;
+    }
+    case EMIT_REPAIR_CREATE_INDEX:
+        return list_item(table, "indexes", (size_t)(repair->index - t->indexes));
+    default:
+        return ctx_bool(true);
+    }
+}
+
+/* Sets every repair key on the root: the one asked for to `piece`, the others false. */
+static void set_repair_keys(arena *a, ctx_value *root, emit_repair_kind kind,
+                            const ctx_value *piece) {
+    for (size_t k = 0; k < EMIT_REPAIR_KIND_COUNT; k++)
+        ctx_set(a, root, repair_keys[k], k == (size_t)kind ? piece : ctx_bool(false));
+}
+
+/* A lazy item is valid only during this call: the repair renders here. */
+static int render_repair(void *data, const ctx_value *table) {
+    repair_render *r = data;
+    const ctx_value *piece = repair_piece(r->repair, table);
+    if (!piece) return 0; /* nothing to repair with: *sql stays "" */
+    ctx_set(r->set.a, r->root, "table", table);
+    set_repair_keys(r->set.a, r->root, r->repair->kind, piece);
     size_t length;
-    r->sql = render_file(&length, &r->set, r->path, table);
+    r->sql = render_file(&length, &r->set, r->path, r->root);
     return r->sql ? 0 : -1;
 }
 
-int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
-                   const syncspec_table *table, const char *target_name, diag_list *diags) {
-    /* A schema of this one table, rendered through the target's own table partial, so a
-     * repair statement is exactly what the generated file has for that table. */
-    syncspec_schema one = *schema;
-    one.tables = table;
-    one.table_count = 1;
-    const target *t = find_target(target_name);
-    if (!t || (strcmp(target_name, "sqlite") != 0 && strcmp(target_name, "postgres") != 0)) {
-        diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0, "no table SQL for '%s'",
+int emit_repair_sql(const char **sql, arena *a, const syncspec_schema *schema,
+                    const char *target_name, const emit_repair *repair, diag_list *diags) {
+    *sql = "";
+    bool sqlite = strcmp(target_name, "sqlite") == 0;
+    if (!sqlite && strcmp(target_name, "postgres") != 0) {
+        diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0, "no repair SQL for '%s'",
                  target_name);
         return -1;
     }
-    ctx_value *context = t->build(a, &one);
-    table_sql_render r = {.set = {.a = a, .diags = diags},
-                          .path = strcmp(target_name, "sqlite") == 0 ? "sqlite/table.sql"
-                                                                     : "postgres/table.sql",
-                          .sql = ""};
-    /* No item: a local-only table has no PostgreSQL SQL. */
-    int rc = ctx_each(ctx_get(context, "tables", 6), render_table_sql, &r);
+    const target *t = find_target(target_name);
+    repair_render r = {.set = {.a = a, .diags = diags},
+                       .path = sqlite ? "sqlite/repair.sql" : "postgres/repair.sql",
+                       .repair = repair,
+                       .sql = ""};
+    bool whole_schema =
+        repair->kind == EMIT_REPAIR_PUBLICATION_OPTIONS || repair->kind == EMIT_REPAIR_PUBLICATION;
+    int rc = 0;
+    if (whole_schema) {
+        r.root = t->build(a, schema);
+        ctx_set(a, r.root, "table", ctx_bool(false));
+        set_repair_keys(a, r.root, repair->kind, ctx_bool(true));
+        size_t length;
+        r.sql = render_file(&length, &r.set, r.path, r.root);
+        rc = r.sql ? 0 : -1;
+    } else {
+        /* A schema of this one table. A local-only table leaving the publication is named
+         * as it would be were it synced: PostgreSQL's context has synced tables only. */
+        syncspec_table one_table = *repair->table;
+        if (repair->kind == EMIT_REPAIR_PUBLICATION_DROP_TABLE) one_table.local_only = false;
+        syncspec_schema one = *schema;
+        one.tables = &one_table;
+        one.table_count = 1;
+        r.root = t->build(a, &one);
+        rc = ctx_each(ctx_get(r.root, "tables", 6), render_repair, &r);
+    }
     sb_free(&r.set.out);
+    if (rc != 0 || !r.sql) return -1;
     *sql = r.sql;
-    return rc == 0 ? 0 : -1;
+    return 0;
 }
 
 json_t *emit_context(const syncspec_schema *schema, const char *target_name) {

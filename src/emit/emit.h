@@ -72,13 +72,47 @@ int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena 
                      const syncspec_schema *schema, const emit_options *options, diag_list *diags);
 
 /*
- * The CREATE TABLE and CREATE INDEX statements (and, for PostgreSQL, the comments) that the
- * generated sqlite.sql or postgres.sql holds for one table, for repair SQL. `target_name` is
- * "sqlite" or "postgres". *sql is "" for a local-only table in PostgreSQL. Returns 0, or -1
+ * Repair statements (check --fix-sql), rendered from the target's repair.sql over the
+ * same context generate uses, through the same partials (table.sql, column.sql,
+ * check.sql, index.sql, publication.sql): what a statement holds is always what the
+ * generated file has, quoted as it is there, never text cut out of rendered SQL.
+ */
+typedef enum emit_repair_kind {
+    EMIT_REPAIR_CREATE_TABLE,            /* the table's statements, as the generated file */
+    EMIT_REPAIR_ADD_COLUMN,              /* ALTER TABLE ... ADD COLUMN <definition>; */
+    EMIT_REPAIR_ADD_CHECK,               /* postgres: ALTER TABLE ... ADD CONSTRAINT ...; */
+    EMIT_REPAIR_REPLACE_CHECK,           /* postgres: DROP CONSTRAINT, ADD in one statement */
+    EMIT_REPAIR_VALIDATE_CHECK,          /* postgres: VALIDATE CONSTRAINT */
+    EMIT_REPAIR_SET_NOT_NULL,            /* postgres: ALTER COLUMN ... SET NOT NULL */
+    EMIT_REPAIR_DROP_NOT_NULL,           /* postgres: ALTER COLUMN ... DROP NOT NULL */
+    EMIT_REPAIR_ADD_PRIMARY_KEY,         /* postgres: ADD PRIMARY KEY (the id column) */
+    EMIT_REPAIR_SET_LOGGED,              /* postgres: SET LOGGED */
+    EMIT_REPAIR_REPLICA_IDENTITY,        /* postgres: REPLICA IDENTITY DEFAULT */
+    EMIT_REPAIR_CREATE_INDEX,            /* CREATE [UNIQUE] INDEX IF NOT EXISTS ...; */
+    EMIT_REPAIR_PUBLICATION_ADD_TABLE,   /* postgres: ALTER PUBLICATION ... ADD TABLE */
+    EMIT_REPAIR_PUBLICATION_DROP_TABLE,  /* postgres: ALTER PUBLICATION ... DROP TABLE */
+    EMIT_REPAIR_PUBLICATION_READD_TABLE, /* postgres: the table again, all columns and rows */
+    EMIT_REPAIR_PUBLICATION_OPTIONS,     /* postgres: what it publishes (no table) */
+    EMIT_REPAIR_PUBLICATION,             /* postgres: postgres.sql's publication block */
+    EMIT_REPAIR_KIND_COUNT
+} emit_repair_kind;
+
+typedef struct emit_repair {
+    emit_repair_kind kind;
+    const syncspec_table *table;   /* every kind but the last two */
+    const syncspec_column *column; /* the column and CHECK kinds: a column of `table` */
+    const char *check_kind;        /* the CHECK kinds: "enum", "min", "max", ... */
+    const syncspec_index *index;   /* CREATE_INDEX: an index of `table` */
+} emit_repair;
+
+/*
+ * Renders one repair statement for "sqlite" or "postgres" into *sql (allocated in `a`,
+ * ending in a line break). *sql is "" when the target has no such statement for the table
+ * (a local-only table in PostgreSQL, a CHECK the column does not have). Returns 0, or -1
  * with diagnostics.
  */
-int emit_table_sql(const char **sql, arena *a, const syncspec_schema *schema,
-                   const syncspec_table *table, const char *target_name, diag_list *diags);
+int emit_repair_sql(const char **sql, arena *a, const syncspec_schema *schema,
+                    const char *target_name, const emit_repair *repair, diag_list *diags);
 
 /*
  * The name generated files record for their spec: the base name of schema->source_path

@@ -62,8 +62,9 @@ ctx_value *context_root_escaped(arena *a, const syncspec_schema *schema, context
 ctx_value *context_lines(arena *a, const char *text);
 /* The text without trailing blanks and line breaks; NULL for NULL. */
 const char *context_trim(arena *a, const char *text);
-/* A table's indexes for the SQL targets: name, q (quoted), unique, columns (quoted list). */
-ctx_value *context_sql_indexes(arena *a, const syncspec_table *table);
+/* A table's indexes for the SQL targets: name, q (quoted), unique, columns (quoted list);
+ * for PostgreSQL (`server`) as pg_index makes them. */
+ctx_value *context_sql_indexes(arena *a, const syncspec_table *table, bool server);
 /* "\"a\", \"b\"": an index's column list, each quoted. */
 const char *context_index_columns(arena *a, const syncspec_index *index);
 /* The count of synced tables. */

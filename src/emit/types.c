@@ -1,5 +1,7 @@
 #include "emit/types.h"
 
+#include <string.h>
+
 #include "spec/names.h"
 
 const char *sqlite_type_name(syncspec_type type) {
@@ -37,4 +39,18 @@ size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema, const s
     if (c->max_length > 0) kinds[n++] = "length";
     if (c->role == SYNCSPEC_ROLE_ID && schema->id_format == SYNCSPEC_ID_UUID) kinds[n++] = "format";
     return n;
+}
+
+syncspec_index pg_index(arena *a, const syncspec_table *table, const syncspec_index *index) {
+    syncspec_index out = *index;
+    if (!index->unique || table->owner_column < 0) return out;
+    const char *owner = table->columns[table->owner_column].name;
+    for (size_t k = 0; k < index->column_count; k++)
+        if (strcmp(index->columns[k], owner) == 0) return out;
+    const char **columns = arena_calloc(a, index->column_count + 1, sizeof *columns);
+    columns[0] = owner;
+    for (size_t k = 0; k < index->column_count; k++) columns[k + 1] = index->columns[k];
+    out.columns = columns;
+    out.column_count = index->column_count + 1;
+    return out;
 }

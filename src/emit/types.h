@@ -20,6 +20,15 @@ bool sqlite_not_null(const syncspec_column *column);
 /* PostgreSQL: NOT NULL for the id, the owner and required columns. */
 bool pg_not_null(const syncspec_column *column);
 
+/*
+ * An index as postgres.sql creates it. A unique key of a synced table holds per owner
+ * there, so the owner column leads it (unless the spec lists it already): each user syncs
+ * only their own rows, and one user's key must not block, or be replaced by, another
+ * user's rows. A device holds one user's rows, so sqlite.sql keeps the spec's columns.
+ * The columns are allocated in `a` when the owner is added.
+ */
+syncspec_index pg_index(arena *a, const syncspec_table *table, const syncspec_index *index);
+
 /* The name of a generated PostgreSQL CHECK constraint: ck_<table>_<column>_<kind>, kind
  * being enum, min, max, length or format, shortened to 63 bytes like index names. */
 const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind);

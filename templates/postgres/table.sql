@@ -1,6 +1,5 @@
 {{! One table of postgres.sql. generate renders it for each synced table, and check
-    renders it alone for repair SQL, so it uses only the names of the table's own context.
-    CHECK constraints continue their column's definition on lines indented by four. }}
+    renders it alone for repair SQL, so it uses only the names of the table's own context. }}
 {{#description}}
 --{{#.}} {{.}}{{/.}}
 {{/description}}
@@ -12,16 +11,11 @@
 {{/soft_delete}}
 CREATE TABLE IF NOT EXISTS {{q}} (
 {{#columns}}
-  {{q}} {{type}}{{#primary_key}} PRIMARY KEY{{/primary_key}}{{#not_null}} NOT NULL{{/not_null}}{{#default}} DEFAULT {{default}}{{/default}}{{#enum_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} IN ({{value}})){{/enum_check}}{{#min_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} >= {{value}}){{/min_check}}{{#max_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} <= {{value}}){{/max_check}}{{#length_check}}
-    CONSTRAINT {{name_q}} CHECK (char_length({{q}}) <= {{value}}){{/length_check}}{{#format_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} ~ {{value}}){{/format_check}}{{^last}},{{/last}}
+  {{>column.sql}}{{^last}},{{/last}}
 {{/columns}}
 );
 {{#indexes}}
-CREATE {{#unique}}UNIQUE {{/unique}}INDEX IF NOT EXISTS {{q}} ON {{table_q}} ({{columns}});
+{{>index.sql}}
 {{/indexes}}
 {{#comment}}
 COMMENT ON TABLE {{q}} IS {{comment}};

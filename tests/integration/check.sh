@@ -166,6 +166,10 @@ pg_case postgres-dropped-table 1 "missing-table groups -;publication-table-missi
 pg_case postgres-dropped-column 1 "missing-column documents title" 'ALTER TABLE documents DROP COLUMN title' fix
 pg_case postgres-extra-column 1 "extra-column documents extra" 'ALTER TABLE documents ADD COLUMN extra text'
 pg_case postgres-changed-type 1 "type-mismatch documents title" 'ALTER TABLE documents ALTER COLUMN title TYPE varchar(50)'
+# The type the spec says, once when PostgreSQL calls it by the spec's own name.
+t=type-message-says-the-type-once
+out=$("$bin" check "$spec" --postgres "dbname=check_${$}_$((n - 1))" --format json)
+grep -q '"message": "column documents.title is character varying(50), the spec says text",' <<<"$out" && ok $t || fail $t "$out"
 pg_case postgres-owner-nullable 1 "owner-nullable documents owner_id" 'ALTER TABLE documents ALTER COLUMN owner_id DROP NOT NULL' fix
 pg_case postgres-lost-not-null 1 "nullability documents content" 'ALTER TABLE documents ALTER COLUMN content DROP NOT NULL' fix
 pg_case postgres-gained-not-null 1 "nullability documents title" "UPDATE documents SET title = ''; ALTER TABLE documents ALTER COLUMN title SET NOT NULL" fix
@@ -173,6 +177,12 @@ pg_case postgres-lost-primary-key 1 "missing-primary-key projects id" 'ALTER TAB
 pg_case postgres-dropped-index 1 "missing-index documents -" 'DROP INDEX idx_documents_project_id' fix
 pg_case postgres-changed-index 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (title)'
 pg_case postgres-extra-index 1 "extra-index documents -" 'CREATE INDEX by_title ON documents (title)'
+# The repair file names the index an index finding is about.
+t=fix-sql-names-the-index
+if grep -qx -- '-- missing-index idx_documents_project_id on documents' "$work/postgres-dropped-index.fix.sql" &&
+   grep -qx -- '-- index-mismatch idx_documents_project_id on documents' "$work/postgres-changed-index.fix.sql" &&
+   grep -qx -- '-- extra-index by_title on documents' "$work/postgres-extra-index.fix.sql"; then ok $t
+else fail $t "$(cat "$work/postgres-dropped-index.fix.sql" "$work/postgres-changed-index.fix.sql" "$work/postgres-extra-index.fix.sql")"; fi
 pg_case postgres-dropped-check 1 "missing-check projects name" 'ALTER TABLE projects DROP CONSTRAINT ck_projects_name_length' fix
 pg_case postgres-dropped-id-check 1 "missing-check documents id" 'ALTER TABLE documents DROP CONSTRAINT ck_documents_id_format' fix
 # An extra unique constraint: its commented repair drops the constraint (PostgreSQL
@@ -203,6 +213,10 @@ pg_case postgres-index-nulls-first 1 "index-mismatch documents -" 'DROP INDEX id
 pg_case postgres-index-collation 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id COLLATE "C")'
 pg_case postgres-index-operator-class 1 "index-mismatch documents -" 'DROP INDEX idx_documents_project_id; CREATE INDEX idx_documents_project_id ON documents (project_id text_pattern_ops)'
 pg_case postgres-index-lost-unique 1 "index-mismatch document_versions -" 'DROP INDEX uq_document_versions_document_id_version; CREATE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)'
+# A unique key over the spec's columns alone, as postgres.sql made it before unique keys
+# held per owner: the repair replaces it (it can only accept more rows).
+pg_case postgres-unique-across-owners 1 "index-mismatch document_versions -" \
+  'DROP INDEX uq_document_versions_document_id_version; CREATE UNIQUE INDEX uq_document_versions_document_id_version ON document_versions (document_id, version)' fix
 pg_case postgres-composite-primary-key 1 "missing-primary-key projects id" 'ALTER TABLE projects DROP CONSTRAINT projects_pkey, ADD PRIMARY KEY (id, owner_id)'
 # Without --strict: a nullable server-only column is a warning (exit 0), a NOT NULL one
 # without a default breaks every insert of a spec row (an error, exit 1).
@@ -217,6 +231,9 @@ pg_case postgres-matview-not-a-table 1 "not-a-table group_hierarchy -" \
 pg_case postgres-foreign-key 1 "foreign-key document_groups group_id" 'ALTER TABLE document_groups ADD CONSTRAINT fk_group FOREIGN KEY (group_id) REFERENCES groups (id)'
 pg_case postgres-table-left-publication 1 "publication-table-missing groups -" 'ALTER PUBLICATION powersync DROP TABLE groups' fix
 pg_case postgres-publication-dropped 1 "publication-missing - -" 'DROP PUBLICATION powersync' fix
+t=fix-sql-heading-without-table
+grep -qx -- '-- publication-missing' "$work/postgres-publication-dropped.fix.sql" && ok $t ||
+  fail $t "$(cat "$work/postgres-publication-dropped.fix.sql")"
 pg_case postgres-publication-operation 1 "publication-operation - -" "ALTER PUBLICATION powersync SET (publish = 'insert, update')" fix
 pg_case postgres-publication-via-root 1 "publication-via-root - -" 'ALTER PUBLICATION powersync SET (publish_via_partition_root = true)' fix
 pg_case postgres-publication-extra-table 1 "publication-extra-table audit -" 'CREATE TABLE audit (id bigint PRIMARY KEY); ALTER PUBLICATION powersync ADD TABLE audit'
@@ -284,7 +301,14 @@ else
   if ! psql -d "$minimal" -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = error' -f "$work/gen/postgres.sql" >/dev/null 2>"$work/err"; then
     fail $t "postgres.sql: $(cat "$work/err")"
   else
-    run_check $t 1 "replication-slots - -;wal-level - -;wal-senders - -" --postgres "$minimal" && ok $t
+    # Each finding gets a line in the repair file: these settings need a restart.
+    if run_check $t 1 "replication-slots - -;wal-level - -;wal-senders - -" --postgres "$minimal" --fix-sql "$work/$t.fix.sql"; then
+      missing=
+      for setting in wal_level max_replication_slots max_wal_senders; do
+        grep -q "^-- needs a restart, not applied: ALTER SYSTEM SET $setting = " "$work/$t.fix.sql" || missing+=" $setting"
+      done
+      [ -z "$missing" ] && ok $t || fail $t "no repair for$missing: $(cat "$work/$t.fix.sql")"
+    fi
   fi
 fi
 scripts/pg.sh stop "$pgmin" >/dev/null 2>&1; pgmin=
@@ -348,7 +372,10 @@ run_check $t 1 "sync-rules-format - -" --sync-rules "$work/$t.yaml" --strict && 
 # ---- Generated files
 cp -r "$work/gen" "$work/gen-stale"; echo "-- edited" >> "$work/gen-stale/sqlite.sql"
 t=generated-stale
-run_check $t 1 "generated-stale - -" --generated "$work/gen-stale" && ok $t
+if run_check $t 1 "generated-stale - -" --generated "$work/gen-stale"; then
+  out=$("$bin" check "$spec" --generated "$work/gen-stale")
+  [ "$(head -1 <<<"$out")" = "(generated files)" ] && ok $t || fail $t "heading: $out"
+fi
 cp -r "$work/gen" "$work/gen-missing"; rm "$work/gen-missing/sync_rules.yaml"
 t=generated-missing
 run_check $t 1 "generated-missing - -" --generated "$work/gen-missing" && ok $t

@@ -528,32 +528,93 @@ static void test_sqlite_cannot_check(void **state) {
 
 /* ---- repairs and lookups */
 
-static void test_repair_helpers(void **state) {
+/* Hostile text in defaults, enum values and descriptions: each repair statement is the
+ * model rendered with its quoting, whatever SQL the text holds. */
+static const char hostile_spec[] =
+    "syncspec: 1\n"
+    "name: t\n"
+    "tables:\n"
+    "  h:\n"
+    "    description: \"a -- b\\n; DROP TABLE victim; --\"\n"
+    "    columns:\n"
+    "      s: { type: text, default: \"; DROP TABLE victim; SELECT 1 -- cut here\" }\n"
+    "      e: { type: text, required: true, default: \"it's\", enum: [\"it's\", \"a -- b\",\n"
+    "           \" CONSTRAINT x\"], description: \"*/ -- \\r; DROP TABLE victim;\" }\n"
+    "      n: { type: integer, min: 0, max: 9 }\n"
+    "    indexes:\n"
+    "      - [n]\n";
+
+static const char *repair_of(fixture *x, const syncspec_schema *schema, const char *target,
+                             emit_repair_kind kind, const char *column, const char *check) {
+    const syncspec_table *t = &schema->tables[0];
+    emit_repair r = {.kind = kind, .table = t, .check_kind = check, .index = &t->indexes[1]};
+    if (column) r.column = syncspec_table_column(t, column);
+    return repair_sql(x->a, schema, target, r);
+}
+
+static void test_repair_statements(void **state) {
     fixture *x = *state;
-    const char *sql = "CREATE TABLE \"t\" (\n  \"id\" text PRIMARY KEY,\n"
-                      "  \"n\" bigint NOT NULL -- a comment, not SQL\n"
-                      "    CONSTRAINT \"ck_t_n_min\" CHECK (\"n\" >= 0)\n"
-                      "    CONSTRAINT \"ck_t_n_max\" CHECK (\"n\" <= 9),\n"
-                      "  \"m\" text\n);\n"
-                      "CREATE INDEX IF NOT EXISTS \"idx_t_m\" ON \"t\" (\"m\");\n";
-    const char *def = repair_column_definition(x->a, sql, "n");
-    assert_string_equal(def, "\"n\" bigint NOT NULL CONSTRAINT \"ck_t_n_min\" CHECK (\"n\" >= 0) "
-                             "CONSTRAINT \"ck_t_n_max\" CHECK (\"n\" <= 9)");
-    assert_string_equal(repair_column_definition(x->a, sql, "m"), "\"m\" text");
-    assert_null(repair_column_definition(x->a, sql, "absent"));
-    assert_string_equal(repair_check_clause(x->a, def, "ck_t_n_min"),
-                        "CONSTRAINT \"ck_t_n_min\" CHECK (\"n\" >= 0)");
-    assert_string_equal(repair_check_clause(x->a, def, "ck_t_n_max"),
-                        "CONSTRAINT \"ck_t_n_max\" CHECK (\"n\" <= 9)");
-    assert_string_equal(repair_index_statement(x->a, sql, "idx_t_m"),
-                        "CREATE INDEX IF NOT EXISTS \"idx_t_m\" ON \"t\" (\"m\");");
-    assert_null(repair_index_statement(x->a, sql, "idx_t_n"));
+    const syncspec_schema *h = load(x, hostile_spec);
+    assert_string_equal(repair_of(x, h, "sqlite", EMIT_REPAIR_ADD_COLUMN, "s", NULL),
+                        "ALTER TABLE \"h\" ADD COLUMN \"s\" TEXT DEFAULT '; DROP TABLE victim; "
+                        "SELECT 1 -- cut here';\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_COLUMN, "s", NULL),
+                        "ALTER TABLE \"public\".\"h\" ADD COLUMN \"s\" text DEFAULT '; DROP TABLE "
+                        "victim; SELECT 1 -- cut here';\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_COLUMN, "e", NULL),
+                        "ALTER TABLE \"public\".\"h\" ADD COLUMN \"e\" text NOT NULL DEFAULT "
+                        "'it''s'\n    CONSTRAINT \"ck_h_e_enum\" CHECK (\"e\" IN ('it''s', "
+                        "'a -- b', ' CONSTRAINT x'));\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_CHECK, "e", "enum"),
+                        "ALTER TABLE \"public\".\"h\" ADD CONSTRAINT \"ck_h_e_enum\" CHECK (\"e\" "
+                        "IN ('it''s', 'a -- b', ' CONSTRAINT x'));\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_REPLACE_CHECK, "n", "max"),
+                        "-- fails, changing nothing, while a row breaks the spec's CHECK\n"
+                        "ALTER TABLE \"public\".\"h\" DROP CONSTRAINT \"ck_h_n_max\", ADD "
+                        "CONSTRAINT \"ck_h_n_max\" CHECK (\"n\" <= 9);\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_SET_NOT_NULL, "s", NULL),
+                        "-- fails, changing nothing, while a row holds NULL\n"
+                        "ALTER TABLE \"public\".\"h\" ALTER COLUMN \"s\" SET NOT NULL;\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_PRIMARY_KEY, "id", NULL),
+                        "ALTER TABLE \"public\".\"h\" ADD PRIMARY KEY (\"id\");\n");
+    /* A NOT NULL column without a default: the note says why it may fail. */
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_COLUMN, "owner_id", NULL),
+                        "-- fails while the table has rows: add it nullable, fill it, then SET "
+                        "NOT NULL\nALTER TABLE \"public\".\"h\" ADD COLUMN \"owner_id\" text "
+                        "NOT NULL;\n");
+    assert_null(repair_of(x, h, "postgres", EMIT_REPAIR_ADD_CHECK, "s", "min"));
+    assert_null(repair_of(x, h, "sqlite", EMIT_REPAIR_ADD_CHECK, "n", "min"));
+    assert_string_equal(repair_of(x, h, "sqlite", EMIT_REPAIR_CREATE_INDEX, NULL, NULL),
+                        "CREATE INDEX IF NOT EXISTS \"idx_h_n\" ON \"h\" (\"n\");\n");
+    /* The whole table is what the generated file has for it, comments included. */
+    for (int k = 0; k < 2; k++) {
+        const char *target = k ? "postgres" : "sqlite";
+        const char *table = repair_of(x, h, target, EMIT_REPAIR_CREATE_TABLE, NULL, NULL);
+        assert_non_null(table);
+        assert_non_null(strstr(table, "CREATE TABLE IF NOT EXISTS"));
+        assert_non_null(strstr(generated(x, h, target), table));
+    }
+    /* Publication statements change only what they are about. */
+    assert_string_equal(
+        repair_of(x, h, "postgres", EMIT_REPAIR_PUBLICATION_OPTIONS, NULL, NULL),
+        "ALTER PUBLICATION \"powersync\" SET (publish = 'insert, update, delete, truncate', "
+        "publish_via_partition_root = false);\n");
+    assert_string_equal(repair_of(x, h, "postgres", EMIT_REPAIR_PUBLICATION_ADD_TABLE, NULL, NULL),
+                        "ALTER PUBLICATION \"powersync\" ADD TABLE \"public\".\"h\";\n");
+    assert_string_equal(repair_sql(x->a, x->schema, "postgres",
+                                   (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_DROP_TABLE,
+                                                 .table = &x->schema->tables[1]}),
+                        "ALTER PUBLICATION \"powersync\" DROP TABLE \"public\".\"prefs\";\n");
+    assert_null(repair_sql(
+        x->a, x->schema, "postgres",
+        (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE, .table = &x->schema->tables[1]}));
+    const char *block = repair_of(x, h, "postgres", EMIT_REPAIR_PUBLICATION, NULL, NULL);
+    assert_non_null(block);
+    assert_non_null(strstr(generated(x, h, "postgres"), block));
+    /* A comment ends its lines at either line break: PostgreSQL ends a comment at both. */
     assert_string_equal(repair_comment(x->a, "one\ntwo"), "-- one\n-- two");
-    /* The table's statements, as the generated file has them, comments left out. */
-    const char *table = repair_table_sql(x->a, x->schema, &x->schema->tables[0], "sqlite");
-    assert_non_null(table);
-    assert_non_null(strstr(generated(x, x->schema, "sqlite"), table));
-    assert_null(strstr(table, "--"));
+    assert_string_equal(repair_comment(x->a, "a\rDROP TABLE v;\r\nb\n"),
+                        "-- a\n-- DROP TABLE v;\n-- b\n");
 }
 
 static void test_table_lookup(void **state) {
@@ -580,7 +641,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sqlite_drift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_powersync_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_cannot_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_repair_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repair_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_lookup, setup, teardown),
     };

@@ -516,18 +516,19 @@ static void test_table_sql_matches_the_generated_file(void **state) {
     for (size_t i = 0; i < f->schema->table_count; i++) {
         const syncspec_table *t = &f->schema->tables[i];
         const char *sql;
-        assert_int_equal(emit_table_sql(&sql, f->a, f->schema, t, "sqlite", &f->diags), 0);
+        emit_repair create = {.kind = EMIT_REPAIR_CREATE_TABLE, .table = t};
+        assert_int_equal(emit_repair_sql(&sql, f->a, f->schema, "sqlite", &create, &f->diags), 0);
         assert_true(strlen(sql) > 0);
         assert_contains(sqlite, sql);
-        assert_int_equal(emit_table_sql(&sql, f->a, f->schema, t, "postgres", &f->diags), 0);
+        assert_int_equal(emit_repair_sql(&sql, f->a, f->schema, "postgres", &create, &f->diags), 0);
         if (t->local_only)
             assert_string_equal(sql, "");
         else
             assert_contains(postgres, sql);
     }
     const char *sql;
-    assert_int_equal(
-        emit_table_sql(&sql, f->a, f->schema, &f->schema->tables[0], "sync-rules", &f->diags), -1);
+    emit_repair create = {.kind = EMIT_REPAIR_CREATE_TABLE, .table = &f->schema->tables[0]};
+    assert_int_equal(emit_repair_sql(&sql, f->a, f->schema, "sync-rules", &create, &f->diags), -1);
 }
 
 int main(void) {

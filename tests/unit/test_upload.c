@@ -245,6 +245,33 @@ static void test_errors_name_the_op(void **state) {
                      3);
 }
 
+/* A unique key holds per owner: another user's row with the same key, written first,
+ * neither blocks this user's row nor takes its place; within one user it still holds. */
+static void test_unique_keys_per_owner(void **state) {
+    env *e = *state;
+    const char *put = "{\"transactions\":[{\"op_id\":\"%s\",\"ops\":[{\"op\":\"PUT\","
+                      "\"table\":\"group\",\"id\":\"%s\",\"data\":{\"user\":\"x\","
+                      "\"order\":5}}]}]}";
+    const char *ids[][3] = {{"bob", "b:1", "gb"}, {"alice", "a:1", "ga"}, {"alice", "a:2", "ga2"}};
+    const char *want[] = {"applied", "applied", "rejected"};
+    for (size_t k = 0; k < 3; k++) {
+        char body[256];
+        snprintf(body, sizeof body, put, ids[k][1], ids[k][2]);
+        json_t *r = upload(e, ids[k][0], body);
+        assert_string_equal(status(r, 0), want[k]);
+        if (k == 2) {
+            json_int_t op;
+            const char *code;
+            first_error(r, 0, &op, &code);
+            assert_string_equal(code, "constraint");
+        }
+        json_decref(r);
+    }
+    assert_pg(e, "alice", "SELECT user_id FROM \"group\" WHERE id = '%s'", "ga");
+    assert_pg(e, "bob", "SELECT user_id FROM \"group\" WHERE id = '%s'", "gb");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 2);
+}
+
 /* Statuses in order when refusals and applies alternate (each transaction is prepared while
  * the one before it runs). */
 static void test_mixed_sequence(void **state) {
@@ -423,6 +450,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_large_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_keys_per_owner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS "sync_data"."notes" (
   "deleted_at" timestamp(3) with time zone
 );
 CREATE INDEX IF NOT EXISTS "idx_notes_account_id" ON "sync_data"."notes" ("account_id");
-CREATE UNIQUE INDEX IF NOT EXISTS "uq_notes_yes_id_rank" ON "sync_data"."notes" ("yes_id", "rank");
+CREATE UNIQUE INDEX IF NOT EXISTS "uq_notes_yes_id_rank" ON "sync_data"."notes" ("account_id", "yes_id", "rank");
 COMMENT ON COLUMN "sync_data"."notes"."yes_id" IS 'References yes.id, enforced by the app.';
 
 -- The publication the sync service reads: exactly the synced tables, every operation.

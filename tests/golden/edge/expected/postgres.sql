@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS "public"."group" (
 CREATE INDEX IF NOT EXISTS "idx_group_user_id" ON "public"."group" ("user_id");
 CREATE INDEX IF NOT EXISTS "idx_group_order" ON "public"."group" ("order");
 CREATE INDEX IF NOT EXISTS "idx_group_select_user" ON "public"."group" ("select", "user");
-CREATE UNIQUE INDEX IF NOT EXISTS "uq_group_user_order" ON "public"."group" ("user", "order");
+CREATE UNIQUE INDEX IF NOT EXISTS "uq_group_user_order" ON "public"."group" ("user_id", "user", "order");
 COMMENT ON TABLE "public"."group" IS 'Groupes d''utilisateurs — Ünïcödé, 日本語, emoji 🎉, and a ''quote''';
 COMMENT ON COLUMN "public"."group"."user" IS 'References order.id, enforced by the app.';
 COMMENT ON COLUMN "public"."group"."archived" IS 'Line one
