@@ -135,52 +135,69 @@ static int preflight(serve_request *req, const char *methods) {
     return queue(req, MHD_HTTP_NO_CONTENT, response);
 }
 
-/*
- * The first call for a request, before its body: the route, a preflight, the user, the
- * declared size. Answers at once when the request cannot go on (then its body is never read).
- */
-static int begin(serve_http *http, serve_request *req, const serve_route **route) {
-    const serve_config *config = http->ctx->config;
-    req->origin = allowed_origin(config, header(req, "Origin"));
-    char methods[128];
-    methods_of(http, req->path, methods, sizeof methods);
-    if (!methods[0]) return serve_reply_error(req, MHD_HTTP_NOT_FOUND, "no such path");
-    if (strcmp(req->method, "OPTIONS") == 0) return preflight(req, methods);
-    for (size_t i = 0; i < http->route_count && !*route; i++)
-        if (strcmp(http->routes[i].path, req->path) == 0 &&
-            strcmp(http->routes[i].method, req->method) == 0)
-            *route = &http->routes[i];
-    if (!*route) {
-        struct MHD_Response *response = NULL;
-        char text[256];
-        snprintf(text, sizeof text, "{\"error\":\"method not allowed: use %s\"}", methods);
-        response = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
-        if (response) {
-            MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, methods);
-            MHD_add_response_header(response, "Content-Type", "application/json");
-        }
-        return queue(req, MHD_HTTP_METHOD_NOT_ALLOWED, response);
-    }
-    char reason[160];
-    if ((*route)->needs_user &&
-        serve_auth_verify(http->ctx->auth, header(req, "Authorization"), req->user,
-                          sizeof req->user, reason, sizeof reason) != 0)
-        return serve_reply_error(req, MHD_HTTP_UNAUTHORIZED, reason);
-    const char *length = header(req, "Content-Length");
-    if (length && strtoull(length, NULL, 10) > config->max_body)
-        return serve_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
-    return MHD_YES;
-}
-
 typedef struct request_state {
     serve_request req;
     const serve_route *route;
     size_t body_cap;
+    /* Decided before the body, answered after it: a client gets no answer to a request
+     * whose body it is still sending (the connection closes, and it sees only a network
+     * error), so the body of a refused request is read and dropped. */
+    unsigned refusal; /* 0, or the status */
+    char reason[160];
+    char methods[128]; /* of the path, for Allow */
 } request_state;
+
+/* The first call for a request, before its body: the route, the user, the declared size. */
+static void begin(serve_http *http, request_state *s) {
+    serve_request *req = &s->req;
+    const serve_config *config = http->ctx->config;
+    req->origin = allowed_origin(config, header(req, "Origin"));
+    methods_of(http, req->path, s->methods, sizeof s->methods);
+    for (size_t i = 0; i < http->route_count && !s->route; i++)
+        if (strcmp(http->routes[i].path, req->path) == 0 &&
+            strcmp(http->routes[i].method, req->method) == 0)
+            s->route = &http->routes[i];
+    const char *length = header(req, "Content-Length");
+    if (!s->methods[0]) {
+        s->refusal = MHD_HTTP_NOT_FOUND;
+        snprintf(s->reason, sizeof s->reason, "no such path");
+    } else if (strcmp(req->method, "OPTIONS") == 0) {
+        s->refusal = MHD_HTTP_NO_CONTENT; /* a preflight */
+    } else if (!s->route) {
+        s->refusal = MHD_HTTP_METHOD_NOT_ALLOWED;
+        snprintf(s->reason, sizeof s->reason, "method not allowed: use %s", s->methods);
+    } else if (s->route->needs_user &&
+               serve_auth_verify(http->ctx->auth, header(req, "Authorization"), req->user,
+                                 sizeof req->user, s->reason, sizeof s->reason) != 0) {
+        s->refusal = MHD_HTTP_UNAUTHORIZED;
+    } else if (length && strtoull(length, NULL, 10) > config->max_body) {
+        req->too_large = true;
+    }
+}
+
+/* Answers a request refused before its body. */
+static int refuse(request_state *s) {
+    serve_request *req = &s->req;
+    if (s->refusal == MHD_HTTP_NO_CONTENT) return preflight(req, s->methods);
+    if (s->refusal != MHD_HTTP_METHOD_NOT_ALLOWED)
+        return serve_reply_error(req, s->refusal, s->reason);
+    json_t *body = json_pack("{s:s}", "error", s->reason);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct MHD_Response *response =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY) : NULL;
+    if (response) {
+        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, s->methods);
+        MHD_add_response_header(response, "Content-Type", "application/json");
+    }
+    free(text);
+    json_decref(body);
+    return queue(req, MHD_HTTP_METHOD_NOT_ALLOWED, response);
+}
 
 /* Takes the next part of the body; past the limit it is read and dropped. */
 static void take_body(request_state *s, const char *data, size_t n, size_t max_body) {
     serve_request *req = &s->req;
+    if (s->refusal) return;
     if (req->too_large || req->body_length + n > max_body) {
         req->too_large = true;
         return;
@@ -217,10 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         s->req.method = strdup(method);
         s->req.path = strdup(url);
         if (!s->req.method || !s->req.path) return MHD_NO;
-        return (enum MHD_Result)begin(http, &s->req, &s->route);
-    }
-    if (s->req.status) { /* answered already: the body is not wanted */
-        *upload_data_size = 0;
+        begin(http, s);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -228,6 +242,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (s->refusal) return (enum MHD_Result)refuse(s);
     if (s->req.too_large)
         return (enum MHD_Result)serve_reply_error(&s->req, MHD_HTTP_CONTENT_TOO_LARGE,
                                                   "the body is too large");
