@@ -78,8 +78,8 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message) 
 }
 
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
-                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max),
-                       void *cls, void (*free_cls)(void *cls)) {
+                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+                       void (*free_cls)(void *cls)) {
     struct MHD_Response *response =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, reader, cls, free_cls);
     if (!response) {
@@ -119,7 +119,8 @@ static void methods_of(const serve_http *http, const char *path, char *out, size
 
 /* A preflight: what the browser may send to this path from the allowed origin. */
 static int preflight(serve_request *req, const char *methods) {
-    struct MHD_Response *response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!response) return MHD_NO;
     MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, methods);
     if (req->origin) {
@@ -219,9 +220,8 @@ static void take_body(request_state *s, const char *data, size_t n, size_t max_b
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     (void)version;
     serve_http *http = cls;
     request_state *s = *con_cls;
@@ -330,14 +330,15 @@ int serve_http_run(serve_context *ctx, char *message, size_t message_size) {
                      MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *daemon = MHD_start_daemon(
         flags, config->listen_port, NULL, NULL, on_request, &http, MHD_OPTION_EXTERNAL_LOGGER,
-        on_error, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT, config->max_connections,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_SIZE, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &http,
-        MHD_OPTION_END);
+        on_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)STACK_SIZE, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_SECONDS,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &http, MHD_OPTION_END);
     if (!daemon) {
-        snprintf(message, message_size, "cannot listen on %s:%u (in use, or not an address of "
-                 "this machine)", config->listen_host, (unsigned)config->listen_port);
+        snprintf(message, message_size,
+                 "cannot listen on %s:%u (in use, or not an address of "
+                 "this machine)",
+                 config->listen_host, (unsigned)config->listen_port);
         pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
         return -1;
     }
