@@ -10,6 +10,7 @@
 #ifndef SYNCSPEC_SERVE_SERVE_H
 #define SYNCSPEC_SERVE_SERVE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,7 +85,7 @@ typedef struct serve_context {
     const serve_config *config;
     serve_auth *auth;
     serve_pool *pool;
-    volatile int stopping; /* set on SIGTERM/SIGINT: streams end */
+    atomic_bool stopping; /* set on SIGTERM/SIGINT: a streaming handler ends its stream */
 } serve_context;
 
 /* One request as the handlers see it. Strings belong to the request. */
