@@ -121,7 +121,10 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message);
 /*
  * Queues a streamed response: `reader` is called for more bytes as the client takes them
  * (see MHD_ContentReaderCallback: return the bytes written, MHD_CONTENT_READER_END_OF_STREAM
- * or _WITH_ERROR); `free_cls` frees `cls` when the response is done. Sent chunked, unbuffered.
+ * or _WITH_ERROR); `free_cls` frees `cls` when the response is done (or the client went
+ * away). Each connection has a thread of its own, so the reader may block until it has a
+ * line to send, waking often enough to see ctx->stopping. Sent chunked, each part as soon
+ * as the reader returns it, with X-Accel-Buffering: no.
  */
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
                        ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
