@@ -245,6 +245,40 @@ static void test_errors_name_the_op(void **state) {
                      3);
 }
 
+/* A PATCH with no column to change still reaches only the user's rows: on another user's
+ * row it is forbidden, on the user's own row or an id no row has it changes nothing. */
+static void test_empty_patch(void **state) {
+    env *e = *state;
+    json_int_t op;
+    const char *code;
+    json_t *r = upload(e, "bob",
+                       "{\"transactions\":[{\"op_id\":\"b:1\",\"ops\":["
+                       "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\",\"data\":{}}]}]}");
+    assert_string_equal(status(r, 0), "applied");
+    json_decref(r);
+    r = upload(e, "alice",
+               "{\"transactions\":["
+               "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+               "\"data\":{}}]},"
+               "{\"op_id\":\"a:2\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+               "\"data\":{\"user_id\":\"alice\"}}]},"
+               "{\"op_id\":\"a:3\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"nowhere\","
+               "\"data\":{}}]},"
+               "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"ga\","
+               "\"data\":{}},{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"ga\",\"data\":{}}]}]}");
+    for (size_t k = 0; k < 2; k++) {
+        assert_string_equal(status(r, k), "rejected");
+        first_error(r, k, &op, &code);
+        assert_int_equal(op, 0);
+        assert_string_equal(code, "forbidden");
+    }
+    assert_string_equal(status(r, 2), "applied");
+    assert_string_equal(status(r, 3), "applied");
+    json_decref(r);
+    assert_pg(e, "bob", "SELECT user_id FROM \"group\" WHERE id = '%s'", "gb");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 2);
+}
+
 /* Statuses in order when refusals and applies alternate (each transaction is prepared while
  * the one before it runs). */
 static void test_mixed_sequence(void **state) {
@@ -423,6 +457,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_large_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_patch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
