@@ -214,8 +214,8 @@ typedef struct render_state {
     const template_flush *flush;
     unsigned partial_depth;
     size_t partial_renders;
-    size_t flushed;         /* output already handed to `flush` */
-    bool stopped;           /* a limit of the whole render was reached: render no more */
+    size_t flushed; /* output already handed to `flush` */
+    bool stopped;   /* a limit of the whole render was reached: render no more */
     const ctx_value *stack[MAX_DEPTH];
     size_t depth;
     const node *reported[MAX_REPORTED];

@@ -224,9 +224,8 @@ static int user_checksum(char **out, PGconn *conn, const syncspec_schema *schema
  * - PostgreSQL refuses it ("10:5:", "0:0:"): `*refused` is then set too, and the error has
  *   aborted the transaction.
  */
-static int checkpoint_full(bool *full, bool *refused, PGconn *conn,
-                           const syncspec_schema *schema, const char *checkpoint,
-                           syncspec_sync_error *error) {
+static int checkpoint_full(bool *full, bool *refused, PGconn *conn, const syncspec_schema *schema,
+                           const char *checkpoint, syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
     *full = *refused = false;
     if (sync_puts(&sql, "SELECT pg_snapshot_xmax($1::pg_snapshot) > "

@@ -189,6 +189,11 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
     if (!json_is_array(ops)) /* refused whole, like an op with errors */
         return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
                                                            "a transaction needs an \"ops\" list"));
+    /* A key given twice ("ops", "op_id"): which was meant cannot be known, as in an op. */
+    if (json_object_getn(c->tx, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH))
+        return json_array_append_new(c->errors,
+                                     error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
+                                                "the transaction gives a key more than once"));
     put_batch *batch = put_batch_new(puts_per_statement);
     int rc =
         !batch || add_begin(&c->list, schema, c->op_id, user_id, c->digest, "applied") ? -1 : 0;
@@ -279,6 +284,24 @@ static bool has_op_id(json_reader *r, syncspec_buffer *scratch) {
     return found && !r->error;
 }
 
+enum { MAX_BODY_KEYS = 64 };
+
+/* Records a key of the body's top level in `seen` (each as its length, then its bytes).
+ * Returns 0, 1 when it was there already, -1 when memory is exhausted. */
+static int key_seen(syncspec_buffer *seen, const json_scalar *key) {
+    for (size_t at = 0; at < seen->len;) {
+        size_t n;
+        memcpy(&n, seen->data + at, sizeof n);
+        at += sizeof n;
+        if (n == key->length && (n == 0 || memcmp(seen->data + at, key->text, n) == 0)) return 1;
+        at += n;
+    }
+    return syncspec_buffer_append(seen, (const char *)&key->length, sizeof key->length) ||
+                   (key->length && syncspec_buffer_append(seen, key->text, key->length))
+               ? -1
+               : 0;
+}
+
 /*
  * Checks the whole body (well-formed JSON, a "transactions" list, an op_id on each) before
  * anything is applied, and notes where each transaction is. Returns 0, or
@@ -290,15 +313,29 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
     json_scalar key;
     size_t transactions_at = 0;
     int rc = 0;
+    syncspec_buffer seen = {0};
+    int repeated = 0;
     json_reader_init(&r, body, strlen(body));
     r.allow_nul = true; /* in values; the sanitizer refuses them where they do not belong */
     if (json_reader_object_begin(&r))
         for (size_t i = 0; json_reader_object_next(&r, &i, &key, &scratch); i++) {
+            /* A key given twice: which value was meant cannot be known. */
+            if (!repeated && (repeated = i < MAX_BODY_KEYS ? key_seen(&seen, &key) : 2) != 0) break;
             if (json_scalar_is(&key, "transactions") && json_reader_peek(&r) == '[')
                 transactions_at = json_reader_offset(&r);
             json_reader_skip(&r);
         }
-    json_reader_end(&r);
+    if (!repeated) json_reader_end(&r);
+    syncspec_buffer_free(&seen);
+    if (repeated) {
+        rc = repeated < 0    ? NOMEM(error)
+             : repeated == 1 ? sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                          "upload: a key is given twice (again at byte %zu)",
+                                          json_reader_offset(&r))
+                             : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                          "upload: more than %d keys in the body", MAX_BODY_KEYS);
+        goto done;
+    }
     if (r.error) {
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: malformed JSON at byte %zu: %s",
                         json_reader_offset(&r), r.error);

@@ -280,9 +280,9 @@ static void test_unreadable_checkpoint_resyncs(void **state) {
     size_t rows;
     seed(e);
     assert_true(pull(e, a, "alice", &rows));
-    static const char *const bad[] = {"10:5:", "0:0:", "5:10:4",
-                                      "99999999999999999999999:99999999999999999999999:",
-                                      "not a snapshot"};
+    static const char *const bad[] = {
+        "10:5:", "0:0:", "5:10:4",
+        "99999999999999999999999:99999999999999999999999:", "not a snapshot"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         sqlite3_stmt *st;
         assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(a),

@@ -70,7 +70,8 @@ static const sanitize_case cases[] = {
     {"delete ignores data", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{\"bogus\":1}}", NULL, "{\"id\":\"" U1 "\"}"},
     {"delete", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\"}", NULL, "{\"id\":\"" U1 "\"}"},
     /* id */
-    {"id upper case uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", NULL, "{\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}"},
+    {"id upper case uuid: one UUID, one spelling", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", "bad-id", NULL},
+    {"reference in upper case", DOC("PUT", DOC_BASE ",\"project_id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\""), "bad-id", NULL},
     {"id not a uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"42\"}", "bad-id", NULL},
     {"id a number", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":42}", "bad-id", NULL},
     {"id missing", "{\"op\":\"DELETE\",\"table\":\"documents\"}", "bad-id", NULL},

@@ -256,16 +256,17 @@ static void test_empty_patch(void **state) {
                        "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\",\"data\":{}}]}]}");
     assert_string_equal(status(r, 0), "applied");
     json_decref(r);
-    r = upload(e, "alice",
-               "{\"transactions\":["
-               "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
-               "\"data\":{}}]},"
-               "{\"op_id\":\"a:2\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
-               "\"data\":{\"user_id\":\"alice\"}}]},"
-               "{\"op_id\":\"a:3\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"nowhere\","
-               "\"data\":{}}]},"
-               "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"ga\","
-               "\"data\":{}},{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"ga\",\"data\":{}}]}]}");
+    r = upload(
+        e, "alice",
+        "{\"transactions\":["
+        "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+        "\"data\":{}}]},"
+        "{\"op_id\":\"a:2\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+        "\"data\":{\"user_id\":\"alice\"}}]},"
+        "{\"op_id\":\"a:3\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"nowhere\","
+        "\"data\":{}}]},"
+        "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"ga\","
+        "\"data\":{}},{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"ga\",\"data\":{}}]}]}");
     for (size_t k = 0; k < 2; k++) {
         assert_string_equal(status(r, k), "rejected");
         first_error(r, k, &op, &code);
@@ -277,6 +278,31 @@ static void test_empty_patch(void **state) {
     json_decref(r);
     assert_pg(e, "bob", "SELECT user_id FROM \"group\" WHERE id = '%s'", "gb");
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 2);
+}
+
+/* A key given twice in a transaction ("ops", "op_id") refuses it whole, as one in an op
+ * refuses the op: which value was meant cannot be known. */
+static void test_repeated_transaction_keys(void **state) {
+    env *e = *state;
+    json_int_t op;
+    const char *code;
+    json_t *r = upload(e, "alice",
+                       "{\"transactions\":["
+                       "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
+                       "\"g1\",\"data\":{}}],"
+                       "\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g2\",\"data\":{}}]},"
+                       "{\"op_id\":\"a:2\",\"op_id\":\"a:3\",\"ops\":[]},"
+                       "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
+                       "\"g3\",\"data\":{}}]}]}");
+    for (size_t k = 0; k < 2; k++) {
+        assert_string_equal(status(r, k), "rejected");
+        first_error(r, k, &op, &code);
+        assert_int_equal(op, -1);
+        assert_string_equal(code, "bad-data");
+    }
+    assert_string_equal(status(r, 2), "applied");
+    json_decref(r);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 1);
 }
 
 /* Statuses in order when refusals and applies alternate (each transaction is prepared while
@@ -424,6 +450,10 @@ static void test_bad_bodies(void **state) {
          "transaction 1 has no op_id"},
         {"{\"transactions\":[{\"op_id\":\"\",\"ops\":[]}]}", "transaction 0 has no op_id"},
         {"{\"transactions\":[[]]}", "transaction 0 has no op_id"},
+        /* A key given twice at the body's top level: which was meant cannot be known. */
+        {"{\"transactions\":[],\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]}]}",
+         "a key is given twice (again at byte 34)"},
+        {"{\"x\":1,\"\\u0078\":2,\"transactions\":[]}", "a key is given twice"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char *response = NULL;
@@ -457,6 +487,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_large_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_transaction_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_patch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),

@@ -12,7 +12,7 @@ CREATE SCHEMA IF NOT EXISTS "sync_data";
 -- line three tabbed -- not a comment end
 CREATE TABLE IF NOT EXISTS "sync_data"."yes" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_yes_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_yes_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "null" text,
   "off" boolean NOT NULL DEFAULT false,
   "at" timestamp(3) with time zone DEFAULT '2024-02-29T23:59:59.999Z',
@@ -28,7 +28,7 @@ COMMENT ON COLUMN "sync_data"."yes"."null" IS 'A column named null';
 -- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "sync_data"."notes" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_notes_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_notes_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "body" text NOT NULL
     CONSTRAINT "ck_notes_body_length" CHECK (char_length("body") <= 10000),
   "yes_id" text DEFAULT '00000000-0000-4000-8000-000000000000',
