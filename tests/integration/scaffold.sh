@@ -89,6 +89,18 @@ elif ! tr -d '\r' < "$work/crlf.yaml" | cmp -s - "$work/lf.yaml"; then
 elif ! "$bin" lint --quiet "$work/crlf.yaml"; then fail $t "the result does not lint"
 else ok $t; fi
 
+t=new-table-description-reads-back
+# U+0085, U+2028 and U+2029 are line breaks to YAML: written raw they would read back as
+# spaces. The generated C spells out the bytes the spec gave.
+cp "$work/orig.yaml" "$work/desc.yaml"
+"$bin" new-table "$work/desc.yaml" tags --column label:text --no-generate \
+  --description "$(printf 'a\xc2\x85b\xe2\x80\xa8c\xe2\x80\xa9d "q" \\ \x01')" 2>"$work/err"
+if ! "$bin" generate "$work/desc.yaml" -o "$work/desc-out" --only c-schema >/dev/null 2>>"$work/err"; then
+  fail $t "$(cat "$work/err")"
+elif ! grep -qF '.description = "a\302\205b\342\200\250c\342\200\251d \"q\" \\ \001"' "$work/desc-out/"*_schema.c; then
+  fail $t "read back as $(grep -o '"tags", .description = "[^,]*' "$work/desc-out/"*_schema.c)"
+else ok $t; fi
+
 t=new-table-keeps-mode
 cp "$work/orig.yaml" "$work/mode.yaml"; chmod 600 "$work/mode.yaml"
 "$bin" new-table "$work/mode.yaml" tags --column label:text --no-generate 2>"$work/err"
