@@ -251,6 +251,30 @@ static int find_insertion(insertion *out, const char *text, size_t length, char 
     return rc;
 }
 
+static unsigned count_lines(const char *text, size_t length) {
+    unsigned n = 0;
+    for (size_t i = 0; i < length; i++) n += text[i] == '\n';
+    return n;
+}
+
+/*
+ * Diagnostics of the result are at lines of the file as it would be. Lines first ..
+ * first + added - 1 are the new table, which the file does not have: they are reported as
+ * in `label`, without a position; lines after it are moved back to where they are now.
+ */
+static void map_positions(diag_list *diags, unsigned first, unsigned added, const char *label) {
+    for (size_t i = 0; i < diags->count; i++) {
+        diag *d = &diags->items[i];
+        if (d->line >= first && d->line < first + added) {
+            d->file = label;
+            d->line = d->col = 0;
+        } else if (d->line >= first + added) {
+            d->line -= added;
+        }
+        if (d->note_line >= first + added) d->note_line -= added;
+    }
+}
+
 static void indent(strbuf *sb, size_t n) {
     for (size_t i = 0; i < n; i++) sb_putc(sb, ' ');
 }
@@ -359,6 +383,10 @@ int cmd_new_table(int argc, char **argv) {
     const syncspec_schema *updated = NULL;
     rc = spec_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
     if (rc != 0 || diag_error_count(&diags)) {
+        unsigned first =
+            count_lines(text, at.offset) + 1 + (at.offset > 0 && text[at.offset - 1] != '\n');
+        map_positions(&diags, first, count_lines(table.data, table.len),
+                      arena_printf(a, "new table '%s'", name));
         diag_sort(&diags);
         diag_print(stderr, &diags);
         diag_list_free(&diags);

@@ -73,6 +73,9 @@ refuse new-table-refuses-bad-name "not a valid table name" Notes --column body:t
 refuse new-table-refuses-reserved-name "not a valid table name" ps_notes
 refuse new-table-refuses-bad-column "not a valid column name" notes --column 9x:text
 refuse new-table-refuses-missing-reference "nothing written" notes --reference owner_thing:nowhere
+# The error is in the table it would add, not at a line the file does not have.
+refuse new-table-reference-error-names-the-new-table "^new table 'notes': error" notes \
+  --reference owner_thing:nowhere
 refuse new-table-refuses-implicit-column "nothing written" notes --column id:text
 
 t=new-table-keeps-crlf
@@ -179,6 +182,26 @@ for cmd in lint generate check new-table init; do
   done < <(sed -n '/^options:/,/^$/p' <<<"$help" |
            sed -n 's/^  \(-[a-z]\), \(--[a-z-]*\).*/\1 \2/p; s/^      \(--[a-z-]*\).*/- \1/p')
 done
+[ -z "$bad" ] && ok $t || fail $t "$bad"
+
+# A misspelled command, option or target gets the likely one; the help names no list "below".
+t=typos-get-did-you-mean
+bad=
+while IFS='|' read -r want args; do
+  # shellcheck disable=SC2086
+  out=$("$bin" $args 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] || bad+=" '$args' exit $rc;"
+  grep -qF -- "$want" <<<"$out" || bad+=" '$args': $out;"
+done <<EOF
+did you mean 'generate'?|genrate schemas/app.yaml
+did you mean 'generate'?|help genrate
+did you mean '--version'?|--verison
+did you mean '--only'?|generate schemas/app.yaml --onl sqlite
+did you mean '--output'?|generate schemas/app.yaml --outptu=x
+syncspec: error[unknown-target]: unknown target 'sqlit'|generate $root/schemas/app.yaml --only sqlit -o $work/typo
+did you mean 'sqlite'?|generate $root/schemas/app.yaml --only sqlit -o $work/typo
+EOF
+"$bin" generate --help | grep -q "below" && bad+=" generate --help says 'below';"
 [ -z "$bad" ] && ok $t || fail $t "$bad"
 
 t=init-generate-check-aligned
