@@ -204,6 +204,14 @@ EOF
 "$bin" generate --help | grep -q "below" && bad+=" generate --help says 'below';"
 [ -z "$bad" ] && ok $t || fail $t "$bad"
 
+# The completion completes spec files in a plain bash (extglob off, no bash-completion).
+t=completion-without-extglob
+got=$(cd "$root" && bash --norc --noprofile -c '
+  shopt -u extglob; source contrib/syncspec.bash-completion
+  COMP_WORDS=(syncspec lint schemas/a); COMP_CWORD=2; _syncspec; echo "${COMPREPLY[*]}"
+  COMP_WORDS=(syncspec generate --on); COMP_CWORD=2; _syncspec; echo "${COMPREPLY[*]}"' 2>&1)
+[ "$got" = $'schemas/app.yaml\n--only' ] && ok $t || fail $t "completed: $got"
+
 t=init-generate-check-aligned
 mkdir "$work/proj"
 if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yaml 2>/dev/null &&
@@ -211,6 +219,14 @@ if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yam
     "$bin" check schemas/app.yaml --sqlite app.db --generated generated >"$work/out" 2>&1); then
   ok $t
 else fail $t "$(cat "$work/out" 2>/dev/null)"; fi
+
+# The workflow init writes says what it needs: the repository variable SYNCSPEC_REPO.
+t=init-workflow-names-its-variable
+wf="$work/proj/.github/workflows/syncspec.yml"
+if grep -q 'SYNCSPEC_REPO: ${{ vars.SYNCSPEC_REPO }}' "$wf" &&
+   grep -qF '${SYNCSPEC_REPO:?set the repository variable SYNCSPEC_REPO' "$wf" &&
+   grep -q 'SYNCSPEC_REPO' "$root/README.md"; then ok $t
+else fail $t "$wf does not say what SYNCSPEC_REPO is"; fi
 
 t=generate-same-from-any-path
 if (cd "$work/proj" && "$bin" generate "$PWD/schemas/app.yaml" -o "$work/abs" 2>/dev/null &&
