@@ -71,6 +71,16 @@ static void first_error(const json_t *results, size_t k, json_int_t *op, const c
     *code = json_string_value(json_object_get(error, "code"));
 }
 
+/* Transaction k was rejected, its first error at `op` (-1: the whole transaction). */
+static void assert_rejected(const json_t *results, size_t k, json_int_t op, const char *code) {
+    json_int_t at;
+    const char *got;
+    assert_string_equal(status(results, k), "rejected");
+    first_error(results, k, &at, &got);
+    assert_int_equal(at, op);
+    assert_string_equal(got, code);
+}
+
 static char *pg_text(env *e, const char *fmt, const char *id) {
     char *v = pg_value(e->pg.conn, fmt, id);
     assert_non_null(v);
@@ -249,8 +259,6 @@ static void test_errors_name_the_op(void **state) {
  * row it is forbidden, on the user's own row or an id no row has it changes nothing. */
 static void test_empty_patch(void **state) {
     env *e = *state;
-    json_int_t op;
-    const char *code;
     json_t *r = upload(e, "bob",
                        "{\"transactions\":[{\"op_id\":\"b:1\",\"ops\":["
                        "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\",\"data\":{}}]}]}");
@@ -267,12 +275,7 @@ static void test_empty_patch(void **state) {
         "\"data\":{}}]},"
         "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"ga\","
         "\"data\":{}},{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"ga\",\"data\":{}}]}]}");
-    for (size_t k = 0; k < 2; k++) {
-        assert_string_equal(status(r, k), "rejected");
-        first_error(r, k, &op, &code);
-        assert_int_equal(op, 0);
-        assert_string_equal(code, "forbidden");
-    }
+    for (size_t k = 0; k < 2; k++) assert_rejected(r, k, 0, "forbidden");
     assert_string_equal(status(r, 2), "applied");
     assert_string_equal(status(r, 3), "applied");
     json_decref(r);
@@ -284,8 +287,6 @@ static void test_empty_patch(void **state) {
  * refuses the op: which value was meant cannot be known. */
 static void test_repeated_transaction_keys(void **state) {
     env *e = *state;
-    json_int_t op;
-    const char *code;
     json_t *r = upload(e, "alice",
                        "{\"transactions\":["
                        "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
@@ -294,12 +295,7 @@ static void test_repeated_transaction_keys(void **state) {
                        "{\"op_id\":\"a:2\",\"op_id\":\"a:3\",\"ops\":[]},"
                        "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
                        "\"g3\",\"data\":{}}]}]}");
-    for (size_t k = 0; k < 2; k++) {
-        assert_string_equal(status(r, k), "rejected");
-        first_error(r, k, &op, &code);
-        assert_int_equal(op, -1);
-        assert_string_equal(code, "bad-data");
-    }
+    for (size_t k = 0; k < 2; k++) assert_rejected(r, k, -1, "bad-data");
     assert_string_equal(status(r, 2), "applied");
     json_decref(r);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 1);
