@@ -31,8 +31,10 @@ test test-build: $(FUZZ_REPLAY)
 .PHONY: fuzz fuzz-build fuzz-binaries
 fuzz-binaries: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 
+# FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION: the usual libFuzzer convention; the template
+# engine then reaches its work limit sooner.
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
-              -fno-sanitize-recover=all
+              -fno-sanitize-recover=all -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 fuzz-build:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_FLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" fuzz-binaries
