@@ -13,12 +13,15 @@
 static arena *context_arena;
 static const ctx_value *context;
 
+static void free_context(void) { arena_free(context_arena); }
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     const syncspec_schema *schema = fuzz_spec("schemas/app.yaml");
     json_t *json = schema ? emit_context(schema, "sqlite") : NULL;
     context_arena = arena_new();
+    atexit(free_context);
     if (!json || !(context = ctx_from_json(context_arena, json))) {
         fprintf(stderr, "fuzz: no context\n");
         abort();
