@@ -62,7 +62,12 @@ bool json_reader_object_next(json_reader *r, size_t *index, json_scalar *key,
                              syncspec_buffer *scratch) {
     if (!next_member(r, *index, '}')) return false;
     if (json_reader_peek(r) != '"') return json_reader_fail(r, "expected a key");
-    return json_reader_scalar(r, key, scratch) && expect(r, ':', "expected ':'");
+    if (!json_reader_scalar(r, key, scratch)) return false;
+    /* Never in a key, allow_nul or not: jansson refuses it there, and the text read here is
+     * what jansson parses next (an upload's transactions). */
+    if (key->length && memchr(key->text, '\0', key->length))
+        return json_reader_fail(r, "a NUL character in a key");
+    return expect(r, ':', "expected ':'");
 }
 
 bool json_reader_array_next(json_reader *r, size_t *index) { return next_member(r, *index, ']'); }

@@ -3,7 +3,8 @@
  * server outlines an upload body with and the client reads a change feed with) walked over
  * the whole document, and the upload loader (json_load.c: repeated keys, numbers jansson
  * cannot hold). The first byte sets the reader's allow_nul. A document the streaming
- * reader accepts, jansson accepts too, unless a number is beyond its range.
+ * reader accepts, jansson accepts too, unless a number is beyond its range (the server
+ * outlines an upload with the one and parses its transactions with the other).
  */
 #include <jansson.h>
 
@@ -54,8 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_error_t error;
     json_t *tree =
         json_loadb(text, n, JSON_DECODE_ANY | (r.allow_nul ? JSON_ALLOW_NUL : 0), &error);
-    if (read && !tree && json_error_code(&error) != json_error_numeric_overflow &&
-        json_error_code(&error) != json_error_null_byte_in_key) {
+    if (read && !tree && json_error_code(&error) != json_error_numeric_overflow) {
         fprintf(stderr, "jansson refuses what json_reader reads: %s\n", error.text);
         FUZZ_CHECK(false);
     }

@@ -450,6 +450,11 @@ static void test_bad_bodies(void **state) {
         {"{\"transactions\":[],\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]}]}",
          "a key is given twice (again at byte 34)"},
         {"{\"x\":1,\"\\u0078\":2,\"transactions\":[]}", "a key is given twice"},
+        /* jansson refuses a NUL in a key: refused whole, before the first transaction
+         * applies, not when the second is parsed. */
+        {"{\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]},{\"op_id\":\"a:2\",\"ops\":[{"
+         "\"op\":\"PUT\",\"k\\u0000\":1}]}]}",
+         "a NUL character in a key"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char *response = NULL;
