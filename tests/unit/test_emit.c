@@ -486,6 +486,17 @@ static void test_user_templates(void **state) {
     assert_string_equal(f->diags.items[before].file, partial);
     assert_int_equal(f->diags.items[before].line, 2);
     assert_int_equal(f->diags.items[before].col, 3);
+
+    /* A partial outside the folder (a file beside it here) is refused, never read. */
+    const char *outside = arena_printf(f->a, "%s/secret", dir);
+    write_file(outside, "SECRET\n");
+    write_file(partial, "{{>../secret}}\n");
+    before = f->diags.count;
+    assert_int_equal(emit_generate(&files, &count, &used, f->a, f->schema, &options, &f->diags),
+                     -1);
+    assert_string_equal(f->diags.items[before].code, "template-partial");
+    assert_string_equal(f->diags.items[before].file, partial);
+    unlink(outside);
     unlink(partial);
     rmdir(sub);
     rmdir(dir);
