@@ -30,15 +30,15 @@ enum {
     MAX_NESTING = 32,  /* sections inside one template, and partials inside partials */
     MAX_DEPTH = 256,   /* context stack while rendering, across partials */
     MAX_REPORTED = 64, /* render errors reported once per tag, up to this many tags */
-    /* The work of one render, which nesting alone does not bound: a partial that includes
-     * itself twice renders 2^32 times before the nesting limit. The embedded templates
-     * render a few partials a table. */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    MAX_PARTIAL_RENDERS = 1 << 14 /* the same limit, reached sooner: more inputs a second */
-#else
-    MAX_PARTIAL_RENDERS = 1 << 20
-#endif
 };
+/* The work of one render, which nesting alone does not bound: a partial that includes
+ * itself twice renders 2^32 times before the nesting limit. The embedded templates render
+ * a few partials a table. A fuzzing build reaches the same limit sooner. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define MAX_PARTIAL_RENDERS (1 << 14)
+#else
+#define MAX_PARTIAL_RENDERS (1 << 20)
+#endif
 /* The output of one render: a 10,000-table spec's largest file is some hundred megabytes. */
 #define MAX_OUTPUT ((size_t)512 << 20)
 
