@@ -471,6 +471,16 @@ static void test_bad_bodies(void **state) {
     }
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 0);
+    /* At most 64 keys at the top level: finding a repeated one stays cheap. */
+    char many[1024] = "{";
+    for (int k = 0; k < 65; k++) snprintf(many + strlen(many), 16, "\"k%d\":0,", k);
+    strcat(many, "\"transactions\":[]}");
+    char *answer = NULL;
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_server_upload(e->server, &answer, e->api, "alice", many, &err),
+                     SYNCSPEC_SYNC_INVALID);
+    assert_non_null(strstr(err.message, "more than 64 keys"));
+    free(answer);
     /* Unknown top-level keys are ignored; an empty list answers an empty list. */
     json_t *r = upload(e, "alice", "{\"client\":{\"v\":[1]},\"transactions\":[]}");
     assert_int_equal(json_array_size(r), 0);
