@@ -9,7 +9,7 @@
 -- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."projects" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_projects_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_projects_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "name" text NOT NULL
     CONSTRAINT "ck_projects_name_length" CHECK (char_length("name") <= 200),
   "is_default" boolean NOT NULL DEFAULT false,
@@ -25,7 +25,7 @@ COMMENT ON TABLE "public"."projects" IS 'A user''s project; every document belon
 -- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."documents" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_documents_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_documents_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "title" text,
   "content" text NOT NULL,
   "project_id" text,
@@ -46,7 +46,7 @@ COMMENT ON COLUMN "public"."documents"."device_id" IS 'The device that created i
 -- Insert-only: uploads may only insert rows (PATCH and DELETE are rejected).
 CREATE TABLE IF NOT EXISTS "public"."document_versions" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_document_versions_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_document_versions_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "document_id" text NOT NULL,
   "version" bigint NOT NULL
     CONSTRAINT "ck_document_versions_version_min" CHECK ("version" >= 1),
@@ -66,7 +66,7 @@ COMMENT ON COLUMN "public"."document_versions"."document_id" IS 'References docu
 -- Soft delete: a DELETE upload sets deleted_at instead of removing the row.
 CREATE TABLE IF NOT EXISTS "public"."groups" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_groups_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_groups_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "name" text NOT NULL
     CONSTRAINT "ck_groups_name_length" CHECK (char_length("name") <= 200),
   "color" text,
@@ -82,7 +82,7 @@ COMMENT ON TABLE "public"."groups" IS 'A named group of documents; groups nest t
 -- Parent-child edges between groups.
 CREATE TABLE IF NOT EXISTS "public"."group_hierarchy" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_group_hierarchy_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_group_hierarchy_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "parent_group_id" text NOT NULL,
   "child_group_id" text NOT NULL,
   "owner_id" text NOT NULL,
@@ -99,7 +99,7 @@ COMMENT ON COLUMN "public"."group_hierarchy"."child_group_id" IS 'References gro
 -- Which documents are in which groups (a join table with its own id).
 CREATE TABLE IF NOT EXISTS "public"."document_groups" (
   "id" text PRIMARY KEY
-    CONSTRAINT "ck_document_groups_id_format" CHECK ("id" ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'),
+    CONSTRAINT "ck_document_groups_id_format" CHECK ("id" ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'),
   "document_id" text NOT NULL,
   "group_id" text NOT NULL,
   "owner_id" text NOT NULL,

@@ -3,7 +3,9 @@
  *   {"transactions": [{"op_id": "...", "ops": [{"op", "table", "id", "data"}]}]}
  * from stdin, runs every op through the generated sanitizers for the authenticated user
  * (argv[1], the JWT sub), and prints per op either the parameter array an INSERT or UPDATE
- * would bind with libpq, or the field errors. Exit 0 when every op is valid, 1 otherwise.
+ * would bind with libpq, or the field errors, then how many ops were refused. Exit 0 when
+ * every op is valid, 1 when any is refused: upload.json beside this file has a refused
+ * transaction on purpose, so it exits 1.
  *
  *   cc upload_server.c generated/app_schema.c generated/app_sanitize.c -Igenerated \
  *      $(pkg-config --cflags --libs syncspec) -o upload_server
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     int status = 0;
+    size_t ops = 0, refused = 0;
     size_t t;
     json_t *transaction;
     json_array_foreach(json_object_get(body, "transactions"), t, transaction) {
@@ -46,8 +49,10 @@ int main(int argc, char **argv) {
         json_array_foreach(json_object_get(transaction, "ops"), i, op) {
             syncspec_op out;
             int rc = app_sanitize(&out, sanitizer, op, user);
+            ops++;
             if (rc != 0) {
                 status = 1;
+                refused++;
                 printf("  op %zu rejected:\n", i);
                 for (size_t e = 0; e < out.error_count && e < SYNCSPEC_MAX_FIELD_ERRORS; e++)
                     printf("    %s [%s] %s\n", out.errors[e].column ? out.errors[e].column : "-",
@@ -68,6 +73,7 @@ int main(int argc, char **argv) {
             }
         }
     }
+    printf("%zu of %zu ops refused\n", refused, ops);
     syncspec_sanitizer_free(sanitizer);
     json_decref(body);
     return status;

@@ -35,7 +35,7 @@ int syncspec_timestamp_format(char buf[SYNCSPEC_TIMESTAMP_SIZE], int64_t ms);
 /* The shortest text that reads back as exactly v, spelled as JavaScript spells numbers
  * ("0.1", "1000", "1e+21"). v must be finite. */
 void syncspec_format_real(char buf[SYNCSPEC_REAL_SIZE], double v);
-/* 8-4-4-4-12 hexadecimal digits, any version, either case. */
+/* 8-4-4-4-12 lowercase hexadecimal digits, any version (one UUID, one spelling). */
 bool syncspec_is_uuid(const char *text);
 /* Well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
 bool syncspec_utf8_valid(const char *bytes, size_t n);

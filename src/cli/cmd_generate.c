@@ -14,7 +14,7 @@
 
 static const cli_option generate_options[] = {
     {"output", 'o', CLI_VALUE, "DIR", "write the files here (default: generated)"},
-    {"only", 0, CLI_LIST, "TARGET,...", "generate only these targets (see below)"},
+    {"only", 0, CLI_LIST, "TARGET,...", "generate only these targets (listed above)"},
     {"check", 0, CLI_FLAG, NULL, "write nothing; list the files that would change, exit 1 if any"},
     {"depfile", 0, CLI_VALUE, "FILE", "write a Make-format depfile for the outputs"},
     {"stamp", 0, CLI_VALUE, "FILE", "touch FILE after every successful run; the depfile names it"},

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "cli/cli.h"
+#include "emit/escape.h"
 #include "spec/spec.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
@@ -141,24 +142,6 @@ static bool collect_columns(new_column *columns, size_t *count, size_t cap, aren
     return true;
 }
 
-/* A YAML double-quoted scalar: safe for any description text. */
-static void yaml_quoted(strbuf *sb, const char *s) {
-    sb_putc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            sb_putc(sb, '\\');
-            sb_putc(sb, (char)*p);
-        } else if (*p == '\n') {
-            sb_append(sb, "\\n");
-        } else if (*p < 0x20) {
-            sb_appendf(sb, "\\x%02x", *p);
-        } else {
-            sb_putc(sb, (char)*p);
-        }
-    }
-    sb_putc(sb, '"');
-}
-
 typedef struct insertion {
     size_t offset;        /* byte offset where the new table's text goes */
     size_t key_indent;    /* column of the table names under `tables:` */
@@ -268,21 +251,45 @@ static int find_insertion(insertion *out, const char *text, size_t length, char 
     return rc;
 }
 
+static unsigned count_lines(const char *text, size_t length) {
+    unsigned n = 0;
+    for (size_t i = 0; i < length; i++) n += text[i] == '\n';
+    return n;
+}
+
+/*
+ * Diagnostics of the result are at lines of the file as it would be. Lines first ..
+ * first + added - 1 are the new table, which the file does not have: they are reported as
+ * in `label`, without a position; lines after it are moved back to where they are now.
+ */
+static void map_positions(diag_list *diags, unsigned first, unsigned added, const char *label) {
+    for (size_t i = 0; i < diags->count; i++) {
+        diag *d = &diags->items[i];
+        if (d->line >= first && d->line < first + added) {
+            d->file = label;
+            d->line = d->col = 0;
+        } else if (d->line >= first + added) {
+            d->line -= added;
+        }
+        if (d->note_line >= first + added) d->note_line -= added;
+    }
+}
+
 static void indent(strbuf *sb, size_t n) {
     for (size_t i = 0; i < n; i++) sb_putc(sb, ' ');
 }
 
-static void table_text(strbuf *sb, const insertion *at, const char *name, const cli_args *args,
-                       const new_column *columns, size_t count) {
+static void table_text(strbuf *sb, arena *a, const insertion *at, const char *name,
+                       const cli_args *args, const new_column *columns, size_t count) {
     size_t k = at->key_indent, o = at->key_indent + at->option_indent;
     indent(sb, k);
     sb_appendf(sb, "%s:\n", name);
     const char *description = cli_value(&new_table_command, args, "description");
     if (description) {
         indent(sb, o);
-        sb_append(sb, "description: ");
-        yaml_quoted(sb, description);
-        sb_putc(sb, '\n');
+        /* As the generated YAML writes text: U+0085, U+2028 and U+2029 are line breaks to
+         * YAML, which would read them back as spaces, so they are escaped too. */
+        sb_appendf(sb, "description: %s\n", esc_yaml_scalar(a, description));
     }
     static const char *const flags[] = {"local-only", "insert-only", "soft-delete"};
     static const char *const keys[] = {"local_only", "insert_only", "soft_delete"};
@@ -356,7 +363,7 @@ int cmd_new_table(int argc, char **argv) {
         cli_error("new-table: %s: %s; nothing written", spec_path, error ? error : "YAML error");
         goto cleanup;
     }
-    table_text(&table, &at, name, &args, columns, column_count);
+    table_text(&table, a, &at, name, &args, columns, column_count);
     /* The new lines end as the file's do: a spec saved on Windows stays CRLF throughout. */
     const char *first_break = memchr(text, '\n', length);
     const char *eol = first_break && first_break > text && first_break[-1] == '\r' ? "\r\n" : "\n";
@@ -376,6 +383,10 @@ int cmd_new_table(int argc, char **argv) {
     const syncspec_schema *updated = NULL;
     rc = spec_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
     if (rc != 0 || diag_error_count(&diags)) {
+        unsigned first =
+            count_lines(text, at.offset) + 1 + (at.offset > 0 && text[at.offset - 1] != '\n');
+        map_positions(&diags, first, count_lines(table.data, table.len),
+                      arena_printf(a, "new table '%s'", name));
         diag_sort(&diags);
         diag_print(stderr, &diags);
         diag_list_free(&diags);

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "syncspec.h"
+#include "util/diag.h"
 
 typedef struct command_entry {
     const char *name;
@@ -68,6 +69,21 @@ static const command_entry *find_command(const char *name) {
     return NULL;
 }
 
+/* Names the closest command when `name` looks like a typo of one ("genrate"). */
+static void no_such_command(const char *name) {
+    const char *names[sizeof commands / sizeof commands[0] + 5];
+    size_t n = 0;
+    for (size_t i = 0; i < command_count; i++) names[n++] = commands[i].name;
+    static const char *const others[] = {"help", "version", "--help", "--version"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) names[n++] = others[i];
+    names[n] = NULL;
+    const char *guess = diag_did_you_mean(name, names);
+    if (guess)
+        cli_error("no such command '%s'; did you mean '%s'? (see 'syncspec --help')", name, guess);
+    else
+        cli_error("no such command '%s' (see 'syncspec --help')", name);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         print_usage(stderr);
@@ -89,7 +105,7 @@ int main(int argc, char **argv) {
         }
         const command_entry *c = find_command(argv[2]);
         if (!c) {
-            cli_error("no such command '%s' (see 'syncspec --help')", argv[2]);
+            no_such_command(argv[2]);
             return EXIT_FAILED;
         }
         char *help_argv[] = {argv[2], "--help", NULL};
@@ -97,7 +113,7 @@ int main(int argc, char **argv) {
     }
     const command_entry *c = find_command(name);
     if (!c) {
-        cli_error("no such command '%s' (see 'syncspec --help')", name);
+        no_such_command(name);
         return EXIT_FAILED;
     }
     return c->run(argc - 1, argv + 1);

@@ -1,8 +1,10 @@
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/diag.h"
 
 void cli_error(const char *fmt, ...) {
     va_list ap;
@@ -40,6 +42,20 @@ static const cli_option *find_long(const cli_command *cmd, const char *name, siz
         if (strlen(cmd->options[i].name) == len && strncmp(cmd->options[i].name, name, len) == 0)
             return &cmd->options[i];
     return NULL;
+}
+
+/* The long option closest to `typed` ("verison" -> "version", a value after '=' ignored)
+ * when it looks like a typo of one; NULL otherwise. */
+static const char *closest_long(const cli_command *cmd, const char *typed) {
+    const char *names[CLI_MAX_OPTIONS + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < cmd->option_count && n < CLI_MAX_OPTIONS; i++)
+        names[n++] = cmd->options[i].name;
+    names[n++] = "help";
+    names[n] = NULL;
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(typed, "="), typed);
+    return diag_did_you_mean(word, names);
 }
 
 static const cli_option *find_short(const cli_command *cmd, char c) {
@@ -95,8 +111,14 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
             opt = a[2] == '\0' ? find_short(cmd, a[1]) : NULL;
         }
         if (!opt) {
-            cli_error("%s: unknown option '%s' (see 'syncspec %s --help')", cmd->name, a,
-                      cmd->name);
+            const char *guess = a[1] == '-' ? closest_long(cmd, a + 2) : NULL;
+            if (guess)
+                cli_error("%s: unknown option '%s'; did you mean '--%s'? (see 'syncspec %s "
+                          "--help')",
+                          cmd->name, a, guess, cmd->name);
+            else
+                cli_error("%s: unknown option '%s' (see 'syncspec %s --help')", cmd->name, a,
+                          cmd->name);
             goto usage_error;
         }
         if (opt->kind == CLI_FLAG) {

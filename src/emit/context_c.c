@@ -60,6 +60,10 @@ static const char *value_type(syncspec_type type) {
 
 static const char *bound(arena *a, const syncspec_column *c, const syncspec_bound *b) {
     if (!b->set) return "{0}";
+    /* INT64_C(-9223372036854775808) negates a constant int64_t cannot hold (-Wpedantic). */
+    if (c->type == SYNCSPEC_TYPE_INTEGER && b->i == INT64_MIN)
+        return "{.set = true, .i = (-INT64_C(9223372036854775807) - 1), .r = "
+               "-9223372036854775808.0}";
     if (c->type == SYNCSPEC_TYPE_INTEGER)
         return arena_printf(a, "{.set = true, .i = INT64_C(%" PRId64 "), .r = %" PRId64 ".0}", b->i,
                             b->i);

@@ -246,7 +246,9 @@ int emit_generate_to(const emit_sink *sink, const char ***templates_used, arena 
         if (!find_target(*o)) {
             diag *d = diag_add(diags, DIAG_ERROR, "unknown-target", NULL, 0, 0,
                                "unknown target '%s'", *o);
-            diag_note(diags, d, 0, 0, "targets: %s", target_list(a));
+            const char *guess = diag_did_you_mean(*o, emit_target_names);
+            diag_note(diags, d, 0, 0, "%s%s%stargets: %s", guess ? "did you mean '" : "",
+                      guess ? guess : "", guess ? "'? " : "", target_list(a));
         }
     const char *templates_dir = options ? options->templates_dir : NULL;
     struct stat st;

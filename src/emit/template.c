@@ -1,5 +1,6 @@
 #include "emit/template.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef enum node_kind {
@@ -26,10 +27,30 @@ struct template {
 };
 
 enum {
-    MAX_NESTING = 32, /* sections inside one template, and partials inside partials */
-    MAX_DEPTH = 256,  /* context stack while rendering, across partials */
-    MAX_REPORTED = 64 /* render errors reported once per tag, up to this many tags */
+    MAX_NESTING = 32,  /* sections inside one template, and partials inside partials */
+    MAX_DEPTH = 256,   /* context stack while rendering, across partials */
+    MAX_REPORTED = 64, /* render errors reported once per tag, up to this many tags */
 };
+/* The work of one render, which nesting alone does not bound: a partial that includes
+ * itself twice renders 2^32 times before the nesting limit. The embedded templates render
+ * a few partials a table. A fuzzing build reaches the same limit sooner. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define MAX_PARTIAL_RENDERS (1 << 14)
+#else
+#define MAX_PARTIAL_RENDERS (1 << 20)
+#endif
+/* The output of one render: a 10,000-table spec's largest file is some hundred megabytes. */
+#define MAX_OUTPUT ((size_t)512 << 20)
+
+/* A partial names a file beside its template: no folder ("../../etc/hostname", "/x"), so a
+ * user's templates never read outside their folder. */
+static bool partial_name_ok(const char *name, size_t length) {
+    if ((length == 1 && name[0] == '.') || (length == 2 && memcmp(name, "..", 2) == 0))
+        return false;
+    for (size_t i = 0; i < length; i++)
+        if (name[i] == '/' || name[i] == '\\' || name[i] == '\0') return false;
+    return true;
+}
 
 static void add_child(arena *a, node *parent, node child) {
     if (parent->child_count == parent->child_cap) {
@@ -168,6 +189,11 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             }
             depth--;
             add_child(a, &stack[depth], *open_section);
+        } else if (sigil == '>' && !partial_name_ok(inner, name_len)) {
+            diag_add(diags, DIAG_ERROR, "template-partial", file, line, col,
+                     "partial '%.*s' is not a file name: a partial is a template of the same "
+                     "folder",
+                     (int)name_len, inner);
         } else {
             add_child(a, &stack[depth],
                       (node){.kind = sigil == '>' ? NODE_PARTIAL : NODE_VARIABLE,
@@ -192,6 +218,9 @@ typedef struct render_state {
     const template_partials *partials;
     const template_flush *flush;
     unsigned partial_depth;
+    size_t partial_renders;
+    size_t flushed; /* output already handed to `flush` */
+    bool stopped;   /* a limit of the whole render was reached: render no more */
     const ctx_value *stack[MAX_DEPTH];
     size_t depth;
     const node *reported[MAX_REPORTED];
@@ -266,13 +295,29 @@ static int render_item(void *data, const ctx_value *item) {
     /* Between items, where a list's output grows, is where a full buffer is passed on. */
     if (s->flush && s->out->len >= s->flush->at) {
         s->flush->write(s->flush->data, s->out->data, s->out->len);
+        s->flushed += s->out->len;
         sb_reset(s->out);
     }
     return 0;
 }
 
+/* Stops the whole render at `n` with an error. */
+static void stop(render_state *s, const node *n, const char *message) {
+    s->stopped = true;
+    s->status = -1;
+    diag_add(s->diags, DIAG_ERROR, "template-limit", s->t->file, n->line, n->col, "%s", message);
+}
+
 /* A partial renders in the current context, from the template the resolver names. */
 static void render_partial(render_state *s, const node *n) {
+    if (++s->partial_renders > MAX_PARTIAL_RENDERS) {
+        char message[96];
+        snprintf(message, sizeof message,
+                 "more than %d partials rendered (does a partial include itself?)",
+                 MAX_PARTIAL_RENDERS);
+        stop(s, n, message);
+        return;
+    }
     const template *t =
         s->partials ? s->partials->resolve(s->partials->data, n->text, n->length) : NULL;
     if (!t || s->partial_depth >= MAX_NESTING) {
@@ -291,8 +336,12 @@ static void render_partial(render_state *s, const node *n) {
 }
 
 static void render_nodes(render_state *s, const node *nodes, size_t count) {
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count && !s->stopped; i++) {
         const node *n = &nodes[i];
+        if (s->flushed + s->out->len > MAX_OUTPUT) {
+            stop(s, n, "the output passes 512 MiB (does a partial include itself?)");
+            return;
+        }
         if (n->kind == NODE_TEXT) {
             sb_append_n(s->out, n->text, n->length);
             continue;

@@ -28,8 +28,7 @@ const char *pg_check_name(arena *a, const char *table, const char *column, const
     return spec_shorten_name(a, arena_printf(a, "ck_%s_%s_%s", table, column, kind));
 }
 
-const char pg_uuid_regex[] =
-    "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+const char pg_uuid_regex[] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema, const syncspec_column *c) {
     size_t n = 0;

@@ -42,7 +42,7 @@ enum { PG_MAX_CHECKS = 5 };
 size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema,
                       const syncspec_column *column);
 /* The PostgreSQL regular expression of the "format" CHECK on a uuid id: the shape
- * syncspec_is_uuid accepts (8-4-4-4-12 hex digits, either case), no looser, no stricter. */
+ * syncspec_is_uuid accepts (8-4-4-4-12 lowercase hex digits), no looser, no stricter. */
 extern const char pg_uuid_regex[];
 
 #endif

@@ -213,19 +213,25 @@ static int user_checksum(char **out, PGconn *conn, const syncspec_schema *schema
 }
 
 /*
- * Whether entries the client's checkpoint may not have seen were pruned, read in the pull's
- * transaction so it agrees with the log read next. An entry with xid < xmin(S) is visible
- * in snapshot S (it committed before S was taken), so a client with xmin(S) > pruned_xid
- * had already seen every pruned entry and needs none of them; any other client may have
- * missed one (a deletion, say) and must be answered as if it had no checkpoint.
+ * Whether the client's checkpoint must be answered in full, as if it had none, read in the
+ * pull's transaction so it agrees with the log read next:
+ * - entries it may not have seen were pruned. An entry with xid < xmin(S) is visible in
+ *   snapshot S (it committed before S was taken), so a client with xmin(S) > pruned_xid had
+ *   already seen every pruned entry and needs none of them; any other client may have
+ *   missed one (a deletion, say);
+ * - it is ahead of the database (xmax(S) beyond the current one: a snapshot this database
+ *   never gave, say from before a restore), so "changed since" would skip real changes;
+ * - PostgreSQL refuses it ("10:5:", "0:0:"): `*refused` is then set too, and the error has
+ *   aborted the transaction.
  */
-static int checkpoint_pruned(bool *pruned, PGconn *conn, const syncspec_schema *schema,
-                             const char *checkpoint, syncspec_sync_error *error) {
+static int checkpoint_full(bool *full, bool *refused, PGconn *conn, const syncspec_schema *schema,
+                           const char *checkpoint, syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
-    *pruned = false;
-    if (sync_puts(&sql, "SELECT count(*) FROM ") ||
+    *full = *refused = false;
+    if (sync_puts(&sql, "SELECT pg_snapshot_xmax($1::pg_snapshot) > "
+                        "pg_snapshot_xmax(pg_current_snapshot()) OR EXISTS (SELECT 1 FROM ") ||
         sync_qualified(&sql, schema->pg_schema, "syncspec_feed_horizon") ||
-        sync_puts(&sql, " WHERE pg_snapshot_xmin($1::pg_snapshot) <= \"pruned_xid\"")) {
+        sync_puts(&sql, " WHERE pg_snapshot_xmin($1::pg_snapshot) <= \"pruned_xid\")")) {
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
@@ -233,11 +239,36 @@ static int checkpoint_pruned(bool *pruned, PGconn *conn, const syncspec_schema *
     PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
     syncspec_buffer_free(&sql);
     int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (PQresultStatus(res) == PGRES_FATAL_ERROR && state && strncmp(state, "22", 2) == 0)
+        *full = *refused = true;
+    else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         rc = db_error(error, conn, res, "pull");
     else
-        *pruned = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+        *full = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
+    return rc;
+}
+
+/* Begins the pull's transaction and sets `*snapshot` (the caller frees it) to the snapshot it
+ * reads in; on failure nothing is left open. */
+static int begin_pull(char **snapshot, PGconn *conn, syncspec_sync_error *error) {
+    PGresult *res = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = db_error(error, conn, res, "pull");
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    /* The first statement fixes the transaction's snapshot: this is it. */
+    res = PQexec(conn, "SELECT pg_current_snapshot()::text");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = db_error(error, conn, res, "pull");
+    else if (!(*snapshot = strdup(PQgetvalue(res, 0, 0))))
+        rc = NOMEM(error);
+    PQclear(res);
+    if (rc != 0) PQclear(PQexec(conn, "ROLLBACK"));
     return rc;
 }
 
@@ -253,32 +284,26 @@ int syncspec_server_changes(syncspec_server *server, char **response, PGconn *co
     PGresult *res = NULL;
     int rc = 0;
     if (!user_id || !*user_id || !json_is_object(req) ||
-        !(json_is_null(cp) || json_is_string(cp)) ||
-        (json_is_string(cp) && !snapshot_text_ok(json_string_value(cp)))) {
+        !(json_is_null(cp) || json_is_string(cp))) {
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
                         "pull: expected {\"checkpoint\": <checkpoint or null>} and a user");
         goto cleanup;
     }
+    /* A checkpoint that is not one (a damaged store) is answered as none: a full resync, not
+     * an error that every later pull would meet again. */
     const char *checkpoint = json_string_value(cp);
-    res = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = db_error(error, conn, res, "pull");
-        goto cleanup;
-    }
-    PQclear(res);
-    /* The first statement fixes the transaction's snapshot: this is it. */
-    res = PQexec(conn, "SELECT pg_current_snapshot()::text");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        rc = db_error(error, conn, res, "pull");
+    if (checkpoint && !snapshot_text_ok(checkpoint)) checkpoint = NULL;
+    if ((rc = begin_pull(&snapshot, conn, error)) != 0) goto cleanup;
+    bool full = false, refused = false;
+    if (checkpoint && (rc = checkpoint_full(&full, &refused, conn, schema, checkpoint, error)) != 0)
         goto rollback;
+    if (refused) { /* its error aborted the transaction: begin again, without it */
+        PQclear(PQexec(conn, "ROLLBACK"));
+        free(snapshot);
+        snapshot = NULL;
+        if ((rc = begin_pull(&snapshot, conn, error)) != 0) goto cleanup;
     }
-    if (!(snapshot = strdup(PQgetvalue(res, 0, 0)))) goto nomem;
-    PQclear(res);
-    res = NULL;
-    bool pruned = false;
-    if (checkpoint && (rc = checkpoint_pruned(&pruned, conn, schema, checkpoint, error)) != 0)
-        goto rollback;
-    if (pruned) checkpoint = NULL; /* a full answer: all the user's rows, "full": true */
+    if (full) checkpoint = NULL; /* a full answer: all the user's rows, "full": true */
     if (!(out = json_object()) || !(tables = json_object())) goto nomem;
     for (size_t k = 0; k < schema->table_count; k++) {
         const syncspec_table *t = &schema->tables[k];

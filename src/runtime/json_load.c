@@ -36,8 +36,11 @@ static const char *skip_string(const char *p, const char *end, bool *escaped) {
 }
 
 /* A number, true, false or null: up to the next delimiter. */
+/* memchr, not strchr: strchr finds a NUL byte of the text as the set's terminator, and the
+ * walk would then stop on it for ever. */
 static const char *skip_word(const char *p, const char *end) {
-    while (p < end && !strchr(",]}: \t\n\r\"[{", *p)) p++;
+    static const char stops[] = ",]}: \t\n\r\"[{";
+    while (p < end && !memchr(stops, *p, sizeof stops - 1)) p++;
     return p;
 }
 

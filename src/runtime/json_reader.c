@@ -62,7 +62,12 @@ bool json_reader_object_next(json_reader *r, size_t *index, json_scalar *key,
                              syncspec_buffer *scratch) {
     if (!next_member(r, *index, '}')) return false;
     if (json_reader_peek(r) != '"') return json_reader_fail(r, "expected a key");
-    return json_reader_scalar(r, key, scratch) && expect(r, ':', "expected ':'");
+    if (!json_reader_scalar(r, key, scratch)) return false;
+    /* Never in a key, allow_nul or not: jansson refuses it there, and the text read here is
+     * what jansson parses next (an upload's transactions). */
+    if (key->length && memchr(key->text, '\0', key->length))
+        return json_reader_fail(r, "a NUL character in a key");
+    return expect(r, ':', "expected ':'");
 }
 
 bool json_reader_array_next(json_reader *r, size_t *index) { return next_member(r, *index, ']'); }
@@ -203,20 +208,28 @@ static bool read_number(json_reader *r, json_scalar *out) {
     bool integer;
     const char *p = scan_number(r, &integer);
     if (!p) return false;
-    /* strtoll and strtod stop where the grammar above stopped: the next byte is no digit,
-     * sign, point or exponent (or is the text's terminating NUL). */
+    /* strtoll and strtod read up to a NUL, which the text need not have after the number:
+     * they get a terminated copy of what the grammar above accepted. */
+    size_t n = (size_t)(p - begin);
+    char small[64], *copy = n < sizeof small ? small : malloc(n + 1);
+    if (!copy) return json_reader_fail(r, "out of memory");
+    memcpy(copy, begin, n);
+    copy[n] = '\0';
     char *stop;
     errno = 0;
     if (integer) {
         out->kind = JSON_SCALAR_INTEGER;
-        out->integer = strtoll(begin, &stop, 10);
+        out->integer = strtoll(copy, &stop, 10);
     } else {
         out->kind = JSON_SCALAR_REAL;
-        out->real = c_strtod(begin, &stop);
+        out->real = c_strtod(copy, &stop);
     }
-    if (stop != p) return json_reader_fail(r, "a bad number");
+    bool whole = stop == copy + n;
+    int range = errno;
+    if (copy != small) free(copy);
+    if (!whole) return json_reader_fail(r, "a bad number");
     /* As jansson: integers past 64 bits and reals past double fail; tiny reals become 0. */
-    if (errno == ERANGE && (integer || out->real == HUGE_VAL || out->real == -HUGE_VAL))
+    if (range == ERANGE && (integer || out->real == HUGE_VAL || out->real == -HUGE_VAL))
         return json_reader_fail(r, "a number out of range");
     r->p = p;
     return true;

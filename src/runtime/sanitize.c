@@ -428,7 +428,7 @@ static bool set_value(syncspec_op *out, syncspec_sanitizer *s, const syncspec_co
             if (!text || !syncspec_utf8_valid(text, n)) break;
             if (c->type == SYNCSPEC_TYPE_ID && !valid_id(s->schema, text, n)) {
                 add_error(out, c->name, SYNCSPEC_E_BAD_ID, "%s: not a valid %s", c->name,
-                          s->schema->id_format == SYNCSPEC_ID_UUID ? "UUID" : "id");
+                          s->schema->id_format == SYNCSPEC_ID_UUID ? "lowercase UUID" : "id");
                 return false;
             }
             x->value = text;
@@ -535,7 +535,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
     if (!json_is_string(id) ||
         !valid_id(s->schema, json_string_value(id), json_string_length(id))) {
         add_error(out, "id", SYNCSPEC_E_BAD_ID, "id must be a %s",
-                  s->schema->id_format == SYNCSPEC_ID_UUID ? "UUID" : "non-empty string");
+                  s->schema->id_format == SYNCSPEC_ID_UUID ? "lowercase UUID" : "non-empty string");
     } else {
         out->id = json_string_value(id);
         set_text(row, id_column, out->id);

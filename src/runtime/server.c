@@ -204,6 +204,11 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
     if (!json_is_array(ops)) /* refused whole, like an op with errors */
         return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
                                                            "a transaction needs an \"ops\" list"));
+    /* A key given twice ("ops", "op_id"): which was meant cannot be known, as in an op. */
+    if (json_object_getn(c->tx, UPLOAD_JSON_DUPLICATES, UPLOAD_JSON_DUPLICATES_LENGTH))
+        return json_array_append_new(c->errors,
+                                     error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
+                                                "the transaction gives a key more than once"));
     put_batch *batch = put_batch_new(puts_per_statement);
     int rc = !batch || add_begin(&c->list, schema, c, user_id, "applied") ? -1 : 0;
     size_t i;
@@ -362,6 +367,24 @@ static int outline_list(body_outline *out, json_reader *r, syncspec_buffer *scra
     return 0;
 }
 
+enum { MAX_BODY_KEYS = 64 };
+
+/* Records a key of the body's top level in `seen` (each as its length, then its bytes).
+ * Returns 0, 1 when it was there already, -1 when memory is exhausted. */
+static int key_seen(syncspec_buffer *seen, const json_scalar *key) {
+    for (size_t at = 0; at < seen->len;) {
+        size_t n;
+        memcpy(&n, seen->data + at, sizeof n);
+        at += sizeof n;
+        if (n == key->length && (n == 0 || memcmp(seen->data + at, key->text, n) == 0)) return 1;
+        at += n;
+    }
+    return syncspec_buffer_append(seen, (const char *)&key->length, sizeof key->length) ||
+                   (key->length && syncspec_buffer_append(seen, key->text, key->length))
+               ? -1
+               : 0;
+}
+
 /*
  * Checks the whole body (well-formed JSON, one list of transactions or ops, each named,
  * a string client_id if any) before anything is applied, and notes where each transaction
@@ -374,10 +397,14 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
     size_t transactions_at = 0, batch_at = 0;
     bool bad_client_id = false;
     int rc = 0;
+    syncspec_buffer seen = {0};
+    int repeated = 0;
     json_reader_init(&r, body, strlen(body));
     r.allow_nul = true; /* in values; the sanitizer refuses them where they do not belong */
     if (json_reader_object_begin(&r))
         for (size_t i = 0; json_reader_object_next(&r, &i, &key, &scratch); i++) {
+            /* A key given twice: which value was meant cannot be known. */
+            if (!repeated && (repeated = i < MAX_BODY_KEYS ? key_seen(&seen, &key) : 2) != 0) break;
             size_t at = json_reader_peek(&r) == '[' ? json_reader_offset(&r) : 0;
             if (json_scalar_is(&key, "transactions")) transactions_at = at;
             if (json_scalar_is(&key, "batch")) batch_at = at;
@@ -400,7 +427,16 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
                 }
             }
         }
-    json_reader_end(&r);
+    if (!repeated) json_reader_end(&r);
+    if (repeated) {
+        rc = repeated < 0    ? NOMEM(error)
+             : repeated == 1 ? sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                          "upload: a key is given twice (again at byte %zu)",
+                                          json_reader_offset(&r))
+                             : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                          "upload: more than %d keys in the body", MAX_BODY_KEYS);
+        goto done;
+    }
     if (r.error)
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: malformed JSON at byte %zu: %s",
                         json_reader_offset(&r), r.error);
@@ -417,6 +453,7 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
     json_reader_seek(&r, out->batch ? batch_at : transactions_at);
     rc = outline_list(out, &r, &scratch, error);
 done:
+    syncspec_buffer_free(&seen);
     syncspec_buffer_free(&scratch);
     return rc;
 }

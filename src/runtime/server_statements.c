@@ -66,6 +66,8 @@ int add_op_statement(statement_list *list, const syncspec_schema *schema, const 
     int rc = -1;
     if (!scratch || !s) goto cleanup;
     put(s, "WITH w AS (");
+    size_t start = s->b.len;
+    bool only_check = false; /* a PATCH with no column: w finds the row, nothing written */
     bool soft = op->kind == SYNCSPEC_OP_DELETE && t->soft_delete;
     if (op->kind == SYNCSPEC_OP_DELETE && !soft) {
         put(s, "DELETE FROM ");
@@ -93,9 +95,11 @@ int add_op_statement(statement_list *list, const syncspec_schema *schema, const 
             put(s, " = ");
             param(s, syncspec_row_text(scratch[i], c, op->row));
         }
-        if (n == 0) { /* an empty PATCH changes nothing */
-            rc = 0;
-            goto cleanup;
+        if (n == 0) { /* an empty PATCH changes nothing, but still not another user's row */
+            s->b.len = start;
+            put(s, "SELECT 1 FROM ");
+            qualified(s, schema->pg_schema, t->name);
+            only_check = true;
         }
     }
     put(s, " WHERE \"id\" = ");
@@ -105,7 +109,7 @@ int add_op_statement(statement_list *list, const syncspec_schema *schema, const 
     put(s, " = ");
     int owner_param = param(s, user_id);
     /* Nothing changed while the row exists: it belongs to another user. */
-    put(s, " RETURNING 1) SELECT ");
+    put(s, only_check ? ") SELECT " : " RETURNING 1) SELECT ");
     qualified(s, schema->pg_schema, "syncspec_forbidden");
     put(s, "(");
     param(s, t->name);

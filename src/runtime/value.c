@@ -206,12 +206,14 @@ int syncspec_timestamp_format(char buf[SYNCSPEC_TIMESTAMP_SIZE], int64_t ms) {
     return 0;
 }
 
+/* Lowercase only: PostgreSQL and SQLite compare ids as text, so AAAA… and aaaa… would be
+ * two rows of one UUID; the canonical form (RFC 4122 output, PowerSync's uuid()) is it. */
 bool syncspec_is_uuid(const char *s) {
     for (int i = 0; i < 36; i++) {
         char c = s[i];
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (c != '-') return false;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
             return false;
         }
     }

@@ -10,7 +10,6 @@
 
 #include "util/strbuf.h"
 
-
 /* The value grammar lives in the runtime (value.c), so uploads and specs read alike. */
 void spec_format_real(char buf[32], double v) { syncspec_format_real(buf, v); }
 int spec_parse_timestamp(int64_t *ms, const char *s) { return syncspec_timestamp_parse(ms, s); }
@@ -161,8 +160,8 @@ const char *spec_value_canonical(arena *a, const ynode *n, syncspec_type type,
         return n->text;
     case SYNCSPEC_TYPE_ID:
         if (id_format == SYNCSPEC_ID_UUID && !spec_is_uuid(n->text)) {
-            *error =
-                arena_printf(a, "%s is not a UUID (id_format is uuid)", spec_describe_node(a, n));
+            *error = arena_printf(a, "%s is not a lowercase UUID (id_format is uuid)",
+                                  spec_describe_node(a, n));
             return NULL;
         }
         if (n->len == 0) {

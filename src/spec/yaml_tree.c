@@ -285,13 +285,14 @@ static void close_mapping(builder *b, ynode *map, const ynode **children, size_t
 static void close_container(builder *b) {
     frame *f = &b->frames[--b->depth];
     ynode *n = f->node;
-    const ynode **children = b->scratch + f->start;
+    /* scratch is NULL until a first child is kept ({} or [] alone). */
+    const ynode **children = b->scratch ? b->scratch + f->start : NULL;
     size_t count = b->scratch_len - f->start;
     if (n->kind == YNODE_MAPPING) {
         close_mapping(b, n, children, count);
     } else {
         const ynode **items = arena_calloc(b->a, count ? count : 1, sizeof *items);
-        memcpy(items, children, count * sizeof *items);
+        if (count) memcpy(items, children, count * sizeof *items);
         n->items = items;
         n->count = (uint32_t)count;
     }

@@ -101,7 +101,7 @@ void diag_sort(diag_list *list) {
 }
 
 static void print_position(FILE *out, const char *file, unsigned line, unsigned col) {
-    fputs(file ? file : "<input>", out);
+    fputs(file ? file : "syncspec", out); /* about the command, not about a file */
     if (line) fprintf(out, ":%u:%u", line, col);
     fputs(": ", out);
 }

@@ -17,7 +17,7 @@ elif expect '  op 0: PUT projects' && expect '$3 is_default   true' && expect '$
      expect '$5 created_at   2025-09-22T14:29:30.120Z' && expect '$7 created_at   2025-09-22T14:29:30.000Z' &&
      expect '$8 updated_at   2025-09-22T14:29:30.123Z' && expect '  op 2: PATCH documents' &&
      expect '$2 title        NULL' && expect 'owner_id [forbidden-owner]' && expect 'color [unknown-key]' &&
-     expect '- [local-only-table]'; then
+     expect '- [local-only-table]' && expect '2 of 5 ops refused'; then
   ok $t
 fi
 t=two-devices

@@ -73,6 +73,9 @@ refuse new-table-refuses-bad-name "not a valid table name" Notes --column body:t
 refuse new-table-refuses-reserved-name "not a valid table name" ps_notes
 refuse new-table-refuses-bad-column "not a valid column name" notes --column 9x:text
 refuse new-table-refuses-missing-reference "nothing written" notes --reference owner_thing:nowhere
+# The error is in the table it would add, not at a line the file does not have.
+refuse new-table-reference-error-names-the-new-table "^new table 'notes': error" notes \
+  --reference owner_thing:nowhere
 refuse new-table-refuses-implicit-column "nothing written" notes --column id:text
 
 t=new-table-keeps-crlf
@@ -87,6 +90,18 @@ if [ "$(grep -c $'\r$' "$work/crlf.yaml")" != "$lines" ]; then
 elif ! tr -d '\r' < "$work/crlf.yaml" | cmp -s - "$work/lf.yaml"; then
   fail $t "not the LF result with CRLF line ends"
 elif ! "$bin" lint --quiet "$work/crlf.yaml"; then fail $t "the result does not lint"
+else ok $t; fi
+
+t=new-table-description-reads-back
+# U+0085, U+2028 and U+2029 are line breaks to YAML: written raw they would read back as
+# spaces. The generated C spells out the bytes the spec gave.
+cp "$work/orig.yaml" "$work/desc.yaml"
+"$bin" new-table "$work/desc.yaml" tags --column label:text --no-generate \
+  --description "$(printf 'a\xc2\x85b\xe2\x80\xa8c\xe2\x80\xa9d "q" \\ \x01')" 2>"$work/err"
+if ! "$bin" generate "$work/desc.yaml" -o "$work/desc-out" --only c-schema >/dev/null 2>>"$work/err"; then
+  fail $t "$(cat "$work/err")"
+elif ! grep -qF '.description = "a\302\205b\342\200\250c\342\200\251d \"q\" \\ \001"' "$work/desc-out/"*_schema.c; then
+  fail $t "read back as $(grep -o '"tags", .description = "[^,]*' "$work/desc-out/"*_schema.c)"
 else ok $t; fi
 
 t=new-table-keeps-mode
@@ -169,6 +184,34 @@ for cmd in lint generate check new-table init; do
 done
 [ -z "$bad" ] && ok $t || fail $t "$bad"
 
+# A misspelled command, option or target gets the likely one; the help names no list "below".
+t=typos-get-did-you-mean
+bad=
+while IFS='|' read -r want args; do
+  # shellcheck disable=SC2086
+  out=$("$bin" $args 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] || bad+=" '$args' exit $rc;"
+  grep -qF -- "$want" <<<"$out" || bad+=" '$args': $out;"
+done <<EOF
+did you mean 'generate'?|genrate schemas/app.yaml
+did you mean 'generate'?|help genrate
+did you mean '--version'?|--verison
+did you mean '--only'?|generate schemas/app.yaml --onl sqlite
+did you mean '--output'?|generate schemas/app.yaml --outptu=x
+syncspec: error[unknown-target]: unknown target 'sqlit'|generate $root/schemas/app.yaml --only sqlit -o $work/typo
+did you mean 'sqlite'?|generate $root/schemas/app.yaml --only sqlit -o $work/typo
+EOF
+"$bin" generate --help | grep -q "below" && bad+=" generate --help says 'below';"
+[ -z "$bad" ] && ok $t || fail $t "$bad"
+
+# The completion completes spec files in a plain bash (extglob off, no bash-completion).
+t=completion-without-extglob
+got=$(cd "$root" && bash --norc --noprofile -c '
+  shopt -u extglob; source contrib/syncspec.bash-completion
+  COMP_WORDS=(syncspec lint schemas/a); COMP_CWORD=2; _syncspec; echo "${COMPREPLY[*]}"
+  COMP_WORDS=(syncspec generate --on); COMP_CWORD=2; _syncspec; echo "${COMPREPLY[*]}"' 2>&1)
+[ "$got" = $'schemas/app.yaml\n--only' ] && ok $t || fail $t "completed: $got"
+
 t=init-generate-check-aligned
 mkdir "$work/proj"
 if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yaml 2>/dev/null &&
@@ -176,6 +219,14 @@ if (cd "$work/proj" && "$bin" init >/dev/null && "$bin" generate schemas/app.yam
     "$bin" check schemas/app.yaml --sqlite app.db --generated generated >"$work/out" 2>&1); then
   ok $t
 else fail $t "$(cat "$work/out" 2>/dev/null)"; fi
+
+# The workflow init writes says what it needs: the repository variable SYNCSPEC_REPO.
+t=init-workflow-names-its-variable
+wf="$work/proj/.github/workflows/syncspec.yml"
+if grep -q 'SYNCSPEC_REPO: ${{ vars.SYNCSPEC_REPO }}' "$wf" &&
+   grep -qF '${SYNCSPEC_REPO:?set the repository variable SYNCSPEC_REPO' "$wf" &&
+   grep -q 'SYNCSPEC_REPO' "$root/README.md"; then ok $t
+else fail $t "$wf does not say what SYNCSPEC_REPO is"; fi
 
 t=generate-same-from-any-path
 if (cd "$work/proj" && "$bin" generate "$PWD/schemas/app.yaml" -o "$work/abs" 2>/dev/null &&

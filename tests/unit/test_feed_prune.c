@@ -271,6 +271,38 @@ static void test_stale_client_resyncs(void **state) {
     syncspec_store_free(b);
 }
 
+/* A checkpoint the server cannot read (a damaged store: xmin after xmax, xid 0, an xid
+ * beyond 64 bits, not a snapshot at all) is answered as none: a full resync, after which
+ * pulls are incremental again, never an error every later pull meets again. */
+static void test_unreadable_checkpoint_resyncs(void **state) {
+    env *e = *state;
+    syncspec_store *a = open_store(e, "a", "alice");
+    size_t rows;
+    seed(e);
+    assert_true(pull(e, a, "alice", &rows));
+    static const char *const bad[] = {
+        "10:5:", "0:0:", "5:10:4",
+        "99999999999999999999999:99999999999999999999999:", "not a snapshot"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(a),
+                                            "UPDATE syncspec_state SET value = ?1 "
+                                            "WHERE key = 'checkpoint'",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(st, 1, bad[i], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        assert_int_equal(sqlite3_changes(syncspec_store_db(a)), 1);
+        sqlite3_finalize(st);
+        if (!pull(e, a, "alice", &rows)) fail_msg("checkpoint %s: not a full answer", bad[i]);
+        assert_int_equal(rows, 9);
+        assert_same_rows(e, a, "alice");
+        assert_false(pull(e, a, "alice", &rows));
+        assert_int_equal(rows, 0);
+    }
+    syncspec_store_free(a);
+}
+
 /* A client whose checkpoint is newer than every pruned entry keeps its incremental pulls,
  * and receives the entries the prune kept (newer than the cut-off). */
 static void test_fresh_client_stays_incremental(void **state) {
@@ -562,6 +594,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stale_client_resyncs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_client_stays_incremental, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_checkpoint_resyncs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_count_and_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_interval_is_a_parameter, setup, teardown),
         {"test_upgrade_public_schema", test_upgrade, load, unload, &app},

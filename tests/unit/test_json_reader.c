@@ -163,6 +163,13 @@ static void test_nul(void **state) {
     assert_true(json_reader_scalar(&r, &v, &scratch));
     assert_int_equal(v.length, 3);
     assert_memory_equal(v.text, "a\0b", 3);
+    /* In a key never, allow_nul or not, as jansson: skipping refuses it too. */
+    const char *keyed = "{\"a\":{\"k\\u0000\":1}}";
+    json_reader_init(&r, keyed, strlen(keyed));
+    r.allow_nul = true;
+    assert_false(json_reader_skip(&r));
+    assert_string_equal(r.error, "a NUL character in a key");
+    assert_null(json_loads(keyed, 0 | JSON_ALLOW_NUL, NULL));
     syncspec_buffer_free(&scratch);
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -69,7 +70,8 @@ static const sanitize_case cases[] = {
     {"delete ignores data", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\",\"data\":{\"bogus\":1}}", NULL, "{\"id\":\"" U1 "\"}"},
     {"delete", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"" U1 "\"}", NULL, "{\"id\":\"" U1 "\"}"},
     /* id */
-    {"id upper case uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", NULL, "{\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}"},
+    {"id upper case uuid: one UUID, one spelling", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}", "bad-id", NULL},
+    {"reference in upper case", DOC("PUT", DOC_BASE ",\"project_id\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\""), "bad-id", NULL},
     {"id not a uuid", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":\"42\"}", "bad-id", NULL},
     {"id a number", "{\"op\":\"DELETE\",\"table\":\"documents\",\"id\":42}", "bad-id", NULL},
     {"id missing", "{\"op\":\"DELETE\",\"table\":\"documents\"}", "bad-id", NULL},
@@ -440,6 +442,27 @@ static void test_upload_json_loadb(void **state) {
     json_error_t error;
     assert_null(upload_json_loadb("{\"a\":1e400,}", 12, &error));
     assert_null(upload_json_loadb("{\"a\":1e400", 10, &error));
+}
+
+/* A raw NUL byte in op text is no delimiter: the walk that finds repeated keys steps over it
+ * (on `[1\0]` it once made no progress and never returned; the alarm turns that into a
+ * failure). The op is refused. */
+static void test_raw_nul_bytes(void **state) {
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+    } texts[] = {{"[1\0]", 4}, {"{\"a\":[1\0]}", 11}, {"{\"a\":1\0}", 8}, {"[\0]", 3}};
+    alarm(10);
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        json_t *v = upload_json_loadb(texts[i].text, texts[i].len, NULL);
+        json_decref(v);
+        syncspec_op op;
+        assert_int_equal(syncspec_sanitize_text(&op, sanitizer, texts[i].text, texts[i].len, USER),
+                         1);
+        assert_true(op.error_count > 0);
+    }
+    alarm(0);
 }
 
 /* jansson's parser refuses a NUL in a key, but an op built in code may hold one. */
@@ -906,6 +929,7 @@ int main(void) {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_edge_cases),
         cmocka_unit_test(test_upload_json_loadb),
+        cmocka_unit_test(test_raw_nul_bytes),
         cmocka_unit_test(test_nul_in_keys),
         cmocka_unit_test(test_messages_are_utf8),
         cmocka_unit_test(test_typed_entry_point),

@@ -449,7 +449,7 @@ static void test_defaults_canonical(void **state) {
                "      j4: { type: json, default: 12 }\n"
                "      s1: { type: text, default: 12 }\n"
                "      s2: { type: text, default: 'héllo' }\n"
-               "      u1: { type: id, default: 123E4567-e89b-12d3-a456-426614174000 }\n"
+               "      u1: { type: id, default: 123e4567-e89b-12d3-a456-426614174000 }\n"
                "      n1: { type: text, default: null }\n");
     const syncspec_table *t = table(l, "t");
     static const struct {
@@ -471,7 +471,7 @@ static void test_defaults_canonical(void **state) {
         {"j4", "12"},
         {"s1", "12"},
         {"s2", "héllo"},
-        {"u1", "123E4567-e89b-12d3-a456-426614174000"},
+        {"u1", "123e4567-e89b-12d3-a456-426614174000"},
     };
     for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
         assert_string_equal(column(t, expected[i].column)->default_value, expected[i].value);
@@ -571,7 +571,8 @@ static void test_value_grammars(void **state) {
     assert_int_equal(spec_parse_timestamp(&ms, "yesterday"), -1);
 
     assert_true(spec_is_uuid("123e4567-e89b-12d3-a456-426614174000"));
-    assert_true(spec_is_uuid("123E4567-E89B-12D3-A456-426614174000"));
+    assert_false(spec_is_uuid("123E4567-E89B-12D3-A456-426614174000")); /* one spelling */
+    assert_false(spec_is_uuid("123e4567-e89b-12d3-a456-42661417400A"));
     assert_false(spec_is_uuid("123e4567e89b12d3a456426614174000"));
     assert_false(spec_is_uuid("123e4567-e89b-12d3-a456-42661417400g"));
     assert_false(spec_is_uuid("123e4567-e89b-12d3-a456-4266141740001"));

@@ -174,6 +174,25 @@ static void test_partial_errors(void **state) {
     assert_null(render(f, "{{>part}}"));
     assert_int_equal(f->diags.count, 1);
     assert_non_null(strstr(f->diags.items[0].message, "deeper"));
+
+    /* Twice: 2^32 renders within the nesting limit; the work limit stops it at once. */
+    f->diags.count = 0;
+    const char *twice = "x{{>part}}{{>part}}";
+    f->partial = template_compile(f->a, "part", twice, strlen(twice), &f->diags);
+    assert_null(render(f, "{{#items}}{{>part}}{{/items}}"));
+    const diag *last = &f->diags.items[f->diags.count - 1];
+    assert_string_equal(last->code, "template-limit");
+    assert_non_null(strstr(last->message, "include itself"));
+
+    /* A partial is a file of the template's folder: a path is refused when compiled. */
+    static const char *const paths[] = {"{{>../../etc/hostname}}", "{{>/etc/hostname}}",
+                                        "{{>sub/part}}", "{{>..}}", "{{>a\\b}}"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        f->diags.count = 0;
+        assert_null(template_compile(f->a, "main", paths[i], strlen(paths[i]), &f->diags));
+        assert_int_equal(f->diags.count, 1);
+        assert_string_equal(f->diags.items[0].code, "template-partial");
+    }
 }
 
 static void test_syntax_errors_have_positions(void **state) {

@@ -71,6 +71,16 @@ static void first_error(const json_t *results, size_t k, json_int_t *op, const c
     *code = json_string_value(json_object_get(error, "code"));
 }
 
+/* Transaction k was rejected, its first error at `op` (-1: the whole transaction). */
+static void assert_rejected(const json_t *results, size_t k, json_int_t op, const char *code) {
+    json_int_t at;
+    const char *got;
+    assert_string_equal(status(results, k), "rejected");
+    first_error(results, k, &at, &got);
+    assert_int_equal(at, op);
+    assert_string_equal(got, code);
+}
+
 static char *pg_text(env *e, const char *fmt, const char *id) {
     char *v = pg_value(e->pg.conn, fmt, id);
     assert_non_null(v);
@@ -272,6 +282,52 @@ static void test_unique_keys_per_owner(void **state) {
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 2);
 }
 
+/* A PATCH with no column to change still reaches only the user's rows: on another user's
+ * row it is forbidden, on the user's own row or an id no row has it changes nothing. */
+static void test_empty_patch(void **state) {
+    env *e = *state;
+    json_t *r = upload(e, "bob",
+                       "{\"transactions\":[{\"op_id\":\"b:1\",\"ops\":["
+                       "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\",\"data\":{}}]}]}");
+    assert_string_equal(status(r, 0), "applied");
+    json_decref(r);
+    r = upload(
+        e, "alice",
+        "{\"transactions\":["
+        "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+        "\"data\":{}}]},"
+        "{\"op_id\":\"a:2\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"gb\","
+        "\"data\":{\"user_id\":\"alice\"}}]},"
+        "{\"op_id\":\"a:3\",\"ops\":[{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"nowhere\","
+        "\"data\":{}}]},"
+        "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"ga\","
+        "\"data\":{}},{\"op\":\"PATCH\",\"table\":\"group\",\"id\":\"ga\",\"data\":{}}]}]}");
+    for (size_t k = 0; k < 2; k++) assert_rejected(r, k, 0, "forbidden");
+    assert_string_equal(status(r, 2), "applied");
+    assert_string_equal(status(r, 3), "applied");
+    json_decref(r);
+    assert_pg(e, "bob", "SELECT user_id FROM \"group\" WHERE id = '%s'", "gb");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 2);
+}
+
+/* A key given twice in a transaction ("ops", "op_id") refuses it whole, as one in an op
+ * refuses the op: which value was meant cannot be known. */
+static void test_repeated_transaction_keys(void **state) {
+    env *e = *state;
+    json_t *r = upload(e, "alice",
+                       "{\"transactions\":["
+                       "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
+                       "\"g1\",\"data\":{}}],"
+                       "\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g2\",\"data\":{}}]},"
+                       "{\"op_id\":\"a:2\",\"op_id\":\"a:3\",\"ops\":[]},"
+                       "{\"op_id\":\"a:4\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":"
+                       "\"g3\",\"data\":{}}]}]}");
+    for (size_t k = 0; k < 2; k++) assert_rejected(r, k, -1, "bad-data");
+    assert_string_equal(status(r, 2), "applied");
+    json_decref(r);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 1);
+}
+
 /* Statuses in order when refusals and applies alternate (each transaction is prepared while
  * the one before it runs). */
 static void test_mixed_sequence(void **state) {
@@ -425,6 +481,15 @@ static void test_bad_bodies(void **state) {
          "transaction 1 has no op_id"},
         {"{\"transactions\":[{\"op_id\":\"\",\"ops\":[]}]}", "transaction 0 has no op_id"},
         {"{\"transactions\":[[]]}", "transaction 0 has no op_id"},
+        /* A key given twice at the body's top level: which was meant cannot be known. */
+        {"{\"transactions\":[],\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]}]}",
+         "a key is given twice (again at byte 34)"},
+        {"{\"x\":1,\"\\u0078\":2,\"transactions\":[]}", "a key is given twice"},
+        /* jansson refuses a NUL in a key: refused whole, before the first transaction
+         * applies, not when the second is parsed. */
+        {"{\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]},{\"op_id\":\"a:2\",\"ops\":[{"
+         "\"op\":\"PUT\",\"k\\u0000\":1}]}]}",
+         "a NUL character in a key"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char *response = NULL;
@@ -441,6 +506,16 @@ static void test_bad_bodies(void **state) {
     }
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\""), 0);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 0);
+    /* At most 64 keys at the top level: finding a repeated one stays cheap. */
+    char many[1024] = "{";
+    for (int k = 0; k < 65; k++) snprintf(many + strlen(many), 16, "\"k%d\":0,", k);
+    strcat(many, "\"transactions\":[]}");
+    char *answer = NULL;
+    syncspec_sync_error err;
+    assert_int_equal(syncspec_server_upload(e->server, &answer, e->api, "alice", many, &err),
+                     SYNCSPEC_SYNC_INVALID);
+    assert_non_null(strstr(err.message, "more than 64 keys"));
+    free(answer);
     /* Unknown top-level keys are ignored; an empty list answers an empty list. */
     json_t *r = upload(e, "alice", "{\"client\":{\"v\":[1]},\"transactions\":[]}");
     assert_int_equal(json_array_size(r), 0);
@@ -550,6 +625,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_errors_name_the_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mixed_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_keys_per_owner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_transaction_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_patch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),

@@ -350,7 +350,7 @@ static void test_defaults_that_do_not_fit(void **state) {
         {"invalid-default", 7, 37, "the string '5'"},
         {"invalid-default", 8, 37, "expected true or false, found 'yes'"},
         {"invalid-default", 9, 39, "not a timestamp"},
-        {"invalid-default", 10, 32, "not a UUID"},
+        {"invalid-default", 10, 32, "not a lowercase UUID"},
         {"invalid-default", 11, 34, "not JSON text"},
         {"invalid-default", 12, 34, "not a finite number"},
         {"invalid-default", 13, 34, "expected a text value, found a list"},
