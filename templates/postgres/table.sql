@@ -13,11 +13,11 @@
 CREATE TABLE IF NOT EXISTS {{q}} (
 {{#columns}}
   {{q}} {{type}}{{#primary_key}} PRIMARY KEY{{/primary_key}}{{#not_null}} NOT NULL{{/not_null}}{{#default}} DEFAULT {{default}}{{/default}}{{#enum_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} IN ({{value}})){{/enum_check}}{{#min_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} >= {{value}}){{/min_check}}{{#max_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} <= {{value}}){{/max_check}}{{#length_check}}
-    CONSTRAINT {{name_q}} CHECK (char_length({{q}}) <= {{value}}){{/length_check}}{{#format_check}}
-    CONSTRAINT {{name_q}} CHECK ({{q}} ~ {{value}}){{/format_check}}{{^last}},{{/last}}
+    CONSTRAINT {{name_q}} CHECK ({{expression}}){{/enum_check}}{{#min_check}}
+    CONSTRAINT {{name_q}} CHECK ({{expression}}){{/min_check}}{{#max_check}}
+    CONSTRAINT {{name_q}} CHECK ({{expression}}){{/max_check}}{{#length_check}}
+    CONSTRAINT {{name_q}} CHECK ({{expression}}){{/length_check}}{{#format_check}}
+    CONSTRAINT {{name_q}} CHECK ({{expression}}){{/format_check}}{{^last}},{{/last}}
 {{/columns}}
 );
 {{#indexes}}
