@@ -31,11 +31,14 @@ done
 ln -s "$modules" "$work/node_modules"
 echo '{"type": "module"}' >"$work/package.json"
 mkdir "$work/app" && cp generated/*.ts generated/*.json "$work/app/"
+cases=(app)
 for dir in tests/golden/*/; do
   case=$(basename "$dir")
   [ "$case" = app ] && continue
   mkdir "$work/$case" && cp "$dir"expected/*.ts "$dir"expected/*.json "$work/$case/"
+  cases+=("$case")
 done
+spec_of() { if [ "$1" = app ]; then echo schemas/app.yaml; else echo "tests/golden/$1/spec.yaml"; fi; }
 cp tests/node/typescript_types.ts "$work/"
 
 # Strict, over the generated files and the type checks of typescript_types.ts; the
@@ -59,6 +62,26 @@ JSON
 if out=$(cd "$work" && node "$modules/typescript/bin/tsc" -p tsconfig.json 2>&1); then
   ok "$t ($(ls "$work"/*/*.ts | wc -l) files)"
 else fail $t "$(head -40 <<<"$out")"; fi
+
+# Drizzle's pg-core schema, made into SQL by drizzle-kit and applied to a fresh database,
+# is what check --postgres expects: the only finding is the publication, which is not a
+# table and stays in postgres.sql.
+n=0
+for case in "${cases[@]}"; do
+  t="drizzle-kit-pg-$case" db="ts_$$_$((n++))" spec=$(spec_of "$case")
+  if ! out=$(cd "$work" && node "$modules/drizzle-kit/bin.cjs" generate --dialect=postgresql \
+      --schema="./$case/${case}_drizzle_pg.ts" --out="./drizzle-$case" 2>&1); then
+    fail "$t" "drizzle-kit: $out"; continue
+  fi
+  psql -d postgres -qc "CREATE DATABASE $db" && dbs+=("$db")
+  if ! out=$(cat "$work/drizzle-$case"/*.sql | psql -d "$db" -q -v ON_ERROR_STOP=1 2>&1); then
+    fail "$t" "applying drizzle-kit's SQL: $out"; continue
+  fi
+  got=$("$bin" check "$spec" --postgres "dbname=$db" --format json 2>&1 | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () =>
+      console.log(JSON.parse(s).findings.map((f) => `${f.severity} ${f.code}`).join("; ")))')
+  if [ "$got" = "error publication-missing" ]; then ok "$t"; else fail "$t" "findings: $got"; fi
+done
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
