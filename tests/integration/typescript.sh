@@ -83,5 +83,17 @@ for case in "${cases[@]}"; do
   if [ "$got" = "error publication-missing" ]; then ok "$t"; else fail "$t" "findings: $got"; fi
 done
 
+# The node tests: each test is a case of its own here.
+for file in tests/node/typescript_*.test.mjs; do
+  out=$(SYNCSPEC_TS_WORK=$work SYNCSPEC_BIN=$bin node --test --test-reporter=tap "$file" 2>&1)
+  while read -r line; do
+    case $line in
+      "ok "*) ok "${line#ok [0-9]* - }" ;;
+      "not ok "*) fail "${line#not ok [0-9]* - }" "$(grep -A30 -F "$line" <<<"$out" | sed -n '2,30p')" ;;
+    esac
+  done < <(grep -E '^(not )?ok ' <<<"$out")
+  grep -qE '^(not )?ok ' <<<"$out" || fail "$(basename "$file")" "$out"
+done
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
