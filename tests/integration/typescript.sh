@@ -26,6 +26,9 @@ for p in @powersync/node @powersync/common @powersync/drizzle-driver drizzle-orm
   [ -d "$modules/$p" ] || { echo "$p is not installed (scripts/bootstrap.sh installs it)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
+[ -x "$build/examples/upload_server" ] ||
+  { echo "no $build/examples/upload_server: make test builds it"; echo "0 passed, 1 failed"; exit 1; }
+
 # Every case in a folder of its own, beside node_modules, so that imports resolve: the
 # committed generated/ for schemas/app.yaml and each golden case's expected output.
 ln -s "$modules" "$work/node_modules"
@@ -89,7 +92,7 @@ for file in tests/node/typescript_*.test.mjs; do
   while read -r line; do
     case $line in
       "ok "*) ok "${line#ok [0-9]* - }" ;;
-      "not ok "*) fail "${line#not ok [0-9]* - }" "$(grep -A30 -F "$line" <<<"$out" | sed -n '2,30p')" ;;
+      "not ok "*) fail "${line#not ok [0-9]* - }" "$(grep -A30 -F "$line" <<<"$out" | sed -n '2,30p'; grep '^# ' <<<"$out" | head -20)" ;;
     esac
   done < <(grep -E '^(not )?ok ' <<<"$out")
   grep -qE '^(not )?ok ' <<<"$out" || fail "$(basename "$file")" "$out"

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = process.env.SYNCSPEC_TS_WORK;
+export const databases = path.join(work, 'databases');
+fs.mkdirSync(databases, { recursive: true });
 const modules = path.join(work, 'node_modules');
 const ts = (await import(path.join(modules, 'typescript/lib/typescript.js'))).default;
 const { PowerSyncDatabase } = await import(path.join(modules, '@powersync/node/lib/index.js'));
@@ -29,8 +31,7 @@ export async function loadTs(file) {
 // Opens a fresh database file with `schema` (PowerSync creates its tables), closes it, and
 // returns its path. `open` gets the open database first when given.
 export async function openDatabase(schema, name, open) {
-  const dir = path.join(work, 'databases');
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = databases;
   const db = new PowerSyncDatabase({ schema, database: { dbFilename: `${name}.db`, dbLocation: dir } });
   try {
     await db.init();

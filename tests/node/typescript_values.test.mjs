@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadTs } from './typescript_util.mjs';
+import { databases, loadTs } from './typescript_util.mjs';
 
 const work = process.env.SYNCSPEC_TS_WORK;
 const modules = path.join(work, 'node_modules');
@@ -18,7 +18,7 @@ const edge = await loadTs(path.join(work, 'edge', 'edge_drizzle_sqlite.ts'));
 async function withDatabase(name, fn) {
   const db = new PowerSyncDatabase({
     schema: edge.EdgeDrizzleSchema,
-    database: { dbFilename: `${name}.db`, dbLocation: path.join(work, 'databases') },
+    database: { dbFilename: `${name}.db`, dbLocation: databases },
   });
   await db.init();
   try {
