@@ -591,8 +591,8 @@ static int check_database(sqlite_state *s) {
         "FROM pragma_index_xinfo(l.name) x WHERE x.\"key\" ORDER BY x.seqno)), l.partial FROM "
         "pragma_index_list(?1) l",
         "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)",
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 COLLATE "
-        "NOCASE ORDER BY name",
+        ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 "
+         "COLLATE NOCASE ORDER BY name"),
         "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE",
     };
     sqlite3_stmt **statements[] = {&s->columns, &s->indexes, &s->foreign_keys, &s->store_indexes,
