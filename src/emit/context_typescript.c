@@ -51,6 +51,33 @@ static ctx_value *ts_table(arena *a, const syncspec_table *t, size_t position, s
     return table;
 }
 
+/* The tables a target walks: every table, or the synced ones only. */
+typedef struct ts_tables {
+    const syncspec_schema *schema;
+    const syncspec_table **tables;
+} ts_tables;
+
+static ts_tables *all_tables(arena *a, const syncspec_schema *schema) {
+    ts_tables *all = arena_alloc(a, sizeof *all);
+    all->schema = schema;
+    all->tables = arena_calloc(a, schema->table_count + 1, sizeof *all->tables);
+    for (size_t i = 0; i < schema->table_count; i++) all->tables[i] = &schema->tables[i];
+    return all;
+}
+
+/* A table's names and flags only, for the walks that list the tables (the schema object,
+ * the row types): cheaper than the full table, which each walk would build again. */
+static const ctx_value *ts_name_item(arena *a, const void *data, size_t position, size_t count) {
+    return ts_table(a, ((const ts_tables *)data)->tables[position], position, count);
+}
+
+/* Sets "tables" (built by `full`) and "names" (ts_name_item) on the root. */
+static void set_ts_tables(arena *a, ctx_value *root, const ts_tables *all, size_t count,
+                          ctx_item_builder full) {
+    ctx_set(a, root, "tables", ctx_lazy_list(a, count, full, all));
+    ctx_set(a, root, "names", ctx_lazy_list(a, count, ts_name_item, all));
+}
+
 /* The table's indexes: name, name_ts, name_json, unique, and columns, each with its name
  * (snake_case), property (camelCase), PowerSync type and JSON name. */
 static ctx_value *ts_indexes(arena *a, const syncspec_table *t) {
@@ -88,28 +115,31 @@ static const char *powersync_column(syncspec_type type) {
     return name[0] == 'T' ? "text" : name[0] == 'I' ? "integer" : "real";
 }
 
+/* Columns are lazy lists of their own: the templates walk the tables several times (the
+ * tables, the schema, the row types), and only one of those walks looks at columns. */
+static const ctx_value *powersync_column_item(arena *a, const void *data, size_t position,
+                                              size_t count) {
+    /* PowerSync adds the id column (always the first) itself and refuses one declared. */
+    const syncspec_column *c = &((const syncspec_table *)data)->columns[position + 1];
+    ctx_value *col = ctx_object(a);
+    ctx_set_string(a, col, "name", c->name);
+    ctx_set_string(a, col, "name_json", esc_json_string(a, c->name));
+    ctx_set_string(a, col, "helper", powersync_column(c->type));
+    ctx_set_string(a, col, "type", powersync_type_name(c->type));
+    /* Where the device's value is not the spec's type, the template says how it reads. */
+    ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
+    ctx_set_bool(a, col, "is_timestamp", c->type == SYNCSPEC_TYPE_TIMESTAMP);
+    ctx_set_bool(a, col, "is_json", c->type == SYNCSPEC_TYPE_JSON);
+    ctx_set_ends(a, col, position, count);
+    return col;
+}
+
 static const ctx_value *powersync_table(arena *a, const void *data, size_t position, size_t count) {
-    const syncspec_table *t = &((const syncspec_schema *)data)->tables[position];
+    const syncspec_table *t = ((const ts_tables *)data)->tables[position];
     ctx_value *table = ts_table(a, t, position, count);
-    /* PowerSync adds the id column itself and refuses one declared. */
-    ctx_value *columns = ctx_list(a, t->column_count);
-    for (size_t k = 0; k < t->column_count; k++) {
-        const syncspec_column *c = &t->columns[k];
-        if (c->role == SYNCSPEC_ROLE_ID) continue;
-        ctx_value *col = ctx_object(a);
-        ctx_set_string(a, col, "name", c->name);
-        ctx_set_string(a, col, "name_json", esc_json_string(a, c->name));
-        ctx_set_string(a, col, "helper", powersync_column(c->type));
-        ctx_set_string(a, col, "type", powersync_type_name(c->type));
-        /* Where the device's value is not the spec's type, the template says how it reads. */
-        ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
-        ctx_set_bool(a, col, "is_timestamp", c->type == SYNCSPEC_TYPE_TIMESTAMP);
-        ctx_set_bool(a, col, "is_json", c->type == SYNCSPEC_TYPE_JSON);
-        ctx_push(a, columns, col);
-    }
-    ctx_mark_ends(a, columns);
-    ctx_set(a, table, "columns", columns);
-    ctx_set_bool(a, table, "has_columns", columns->count > 0);
+    size_t columns = t->column_count - 1;
+    ctx_set(a, table, "columns", ctx_lazy_list(a, columns, powersync_column_item, t));
+    ctx_set_bool(a, table, "has_columns", columns > 0);
     ctx_set(a, table, "indexes", ts_indexes(a, t));
     ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
     ctx_set_string(a, table, "name_json", esc_json_string(a, t->name));
@@ -118,7 +148,7 @@ static const ctx_value *powersync_table(arena *a, const void *data, size_t posit
 
 ctx_value *context_powersync(arena *a, const syncspec_schema *schema) {
     ctx_value *root = ts_root(a, schema);
-    ctx_set(a, root, "tables", ctx_lazy_list(a, schema->table_count, powersync_table, schema));
+    set_ts_tables(a, root, all_tables(a, schema), schema->table_count, powersync_table);
     ctx_set_bool(a, root, "has_tables", schema->table_count > 0);
     return root;
 }
@@ -174,21 +204,23 @@ static ctx_value *ts_column(arena *a, const syncspec_column *c) {
     return col;
 }
 
+static const ctx_value *drizzle_sqlite_column(arena *a, const void *data, size_t position,
+                                              size_t count) {
+    const syncspec_column *c = &((const syncspec_table *)data)->columns[position];
+    (void)count;
+    ctx_value *col = ts_column(a, c);
+    ctx_set_string(a, col, "helper", powersync_column(c->type));
+    ctx_set_bool(a, col, "boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
+    ctx_set_bool(a, col, "json", c->type == SYNCSPEC_TYPE_JSON);
+    ctx_set_bool(a, col, "not_null", sqlite_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
+    return col;
+}
+
 static const ctx_value *drizzle_sqlite_table(arena *a, const void *data, size_t position,
                                              size_t count) {
-    const syncspec_table *t = &((const syncspec_schema *)data)->tables[position];
+    const syncspec_table *t = ((const ts_tables *)data)->tables[position];
     ctx_value *table = ts_table(a, t, position, count);
-    ctx_value *columns = ctx_list(a, t->column_count);
-    for (size_t k = 0; k < t->column_count; k++) {
-        const syncspec_column *c = &t->columns[k];
-        ctx_value *col = ts_column(a, c);
-        ctx_set_string(a, col, "helper", powersync_column(c->type));
-        ctx_set_bool(a, col, "boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
-        ctx_set_bool(a, col, "json", c->type == SYNCSPEC_TYPE_JSON);
-        ctx_set_bool(a, col, "not_null", sqlite_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
-        ctx_push(a, columns, col);
-    }
-    ctx_set(a, table, "columns", columns);
+    ctx_set(a, table, "columns", ctx_lazy_list(a, t->column_count, drizzle_sqlite_column, t));
     ctx_set(a, table, "indexes", ts_indexes(a, t));
     ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
     return table;
@@ -196,8 +228,7 @@ static const ctx_value *drizzle_sqlite_table(arena *a, const void *data, size_t 
 
 ctx_value *context_drizzle_sqlite(arena *a, const syncspec_schema *schema) {
     ctx_value *root = ts_root(a, schema);
-    ctx_set(a, root, "tables",
-            ctx_lazy_list(a, schema->table_count, drizzle_sqlite_table, schema));
+    set_ts_tables(a, root, all_tables(a, schema), schema->table_count, drizzle_sqlite_table);
     return root;
 }
 
@@ -221,32 +252,34 @@ static const char *pg_core_column(syncspec_type type) {
     }
 }
 
-typedef struct pg_core_tables {
-    const syncspec_schema *schema;
-    const syncspec_table **tables; /* synced only */
-} pg_core_tables;
+static const ctx_value *drizzle_pg_column(arena *a, const void *data, size_t position,
+                                          size_t count) {
+    const syncspec_column *c = &((const syncspec_table *)data)->columns[position];
+    (void)count;
+    ctx_value *col = ts_column(a, c);
+    ctx_set_string(a, col, "helper", pg_core_column(c->type));
+    ctx_set_bool(a, col, "bigint", c->type == SYNCSPEC_TYPE_INTEGER);
+    ctx_set_bool(a, col, "timestamp", c->type == SYNCSPEC_TYPE_TIMESTAMP);
+    ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
+    /* The default exactly as postgres.sql writes it, numbers and booleans bare. */
+    const char *literal = pg_default_literal(a, c);
+    bool bare = c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_REAL ||
+                c->type == SYNCSPEC_TYPE_BOOLEAN;
+    ctx_set_string(a, col, "default_sql", literal && !bare ? esc_ts_template(a, literal) : NULL);
+    ctx_set_string(a, col, "default_bare", bare ? literal : NULL);
+    return col;
+}
 
 static const ctx_value *drizzle_pg_table(arena *a, const void *data, size_t position,
                                          size_t count) {
-    const pg_core_tables *all = data;
+    const ts_tables *all = data; /* synced only */
     const syncspec_table *t = all->tables[position];
     ctx_value *table = ts_table(a, t, position, count);
-    ctx_value *columns = ctx_list(a, t->column_count);
+    ctx_set(a, table, "columns", ctx_lazy_list(a, t->column_count, drizzle_pg_column, t));
+    /* The CHECK constraints of every column, in postgres.sql's order. */
     ctx_value *checks = ctx_list(a, 4);
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *c = &t->columns[k];
-        ctx_value *col = ts_column(a, c);
-        ctx_set_string(a, col, "helper", pg_core_column(c->type));
-        ctx_set_bool(a, col, "bigint", c->type == SYNCSPEC_TYPE_INTEGER);
-        ctx_set_bool(a, col, "timestamp", c->type == SYNCSPEC_TYPE_TIMESTAMP);
-        ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
-        /* The default exactly as postgres.sql writes it, numbers and booleans bare. */
-        const char *literal = pg_default_literal(a, c);
-        bool bare = c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_REAL ||
-                    c->type == SYNCSPEC_TYPE_BOOLEAN;
-        ctx_set_string(a, col, "default_sql", literal && !bare ? esc_ts_template(a, literal) : NULL);
-        ctx_set_string(a, col, "default_bare", bare ? literal : NULL);
-        ctx_push(a, columns, col);
         const char *kinds[PG_MAX_CHECKS];
         size_t n = pg_check_kinds(kinds, all->schema, c);
         for (size_t i = 0; i < n; i++) {
@@ -257,7 +290,6 @@ static const ctx_value *drizzle_pg_table(arena *a, const void *data, size_t posi
             ctx_push(a, checks, ck);
         }
     }
-    ctx_set(a, table, "columns", columns);
     ctx_set(a, table, "checks", checks);
     ctx_set(a, table, "indexes", ts_indexes(a, t));
     ctx_set_bool(a, table, "has_constraints", checks->count > 0 || t->index_count > 0);
@@ -266,12 +298,12 @@ static const ctx_value *drizzle_pg_table(arena *a, const void *data, size_t posi
 
 ctx_value *context_drizzle_pg(arena *a, const syncspec_schema *schema) {
     ctx_value *root = ts_root(a, schema);
-    pg_core_tables *all = arena_alloc(a, sizeof *all);
+    ts_tables *synced = arena_alloc(a, sizeof *synced);
     size_t count;
-    all->schema = schema;
-    all->tables = context_synced_tables(a, schema, &count);
+    synced->schema = schema;
+    synced->tables = context_synced_tables(a, schema, &count);
     ctx_set_bool(a, root, "custom_schema", strcmp(schema->pg_schema, "public") != 0);
     ctx_set_string(a, root, "schema_ts", esc_ts_string(a, schema->pg_schema));
-    ctx_set(a, root, "tables", ctx_lazy_list(a, count, drizzle_pg_table, all));
+    set_ts_tables(a, root, synced, count, drizzle_pg_table);
     return root;
 }

@@ -143,6 +143,19 @@ const char *esc_c_comment(arena *a, const char *s) {
 /* JavaScript and JSON strings: `quote` and backslash escaped, control characters as
  * \uXXXX, and U+2028/U+2029 escaped too (older parsers end a line there). */
 static const char *js_string(arena *a, const char *s, char quote) {
+    /* Most strings are names that need no escape: quoted straight into the arena. */
+    size_t n = 0;
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++, n++)
+        plain = *p >= 0x20 && *p != 0x7f && *p != (unsigned char)quote && *p != '\\' && *p != 0xe2;
+    if (plain) {
+        char *out = arena_alloc(a, n + 3);
+        out[0] = quote;
+        memcpy(out + 1, s, n);
+        out[n + 1] = quote;
+        out[n + 2] = '\0';
+        return out;
+    }
     strbuf sb = STRBUF_INIT;
     sb_putc(&sb, quote);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

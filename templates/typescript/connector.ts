@@ -16,11 +16,11 @@ import type {
 
 // The tables whose writes are uploaded (local-only ones never are).
 export const {{pascal}}SyncedTables = [
-{{#tables}}
+{{#names}}
 {{^local_only}}
   {{name_ts}},
 {{/local_only}}
-{{/tables}}
+{{/names}}
 ] as const;
 export type {{pascal}}SyncedTable = (typeof {{pascal}}SyncedTables)[number];
 

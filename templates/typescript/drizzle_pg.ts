@@ -58,7 +58,7 @@ export const {{var}} = {{#custom_schema}}dbSchema.table{{/custom_schema}}{{^cust
 {{/tables}}
 
 // Row types: what a select returns, and what an insert takes.
-{{#tables}}
+{{#names}}
 export type {{type}}Row = typeof {{var}}.$inferSelect;
 export type New{{type}}Row = typeof {{var}}.$inferInsert;
-{{/tables}}
+{{/names}}

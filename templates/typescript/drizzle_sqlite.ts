@@ -39,26 +39,26 @@ export const {{var}} = sqliteTable(
 
 // Every table, for wrapPowerSyncWithDrizzle(db, { schema: {{pascal}}Tables }).
 export const {{pascal}}Tables = {
-{{#tables}}
+{{#names}}
   {{var}},
-{{/tables}}
+{{/names}}
 };
 
 // The PowerSync schema of these tables, local-only ones marked: the same schema as
 // {{pascal}}Schema in the generated PowerSync client schema.
 export const {{pascal}}DrizzleSchema = new DrizzleAppSchema({
-{{#tables}}
+{{#names}}
 {{#local_only}}
   {{var}}: { tableDefinition: {{var}}, options: { localOnly: true } },
 {{/local_only}}
 {{^local_only}}
   {{var}},
 {{/local_only}}
-{{/tables}}
+{{/names}}
 });
 
 // Row types: what a select returns, and what an insert takes.
-{{#tables}}
+{{#names}}
 export type {{type}}Row = typeof {{var}}.$inferSelect;
 export type New{{type}}Row = typeof {{var}}.$inferInsert;
-{{/tables}}
+{{/names}}

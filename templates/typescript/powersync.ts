@@ -38,13 +38,13 @@ export const {{var}} = new Table(
 {{/tables}}
 
 export const {{pascal}}Schema = new Schema({
-{{#tables}}
+{{#names}}
   {{#shorthand}}{{name}}{{/shorthand}}{{^shorthand}}{{name}}: {{var}}{{/shorthand}},
-{{/tables}}
+{{/names}}
 });
 
 // The row types, as PowerSync reads them (every column but id may be null).
 export type {{pascal}}Database = (typeof {{pascal}}Schema)['types'];
-{{#tables}}
+{{#names}}
 export type {{type}}Record = {{pascal}}Database['{{name}}'];
-{{/tables}}
+{{/names}}
