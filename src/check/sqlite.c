@@ -378,9 +378,9 @@ static int check_powersync_indexes(sqlite_state *s, const syncspec_table *t, con
         for (size_t k = 0; k < t->index_count && !index; k++)
             if (sqlite3_stricmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
         if (!index) {
-            finding *x = findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
-                                      "index %s on %s(%s) is not in the spec", name, t->name,
-                                      sb_str(&have));
+            finding *x =
+                findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
+                             "index %s on %s(%s) is not in the spec", name, t->name, sb_str(&have));
             x->actual = arena_printf(a, "(%s)", sb_str(&have));
             x->line = t->line;
             x->fix = repair_comment(a, "not applied: the client schema declares the indexes of a "
@@ -463,11 +463,11 @@ static int check_powersync_options(sqlite_state *s, const syncspec_table *t) {
     };
     for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
         if (!options[i].on) continue;
-        finding *x = findings_add(s->f, options[i].severity, "table-options-mismatch", TARGET,
-                                  t->name, NULL,
-                                  "%s has the PowerSync option %s, which the generated client "
-                                  "schema does not give it: %s",
-                                  t->name, options[i].option, options[i].why);
+        finding *x =
+            findings_add(s->f, options[i].severity, "table-options-mismatch", TARGET, t->name, NULL,
+                         "%s has the PowerSync option %s, which the generated client "
+                         "schema does not give it: %s",
+                         t->name, options[i].option, options[i].why);
         x->expected = "no option";
         x->actual = options[i].option;
         x->line = t->line;
@@ -563,8 +563,8 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
             x->expected = t->local_only ? "local-only" : "synced";
             x->actual = local_store ? "local-only" : "synced";
         }
-        store = arena_printf(a, "%s__%s", local_store && !synced_store ? "ps_data_local" : "ps_data",
-                             t->name);
+        store = arena_printf(a, "%s__%s",
+                             local_store && !synced_store ? "ps_data_local" : "ps_data", t->name);
     }
     if (check_columns(s, t, object, managed) != 0) return -1;
     if (managed) {

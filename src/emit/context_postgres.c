@@ -8,8 +8,8 @@
 
 /* A named CHECK: {name_q, value, expression}. Names are deterministic and at most 63
  * bytes; the expression is the whole condition, as the other targets write it too. */
-static ctx_value *check(arena *a, const syncspec_table *t,
-                        const syncspec_column *c, const char *kind) {
+static ctx_value *check(arena *a, const syncspec_table *t, const syncspec_column *c,
+                        const char *kind) {
     ctx_value *ck = ctx_object(a);
     const char *name = pg_check_name(a, t->name, c->name, kind);
     ctx_set_string(a, ck, "name_q", esc_sql_ident(a, name));
@@ -47,8 +47,7 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
     for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
         bool wanted = false;
         for (size_t k = 0; k < n; k++) wanted |= strcmp(kinds[k], all_kinds[i]) == 0;
-        ctx_set(a, col, keys[i],
-                wanted ? check(a, t, c, all_kinds[i]) : ctx_bool(false));
+        ctx_set(a, col, keys[i], wanted ? check(a, t, c, all_kinds[i]) : ctx_bool(false));
     }
     const char *comment = column_comment(a, c);
     ctx_set_string(a, col, "comment", comment ? esc_pg_literal(a, comment) : NULL);

@@ -42,7 +42,8 @@ static ctx_value *ts_table(arena *a, const syncspec_table *t, size_t position, s
     ctx_set_string(a, table, "name_ts", esc_ts_string(a, t->name));
     const char *var = table_var(a, t);
     ctx_set_string(a, table, "var", var);
-    ctx_set_bool(a, table, "shorthand", strcmp(var, t->name) == 0); /* { name } for { name: name } */
+    ctx_set_bool(a, table, "shorthand",
+                 strcmp(var, t->name) == 0); /* { name } for { name: name } */
     ctx_set_string(a, table, "type", pascal(a, t->name));
     ctx_set(a, table, "description", context_lines(a, t->description));
     ctx_set_bool(a, table, "local_only", t->local_only);

@@ -29,9 +29,8 @@
     X("sqlite-sync", context_sqlite_sync,                                                          \
       EMIT_FILE("sqlite_sync/sqlite_sync.sql", "sqlite_sync.sql"))                                 \
     X("postgres-sync", context_postgres_sync,                                                      \
-      EMIT_FILE("postgres_sync/postgres_sync.sql", "postgres_sync.sql"))                         \
-    X("powersync-ts", context_powersync,                                                           \
-      EMIT_FILE("typescript/powersync.ts", "%s_powersync.ts"))                                     \
+      EMIT_FILE("postgres_sync/postgres_sync.sql", "postgres_sync.sql"))                           \
+    X("powersync-ts", context_powersync, EMIT_FILE("typescript/powersync.ts", "%s_powersync.ts"))  \
     X("powersync-json", context_powersync,                                                         \
       EMIT_FILE("typescript/powersync.json", "%s_powersync.json"))                                 \
     X("powersync-connector", context_powersync,                                                    \
