@@ -108,6 +108,40 @@ static ctx_value *ts_indexes(arena *a, const syncspec_table *t) {
     return indexes;
 }
 
+/* Sets "uses_<what>" on the root for each column kind, index kind and SQL text that the
+ * tables need, so that a file imports only what it uses (an unused import is a lint error
+ * in many projects). */
+static void set_ts_uses(arena *a, ctx_value *root, const ts_tables *all, size_t count) {
+    bool type[SYNCSPEC_TYPE_ID + 1] = {false}, index = false, unique = false, sql = false;
+    bool checks = false;
+    for (size_t i = 0; i < count; i++) {
+        const syncspec_table *t = all->tables[i];
+        for (size_t k = 0; k < t->column_count; k++) {
+            const syncspec_column *c = &t->columns[k];
+            const char *kinds[PG_MAX_CHECKS];
+            type[c->type] = true;
+            checks |= pg_check_kinds(kinds, all->schema, c) > 0;
+            sql |= c->default_value && c->type != SYNCSPEC_TYPE_INTEGER &&
+                   c->type != SYNCSPEC_TYPE_REAL && c->type != SYNCSPEC_TYPE_BOOLEAN;
+        }
+        for (size_t k = 0; k < t->index_count; k++) {
+            index |= !t->indexes[k].unique;
+            unique |= t->indexes[k].unique;
+        }
+    }
+    ctx_set_bool(a, root, "uses_integer", type[SYNCSPEC_TYPE_INTEGER]);
+    ctx_set_bool(a, root, "uses_sqlite_integer",
+                 type[SYNCSPEC_TYPE_INTEGER] || type[SYNCSPEC_TYPE_BOOLEAN]);
+    ctx_set_bool(a, root, "uses_real", type[SYNCSPEC_TYPE_REAL]);
+    ctx_set_bool(a, root, "uses_boolean", type[SYNCSPEC_TYPE_BOOLEAN]);
+    ctx_set_bool(a, root, "uses_timestamp", type[SYNCSPEC_TYPE_TIMESTAMP]);
+    ctx_set_bool(a, root, "uses_json", type[SYNCSPEC_TYPE_JSON]);
+    ctx_set_bool(a, root, "uses_index", index);
+    ctx_set_bool(a, root, "uses_unique_index", unique);
+    ctx_set_bool(a, root, "uses_check", checks);
+    ctx_set_bool(a, root, "uses_sql", checks || sql);
+}
+
 /* ---- powersync-ts, powersync-json, powersync-connector ------------------------------ */
 
 /* "text", "integer" or "real": the column helper of @powersync/common. */
@@ -229,7 +263,9 @@ static const ctx_value *drizzle_sqlite_table(arena *a, const void *data, size_t 
 
 ctx_value *context_drizzle_sqlite(arena *a, const syncspec_schema *schema) {
     ctx_value *root = ts_root(a, schema);
-    set_ts_tables(a, root, all_tables(a, schema), schema->table_count, drizzle_sqlite_table);
+    ts_tables *all = all_tables(a, schema);
+    set_ts_tables(a, root, all, schema->table_count, drizzle_sqlite_table);
+    set_ts_uses(a, root, all, schema->table_count);
     return root;
 }
 
@@ -306,5 +342,6 @@ ctx_value *context_drizzle_pg(arena *a, const syncspec_schema *schema) {
     ctx_set_bool(a, root, "custom_schema", strcmp(schema->pg_schema, "public") != 0);
     ctx_set_string(a, root, "schema_ts", esc_ts_string(a, schema->pg_schema));
     set_ts_tables(a, root, synced, count, drizzle_pg_table);
+    set_ts_uses(a, root, synced, count);
     return root;
 }

@@ -6,14 +6,28 @@
 // tables only, the same types, NOT NULL, defaults, and CHECK constraints and indexes of
 // the same names. No foreign keys: offline uploads arrive out of order. The publication
 // the sync service reads is not a table: it stays in postgres.sql.
+{{#uses_sql}}
 import { sql } from 'drizzle-orm';
+{{/uses_sql}}
 import {
+{{#uses_integer}}
   bigint,
+{{/uses_integer}}
+{{#uses_boolean}}
   boolean,
+{{/uses_boolean}}
+{{#uses_check}}
   check,
+{{/uses_check}}
+{{#uses_real}}
   doublePrecision,
+{{/uses_real}}
+{{#uses_index}}
   index,
+{{/uses_index}}
+{{#uses_json}}
   jsonb,
+{{/uses_json}}
 {{#custom_schema}}
   pgSchema,
 {{/custom_schema}}
@@ -21,8 +35,12 @@ import {
   pgTable,
 {{/custom_schema}}
   text,
+{{#uses_timestamp}}
   timestamp,
+{{/uses_timestamp}}
+{{#uses_unique_index}}
   uniqueIndex,
+{{/uses_unique_index}}
 } from 'drizzle-orm/pg-core';
 {{#custom_schema}}
 

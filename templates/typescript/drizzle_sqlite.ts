@@ -7,7 +7,22 @@
 // stores them (booleans as integers 1/0 read as true/false, JSON as text read as values,
 // timestamps as UTC text). No foreign keys: offline writes reach the server out of order.
 import { DrizzleAppSchema } from '@powersync/drizzle-driver';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+{{#uses_index}}
+  index,
+{{/uses_index}}
+{{#uses_sqlite_integer}}
+  integer,
+{{/uses_sqlite_integer}}
+{{#uses_real}}
+  real,
+{{/uses_real}}
+  sqliteTable,
+  text,
+{{#uses_unique_index}}
+  uniqueIndex,
+{{/uses_unique_index}}
+} from 'drizzle-orm/sqlite-core';
 {{#tables}}
 
 {{#description}}

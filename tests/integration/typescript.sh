@@ -44,13 +44,15 @@ done
 spec_of() { if [ "$1" = app ]; then echo schemas/app.yaml; else echo "tests/golden/$1/spec.yaml"; fi; }
 cp tests/node/typescript_types.ts "$work/"
 
-# Strict, over the generated files and the type checks of typescript_types.ts; the
-# packages' own declarations are not ours to check (drizzle-orm's cover every dialect).
+# Strict, with no unused import, over the generated files and the type checks of
+# typescript_types.ts; the packages' own declarations are not ours to check (drizzle-orm's
+# cover every dialect).
 t=tsc-strict
 cat >"$work/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
     "strict": true,
+    "noUnusedLocals": true,
     "noEmit": true,
     "skipLibCheck": true,
     "target": "ES2022",

@@ -12,7 +12,6 @@ import {
   check,
   doublePrecision,
   index,
-  jsonb,
   pgSchema,
   text,
   timestamp,

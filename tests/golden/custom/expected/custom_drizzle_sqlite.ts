@@ -6,7 +6,14 @@
 // stores them (booleans as integers 1/0 read as true/false, JSON as text read as values,
 // timestamps as UTC text). No foreign keys: offline writes reach the server out of order.
 import { DrizzleAppSchema } from '@powersync/drizzle-driver';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 // Line one
 // line two

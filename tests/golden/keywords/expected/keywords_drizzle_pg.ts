@@ -10,13 +10,11 @@ import {
   bigint,
   boolean,
   check,
-  doublePrecision,
   index,
   jsonb,
   pgTable,
   text,
   timestamp,
-  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 export const delete_ = pgTable(
