@@ -1,5 +1,7 @@
 /* A live SQLite database against the spec: tables (or PowerSync's views), columns by
- * affinity, NOT NULL, primary key, indexes, boolean CHECKs, and no foreign keys. */
+ * affinity, NOT NULL, primary key, indexes, boolean CHECKs, and no foreign keys. A
+ * PowerSync client database is checked against the generated client schema: its views'
+ * column types, the indexes on its JSON stores, local-only, and the table options. */
 #include <ctype.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -46,20 +48,36 @@ static bool has_boolean_check(arena *a, const char *normalized_sql, const char *
 }
 
 /*
- * The declared type of a column of a PowerSync view: the view reads each column as
- * CAST(json_extract(data, '$.col') AS TYPE), and SQLite reports no type for such a column,
- * so it is read from the view's text. NULL when the view does not say.
+ * PowerSync reads each column of its JSON rows as CAST(json_extract(data, '$.col') AS
+ * TYPE), in its views and in its indexes alike. Finds the next such cast in normalized SQL
+ * at or after `from`: sets *column and *type (upper case) and returns the text after it,
+ * or NULL when there is none.
  */
+static const char *next_cast(arena *a, const char *from, const char **column, const char **type) {
+    static const char open[] = "json_extract(data,'$.";
+    for (const char *hit = strstr(from, open); hit; hit = strstr(hit + 1, open)) {
+        const char *name = hit + strlen(open), *close = strstr(name, "')as");
+        if (!close) return NULL;
+        const char *p = close + 4, *end = p;
+        while (isalnum((unsigned char)*end) || *end == '_') end++;
+        if (end == p || *end != ')') continue;
+        *column = arena_strndup(a, name, (size_t)(close - name));
+        char *upper = arena_strndup(a, p, (size_t)(end - p));
+        for (char *q = upper; *q; q++) *q = (char)toupper((unsigned char)*q);
+        *type = upper;
+        return end;
+    }
+    return NULL;
+}
+
+/* The declared type of a column of a PowerSync view (SQLite reports none for a cast
+ * column), read from the view's text; NULL when the view does not say. */
 static const char *view_column_type(arena *a, const char *normalized_sql, const char *column) {
-    const char *needle = arena_printf(a, "json_extract(data,'$.%s')as", normalize_sql(a, column));
-    const char *hit = strstr(normalized_sql, needle);
-    if (!hit) return NULL;
-    const char *p = hit + strlen(needle), *end = p;
-    while (isalnum((unsigned char)*end) || *end == '_') end++;
-    if (end == p || *end != ')') return NULL;
-    char *type = arena_strndup(a, p, (size_t)(end - p));
-    for (char *q = type; *q; q++) *q = (char)toupper((unsigned char)*q);
-    return type;
+    const char *want = normalize_sql(a, column), *name, *type;
+    for (const char *p = next_cast(a, normalized_sql, &name, &type); p;
+         p = next_cast(a, p, &name, &type))
+        if (strcmp(name, want) == 0) return type;
+    return NULL;
 }
 
 /*
@@ -86,6 +104,8 @@ typedef struct sqlite_state {
     size_t object_count;
     /* Prepared once, reset per table. */
     sqlite3_stmt *columns, *indexes, *foreign_keys;
+    /* PowerSync-managed tables: the indexes of a store table, the triggers of a view. */
+    sqlite3_stmt *store_indexes, *view_triggers;
     const char *error;
 } sqlite_state;
 
@@ -330,6 +350,137 @@ static int check_indexes(sqlite_state *s, const syncspec_table *t) {
     return 0;
 }
 
+/*
+ * The indexes PowerSync made on a table's JSON store for the client schema: named
+ * <store>__<index>, over the casts of the indexed columns. PowerSync has no unique index
+ * (rows are only as unique as the server makes them), so uniqueness is not compared.
+ */
+static int check_powersync_indexes(sqlite_state *s, const syncspec_table *t, const char *store) {
+    arena *a = s->f->a;
+    sqlite3_stmt *st = s->store_indexes;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, store, -1, SQLITE_TRANSIENT);
+    bool *seen = arena_calloc(a, t->index_count + 1, sizeof *seen);
+    size_t prefix = strlen(store) + 2;
+    strbuf want = STRBUF_INIT, have = STRBUF_INIT;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *full = text_at(a, st, 0), *sql = text_at(a, st, 1);
+        /* Only PowerSync's own: the automatic primary key index has no SQL. */
+        if (!full || !sql || strlen(full) <= prefix || sqlite3_strnicmp(full, store, prefix - 2) ||
+            strncmp(full + prefix - 2, "__", 2) != 0)
+            continue;
+        const char *name = full + prefix;
+        sb_reset(&have);
+        const char *column, *type;
+        for (const char *p = next_cast(a, normalize_sql(a, sql), &column, &type); p;
+             p = next_cast(a, p, &column, &type)) {
+            if (have.len) sb_putc(&have, ',');
+            sb_appendf(&have, "%s %s", column, type);
+        }
+        const syncspec_index *index = NULL;
+        for (size_t k = 0; k < t->index_count && !index; k++)
+            if (sqlite3_stricmp(t->indexes[k].name, name) == 0) index = &t->indexes[k];
+        if (!index) {
+            finding *x =
+                findings_add(s->f, FINDING_WARNING, "extra-index", TARGET, t->name, NULL,
+                             "index %s on %s(%s) is not in the spec", name, t->name, sb_str(&have));
+            x->actual = arena_printf(a, "(%s)", sb_str(&have));
+            x->line = t->line;
+            x->fix = repair_comment(a, "not applied: the client schema declares the indexes of a "
+                                       "PowerSync-managed table; remove it there");
+            continue;
+        }
+        seen[index - t->indexes] = true;
+        sb_reset(&want);
+        for (size_t k = 0; k < index->column_count; k++) {
+            const syncspec_column *c = syncspec_table_column(t, index->columns[k]);
+            if (k) sb_putc(&want, ',');
+            sb_appendf(&want, "%s %s", index->columns[k],
+                       sqlite_type_name(c ? c->type : SYNCSPEC_TYPE_TEXT));
+        }
+        if (strcmp(sb_str(&want), sb_str(&have)) == 0) continue;
+        finding *x = findings_add(s->f, FINDING_ERROR, "index-mismatch", TARGET, t->name, NULL,
+                                  "index %s is (%s), the spec says (%s)", name, sb_str(&have),
+                                  sb_str(&want));
+        x->expected = arena_printf(a, "(%s)", sb_str(&want));
+        x->actual = arena_printf(a, "(%s)", sb_str(&have));
+        x->line = index->line ? index->line : t->line;
+        x->fix = repair_comment(a, "not applied: the client schema declares the indexes of a "
+                                   "PowerSync-managed table; change it there");
+    }
+    sb_free(&want);
+    sb_free(&have);
+    if (rc != SQLITE_DONE) return step_error(s, arena_printf(a, "the indexes of %s", store));
+    for (size_t k = 0; k < t->index_count; k++) {
+        if (seen[k]) continue;
+        finding *x = findings_add(s->f, FINDING_ERROR, "missing-index", TARGET, t->name, NULL,
+                                  "index %s is missing", t->indexes[k].name);
+        x->expected = arena_printf(a, "%s__%s", store, t->indexes[k].name);
+        x->line = t->indexes[k].line ? t->indexes[k].line : t->line;
+        x->fix = repair_comment(a, "not applied: the client schema declares the indexes of a "
+                                   "PowerSync-managed table; add it there");
+    }
+    return 0;
+}
+
+/*
+ * The table options the client schema gave PowerSync, read from the triggers of the view,
+ * against those the generated client schema gives (none: see docs/typescript.md).
+ * insertOnly leaves only an insert trigger, which queues the row without storing it:
+ * rows written on the device vanish until they sync back, and updates fail. trackPrevious
+ * and trackMetadata add the old values and metadata to each queued write, and
+ * ignoreEmptyUpdates drops updates that change nothing; harmless, but not the schema's.
+ */
+static int check_powersync_options(sqlite_state *s, const syncspec_table *t) {
+    arena *a = s->f->a;
+    sqlite3_stmt *st = s->view_triggers;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    bool updates = false, old_values = false, metadata = false, ignore_empty = false;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *normalized = normalize_sql(a, text_at(a, st, 0));
+        if (!strstr(normalized, "insteadofupdate")) continue;
+        updates = true;
+        /* The queued write names its extra parts: old_values, and the _metadata column of
+         * the view; its last value is a bitmask of options, 16 for ignoreEmptyUpdates. */
+        old_values |= strstr(normalized, "old_values") != NULL;
+        metadata |= strstr(normalized, "new._metadata") != NULL;
+        const char *end = strstr(normalized, ");end");
+        const char *comma = end;
+        while (comma && comma > normalized && isdigit((unsigned char)comma[-1])) comma--;
+        if (comma && comma < end && comma[-1] == ',') ignore_empty |= (atoi(comma) & 16) != 0;
+    }
+    if (rc != SQLITE_DONE) return step_error(s, arena_printf(a, "the triggers of %s", t->name));
+    struct {
+        bool on;
+        finding_severity severity;
+        const char *option, *why;
+    } options[] = {
+        {!updates, FINDING_ERROR, "insertOnly",
+         "rows written on the device are not kept there, and updates fail"},
+        {old_values, FINDING_WARNING, "trackPrevious", "uploads carry the old values as well"},
+        {metadata, FINDING_WARNING, "trackMetadata", "writes carry a _metadata column"},
+        {ignore_empty, FINDING_WARNING, "ignoreEmptyUpdates",
+         "updates that change nothing are not uploaded"},
+    };
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+        if (!options[i].on) continue;
+        finding *x =
+            findings_add(s->f, options[i].severity, "table-options-mismatch", TARGET, t->name, NULL,
+                         "%s has the PowerSync option %s, which the generated client "
+                         "schema does not give it: %s",
+                         t->name, options[i].option, options[i].why);
+        x->expected = "no option";
+        x->actual = options[i].option;
+        x->line = t->line;
+        x->fix = repair_comment(a, "not applied: the client schema sets a table's options; "
+                                   "use the generated one");
+    }
+    return 0;
+}
+
 static int check_foreign_keys(sqlite_state *s, const syncspec_table *t) {
     sqlite3_stmt *st = s->foreign_keys;
     sqlite3_reset(st);
@@ -391,6 +542,7 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
     /* A PowerSync-managed database: a view named after the table over ps_data__<t>
      * (synced) or ps_data_local__<t> (local-only). */
     bool managed = strcmp(object->type, "view") == 0;
+    const char *store = NULL;
     if (managed) {
         bool synced_store = find_object(s, arena_printf(a, "ps_data__%s", t->name)) != NULL;
         bool local_store = find_object(s, arena_printf(a, "ps_data_local__%s", t->name)) != NULL;
@@ -416,9 +568,15 @@ static int check_table(sqlite_state *s, const syncspec_table *t) {
             x->expected = t->local_only ? "local-only" : "synced";
             x->actual = local_store ? "local-only" : "synced";
         }
+        store = arena_printf(a, "%s__%s",
+                             local_store && !synced_store ? "ps_data_local" : "ps_data", t->name);
     }
     if (check_columns(s, t, object, managed) != 0) return -1;
-    if (managed) return 0;
+    if (managed) {
+        /* The indexes are on the store the table has, whichever the spec wants. */
+        if (check_powersync_indexes(s, t, store) != 0) return -1;
+        return check_powersync_options(s, t);
+    }
     if (check_indexes(s, t) != 0) return -1;
     return check_foreign_keys(s, t);
 }
@@ -438,9 +596,13 @@ static int check_database(sqlite_state *s) {
         "FROM pragma_index_xinfo(l.name) x WHERE x.\"key\" ORDER BY x.seqno)), l.partial FROM "
         "pragma_index_list(?1) l",
         "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1)",
+        ("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 "
+         "COLLATE NOCASE ORDER BY name"),
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE",
     };
-    sqlite3_stmt **statements[] = {&s->columns, &s->indexes, &s->foreign_keys};
-    for (size_t i = 0; i < 3; i++)
+    sqlite3_stmt **statements[] = {&s->columns, &s->indexes, &s->foreign_keys, &s->store_indexes,
+                                   &s->view_triggers};
+    for (size_t i = 0; i < sizeof statements / sizeof *statements; i++)
         if (sqlite3_prepare_v2(s->db, queries[i], -1, statements[i], NULL) != SQLITE_OK)
             return step_error(s, "the schema");
     for (size_t i = 0; i < s->schema->table_count; i++)
@@ -479,6 +641,8 @@ int check_sqlite(findings *f, const syncspec_schema *schema, const char *path, c
     sqlite3_finalize(s.columns);
     sqlite3_finalize(s.indexes);
     sqlite3_finalize(s.foreign_keys);
+    sqlite3_finalize(s.store_indexes);
+    sqlite3_finalize(s.view_triggers);
     sqlite3_close(s.db);
     return rc;
 }

@@ -26,12 +26,14 @@ static const cli_command generate_command = {
     .name = "generate",
     .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]\n"
              "                         [--templates DIR] [--dump-context]",
-    .summary = "Generate SQLite DDL, PostgreSQL DDL, sync rules and C code from a spec.",
+    .summary = "Generate SQLite DDL, PostgreSQL DDL, sync rules, C and TypeScript from a spec.",
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"
         "content changes are rewritten (atomically), so their mtimes stay and builds do not\n"
         "cascade. Targets: sqlite, postgres, sync-rules, c-schema, c-sanitize, sqlite-sync,\n"
-        "postgres-sync.\n"
+        "postgres-sync, and for TypeScript apps powersync-ts (the PowerSync client schema),\n"
+        "powersync-json (the same schema as the core extension's JSON), powersync-connector\n"
+        "(the upload connector), drizzle-sqlite and drizzle-pg (Drizzle ORM tables).\n"
         "An invalid spec writes nothing and exits 2.",
     .options = generate_options,
     .option_count = sizeof generate_options / sizeof generate_options[0],

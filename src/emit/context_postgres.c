@@ -1,63 +1,21 @@
 /* postgres.sql: synced tables only, CHECK constraints, comments, the publication. */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "emit/escape.h"
 #include "emit/targets.h"
 #include "emit/types.h"
-#include "spec/names.h"
-#include "spec/values.h"
 #include "util/strbuf.h"
 
-static const char *pg_default(arena *a, const syncspec_column *c) {
-    if (!c->default_value) return NULL;
-    switch (c->type) {
-    case SYNCSPEC_TYPE_BOOLEAN:
-    case SYNCSPEC_TYPE_INTEGER:
-    case SYNCSPEC_TYPE_REAL:
-        return c->default_value;
-    default:
-        return esc_pg_literal(a, c->default_value);
-    }
-}
-
-static const char *bound_text(arena *a, const syncspec_column *c, const syncspec_bound *b) {
-    if (c->type == SYNCSPEC_TYPE_INTEGER) return arena_printf(a, "%" PRId64, b->i);
-    char buf[32];
-    spec_format_real(buf, b->r);
-    return arena_strdup(a, buf);
-}
-
-/* A named CHECK: {name_q, value}. Names are deterministic and at most 63 bytes. */
+/* A named CHECK: {name_q, value, expression}. Names are deterministic and at most 63
+ * bytes; the expression is the whole condition, as the other targets write it too. */
 static ctx_value *check(arena *a, const syncspec_table *t, const syncspec_column *c,
-                        const char *kind, const char *value) {
+                        const char *kind) {
     ctx_value *ck = ctx_object(a);
     const char *name = pg_check_name(a, t->name, c->name, kind);
     ctx_set_string(a, ck, "name_q", esc_sql_ident(a, name));
-    ctx_set_string(a, ck, "value", value);
+    ctx_set_string(a, ck, "value", pg_check_value(a, c, kind));
+    ctx_set_string(a, ck, "expression", pg_check_expression(a, c, kind));
     return ck;
-}
-
-static const char *enum_list(arena *a, const syncspec_column *c) {
-    strbuf sb = STRBUF_INIT;
-    for (size_t i = 0; i < c->enum_count; i++) {
-        if (i) sb_append(&sb, ", ");
-        bool numeric = c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_REAL;
-        sb_append(&sb, numeric ? c->enum_values[i] : esc_pg_literal(a, c->enum_values[i]));
-    }
-    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
-    sb_free(&sb);
-    return out;
-}
-
-/* What a CHECK of this kind compares with. */
-static const char *check_value(arena *a, const syncspec_column *c, const char *kind) {
-    if (strcmp(kind, "enum") == 0) return enum_list(a, c);
-    if (strcmp(kind, "min") == 0) return bound_text(a, c, &c->min);
-    if (strcmp(kind, "max") == 0) return bound_text(a, c, &c->max);
-    if (strcmp(kind, "length") == 0) return arena_printf(a, "%" PRId64, c->max_length);
-    return esc_pg_literal(a, pg_uuid_regex); /* format */
 }
 
 /* The COMMENT ON text: the description, and where the column points for references. */
@@ -79,10 +37,10 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
     ctx_set_string(a, col, "type", pg_type_name(c->type));
     ctx_set_bool(a, col, "primary_key", c->role == SYNCSPEC_ROLE_ID);
     ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
-    ctx_set_string(a, col, "default", pg_default(a, c));
+    ctx_set_string(a, col, "default", pg_default_literal(a, c));
     /* Every kind is a key, "<kind>_check", false when the column has no such CHECK; and
-     * "checks" lists one item a CHECK (the column's q, the CHECK's name_q and its one kind
-     * set), which check.sql renders alone for repair SQL too. */
+     * "checks" lists one item a CHECK (the column's q, the CHECK's name_q and expression,
+     * and its one kind set), which check.sql renders alone for repair SQL too. */
     static const char *const all_kinds[PG_MAX_CHECKS] = {"enum", "min", "max", "length", "format"};
     static const char *const keys[PG_MAX_CHECKS] = {"enum_check", "min_check", "max_check",
                                                     "length_check", "format_check"};
@@ -93,8 +51,7 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
     for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
         bool wanted = false;
         for (size_t k = 0; k < n; k++) wanted |= strcmp(kinds[k], all_kinds[i]) == 0;
-        found[i] = wanted ? check(a, t, c, all_kinds[i], check_value(a, c, all_kinds[i]))
-                          : ctx_bool(false);
+        found[i] = wanted ? check(a, t, c, all_kinds[i]) : ctx_bool(false);
         ctx_set(a, col, keys[i], found[i]);
     }
     for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
@@ -103,6 +60,7 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
         ctx_set_string(a, item, "kind", all_kinds[i]);
         ctx_set_string(a, item, "q", esc_sql_ident(a, c->name));
         ctx_set(a, item, "name_q", ctx_get(found[i], "name_q", 6));
+        ctx_set(a, item, "expression", ctx_get(found[i], "expression", 10));
         for (size_t k = 0; k < PG_MAX_CHECKS; k++)
             ctx_set(a, item, keys[k], k == i ? found[i] : ctx_bool(false));
         ctx_push(a, checks, item);

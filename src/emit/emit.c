@@ -181,9 +181,9 @@ static bool render_to_sink(template_set *set, const char *path, const ctx_value 
 
 /*
  * The targets render on two lanes, one a thread: the C targets (whose schema.c is the
- * largest file by far, about as much work as all the other targets together) on one, the
- * rest on the other. A lane has its own arena, templates and diagnostics, since none of
- * them can be shared between threads; targets that share a builder share a lane, and
+ * largest file by far) and the Drizzle schemas on one, the rest on the other, which
+ * balances the two for specs large and small. A lane has its own arena, templates and diagnostics,
+ * since none of them can be shared between threads; targets that share a builder share a lane, and
  * each lane's templates come from its targets' own folders, so no template is compiled
  * (or reported broken) twice. What a lane leaves behind is merged afterwards target by
  * target, in target order, so diagnostics and the list of templates used come out as one
@@ -191,7 +191,10 @@ static bool render_to_sink(template_set *set, const char *path, const ctx_value 
  */
 enum { LANES = 2 };
 
-static size_t lane_of(const target *t) { return t->build == context_c ? 1 : 0; }
+static size_t lane_of(const target *t) {
+    return t->build == context_c || t->build == context_drizzle_sqlite ||
+           t->build == context_drizzle_pg;
+}
 
 typedef struct lane {
     template_set set; /* its arena: the caller's for lane 0, its own for lane 1 */

@@ -22,7 +22,7 @@ typedef struct emit_file {
 } emit_file;
 
 /* The most files one run can make (every target's files). */
-enum { EMIT_MAX_FILES = 32 };
+enum { EMIT_MAX_FILES = 48 };
 
 typedef struct emit_options {
     const char *const *only;   /* NULL-terminated target names, or NULL for all */

@@ -139,3 +139,80 @@ const char *esc_c_comment(arena *a, const char *s) {
     sb_free(&sb);
     return out;
 }
+
+/* JavaScript and JSON strings: `quote` and backslash escaped, control characters as
+ * \uXXXX, and U+2028/U+2029 escaped too (older parsers end a line there). */
+static const char *js_string(arena *a, const char *s, char quote) {
+    /* Most strings are names that need no escape: quoted straight into the arena. */
+    size_t n = 0;
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++, n++)
+        plain = *p >= 0x20 && *p != 0x7f && *p != (unsigned char)quote && *p != '\\' && *p != 0xe2;
+    if (plain) {
+        char *out = arena_alloc(a, n + 3);
+        out[0] = quote;
+        memcpy(out + 1, s, n);
+        out[n + 1] = quote;
+        out[n + 2] = '\0';
+        return out;
+    }
+    strbuf sb = STRBUF_INIT;
+    sb_putc(&sb, quote);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == (unsigned char)quote || *p == '\\') {
+            sb_putc(&sb, '\\');
+            sb_putc(&sb, (char)*p);
+        } else if (*p == '\n') {
+            sb_append(&sb, "\\n");
+        } else if (*p == '\r') {
+            sb_append(&sb, "\\r");
+        } else if (*p == '\t') {
+            sb_append(&sb, "\\t");
+        } else if (*p < 0x20 || *p == 0x7f) {
+            sb_appendf(&sb, "\\u%04x", *p);
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+            sb_append(&sb, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+            p += 2;
+        } else {
+            sb_putc(&sb, (char)*p);
+        }
+    }
+    sb_putc(&sb, quote);
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
+
+const char *esc_ts_string(arena *a, const char *s) { return js_string(a, s, '\''); }
+const char *esc_json_string(arena *a, const char *s) { return js_string(a, s, '"'); }
+
+const char *esc_ts_template(arena *a, const char *s) {
+    strbuf sb = STRBUF_INIT;
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' || *p == '`' || (*p == '$' && p[1] == '{')) sb_putc(&sb, '\\');
+        sb_putc(&sb, *p);
+    }
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
+
+/* The reserved words of JavaScript and TypeScript (strict mode and declarations), and the
+ * lower-case names the generated TypeScript imports or declares. */
+/* clang-format off */
+static const char *const ts_reserved[] = {
+    "arguments", "await", "bigint", "boolean", "break", "case", "catch", "check", "class",
+    "column", "const", "continue", "dbSchema", "debugger", "declare", "default", "delete", "do",
+    "doublePrecision", "else", "enum", "eval", "export", "extends", "false", "finally", "for",
+    "function", "if", "implements", "import", "in", "index", "instanceof", "integer", "interface",
+    "jsonb", "let", "new", "null", "package", "pgSchema", "pgTable", "private", "protected",
+    "public", "real", "return", "sql", "sqliteTable", "static", "super", "switch", "text", "this",
+    "throw", "timestamp", "true", "try", "type", "typeof", "undefined", "uniqueIndex", "var",
+    "void", "while", "with", "yield", NULL};
+/* clang-format on */
+
+const char *esc_ts_ident(arena *a, const char *name) {
+    for (const char *const *k = ts_reserved; *k; k++)
+        if (**k == *name && strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+    return name;
+}

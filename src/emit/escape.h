@@ -29,5 +29,18 @@ const char *esc_yaml_single(arena *a, const char *s);
  * else double-quoted with escapes for line breaks, control characters, quotes and
  * backslashes. */
 const char *esc_yaml_scalar(arena *a, const char *s);
+/* 'text' as a TypeScript (JavaScript) string literal: quotes, backslashes, line breaks
+ * (U+2028 and U+2029 too) and control characters escaped, so it reads back as `s`. */
+const char *esc_ts_string(arena *a, const char *s);
+/* "text" as a JSON string: the same escapes with double quotes. */
+const char *esc_json_string(arena *a, const char *s);
+/* Text for the inside of a TypeScript template literal (Drizzle's sql`...`): backslashes,
+ * backticks and "${" escaped. */
+const char *esc_ts_template(arena *a, const char *s);
+/* A spec name (lower case, digits, '_') as a TypeScript binding name: `name`, or `name_`
+ * when it is a reserved word or a name the generated TypeScript itself imports or
+ * declares (text, index, sql, ...). Spec names never end with '_' in camelCase, so the
+ * escaped name cannot be another table's. */
+const char *esc_ts_ident(arena *a, const char *name);
 
 #endif

@@ -29,7 +29,15 @@
     X("sqlite-sync", context_sqlite_sync,                                                          \
       EMIT_FILE("sqlite_sync/sqlite_sync.sql", "sqlite_sync.sql"))                                 \
     X("postgres-sync", context_postgres_sync,                                                      \
-      EMIT_FILE("postgres_sync/postgres_sync.sql", "postgres_sync.sql"))
+      EMIT_FILE("postgres_sync/postgres_sync.sql", "postgres_sync.sql"))                           \
+    X("powersync-ts", context_powersync, EMIT_FILE("typescript/powersync.ts", "%s_powersync.ts"))  \
+    X("powersync-json", context_powersync,                                                         \
+      EMIT_FILE("typescript/powersync.json", "%s_powersync.json"))                                 \
+    X("powersync-connector", context_powersync,                                                    \
+      EMIT_FILE("typescript/connector.ts", "%s_connector.ts"))                                     \
+    X("drizzle-sqlite", context_drizzle_sqlite,                                                    \
+      EMIT_FILE("typescript/drizzle_sqlite.ts", "%s_drizzle_sqlite.ts"))                           \
+    X("drizzle-pg", context_drizzle_pg, EMIT_FILE("typescript/drizzle_pg.ts", "%s_drizzle_pg.ts"))
 
 enum { EMIT_MAX_FILES_PER_TARGET = 4 };
 

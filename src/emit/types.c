@@ -1,8 +1,12 @@
 #include "emit/types.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "emit/escape.h"
 #include "spec/names.h"
+#include "spec/values.h"
+#include "util/strbuf.h"
 
 const char *sqlite_type_name(syncspec_type type) {
     switch (type) {
@@ -52,4 +56,52 @@ syncspec_index pg_index(arena *a, const syncspec_table *table, const syncspec_in
     out.columns = columns;
     out.column_count = index->column_count + 1;
     return out;
+}
+
+static const char *bound_text(arena *a, const syncspec_column *c, const syncspec_bound *b) {
+    if (c->type == SYNCSPEC_TYPE_INTEGER) return arena_printf(a, "%" PRId64, b->i);
+    char buf[32];
+    spec_format_real(buf, b->r);
+    return arena_strdup(a, buf);
+}
+
+static const char *enum_list(arena *a, const syncspec_column *c) {
+    strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < c->enum_count; i++) {
+        if (i) sb_append(&sb, ", ");
+        bool numeric = c->type == SYNCSPEC_TYPE_INTEGER || c->type == SYNCSPEC_TYPE_REAL;
+        sb_append(&sb, numeric ? c->enum_values[i] : esc_pg_literal(a, c->enum_values[i]));
+    }
+    const char *out = arena_strndup(a, sb_str(&sb), sb.len);
+    sb_free(&sb);
+    return out;
+}
+
+const char *pg_check_value(arena *a, const syncspec_column *c, const char *kind) {
+    if (strcmp(kind, "enum") == 0) return enum_list(a, c);
+    if (strcmp(kind, "min") == 0) return bound_text(a, c, &c->min);
+    if (strcmp(kind, "max") == 0) return bound_text(a, c, &c->max);
+    if (strcmp(kind, "length") == 0) return arena_printf(a, "%" PRId64, c->max_length);
+    return esc_pg_literal(a, pg_uuid_regex); /* format */
+}
+
+const char *pg_check_expression(arena *a, const syncspec_column *c, const char *kind) {
+    const char *q = esc_sql_ident(a, c->name), *value = pg_check_value(a, c, kind);
+    if (strcmp(kind, "enum") == 0) return arena_printf(a, "%s IN (%s)", q, value);
+    if (strcmp(kind, "min") == 0) return arena_printf(a, "%s >= %s", q, value);
+    if (strcmp(kind, "max") == 0) return arena_printf(a, "%s <= %s", q, value);
+    if (strcmp(kind, "length") == 0) return arena_printf(a, "char_length(%s) <= %s", q, value);
+    return arena_printf(a, "%s ~ %s", q, value); /* format */
+}
+
+const char *pg_default_literal(arena *a, const syncspec_column *c) {
+    if (!c->default_value) return NULL;
+    switch (c->type) {
+    case SYNCSPEC_TYPE_BOOLEAN:
+    case SYNCSPEC_TYPE_INTEGER:
+    case SYNCSPEC_TYPE_REAL:
+        return c->default_value;
+    default:
+        return esc_pg_literal(a, c->default_value);
+    }
 }

@@ -41,6 +41,18 @@ enum { PG_MAX_CHECKS = 5 };
  */
 size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema,
                       const syncspec_column *column);
+/* What a CHECK of this kind compares with: "0", "'a', 'b'", "200", the uuid regex. */
+const char *pg_check_value(arena *a, const syncspec_column *column, const char *kind);
+/* The whole condition of a CHECK of this kind, as postgres.sql writes it between the
+ * parentheses: "\"version\" >= 1", "char_length(\"name\") <= 200", ... */
+const char *pg_check_expression(arena *a, const syncspec_column *column, const char *kind);
+/* The column's default as a PostgreSQL literal (numbers and booleans bare), NULL if none. */
+const char *pg_default_literal(arena *a, const syncspec_column *column);
+/* The PowerSync client's column type, "TEXT", "INTEGER" or "REAL": the affinity of the
+ * value as the generated sync rules deliver it (booleans 1/0, timestamps and JSON as
+ * text), which is the SQLite type. */
+#define powersync_type_name sqlite_type_name
+
 /* The PostgreSQL regular expression of the "format" CHECK on a uuid id: the shape
  * syncspec_is_uuid accepts (8-4-4-4-12 lowercase hex digits), no looser, no stricter. */
 extern const char pg_uuid_regex[];

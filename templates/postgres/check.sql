@@ -1,3 +1,3 @@
-{{! One named CHECK constraint of a column: an item of its "checks", which has one kind set
-    and the column's q. In column.sql and in ALTER TABLE ... ADD (repair.sql). }}
-CONSTRAINT {{name_q}} CHECK ({{#enum_check}}{{q}} IN ({{value}}){{/enum_check}}{{#min_check}}{{q}} >= {{value}}{{/min_check}}{{#max_check}}{{q}} <= {{value}}{{/max_check}}{{#length_check}}char_length({{q}}) <= {{value}}{{/length_check}}{{#format_check}}{{q}} ~ {{value}}{{/format_check}})
+{{! One named CHECK constraint of a column: an item of its "checks" (name_q, expression).
+    In column.sql and in ALTER TABLE ... ADD (repair.sql). }}
+CONSTRAINT {{name_q}} CHECK ({{expression}})

@@ -105,22 +105,26 @@ sqlite_case sqlite-not-a-table 1 "not-a-table groups -" 'DROP TABLE groups; CREA
 sqlite_case sqlite-names-ignore-case 1 "missing-column groups color" \
   'ALTER TABLE groups RENAME TO g_tmp; ALTER TABLE g_tmp RENAME TO "Groups"; ALTER TABLE "Groups" DROP COLUMN color; ALTER TABLE documents RENAME COLUMN title TO "Title"; DROP INDEX idx_documents_project_id; CREATE INDEX "IDX_Documents_Project_ID" ON documents ("PROJECT_ID")' fix
 
-# A PowerSync-managed database: every table is a view over ps_data__<t> (JSON rows), or
-# ps_data_local__<t> for local-only tables.
+# A PowerSync-managed database, laid out as PowerSync's core extension lays out the
+# generated client schema (app_powersync.json): every table is a view over ps_data__<t>
+# (JSON rows), or ps_data_local__<t> for local-only tables, casting each column, with
+# INSTEAD OF triggers and indexes ps_data__<t>__<index> over the same casts.
 powersync_db() { # file, [column to leave out of documents]
-  local skip=${2:-} sql="CREATE TABLE ps_crud (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT, tx_id INTEGER);"
-  local t cols
-  while read -r t local cols; do
-    local store="ps_data__$t"; [ "$local" = true ] && store="ps_data_local__$t"
-    local select="id"
-    for c in ${cols//,/ }; do
-      [ "$c" = id ] && continue
-      [ "$t" = documents ] && [ "$c" = "$skip" ] && continue
-      select="$select, json_extract(data, '\$.$c') AS \"$c\""
-    done
-    sql="$sql CREATE TABLE \"$store\" (id TEXT PRIMARY KEY NOT NULL, data TEXT); CREATE VIEW \"$t\" AS SELECT $select FROM \"$store\";"
-  done < <("$bin" generate "$spec" --dump-context --only sqlite | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-      for (const t of JSON.parse(s).sqlite.tables) console.log(t.name, t.local_only, t.columns.map(c=>c.name).join(","))})')
+  local sql
+  sql=$(SKIP=${2:-} node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const out = ["CREATE TABLE ps_crud (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT, tx_id INTEGER);"];
+    const cast = (c) => `CAST(json_extract(data, '\''$.${c.name}'\'') as ${c.type})`;
+    for (const t of s.tables) {
+      const store = (t.local_only ? "ps_data_local__" : "ps_data__") + t.name;
+      const cols = t.columns.filter((c) => !(t.name === "documents" && c.name === process.env.SKIP));
+      out.push(`CREATE TABLE "${store}" (id TEXT PRIMARY KEY NOT NULL, data TEXT);`,
+        `CREATE VIEW "${t.name}"("id"${cols.map((c) => `, "${c.name}"`).join("")}) AS SELECT id${cols.map((c) => ", " + cast(c)).join("")} FROM "${store}";`);
+      for (const op of ["INSERT", "UPDATE", "DELETE"])
+        out.push(`CREATE TRIGGER "ps_view_${op.toLowerCase()}_${t.name}" INSTEAD OF ${op} ON "${t.name}" FOR EACH ROW BEGIN SELECT 1; END;`);
+      for (const x of t.indexes)
+        out.push(`CREATE INDEX "${store}__${x.name}" ON "${store}"(${x.columns.map(cast).join(", ")});`);
+    }
+    console.log(out.join("\n"))' "$work/gen/app_powersync.json")
   sqlite3 "$1" "$sql"
 }
 t=sqlite-powersync-views
@@ -131,10 +135,13 @@ powersync_db "$work/ps2.db" title
 run_check $t 1 "missing-column documents title" --sqlite "$work/ps2.db" && ok $t
 # The store behind a view says whether PowerSync syncs the table: synced in the spec but
 # kept in ps_data_local__<t>, or local-only in the spec but kept in ps_data__<t>.
-ps_move() { # file, table, from-store, to-store
-  local view
-  view=$(sqlite3 "$1" "SELECT sql FROM sqlite_schema WHERE name = '$2'")
-  sqlite3 "$1" "DROP VIEW \"$2\"; ALTER TABLE \"$3$2\" RENAME TO \"$4$2\"; ${view//$3$2/$4$2}"
+ps_move() { # file, table, from-store, to-store (the view, its triggers and the indexes too)
+  local objects drops
+  objects=$(sqlite3 "$1" "SELECT sql || ';' FROM sqlite_schema WHERE tbl_name IN ('$2', '$3$2')
+    AND type IN ('view', 'trigger', 'index') AND sql IS NOT NULL ORDER BY type = 'view' DESC")
+  drops=$(sqlite3 "$1" "SELECT 'DROP INDEX \"' || name || '\";' FROM sqlite_schema
+    WHERE type = 'index' AND tbl_name = '$3$2' AND sql IS NOT NULL")
+  sqlite3 "$1" "DROP VIEW \"$2\"; $drops ALTER TABLE \"$3$2\" RENAME TO \"$4$2\"; ${objects//$3$2/$4$2}"
 }
 t=sqlite-powersync-local-only-mismatch
 powersync_db "$work/ps3.db"
@@ -386,11 +393,13 @@ run_check $t 0 "" --generated "$work/gen" --strict && ok $t
 t=generated-other-spec-path
 spec=./$spec run_check $t 0 "" --generated "$work/gen" --strict &&
   spec=$PWD/$spec run_check $t 0 "" --generated "$work/gen" --strict && ok $t
-# A renamed spec: the finding names both names instead of "stale".
+# A renamed spec: the finding names both names instead of "stale", for every file whose
+# banner names the spec (JSON has no comments, so the PowerSync schema JSON names none and
+# stays the same).
 t=generated-renamed-spec
 cp "$spec" "$work/renamed.yaml"
 out=$("$bin" check "$work/renamed.yaml" --generated "$work/gen" --format json)
-n=$(ls "$work/gen" | wc -l)
+n=$(grep -l "Generated by syncspec from app.yaml" "$work/gen"/* | wc -l)
 if [ "$(grep -c '"message": ".* was generated from a spec named app.yaml, this check was given .*/renamed.yaml' <<<"$out")" = "$n" ] &&
    [ "$(grep -c '"code": "generated-stale"' <<<"$out")" = "$n" ]; then ok $t; else fail $t "$out"; fi
 

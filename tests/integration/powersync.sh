@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # PowerSync's own sync rules compiler (npm @powersync/service-sync-rules) accepts every
 # generated sync_rules.yaml, in both formats, with no error and no warning, given the
-# PostgreSQL schema read from a live database that the generated postgres.sql built.
+# PostgreSQL schema read from a live database that the generated postgres.sql built; and
+# PowerSync's own client-schema generator, given the same, makes the tables, columns and
+# column types of the generated client schema.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 cd "$(dirname "$0")/../.."
@@ -31,6 +33,10 @@ check_spec() { # name, spec
   if out=$(node tests/powersync/validate.mjs "$work/$name/sync_rules.yaml" "$work/$name.tables.json" 2>&1); then
     ok "$name"
   else fail "$name" "$out"; fi
+  if out=$(node tests/powersync/schema_crosscheck.mjs "$work/$name/sync_rules.yaml" "$work/$name.tables.json" \
+      "$work/$name"/*_powersync.json 2>&1); then
+    ok "$name-client-schema"
+  else fail "$name-client-schema" "$out"; fi
   cp "$work/$name.tables.json" "$work/last.tables.json"; cp "$work/$name/sync_rules.yaml" "$work/last.yaml"
   psql -d postgres -qc "DROP DATABASE $db" >/dev/null
 }

@@ -6,15 +6,7 @@
 // Exit: 0 accepted, 1 errors or warnings (printed), 2 usage.
 import fs from 'node:fs';
 
-// Edition 3 uses Object.groupBy, which Node 20 lacks.
-if (!Object.groupBy) {
-  Object.groupBy = (items, key) => {
-    const groups = Object.create(null);
-    let i = 0;
-    for (const item of items) (groups[key(item, i++)] ??= []).push(item);
-    return groups;
-  };
-}
+import './node20.mjs';
 
 if (process.argv.length !== 4) {
   console.error('usage: node validate.mjs SYNC_RULES.yaml TABLES.json');

@@ -490,7 +490,19 @@ static const char *powersync_sql(fixture *x, const char *pinned_type, const char
         "powersync-auto-generated\n;"
         "CREATE VIEW \"prefs\"(\"id\", \"key\", \"created_at\", \"updated_at\") AS SELECT id, "
         "CAST(json_extract(data, '$.key') as TEXT), CAST(json_extract(data, '$.created_at') as "
-        "TEXT), CAST(json_extract(data, '$.updated_at') as TEXT) FROM \"%s\";",
+        "TEXT), CAST(json_extract(data, '$.updated_at') as TEXT) FROM \"%s\";"
+        /* Its indexes, over the same casts, and the triggers that make the views writable. */
+        "CREATE INDEX \"ps_data__notes__idx_notes_owner_id\" ON \"ps_data__notes\"("
+        "CAST(json_extract(data, '$.owner_id') as TEXT));"
+        "CREATE INDEX \"ps_data__notes__idx_notes_rank\" ON \"ps_data__notes\"("
+        "CAST(json_extract(data, '$.rank') as INTEGER));"
+        "CREATE INDEX \"ps_data__notes__uq_notes_body_rank\" ON \"ps_data__notes\"("
+        "CAST(json_extract(data, '$.body') as TEXT), CAST(json_extract(data, '$.rank') as "
+        "INTEGER));"
+        "CREATE TRIGGER \"ps_view_update_notes\" INSTEAD OF UPDATE ON \"notes\" FOR EACH ROW "
+        "BEGIN SELECT 1; END;"
+        "CREATE TRIGGER \"ps_view_update_prefs\" INSTEAD OF UPDATE ON \"prefs\" FOR EACH ROW "
+        "BEGIN SELECT 1; END;",
         prefs_store, pinned_type, prefs_store);
 }
 
@@ -501,6 +513,23 @@ static void test_sqlite_powersync_views(void **state) {
     /* The client schema declares pinned as text: the view casts to TEXT. */
     assert_string_equal(sqlite_findings(x, powersync_sql(x, "TEXT", "ps_data_local__prefs")),
                         "type-mismatch notes pinned");
+    /* An index the client schema lacks, one over other columns, and insertOnly (no update
+     * trigger). */
+    const char *clean = powersync_sql(x, "INTEGER", "ps_data_local__prefs");
+    assert_string_equal(
+        sqlite_findings(x,
+                        arena_printf(x->a, "%s DROP INDEX ps_data__notes__idx_notes_rank;", clean)),
+        "missing-index notes -");
+    assert_string_equal(
+        sqlite_findings(x, arena_printf(x->a,
+                                        "%s DROP INDEX ps_data__notes__idx_notes_rank; CREATE "
+                                        "INDEX ps_data__notes__idx_notes_rank ON ps_data__notes("
+                                        "CAST(json_extract(data, '$.body') as TEXT));",
+                                        clean)),
+        "index-mismatch notes -");
+    assert_string_equal(
+        sqlite_findings(x, arena_printf(x->a, "%s DROP TRIGGER ps_view_update_notes;", clean)),
+        "table-options-mismatch notes -");
     /* prefs synced by the client, local-only in the spec. */
     assert_string_equal(sqlite_findings(x, powersync_sql(x, "INTEGER", "ps_data__prefs")),
                         "local-only-mismatch prefs -");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <yaml.h>
 
@@ -440,6 +441,41 @@ static void test_yaml_escaping_round_trips_through_libyaml(void **state) {
     }
 }
 
+/* JSON strings read back by jansson as the same bytes; TypeScript literals, template text
+ * and bindings as TypeScript reads them (the node tests compile them for real). */
+static void test_json_and_typescript_escaping(void **state) {
+    fixture *f = *state;
+    static const char *const samples[] = {"plain",
+                                          "it's",
+                                          "say \"hi\"",
+                                          "C:\\dir",
+                                          "line\nbreak\r\ttab",
+                                          "\x01\x1f\x7f",
+                                          "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+                                          "ls\xe2\x80\xa8ps\xe2\x80\xa9",
+                                          "\xe2\x82\xac",
+                                          ""};
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+        const char *quoted = esc_json_string(f->a, samples[i]);
+        json_error_t error;
+        json_t *back = json_loads(arena_printf(f->a, "[%s]", quoted), 0, &error);
+        if (!back) fail_msg("sample %zu: %s is not JSON: %s", i, quoted, error.text);
+        assert_string_equal(json_string_value(json_array_get(back, 0)), samples[i]);
+        json_decref(back);
+    }
+    assert_string_equal(esc_ts_string(f->a, "it's"), "'it\\'s'");
+    assert_string_equal(esc_ts_string(f->a, "say \"hi\""), "'say \"hi\"'");
+    assert_string_equal(esc_ts_string(f->a, "a\\b\nc\x01"), "'a\\\\b\\nc\\u0001'");
+    assert_string_equal(esc_ts_string(f->a, "ls\xe2\x80\xa8"), "'ls\\u2028'");
+    assert_string_equal(esc_ts_string(f->a, "caf\xc3\xa9 \xe2\x82\xac"),
+                        "'caf\xc3\xa9 \xe2\x82\xac'");
+    assert_string_equal(esc_ts_template(f->a, "a`b${c}\\d $e"), "a\\`b\\${c}\\\\d $e");
+    assert_string_equal(esc_ts_ident(f->a, "delete"), "delete_");
+    assert_string_equal(esc_ts_ident(f->a, "text"), "text_");
+    assert_string_equal(esc_ts_ident(f->a, "documents"), "documents");
+    assert_string_equal(esc_ts_ident(f->a, "texts"), "texts");
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
@@ -455,6 +491,7 @@ int main(void) {
         T(test_sql_escaping_round_trips_through_sqlite),
         T(test_sql_and_c_escaping),
         T(test_yaml_escaping_round_trips_through_libyaml),
+        T(test_json_and_typescript_escaping),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
