@@ -125,4 +125,20 @@ int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const 
 int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *removed,
                           syncspec_sync_error *error);
 
+/*
+ * Waking up on commits: LISTEN on `conn`, a connection kept for this alone (its
+ * notifications are read by syncspec_sync_wait), to "syncspec_changes" (a synced table was
+ * written: run the sequencer) and "syncspec_ops" (the op log moved: call `next` on the
+ * streams). Returns 0 or SYNCSPEC_SYNC_RETRY.
+ */
+int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
+
+/*
+ * Waits at most `timeout_ms` for a notification on a connection made by
+ * syncspec_sync_listen and consumes every one that arrived. Returns 1 when one did, 0 on
+ * timeout, or SYNCSPEC_SYNC_RETRY when the connection failed (make a new one and listen
+ * again; run the sequencer, since notifications may have been lost).
+ */
+int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error);
+
 #endif

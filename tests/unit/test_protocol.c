@@ -419,6 +419,24 @@ static void test_streams_format(void **state) {
     ps_client_free(&c);
 }
 
+/* A commit wakes a listener within a second; the sequencer's run wakes it again. */
+static void test_listen_wakes_on_commit(void **state) {
+    env *e = *state;
+    syncspec_sync_error err = {0};
+    PGconn *listener = pg_connect_db(e->pg.dbname);
+    assert_non_null(listener);
+    assert_int_equal(syncspec_sync_listen(listener, &err), 0);
+    assert_int_equal(syncspec_sync_wait(listener, 50, &err), 0);
+    add_project(e, P("01"), "alice", "one");
+    assert_int_equal(syncspec_sync_wait(listener, 1000, &err), 1);
+    assert_int_equal(syncspec_sync_wait(listener, 50, &err), 0);
+    sequence(e);
+    assert_int_equal(syncspec_sync_wait(listener, 1000, &err), 1);
+    sequence(e); /* nothing new: no notification */
+    assert_int_equal(syncspec_sync_wait(listener, 50, &err), 0);
+    PQfinish(listener);
+}
+
 static void expect_invalid(const char *body) {
     syncspec_sync_request *r = (syncspec_sync_request *)1;
     syncspec_sync_error err = {0};
@@ -468,6 +486,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_write_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams_format, setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_listen_wakes_on_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
