@@ -120,29 +120,37 @@ static int table_bucket_sql(syncspec_buffer *b, const syncspec_schema *schema,
 /*
  * One statement, so one snapshot for the log, the rows and the state it writes. $1 is the
  * snapshot of the last run (NULL before the first), $2 the last op id, $3 this run's
- * snapshot. "changed": each row and owner a transaction invisible to $1 logged, or every
- * row on the first run; "rows": the row as it is now if it is still that owner's, else
- * NULL (a REMOVE); then op ids, checksums (the first 4 bytes of the SHA-256 of
+ * snapshot, $4 whether to read everything. "changed": each row and owner that a
+ * transaction invisible to $1 logged; or, reading everything (the first run, or entries
+ * the last run had not read were pruned from the log), every row and every row its owner
+ * was sent. "rows": the row as it is now if it is still that owner's, else NULL (a
+ * REMOVE); then op ids, checksums (the first 4 bytes of the SHA-256 of
  * "put.<type>.<id>.<data>" or "delete.<type>.<id>", little endian), the ops, the bucket
  * states and the sequencer's state.
  */
 static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
     const char *ps = schema->pg_schema;
-    bool failed = sync_puts(b, "WITH \"changed\" AS (SELECT DISTINCT \"table_name\", \"row_id\","
-                               " \"owner_id\" FROM ") ||
+    bool failed = sync_puts(b, "WITH \"changed\" AS (SELECT DISTINCT * FROM (SELECT"
+                               " \"table_name\", \"row_id\", \"owner_id\" FROM ") ||
                   sync_qualified(b, ps, "syncspec_changes") ||
-                  sync_puts(b, " WHERE $1::text IS NOT NULL"
+                  sync_puts(b, " WHERE NOT $4::boolean"
                                " AND \"xid\" >= pg_snapshot_xmin($1::pg_snapshot)"
-                               " AND NOT pg_visible_in_snapshot(\"xid\", $1::pg_snapshot)");
+                               " AND NOT pg_visible_in_snapshot(\"xid\", $1::pg_snapshot)"
+                               /* the owner is the bucket's parameter: after its first '[' */
+                               " UNION ALL SELECT \"object_type\", \"object_id\","
+                               " substr(\"bucket\", strpos(\"bucket\", '['))::json ->> 0 FROM ") ||
+                  sync_qualified(b, ps, "syncspec_ops") ||
+                  sync_puts(b, " WHERE $4::boolean AND \"op\" = 'PUT'");
     for (size_t k = 0; k < schema->table_count; k++) {
         const syncspec_table *t = &schema->tables[k];
         if (t->local_only) continue;
         failed |= sync_puts(b, " UNION ALL SELECT ") || sql_literal(b, t->name) ||
                   sync_puts(b, ", t.\"id\", t.") || sync_ident(b, schema->owner_column) ||
                   sync_puts(b, " FROM ") || sync_qualified(b, ps, t->name) ||
-                  sync_puts(b, " AS t WHERE $1::text IS NULL");
+                  sync_puts(b, " AS t WHERE $4::boolean");
     }
-    failed |= sync_puts(b, "), \"rows\" AS (SELECT NULL::text AS \"object_type\", NULL::text AS"
+    failed |= sync_puts(b, ") AS x)");
+    failed |= sync_puts(b, ", \"rows\" AS (SELECT NULL::text AS \"object_type\", NULL::text AS"
                            " \"object_id\", NULL::text AS \"bucket\", NULL::text AS \"data\""
                            " WHERE false");
     for (size_t k = 0; k < schema->table_count; k++) {
@@ -187,14 +195,22 @@ static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
     return failed ? -1 : 0;
 }
 
-/* The sequencer's state, read by the transaction's first statement (which fixes its
- * snapshot, after the lock was taken), with the DateStyle the row text needs. */
+/*
+ * The sequencer's state, read by the transaction's first statement (which fixes its
+ * snapshot, after the lock was taken), with the DateStyle the row text needs, and whether
+ * to read everything: on the first run, or when the change log was pruned past an entry
+ * the last run could not see yet (its xid is at or above that run's xmin).
+ */
 static int read_state(PGconn *conn, const syncspec_schema *schema, char **last_snapshot,
-                      char **last_op_id, char **snapshot, syncspec_sync_error *error) {
+                      char **last_op_id, char **snapshot, bool *full, syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
-    if (sync_puts(&sql, "SELECT set_config('DateStyle', 'ISO, YMD', true), \"snapshot\","
-                        " \"last_op_id\"::text, pg_current_snapshot()::text FROM ") ||
-        sync_qualified(&sql, schema->pg_schema, "syncspec_sequencer")) {
+    if (sync_puts(&sql, "SELECT set_config('DateStyle', 'ISO, YMD', true), s.\"snapshot\","
+                        " s.\"last_op_id\"::text, pg_current_snapshot()::text, s.\"snapshot\""
+                        " IS NULL OR EXISTS (SELECT FROM ") ||
+        sync_qualified(&sql, schema->pg_schema, "syncspec_feed_horizon") ||
+        sync_puts(&sql, " AS h WHERE h.\"pruned_xid\" >= pg_snapshot_xmin(s.\"snapshot\""
+                        "::pg_snapshot)) FROM ") ||
+        sync_qualified(&sql, schema->pg_schema, "syncspec_sequencer") || sync_puts(&sql, " AS s")) {
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
@@ -210,6 +226,7 @@ static int read_state(PGconn *conn, const syncspec_schema *schema, char **last_s
         *last_snapshot = PQgetisnull(res, 0, 1) ? NULL : strdup(PQgetvalue(res, 0, 1));
         *last_op_id = strdup(PQgetvalue(res, 0, 2));
         *snapshot = strdup(PQgetvalue(res, 0, 3));
+        *full = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
         if ((!*last_snapshot && !PQgetisnull(res, 0, 1)) || !*last_op_id || !*snapshot)
             rc = NOMEM(error);
     }
@@ -223,14 +240,15 @@ static int sequence_in_transaction(PGconn *conn, const syncspec_schema *schema, 
     char *last_snapshot = NULL, *last = NULL, *snapshot = NULL;
     syncspec_buffer sql = {0};
     PGresult *res = NULL;
-    int rc = read_state(conn, schema, &last_snapshot, &last, &snapshot, error);
+    bool full = false;
+    int rc = read_state(conn, schema, &last_snapshot, &last, &snapshot, &full, error);
     if (rc) goto cleanup;
     if (sequence_sql(&sql, schema)) {
         rc = NOMEM(error);
         goto cleanup;
     }
-    const char *values[3] = {last_snapshot, last, snapshot};
-    res = PQexecParams(conn, sql.data, 3, NULL, values, NULL, NULL, 0);
+    const char *values[4] = {last_snapshot, last, snapshot, full ? "true" : "false"};
+    res = PQexecParams(conn, sql.data, 4, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         rc = pg_db_error(error, conn, res, "sequencer");
         goto cleanup;
