@@ -9,8 +9,11 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 PKGS     := yaml-0.1 jansson libpcre2-8 sqlite3 libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# What `syncspec serve` needs besides: the program links these, the library does not.
+SERVE_PKGS := libmicrohttpd librhonabwy libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SERVE_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SERVE_LIBS := $(shell pkg-config --libs $(SERVE_PKGS) 2>/dev/null)
 
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(BUILD) $(PKG_CFLAGS) $(CPPFLAGS)
@@ -20,11 +23,13 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread -ldl
 # The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links.
 TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
 CLI_SRC     := $(sort $(wildcard src/cli/*.c))
+# `syncspec serve` (HTTP, JWT, a connection pool): linked into the program only.
+SERVE_SRC   := $(sort $(wildcard src/serve/*.c))
 RUNTIME_SRC := $(sort $(wildcard src/runtime/*.c))
 TEMPLATES   := $(sort $(shell find templates -type f 2>/dev/null))
 
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
-CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o) $(SERVE_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 
 VERSION := $(shell sed -n 's/^\#define SYNCSPEC_VERSION "\(.*\)"/\1/p' include/syncspec.h)
@@ -72,7 +77,7 @@ $(LIB_SO): $(RUNTIME_OBJ)
 # --as-needed: the program calls libpq only through dlopen (src/check/postgres.c), so
 # libpq and its dependencies are not loaded, and do not slow down, every command it runs.
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(SERVE_LIBS) $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync
 # tests share a header, so a change to it rebuilds them.

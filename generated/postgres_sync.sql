@@ -2,9 +2,9 @@
 -- Do not edit: change the spec and run `syncspec generate`.
 --
 -- Server side of libsyncspec: run after postgres.sql. Idempotent.
---   syncspec_applied_ops       the op_id of every client transaction already handled, written
---                              in the same database transaction as its effects: a retried
---                              upload applies nothing twice
+--   syncspec_applied_ops       the op_id of every client transaction already handled from a
+--                              client that names itself, written in the same database
+--                              transaction as its effects: a retried upload applies nothing twice
 --   syncspec_rejected_uploads  client transactions refused whole, with their errors
 --   syncspec_changes           the change feed: one entry per changed row and owner, from any
 --                              writer, stamped with the writing transaction's id and the
@@ -20,22 +20,25 @@
 -- A team that serves downloads with the PowerSync Service needs the first two only; the
 -- change log, the horizon, the op log and the triggers are what the embedded server reads.
 
--- An op_id is the client's name for one of its transactions, so it is unique per user;
--- "digest" (MD5 of the transaction's text) tells a retry of it from another transaction
--- that reuses the name.
+-- An op_id is a client's name for one of its transactions, so it is unique per user and
+-- client (PowerSync's transaction ids start at 1 on every device); "digest" (MD5 of the
+-- transaction's text) tells a retry of it from another transaction that reuses the name.
+-- Transactions of a client that does not name itself are applied every time, not recorded.
 CREATE TABLE IF NOT EXISTS "public"."syncspec_applied_ops" (
   "user_id" text NOT NULL,
+  "client_id" text NOT NULL,
   "op_id" text NOT NULL,
   "digest" text NOT NULL,
   "status" text NOT NULL CHECK ("status" IN ('applied', 'rejected')),
   "applied_at" timestamp(3) with time zone NOT NULL DEFAULT now(),
-  PRIMARY KEY ("user_id", "op_id")
+  PRIMARY KEY ("user_id", "client_id", "op_id")
 );
 
 CREATE TABLE IF NOT EXISTS "public"."syncspec_rejected_uploads" (
   "id" bigserial PRIMARY KEY,
   "op_id" text NOT NULL,
   "user_id" text NOT NULL,
+  "client_id" text NOT NULL, -- '' when the client named none
   "transaction" text NOT NULL, -- as sent: jsonb would refuse \u0000 and reorder keys
   "errors" jsonb NOT NULL,
   "rejected_at" timestamp(3) with time zone NOT NULL DEFAULT now()
@@ -50,7 +53,9 @@ DO $syncspec$
 DECLARE
   applied regclass := '"public"."syncspec_applied_ops"';
   rejected regclass := '"public"."syncspec_rejected_uploads"';
-  op_id_key name;
+  table_name regclass;
+  primary_key name;
+  key_columns int2[];
 BEGIN
   -- '' marks an op_id recorded before digests: a retry of it is answered "duplicate".
   IF NOT EXISTS (SELECT FROM pg_attribute
@@ -58,13 +63,25 @@ BEGIN
     ALTER TABLE "public"."syncspec_applied_ops" ADD COLUMN "digest" text NOT NULL DEFAULT '';
     ALTER TABLE "public"."syncspec_applied_ops" ALTER COLUMN "digest" DROP DEFAULT;
   END IF;
-  -- The key was once op_id alone, which made one user's op_id refuse another's.
-  SELECT conname INTO op_id_key FROM pg_constraint
-  WHERE conrelid = applied AND contype = 'p' AND conkey = ARRAY[
-    (SELECT attnum FROM pg_attribute WHERE attrelid = applied AND attname = 'op_id')];
-  IF op_id_key IS NOT NULL THEN
-    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD PRIMARY KEY ("user_id", "op_id")',
-                   applied, op_id_key);
+  -- Both tables once had no client id: '' marks what was recorded before it existed.
+  FOREACH table_name IN ARRAY ARRAY[applied, rejected] LOOP
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                   WHERE attrelid = table_name AND attname = 'client_id' AND NOT attisdropped) THEN
+      EXECUTE format('ALTER TABLE %s ADD COLUMN "client_id" text NOT NULL DEFAULT %L',
+                     table_name, '');
+      EXECUTE format('ALTER TABLE %s ALTER COLUMN "client_id" DROP DEFAULT', table_name);
+    END IF;
+  END LOOP;
+  -- The key was once op_id alone, which made one user's op_id refuse another's, then
+  -- (user_id, op_id), which made one device's op_id refuse another's.
+  SELECT conname, conkey INTO primary_key, key_columns FROM pg_constraint
+  WHERE conrelid = applied AND contype = 'p';
+  IF key_columns IS DISTINCT FROM ARRAY(
+       SELECT attnum FROM unnest(ARRAY['user_id', 'client_id', 'op_id']) WITH ORDINALITY AS k(name, n)
+       JOIN pg_attribute ON attrelid = applied AND attname = k.name ORDER BY k.n) THEN
+    EXECUTE format('ALTER TABLE %s %s ADD PRIMARY KEY ("user_id", "client_id", "op_id")',
+                   applied, CASE WHEN primary_key IS NULL THEN ''
+                                 ELSE format('DROP CONSTRAINT %I,', primary_key) END);
   END IF;
   -- Refused transactions were once jsonb, which cannot hold \u0000: now the text as sent.
   IF (SELECT atttypid FROM pg_attribute WHERE attrelid = rejected AND attname = 'transaction')

@@ -17,6 +17,7 @@ static const command_entry commands[] = {
     {"check", "diff live databases, sync rules and generated files against a spec", cmd_check},
     {"new-table", "append a table to a spec, then regenerate", cmd_new_table},
     {"init", "start a project: a starter spec, a Makefile fragment, a CI workflow", cmd_init},
+    {"serve", "serve the upload endpoint of PowerSync clients from one PostgreSQL", cmd_serve},
 };
 
 static const size_t command_count = sizeof commands / sizeof commands[0];

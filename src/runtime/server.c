@@ -3,6 +3,7 @@
  * (BEGIN, the op_id, its statements, COMMIT, then one sync: one round trip), every op
  * sanitized first; a transaction with a bad op is refused whole and recorded.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,62 +61,76 @@ static json_t *error_item(json_int_t op, const char *column, const char *code,
     return e;
 }
 
-/* BEGIN, then the op_id recorded with the digest of the transaction's text: statement 1
- * fails with a unique violation when this user's op_id was recorded before. */
-static int add_begin(statement_list *list, const syncspec_schema *schema, const char *op_id,
-                     const char *user_id, const char *digest, const char *status) {
+/* One client transaction on its way: parsed, sanitized, its statements built. */
+typedef struct client_tx {
+    json_t *tx;
+    const char *op_id;     /* borrowed from tx */
+    const char *client_id; /* borrowed from the body's outline; NULL when the body has none */
+    char *text;            /* the transaction as the client sent it */
+    char digest[33];       /* MD5 of text, in hex */
+    json_t *errors;        /* sanitizer errors: when any, the transaction is refused unsent */
+    statement_list list;
+} client_tx;
+
+/*
+ * BEGIN, then, with a client id, the op_id recorded with the digest of the transaction's
+ * text: statement 1 fails with a unique violation when this client's op_id was recorded
+ * before. Without a client id two devices of one user cannot be told apart (PowerSync's
+ * transaction ids start at 1 on each), so nothing is recorded and every transaction is
+ * applied: PUT, PATCH and DELETE are safe to repeat, and no device's writes are refused.
+ */
+static int add_begin(statement_list *list, const syncspec_schema *schema, const client_tx *c,
+                     const char *user_id, const char *status) {
     syncspec_buffer b = {0};
-    const char *values[4] = {op_id, user_id, digest, status};
-    if (statements_add(list, strdup("BEGIN"), 0, NULL) || sync_puts(&b, "INSERT INTO ") ||
+    const char *values[5] = {c->op_id, user_id, c->client_id, c->digest, status};
+    if (statements_add(list, strdup("BEGIN"), 0, NULL)) return -1;
+    if (!c->client_id) return 0;
+    if (sync_puts(&b, "INSERT INTO ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_applied_ops") ||
-        sync_puts(&b, " (\"op_id\", \"user_id\", \"digest\", \"status\") "
-                      "VALUES ($1, $2, $3, $4)")) {
+        sync_puts(&b, " (\"op_id\", \"user_id\", \"client_id\", \"digest\", \"status\") "
+                      "VALUES ($1, $2, $3, $4, $5)")) {
         syncspec_buffer_free(&b);
         return -1;
     }
-    return statements_add(list, b.data, 4, values);
+    return statements_add(list, b.data, 5, values);
+}
+
+/* Whether a failure is the unique violation of add_begin's record: the op_id was seen. */
+static bool recorded_before(const client_tx *c, int outcome, const pipeline_failure *failure) {
+    return c->client_id && outcome == 1 && failure->index == 1 &&
+           strcmp(failure->sqlstate, "23505") == 0;
 }
 
 /*
- * After this user's op_id turned out to be recorded already: "duplicate" when the recorded
- * transaction had the same text (a retry after a lost answer; "rejected" again when it was
- * refused, so the client still learns of it), "conflict" when it had other
- * text (the device reused an op_id, say after a restore from a backup: the client takes a
- * new device id and sends it again), "retry" when that cannot be read now.
+ * After this client's op_id turned out to be recorded already: "duplicate" when the
+ * recorded transaction had the same text (a retry after a lost answer; "rejected" again when
+ * it was refused, so the client still learns of it), "conflict" when it had other text (the
+ * device reused an op_id, say after a restore from a backup: the client takes a new client
+ * id and sends it again), "retry" when that cannot be read now.
  */
-static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, const char *op_id,
-                                   const char *user_id, const char *digest) {
+static const char *recorded_status(PGconn *conn, const syncspec_schema *schema, const client_tx *c,
+                                   const char *user_id) {
     syncspec_buffer b = {0};
-    const char *values[2] = {op_id, user_id};
+    const char *values[3] = {c->op_id, user_id, c->client_id};
     if (sync_puts(&b, "SELECT \"digest\", \"status\" FROM ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_applied_ops") ||
-        sync_puts(&b, " WHERE \"op_id\" = $1 AND \"user_id\" = $2")) {
+        sync_puts(&b, " WHERE \"op_id\" = $1 AND \"user_id\" = $2 AND \"client_id\" = $3")) {
         syncspec_buffer_free(&b);
         return "retry";
     }
-    PGresult *r = PQexecParams(conn, b.data, 2, NULL, values, NULL, NULL, 0);
+    PGresult *r = PQexecParams(conn, b.data, 3, NULL, values, NULL, NULL, 0);
     syncspec_buffer_free(&b);
     const char *status = "retry";
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
         const char *recorded = PQgetvalue(r, 0, 0);
         /* '': recorded before digests existed, so not comparable: a duplicate, as it was then. */
-        bool same = !*recorded || strcmp(recorded, digest) == 0;
+        bool same = !*recorded || strcmp(recorded, c->digest) == 0;
         bool refused = strcmp(PQgetvalue(r, 0, 1), "rejected") == 0;
         status = !same ? "conflict" : refused ? "rejected" : "duplicate";
     }
     PQclear(r);
     return status;
 }
-
-/* One client transaction on its way: parsed, sanitized, its statements built. */
-typedef struct client_tx {
-    json_t *tx;
-    const char *op_id; /* borrowed from tx */
-    char *text;        /* the transaction as the client sent it */
-    char digest[33];   /* MD5 of text, in hex */
-    json_t *errors;    /* sanitizer errors: when any, the transaction is refused unsent */
-    statement_list list;
-} client_tx;
 
 /*
  * Records a refused transaction whole, exactly as sent, with its errors. Returns the status
@@ -128,26 +143,26 @@ static const char *record_rejection(PGconn *conn, const syncspec_schema *schema,
     syncspec_buffer b = {0};
     char *errors_text = json_dumps(c->errors, JSON_COMPACT);
     const char *status = "retry";
-    const char *values[4] = {c->op_id, user_id, c->text, errors_text};
-    if (!errors_text || add_begin(&list, schema, c->op_id, user_id, c->digest, "rejected"))
-        goto cleanup;
+    const char *values[5] = {c->op_id, user_id, c->client_id ? c->client_id : "", c->text,
+                             errors_text};
+    if (!errors_text || add_begin(&list, schema, c, user_id, "rejected")) goto cleanup;
     if (sync_puts(&b, "INSERT INTO ") ||
         sync_qualified(&b, schema->pg_schema, "syncspec_rejected_uploads") ||
-        sync_puts(&b, " (\"op_id\", \"user_id\", \"transaction\", \"errors\") "
-                      "VALUES ($1, $2, $3, $4)")) {
+        sync_puts(&b, " (\"op_id\", \"user_id\", \"client_id\", \"transaction\", \"errors\") "
+                      "VALUES ($1, $2, $3, $4, $5)")) {
         syncspec_buffer_free(&b);
         goto cleanup;
     }
     /* statements_add owns the text from here, even when it fails. */
-    if (statements_add(&list, b.data, 4, values) ||
+    if (statements_add(&list, b.data, 5, values) ||
         statements_add(&list, strdup("COMMIT"), 0, NULL))
         goto cleanup;
     pipeline_failure failure;
     int outcome = run_pipeline(conn, NULL, &list, &failure);
     if (outcome == 0)
         status = "rejected";
-    else if (outcome == 1 && failure.index == 1 && strcmp(failure.sqlstate, "23505") == 0)
-        status = recorded_status(conn, schema, c->op_id, user_id, c->digest);
+    else if (recorded_before(c, outcome, &failure))
+        status = recorded_status(conn, schema, c, user_id);
 cleanup:
     statements_free(&list);
     free(errors_text);
@@ -190,12 +205,16 @@ static int build_transaction(syncspec_server *server, client_tx *c, const char *
         return json_array_append_new(c->errors, error_item(-1, NULL, SYNCSPEC_E_BAD_DATA,
                                                            "a transaction needs an \"ops\" list"));
     put_batch *batch = put_batch_new(puts_per_statement);
-    int rc =
-        !batch || add_begin(&c->list, schema, c->op_id, user_id, c->digest, "applied") ? -1 : 0;
+    int rc = !batch || add_begin(&c->list, schema, c, user_id, "applied") ? -1 : 0;
     size_t i;
-    const json_t *op_json;
+    json_t *op_json;
     json_array_foreach(ops, i, op_json) {
         if (rc) break;
+        /* The SDK's CrudEntry.toJSON() names the table "type". */
+        const json_t *type = json_object_get(op_json, "type");
+        if (json_is_object(op_json) && !json_object_get(op_json, "table") && json_is_string(type) &&
+            json_object_set(op_json, "table", (json_t *)type))
+            rc = -1;
         syncspec_op op;
         int sanitized = syncspec_sanitize(&op, server->sanitizer, op_json, user_id);
         if (sanitized < 0) rc = -1;
@@ -235,8 +254,8 @@ static const char *finish_transaction(syncspec_server *server, client_tx *c, PGc
                                       const pipeline_failure *failure) {
     if (outcome == 0) return "applied";
     /* Statement 1 records the op_id: this transaction was applied before. */
-    if (outcome == 1 && failure->index == 1 && strcmp(failure->sqlstate, "23505") == 0)
-        return recorded_status(conn, server->schema, c->op_id, user_id, c->digest);
+    if (recorded_before(c, outcome, failure))
+        return recorded_status(conn, server->schema, c, user_id);
     if (outcome != 1 || !data_error_code(failure->sqlstate)) return "retry";
     const pg_statement *failed = &c->list.items[failure->index];
     if (failed->op_count > 1) {
@@ -254,86 +273,177 @@ static const char *finish_transaction(syncspec_server *server, client_tx *c, PGc
 
 /* ---- the upload body ---- */
 
-/* Where each client transaction of a body stands, found without building a tree of it. */
+/*
+ * Where each client transaction of a body stands, found without building a tree of it. A
+ * body is {"transactions": [{"op_id", "ops": [op...]}...]} or {"batch": [op...]} (PowerSync's
+ * CrudEntry.toJSON() ops: a transaction a run of one "tx_id"), with an optional
+ * "client_id" naming the device (PowerSync's db.getClientId()).
+ */
 typedef struct body_outline {
+    char *client_id; /* owned; NULL when the body names none */
+    bool batch;
     size_t count, cap;
     struct {
-        size_t start, end; /* byte range of the transaction object */
+        size_t start, end; /* the transaction object; in a batch, its ops, commas between */
+        char op_id[24];    /* in a batch: the tx_id */
     } * items;
 } body_outline;
 
-/* Whether the transaction object at the reader has a non-empty string "op_id". */
-static bool has_op_id(json_reader *r, syncspec_buffer *scratch) {
+/*
+ * Reads the object at the reader: true when its member `name` (the last one, as for jansson)
+ * is a non-empty string without NUL (kind JSON_SCALAR_STRING) or an integer
+ * (JSON_SCALAR_INTEGER, stored in *integer).
+ */
+static bool object_member(json_reader *r, const char *name, json_scalar_kind kind,
+                          int64_t *integer, syncspec_buffer *scratch) {
     json_scalar key, v;
     bool found = false;
     if (!json_reader_object_begin(r)) return false;
     for (size_t i = 0; json_reader_object_next(r, &i, &key, scratch); i++) {
-        /* The last "op_id" counts, as it does for jansson. */
-        bool op_id = json_scalar_is(&key, "op_id");
-        if (op_id && json_reader_peek(r) == '"')
-            found = json_reader_scalar(r, &v, scratch) && v.length > 0 &&
-                    !memchr(v.text, '\0', v.length);
-        else if (json_reader_skip(r) && op_id)
-            found = false;
+        if (!json_scalar_is(&key, name)) {
+            json_reader_skip(r);
+            continue;
+        }
+        char c = json_reader_peek(r);
+        found = false;
+        if (c == '{' || c == '[') {
+            json_reader_skip(r);
+        } else if (json_reader_scalar(r, &v, scratch) && v.kind == kind) {
+            found = kind == JSON_SCALAR_INTEGER || (v.length > 0 && !memchr(v.text, '\0', v.length));
+            *integer = v.integer;
+        }
     }
     return found && !r->error;
 }
 
+/* Adds a transaction at start .. end. Returns 0 or -1 when memory is exhausted. */
+static int outline_add(body_outline *out, size_t start, size_t end) {
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        void *items = realloc(out->items, cap * sizeof *out->items);
+        if (!items) return -1;
+        out->items = items;
+        out->cap = cap;
+    }
+    out->items[out->count].start = start;
+    out->items[out->count].end = end;
+    out->items[out->count++].op_id[0] = '\0';
+    return 0;
+}
+
+/* The elements of the list at the reader: transactions, or ops grouped by tx_id. */
+static int outline_list(body_outline *out, json_reader *r, syncspec_buffer *scratch,
+                        syncspec_sync_error *error) {
+    json_reader_array_begin(r);
+    for (size_t i = 0; json_reader_array_next(r, &i); i++) {
+        json_reader_peek(r);
+        size_t start = json_reader_offset(r);
+        int64_t tx = 0;
+        bool named = json_reader_peek(r) == '{' &&
+                     (out->batch ? object_member(r, "tx_id", JSON_SCALAR_INTEGER, &tx, scratch)
+                                 : object_member(r, "op_id", JSON_SCALAR_STRING, &tx, scratch));
+        if (!named)
+            return out->batch
+                       ? sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                    "upload: batch op %zu is not an op with an integer tx_id", i)
+                       : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                                    "upload: transaction %zu has no op_id", i);
+        char op_id[24];
+        snprintf(op_id, sizeof op_id, "%" PRId64, tx);
+        /* The SDK queues a transaction's ops together: a run of one tx_id is one. */
+        if (out->batch && out->count && strcmp(out->items[out->count - 1].op_id, op_id) == 0) {
+            out->items[out->count - 1].end = json_reader_offset(r);
+            continue;
+        }
+        if (outline_add(out, start, json_reader_offset(r))) return NOMEM(error);
+        if (out->batch) memcpy(out->items[out->count - 1].op_id, op_id, sizeof op_id);
+    }
+    return 0;
+}
+
 /*
- * Checks the whole body (well-formed JSON, a "transactions" list, an op_id on each) before
- * anything is applied, and notes where each transaction is. Returns 0, or
- * SYNCSPEC_SYNC_INVALID / SYNCSPEC_SYNC_NOMEM with `error` set.
+ * Checks the whole body (well-formed JSON, one list of transactions or ops, each named,
+ * a string client_id if any) before anything is applied, and notes where each transaction
+ * is. Returns 0, or SYNCSPEC_SYNC_INVALID / SYNCSPEC_SYNC_NOMEM with `error` set.
  */
 static int outline_body(body_outline *out, const char *body, syncspec_sync_error *error) {
     json_reader r;
     syncspec_buffer scratch = {0};
-    json_scalar key;
-    size_t transactions_at = 0;
+    json_scalar key, v;
+    size_t transactions_at = 0, batch_at = 0;
+    bool bad_client_id = false;
     int rc = 0;
     json_reader_init(&r, body, strlen(body));
     r.allow_nul = true; /* in values; the sanitizer refuses them where they do not belong */
     if (json_reader_object_begin(&r))
         for (size_t i = 0; json_reader_object_next(&r, &i, &key, &scratch); i++) {
-            if (json_scalar_is(&key, "transactions") && json_reader_peek(&r) == '[')
-                transactions_at = json_reader_offset(&r);
-            json_reader_skip(&r);
+            size_t at = json_reader_peek(&r) == '[' ? json_reader_offset(&r) : 0;
+            if (json_scalar_is(&key, "transactions")) transactions_at = at;
+            if (json_scalar_is(&key, "batch")) batch_at = at;
+            if (!json_scalar_is(&key, "client_id")) {
+                json_reader_skip(&r);
+                continue;
+            }
+            free(out->client_id);
+            out->client_id = NULL;
+            bad_client_id = json_reader_peek(&r) != '"' && json_reader_peek(&r) != 'n';
+            if (bad_client_id) {
+                json_reader_skip(&r);
+            } else if (json_reader_scalar(&r, &v, &scratch) && v.kind == JSON_SCALAR_STRING &&
+                       v.length > 0) {
+                /* "" names no client, like null. */
+                bad_client_id = memchr(v.text, '\0', v.length) != NULL;
+                if (!bad_client_id && !(out->client_id = strndup(v.text, v.length))) {
+                    rc = NOMEM(error);
+                    goto done;
+                }
+            }
         }
     json_reader_end(&r);
-    if (r.error) {
+    if (r.error)
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: malformed JSON at byte %zu: %s",
                         json_reader_offset(&r), r.error);
-        goto done;
-    }
-    if (!transactions_at) {
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: no \"transactions\" list");
-        goto done;
-    }
-    json_reader_seek(&r, transactions_at);
-    json_reader_array_begin(&r);
-    for (size_t i = 0; json_reader_array_next(&r, &i); i++) {
-        json_reader_peek(&r);
-        size_t start = json_reader_offset(&r);
-        if (json_reader_peek(&r) != '{' || !has_op_id(&r, &scratch)) {
-            rc =
-                sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu has no op_id", i);
-            goto done;
-        }
-        if (out->count == out->cap) {
-            size_t cap = out->cap ? out->cap * 2 : 16;
-            void *items = realloc(out->items, cap * sizeof *out->items);
-            if (!items) {
-                rc = NOMEM(error);
-                goto done;
-            }
-            out->items = items;
-            out->cap = cap;
-        }
-        out->items[out->count].start = start;
-        out->items[out->count++].end = json_reader_offset(&r);
-    }
+    else if (bad_client_id)
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: client_id must be a string");
+    else if (transactions_at && batch_at)
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "upload: both a \"transactions\" and a \"batch\" list");
+    else if (!transactions_at && !batch_at)
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "upload: no \"transactions\" or \"batch\" list");
+    if (rc) goto done;
+    out->batch = batch_at != 0;
+    json_reader_seek(&r, out->batch ? batch_at : transactions_at);
+    rc = outline_list(out, &r, &scratch, error);
 done:
     syncspec_buffer_free(&scratch);
     return rc;
+}
+
+/*
+ * The text of transaction k and its tree: the transaction object, or for a batch the object
+ * {"op_id": tx_id, "ops": [its ops]}. Returns NULL with `jerr` set when jansson cannot parse
+ * what the outline accepted (its limits), or when memory is exhausted (c->text NULL).
+ */
+static json_t *load_transaction(client_tx *c, const char *body, const body_outline *outline,
+                                size_t k, json_error_t *jerr) {
+    size_t start = outline->items[k].start, end = outline->items[k].end;
+    if (!outline->batch) {
+        c->text = strndup(body + start, end - start);
+        return upload_json_loadb(body + start, end - start, jerr);
+    }
+    size_t n = end - start + 2;
+    if (!(c->text = malloc(n + 1))) return NULL;
+    snprintf(c->text, n + 1, "[%.*s]", (int)(end - start), body + start);
+    json_t *ops = upload_json_loadb(c->text, n, jerr);
+    json_t *tx = ops ? json_object() : NULL;
+    if (tx && (json_object_set_new(tx, "op_id", json_string(outline->items[k].op_id)) ||
+               json_object_set(tx, "ops", ops))) {
+        json_decref(tx);
+        tx = NULL;
+    }
+    json_decref(ops);
+    return tx;
 }
 
 /* Parses transaction k of the body and builds its statements. Returns 0, or an error code
@@ -343,24 +453,25 @@ static int prepare_transaction(client_tx **out, syncspec_server *server, const c
                                syncspec_sync_error *error) {
     client_tx *c = *out = calloc(1, sizeof *c);
     if (!c) return NOMEM(error);
-    size_t start = outline->items[k].start, end = outline->items[k].end;
     json_error_t jerr;
     /* As the sanitizer wants it: numbers jansson cannot hold and repeated keys are errors of
      * their op, not of the whole upload. */
-    c->tx = upload_json_loadb(body + start, end - start, &jerr);
-    if ((c->text = strndup(body + start, end - start)) != NULL) {
+    c->tx = load_transaction(c, body, outline, k, &jerr);
+    if (c->text) {
         unsigned char md5[16];
-        sync_md5(md5, c->text, end - start);
+        sync_md5(md5, c->text, strlen(c->text));
         for (int i = 0; i < 16; i++) snprintf(c->digest + 2 * i, 3, "%02x", md5[i]);
     }
     c->op_id = json_string_value(json_object_get(c->tx, "op_id"));
+    c->client_id = outline->client_id;
     c->errors = json_array();
     int rc = 0;
-    if (!c->tx || !c->op_id) /* the outline checked the text, so this is jansson's limit */
+    if (!c->text || !c->errors)
+        rc = NOMEM(error);
+    else if (!c->tx || !c->op_id) /* the outline checked the text, so this is jansson's limit */
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu: %s", k,
                         c->tx ? "no op_id" : jerr.text);
-    else if (!c->errors || !c->text ||
-             build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
+    else if (build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
         rc = NOMEM(error);
     if (rc) {
         client_tx_free(c);
@@ -443,6 +554,7 @@ dump:
     if (!*response) rc = NOMEM(error);
 cleanup:
     free(outline.items);
+    free(outline.client_id);
     json_decref(results);
     json_decref(out);
     return rc;

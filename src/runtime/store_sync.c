@@ -156,7 +156,10 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
         rc = store_db_error(store, error, "reading the queue");
         goto cleanup;
     }
-    if (sync_puts(&b, "{\"transactions\":[")) goto nomem;
+    /* The device id names this client: the server keeps its op_ids apart from other
+     * devices' and answers a retry "duplicate". */
+    if (sync_printf(&b, "{\"client_id\":\"%s\",\"transactions\":[", store->device_id))
+        goto nomem;
     size_t ops_in_tx = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t tx = sqlite3_column_int64(st, 0);

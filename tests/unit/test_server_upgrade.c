@@ -1,7 +1,7 @@
 /*
  * postgres_sync.sql on a database made by an earlier version of it (syncspec_applied_ops
- * keyed by op_id alone and without "digest", syncspec_rejected_uploads."transaction" as
- * jsonb): it upgrades both tables in place, keeping their rows, a second run changes
+ * keyed by op_id alone and without "digest" or "client_id", syncspec_rejected_uploads
+ * without "client_id" and its "transaction" as jsonb): it upgrades both tables in place, keeping their rows, a second run changes
  * nothing, and uploads then work, on the real PostgreSQL 15 that tests/run.sh starts. Once
  * for the public schema and once for a schema of the spec's own.
  */
@@ -119,14 +119,17 @@ static void assert_value(PGconn *c, const char *expected, const char *fmt, const
     free(v);
 }
 
-/* Uploads one transaction of one PUT as `user`; returns its status (static storage). */
+/* Uploads one transaction of one PUT as `user` from `client` (NULL: none); returns its
+ * status (static storage). */
 static const char *upload(syncspec_server *server, PGconn *api, const upgrade_case *c,
-                          const char *user, const char *op_id, const char *id) {
+                          const char *user, const char *client, const char *op_id,
+                          const char *id) {
     char body[1024];
     snprintf(body, sizeof body,
-             "{\"transactions\":[{\"op_id\":\"%s\",\"ops\":[{\"op\":\"PUT\",\"table\":\"%s\","
-             "\"id\":\"%s\",\"data\":%s}]}]}",
-             op_id, c->table, id, c->data);
+             "{\"client_id\":%s%s%s,\"transactions\":[{\"op_id\":\"%s\",\"ops\":[{\"op\":\"PUT\","
+             "\"table\":\"%s\",\"id\":\"%s\",\"data\":%s}]}]}",
+             client ? "\"" : "", client ? client : "null", client ? "\"" : "", op_id, c->table, id,
+             c->data);
     char *response = NULL;
     syncspec_sync_error err;
     if (syncspec_server_upload(server, &response, api, user, body, &err) != 0)
@@ -163,7 +166,7 @@ static void test_upgrade(void **state) {
                  "END FROM pg_attribute WHERE attrelid = '\"%s\".syncspec_applied_ops'::regclass "
                  "AND attname = 'digest'",
                  s);
-    assert_value(pg.conn, "PRIMARY KEY (user_id, op_id)",
+    assert_value(pg.conn, "PRIMARY KEY (user_id, client_id, op_id)",
                  "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
                  "'\"%s\".syncspec_applied_ops'::regclass AND contype = 'p'",
                  s);
@@ -175,8 +178,9 @@ static void test_upgrade(void **state) {
     assert_same(shape(pg.conn, s, "syncspec_rejected_uploads"), rejected_shape,
                 "syncspec_rejected_uploads");
     /* The old rows, kept: recorded before digests, the transaction as jsonb wrote it. */
-    assert_value(pg.conn, "old:1 alice applied <>, old:2 alice rejected <>",
-                 "SELECT string_agg(concat_ws(' ', op_id, user_id, status, '<' || digest || '>'), "
+    assert_value(pg.conn, "old:1 alice <> applied <>, old:2 alice <> rejected <>",
+                 "SELECT string_agg(concat_ws(' ', op_id, user_id, '<' || client_id || '>', status, "
+                 "'<' || digest || '>'), "
                  "', ' ORDER BY op_id) FROM \"%s\".syncspec_applied_ops",
                  s);
     assert_value(pg.conn, "old:2 alice {\"ops\": [], \"op_id\": \"old:2\"} []",
@@ -194,9 +198,8 @@ static void test_upgrade(void **state) {
     assert_same(shape(pg.conn, s, "syncspec_rejected_uploads"), rejected_shape,
                 "syncspec_rejected_uploads");
 
-    /* Uploads: a re-sent old op_id is answered as recorded, a duplicate or rejected again
-     * (whatever its text, which was not kept); another user's op_id of the same name and a
-     * new transaction apply. */
+    /* Uploads: an old op_id re-sent without a client id applies (nothing is recorded for a
+     * client that names none), as does another user's; a named client's op_ids are its own. */
     syncspec_server *server = NULL;
     syncspec_sync_error err;
     assert_int_equal(syncspec_server_new(&server, c->g.schema, &err), 0);
@@ -205,22 +208,22 @@ static void test_upgrade(void **state) {
     const char *id1 = "00000000-0000-4000-8000-000000000001";
     const char *id2 = "00000000-0000-4000-8000-000000000002";
     const char *id3 = "00000000-0000-4000-8000-000000000003";
-    assert_string_equal(upload(server, api, c, "alice", "old:1", id1), "duplicate");
-    assert_string_equal(upload(server, api, c, "alice", "old:2", id1), "rejected");
+    assert_string_equal(upload(server, api, c, "alice", NULL, "old:1", id1), "applied");
+    assert_string_equal(upload(server, api, c, "alice", "dev", "old:1", id2), "applied");
+    assert_string_equal(upload(server, api, c, "bob", NULL, "old:1", id3), "applied");
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\".\"%s\"", s, c->table);
-    assert_int_equal(pg_long(pg.conn, "%s", sql), 0);
-    assert_string_equal(upload(server, api, c, "alice", "new:1", id2), "applied");
-    assert_string_equal(upload(server, api, c, "bob", "old:1", id3), "applied");
-    assert_int_equal(pg_long(pg.conn, "%s", sql), 2);
-    assert_value(pg.conn, "alice new:1 applied 32, bob old:1 applied 32",
-                 "SELECT string_agg(concat_ws(' ', user_id, op_id, status, length(digest)), ', ' "
-                 "ORDER BY user_id, op_id) FROM \"%s\".syncspec_applied_ops WHERE digest <> ''",
+    assert_int_equal(pg_long(pg.conn, "%s", sql), 3);
+    assert_value(pg.conn, "alice dev old:1 applied 32",
+                 "SELECT string_agg(concat_ws(' ', user_id, client_id, op_id, status, "
+                 "length(digest)), ', ' ORDER BY user_id, op_id) FROM \"%s\".syncspec_applied_ops "
+                 "WHERE digest <> ''",
                  s);
-    /* The same op_id again, now with a digest: a retry is a duplicate, other text a conflict. */
-    assert_string_equal(upload(server, api, c, "alice", "new:1", id2), "duplicate");
-    assert_string_equal(upload(server, api, c, "alice", "new:1", id1), "conflict");
-    assert_int_equal(pg_long(pg.conn, "%s", sql), 2);
+    /* The same op_id again, from the same client: a retry is a duplicate, other text a
+     * conflict. */
+    assert_string_equal(upload(server, api, c, "alice", "dev", "old:1", id2), "duplicate");
+    assert_string_equal(upload(server, api, c, "alice", "dev", "old:1", id1), "conflict");
+    assert_int_equal(pg_long(pg.conn, "%s", sql), 3);
     syncspec_server_free(server);
     PQfinish(api);
     pg_drop(&pg);

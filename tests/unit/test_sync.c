@@ -483,8 +483,9 @@ static void test_exactly_once_terminated(void **state) {
     syncspec_store_free(a);
 }
 
-/* An op_id names a transaction of one user: another user's same op_id is another
- * transaction; the same user's op_id with other text is a conflict, not a duplicate. */
+/* An op_id names a transaction of one user and client: another user's or client's same op_id
+ * is another transaction; the same client's op_id with other text is a conflict, not a
+ * duplicate. Without a client id nothing is a duplicate: every transaction applies. */
 static void test_op_id_reuse(void **state) {
     env *e = *state;
     if (!e->server) skip();
@@ -492,29 +493,52 @@ static void test_op_id_reuse(void **state) {
 #define ONE_PUT(op_id, id, content)                                                                \
     "{\"op_id\":\"" op_id "\",\"ops\":[{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"" id       \
     "\",\"data\":{\"content\":\"" content "\",\"device_id\":\"x\"}}]}"
-    assert_string_equal(
-        upload_one(e, "bob", "{\"transactions\":[" ONE_PUT("d:1", D("01"), "bob") "]}", &resp),
-        "applied");
+#define CLIENT(id) "{\"client_id\":\"" id "\",\"transactions\":["
+    assert_string_equal(upload_one(e, "bob", CLIENT("c1") ONE_PUT("d:1", D("01"), "bob") "]}", &resp),
+                        "applied");
     free(resp);
     assert_string_equal(
-        upload_one(e, "alice", "{\"transactions\":[" ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
+        upload_one(e, "alice", CLIENT("c1") ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
         "applied");
     free(resp);
     /* The same text again is a retry; other text under the op_id holds back what follows. */
     assert_string_equal(
-        upload_one(e, "alice", "{\"transactions\":[" ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
+        upload_one(e, "alice", CLIENT("c1") ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
         "duplicate");
     free(resp);
     assert_string_equal(
         upload_one(e, "alice",
-                   "{\"transactions\":[" ONE_PUT("d:1", D("03"),
-                                                 "other") "," ONE_PUT("d:2", D("04"), "after") "]}",
+                   CLIENT("c1") ONE_PUT("d:1", D("03"), "other") "," ONE_PUT("d:2", D("04"),
+                                                                            "after") "]}",
                    &resp),
         "conflict");
     assert_non_null(strstr(resp, "\"op_id\":\"d:2\",\"status\":\"retry\""));
     free(resp);
-#undef ONE_PUT
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);
+    /* Another device of alice's: its d:1 is its own. */
+    assert_string_equal(
+        upload_one(e, "alice", CLIENT("c2") ONE_PUT("d:1", D("03"), "other") "]}", &resp),
+        "applied");
+    free(resp);
+    /* No client id: applied, again and again, whatever was recorded under the op_id. */
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(
+            upload_one(e, "alice", "{\"transactions\":[" ONE_PUT("d:1", D("05"), "n") "]}", &resp),
+            "applied");
+        free(resp);
+    }
+    assert_string_equal(
+        upload_one(e, "alice",
+                   "{\"client_id\":null,\"transactions\":[" ONE_PUT("d:1", D("06"), "m") "]}",
+                   &resp),
+        "applied");
+    free(resp);
+#undef ONE_PUT
+#undef CLIENT
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 5);
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops WHERE "
+                                         "user_id = 'alice' AND op_id = 'd:1'"),
+                     2);
 
     /* A device restored from a backup reuses its op_ids: it takes a new device id. */
     syncspec_store *a = open_store(e, "a", "carol");

@@ -254,7 +254,7 @@ static void test_mixed_sequence(void **state) {
                        "{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"gb\",\"data\":{}}]}]}");
     json_decref(r);
     r = upload(e, "alice",
-               "{\"transactions\":["
+               "{\"client_id\":\"device-a\",\"transactions\":["
                "{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g1\","
                "\"data\":{\"order\":1}}]},"
                "{\"op_id\":\"a:2\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\",\"id\":\"g2\","
@@ -383,8 +383,16 @@ static void test_bad_bodies(void **state) {
         {"{\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[]}]", "malformed JSON at byte 42"},
         {"", "malformed JSON at byte 0"},
         {"[]", "malformed JSON at byte 0"},
-        {"{\"ops\":[]}", "no \"transactions\" list"},
-        {"{\"transactions\":{}}", "no \"transactions\" list"},
+        {"{\"ops\":[]}", "no \"transactions\" or \"batch\" list"},
+        {"{\"transactions\":{}}", "no \"transactions\" or \"batch\" list"},
+        {"{\"transactions\":[],\"batch\":[]}", "both a \"transactions\" and a \"batch\" list"},
+        {"{\"client_id\":7,\"transactions\":[]}", "client_id must be a string"},
+        {"{\"client_id\":\"a\\u0000b\",\"transactions\":[]}", "client_id must be a string"},
+        {"{\"batch\":[{\"op\":\"PUT\",\"type\":\"group\",\"id\":\"g1\",\"tx_id\":1,"
+         "\"data\":{}},{\"op\":\"PUT\",\"type\":\"group\",\"id\":\"g2\",\"data\":{}}]}",
+         "batch op 1 is not an op with an integer tx_id"},
+        {"{\"batch\":[{\"tx_id\":\"1\"}]}", "batch op 0 is not an op with an integer tx_id"},
+        {"{\"batch\":[7]}", "batch op 0 is not an op with an integer tx_id"},
         {"{\"transactions\":[{\"op_id\":\"a:1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\","
          "\"id\":\"g1\",\"data\":{}}]},{\"ops\":[]}]}",
          "transaction 1 has no op_id"},
@@ -412,6 +420,92 @@ static void test_bad_bodies(void **state) {
     json_decref(r);
 }
 
+/* The SDK's own op shape, CrudEntry.toJSON(): "type" names the table, and op_id, tx_id, old
+ * and metadata are no fields of the op. Within "transactions" and as a {"batch": [...]}
+ * grouped into transactions by tx_id. */
+#define TOJSON(op, id, tx, data)                                                                   \
+    "{\"op_id\":" #tx ",\"op\":\"" op "\",\"type\":\"group\",\"id\":\"" id "\",\"tx_id\":" #tx    \
+    ",\"old\":{\"order\":0},\"metadata\":\"m\"" data "}"
+
+static void test_sdk_shapes(void **state) {
+    env *e = *state;
+    json_t *r = upload(e, "alice",
+                       "{\"transactions\":[{\"op_id\":\"1\",\"ops\":[" TOJSON(
+                           "PUT", "g1", 1, ",\"data\":{\"order\":1}") "]}]}");
+    assert_string_equal(status(r, 0), "applied");
+    json_decref(r);
+    /* Three transactions: tx 2 (two ops), 3, then 2 again (another run, another transaction). */
+    r = upload(e, "alice",
+               "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
+               "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}")                                 //
+               "," TOJSON("DELETE", "g2", 3, "")                                                        //
+               "," TOJSON("PUT", "g3", 2, ",\"data\":{\"order\":3}") "]}");
+    assert_int_equal(json_array_size(r), 3);
+    const char *op_ids[] = {"2", "3", "2"}, *statuses[] = {"applied", "applied", "conflict"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_string_equal(json_string_value(json_object_get(json_array_get(r, k), "op_id")),
+                            op_ids[k]);
+        assert_string_equal(status(r, k), statuses[k]);
+    }
+    json_decref(r);
+    const char *row = "SELECT concat_ws('|', \"order\", deleted_at IS NOT NULL, user_id) FROM "
+                      "\"group\" WHERE id = '%s'";
+    assert_pg(e, "11|f|alice", row, "g1");
+    assert_pg(e, "2|t|alice", row, "g2");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\" WHERE id = 'g3'"), 0);
+    /* The same batch again is a retry of each: nothing applies twice. */
+    r = upload(e, "alice",
+               "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
+               "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}") "]}");
+    assert_string_equal(status(r, 0), "duplicate");
+    json_decref(r);
+    assert_pg(e, "2|t|alice", row, "g2");
+    /* An empty batch answers an empty list; an op of another user's row is refused whole. */
+    r = upload(e, "alice", "{\"batch\":[]}");
+    assert_int_equal(json_array_size(r), 0);
+    json_decref(r);
+    r = upload(e, "bob", "{\"batch\":[" TOJSON("PUT", "g4", 1, ",\"data\":{}") "," //
+                         TOJSON("PATCH", "g1", 1, ",\"data\":{\"order\":99}") "]}");
+    assert_string_equal(status(r, 0), "rejected");
+    json_decref(r);
+    assert_pg(e, "11|f|alice", row, "g1");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\" WHERE id = 'g4'"), 0);
+    assert_pg(e, "bob|1|[{\"op_id\":1,", "SELECT concat_ws('|', user_id, op_id, left(\"transaction\", "
+              "12)) FROM syncspec_rejected_uploads WHERE client_id = '%s'", "");
+}
+#undef TOJSON
+
+/* Two devices of one user whose transaction ids both start at 1 (PowerSync's): with client
+ * ids each is its own; without, each transaction applies, a retry too, never refused. */
+static void test_client_ids(void **state) {
+    env *e = *state;
+    const char *body[] = {
+        "{\"client_id\":\"A\",\"transactions\":[{\"op_id\":\"1\",\"ops\":[{\"op\":\"PUT\","
+        "\"table\":\"group\",\"id\":\"a1\",\"data\":{\"order\":1}}]}]}",
+        "{\"client_id\":\"B\",\"transactions\":[{\"op_id\":\"1\",\"ops\":[{\"op\":\"PUT\","
+        "\"table\":\"group\",\"id\":\"b1\",\"data\":{\"order\":2}}]}]}",
+        "{\"transactions\":[{\"op_id\":\"1\",\"ops\":[{\"op\":\"PUT\",\"table\":\"group\","
+        "\"id\":\"n1\",\"data\":{\"order\":3}}]}]}",
+        "{\"client_id\":\"\",\"transactions\":[{\"op_id\":\"1\",\"ops\":[{\"op\":\"PATCH\","
+        "\"table\":\"group\",\"id\":\"n1\",\"data\":{\"order\":4}}]}]}",
+    };
+    const char *first[] = {"applied", "applied", "applied", "applied"};
+    const char *again[] = {"duplicate", "duplicate", "applied", "applied"};
+    for (int round = 0; round < 2; round++)
+        for (size_t k = 0; k < 4; k++) {
+            json_t *r = upload(e, "alice", body[k]);
+            assert_string_equal(status(r, 0), round ? again[k] : first[k]);
+            json_decref(r);
+        }
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\" WHERE user_id = 'alice'"),
+                     3);
+    assert_pg(e, "4", "SELECT \"order\"::text FROM \"group\" WHERE id = '%s'", "n1");
+    assert_pg(e, "A:1 B:1",
+              "SELECT string_agg(client_id || ':' || op_id, ' ' ORDER BY client_id) FROM "
+              "syncspec_applied_ops WHERE user_id = '%s'",
+              "alice");
+}
+
 int main(void) {
     if (fixture_load(&g, "tests/golden/edge/spec.yaml") != 0) {
         fprintf(stderr, "cannot load tests/golden/edge/spec.yaml (run from the repository root)\n");
@@ -426,6 +520,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_insert_only_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_jansson_cannot_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sdk_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_ids, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     fixture_unload(&g);
