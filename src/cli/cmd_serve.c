@@ -169,12 +169,14 @@ int cmd_serve(int argc, char **argv) {
                        sizeof message) != 0 ||
         serve_pool_check_sync_tables(ctx.pool, message, sizeof message) != 0 ||
         serve_auth_new(&ctx.auth, &config, message, sizeof message) != 0 ||
+        serve_sync_start(&ctx.sync, &ctx, schema, message, sizeof message) != 0 ||
         serve_http_run(&ctx, message, sizeof message) != 0) {
         cli_error("serve: %s", message);
         goto cleanup;
     }
     status = EXIT_ALIGNED;
 cleanup:
+    serve_sync_stop(ctx.sync);
     serve_auth_free(ctx.auth);
     serve_pool_free(ctx.pool);
     arena_free(a);

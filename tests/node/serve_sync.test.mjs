@@ -1,0 +1,184 @@
+// The real @powersync/node client against a real `syncspec serve` on the PostgreSQL the test
+// run started: two devices of one user and a third user sync rows written directly in SQL
+// (live), upload their own writes through the server's upload endpoint, and converge with
+// PostgreSQL; deletes and an owner change reach every device; nobody sees another user's rows.
+// Run by tests/integration/serve_sync.sh (SYNCSPEC_BUILD, PG* and the spec in the env).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { PowerSyncDatabase } from '@powersync/node';
+import { Schema, Table, column } from '@powersync/common';
+
+const build = process.env.SYNCSPEC_BUILD;
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncspec-serve-sync-'));
+const dbname = `syncspec_node_${process.pid}`;
+const P = (n) => `11111111-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+const schema = new Schema({
+  projects: new Table({
+    name: column.text, is_default: column.integer, owner_id: column.text,
+    created_at: column.text, updated_at: column.text, deleted_at: column.text,
+  }),
+});
+
+// ---- the server and its database ----
+
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwks = path.join(dir, 'jwks.json');
+fs.writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
+
+function token(sub, seconds = 3600) {
+  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ sub, aud: 'powersync', iat: now, exp: now + seconds })}`;
+  return `${body}.${crypto.sign('RSA-SHA256', Buffer.from(body), privateKey).toString('base64url')}`;
+}
+
+const admin = new pg.Client({ database: process.env.PGDATABASE || 'postgres' });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${dbname}`);
+await admin.query(`CREATE DATABASE ${dbname}`);
+const sql = new pg.Client({ database: dbname });
+await sql.connect();
+await sql.query(fs.readFileSync(path.join(repo, 'generated/postgres.sql'), 'utf8'));
+await sql.query(fs.readFileSync(path.join(repo, 'generated/postgres_sync.sql'), 'utf8'));
+
+const server = spawn(path.join(build, 'syncspec'), ['serve', path.join(repo, 'schemas/app.yaml'),
+  '--postgres', `dbname=${dbname}`, '--listen', '127.0.0.1:0', '--jwks', jwks, '--audience', 'powersync'],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+let serverLog = '';
+const endpoint = await new Promise((resolve, reject) => {
+  server.stderr.on('data', (chunk) => {
+    serverLog += chunk;
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(serverLog);
+    if (m) resolve(`http://127.0.0.1:${m[1]}`);
+  });
+  server.on('exit', (code) => reject(new Error(`syncspec serve exited ${code}:\n${serverLog}`)));
+});
+
+// ---- clients ----
+
+const uploadPath = '/api/powersync/upload';
+const clients = [];
+
+async function device(name, user) {
+  const db = new PowerSyncDatabase({ schema, database: { dbFilename: `${name}.db`, dbLocation: dir } });
+  const connector = {
+    fetchCredentials: async () => ({ endpoint, token: token(user) }),
+    uploadData: async (database) => {
+      const tx = await database.getNextCrudTransaction();
+      if (!tx) return;
+      const body = {
+        client_id: await database.getClientId(),
+        transactions: [{ op_id: String(tx.transactionId),
+          ops: tx.crud.map((op) => ({ op: op.op, table: op.table, id: op.id, data: op.opData })) }],
+      };
+      const res = await fetch(endpoint + uploadPath, {
+        method: 'PUT', body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token(user)}` },
+      });
+      if (!res.ok) throw new Error(`upload: ${res.status} ${await res.text()}`);
+      const answer = await res.json();
+      for (const t of answer.transactions) assert.notEqual(t.status, 'rejected', JSON.stringify(t));
+      await tx.complete();
+    },
+  };
+  await db.connect(connector, { retryDelayMs: 200, crudUploadThrottleMs: 20 });
+  clients.push(db);
+  return db;
+}
+
+async function projects(db) {
+  return db.getAll('SELECT id, name, owner_id, deleted_at FROM projects ORDER BY id');
+}
+
+async function pgProjects(user) {
+  const r = await sql.query('SELECT id, name, owner_id, deleted_at FROM projects WHERE owner_id = $1 ORDER BY id', [user]);
+  return r.rows.map((x) => ({ ...x, deleted_at: x.deleted_at && x.deleted_at.toISOString() }));
+}
+
+// Until `check` passes (it throws while it does not), at most `ms`; returns the time taken.
+async function eventually(check, ms = 10000) {
+  const start = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return Date.now() - start;
+    } catch (e) {
+      if (Date.now() - start > ms) throw e;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+// The device shows exactly the user's rows in PostgreSQL (names, owners, soft deletes).
+async function converged(db, user) {
+  const rows = (await projects(db)).map((x) => ({ ...x, deleted_at: x.deleted_at && new Date(x.deleted_at.replace(' ', 'T')).toISOString() }));
+  assert.deepEqual(rows, await pgProjects(user));
+}
+
+after(async () => {
+  for (const db of clients) await db.close().catch(() => {});
+  server.kill('SIGTERM');
+  await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
+  await sql.end();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbname} WITH (FORCE)`);
+  await admin.end();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('two devices of one user, a third user and PostgreSQL converge', async () => {
+  await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+    ($1, 'from sql', 'alice', now(), now()), ($2, 'carol''s', 'carol', now(), now())`, [P(1), P(9)]);
+  const a = await device('alice-a', 'alice');
+  const b = await device('alice-b', 'alice');
+  const c = await device('carol', 'carol');
+  await a.waitForFirstSync();
+  await b.waitForFirstSync();
+  await c.waitForFirstSync();
+  await converged(a, 'alice');
+  await converged(b, 'alice');
+  await converged(c, 'carol');
+
+  // Direct SQL writes arrive live.
+  await sql.query(`UPDATE projects SET name = 'renamed in sql' WHERE id = $1`, [P(1)]);
+  const took = await eventually(async () => {
+    assert.equal((await projects(a))[0]?.name, 'renamed in sql');
+    assert.equal((await projects(b))[0]?.name, 'renamed in sql');
+  });
+  assert.ok(took < 3000, `a direct SQL write took ${took} ms to arrive`);
+
+  // A device's own write is uploaded and reaches the other device.
+  const now = new Date().toISOString();
+  await a.execute('INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    [P(2), 'from device a', 'alice', now, now]);
+  await b.execute('UPDATE projects SET name = ? WHERE id = ?', ['edited on b', P(1)]);
+  await eventually(async () => {
+    assert.equal((await a.getAll('SELECT * FROM ps_crud')).length, 0);
+    assert.equal((await b.getAll('SELECT * FROM ps_crud')).length, 0);
+    await converged(a, 'alice');
+    await converged(b, 'alice');
+    assert.equal((await pgProjects('alice')).length, 2);
+    assert.equal((await pgProjects('alice')).find((x) => x.id === P(1)).name, 'edited on b');
+  });
+
+  // A soft delete stays a row; a delete and an owner change remove rows from alice's devices.
+  await sql.query(`UPDATE projects SET deleted_at = now() WHERE id = $1`, [P(2)]);
+  await eventually(async () => { await converged(a, 'alice'); await converged(b, 'alice'); });
+  assert.ok((await projects(b)).find((x) => x.id === P(2)).deleted_at);
+  await sql.query(`DELETE FROM projects WHERE id = $1`, [P(1)]);
+  await sql.query(`UPDATE projects SET owner_id = 'carol' WHERE id = $1`, [P(2)]);
+  await eventually(async () => {
+    await converged(a, 'alice');
+    await converged(b, 'alice');
+    await converged(c, 'carol');
+    assert.equal((await projects(a)).length, 0);
+    assert.equal((await projects(c)).length, 2);
+  });
+});
