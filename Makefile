@@ -22,14 +22,16 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread -ldl
 
 # The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links.
 TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
-CLI_SRC     := $(sort $(wildcard src/cli/*.c))
-# `syncspec serve` (HTTP, JWT, a connection pool): linked into the program only.
-SERVE_SRC   := $(sort $(wildcard src/serve/*.c))
+# `syncspec serve` is a program of its own, syncspec-serve, which `syncspec serve` runs: its
+# libraries (HTTP, JWT, TLS, libpq) would otherwise load with every other command.
+SERVE_SRC   := $(sort $(wildcard src/serve/*.c)) src/cli/cmd_serve.c
+CLI_SRC     := $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
 RUNTIME_SRC := $(sort $(wildcard src/runtime/*.c))
 TEMPLATES   := $(sort $(shell find templates -type f 2>/dev/null))
 
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
-CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o) $(SERVE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SERVE_OBJ   := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 
 VERSION := $(shell sed -n 's/^\#define SYNCSPEC_VERSION "\(.*\)"/\1/p' include/syncspec.h)
@@ -37,6 +39,7 @@ SONAME_MAJOR := 0
 LIB_A  := $(BUILD)/libsyncspec.a
 LIB_SO := $(BUILD)/libsyncspec.so.$(SONAME_MAJOR)
 BIN    := $(BUILD)/syncspec
+SERVE_BIN := $(BUILD)/syncspec-serve
 
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -45,7 +48,7 @@ INTEGRATION_SRC  := $(sort $(wildcard tests/integration/test_*.c))
 INTEGRATION_BINS := $(INTEGRATION_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 
 .PHONY: all examples test test-unit test-build test-asan bench install uninstall clean generated format
-all: $(BIN) $(LIB_A) $(LIB_SO)
+all: $(BIN) $(SERVE_BIN) $(LIB_A) $(LIB_SO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,7 +80,11 @@ $(LIB_SO): $(RUNTIME_OBJ)
 # --as-needed: the program calls libpq only through dlopen (src/check/postgres.c), so
 # libpq and its dependencies are not loaded, and do not slow down, every command it runs.
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(SERVE_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+
+# The server reuses the option parser and spec loader of cli/ (not its main).
+$(SERVE_BIN): $(SERVE_OBJ) $(BUILD)/src/cli/options.o $(BUILD)/src/cli/load.o $(TOOL_OBJ) $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $^ -o $@ $(SERVE_LIBS) $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync
 # tests share a header, so a change to it rebuilds them.
@@ -152,6 +159,7 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/syncspec
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/syncspec
+	install -m 755 $(SERVE_BIN) $(DESTDIR)$(PREFIX)/bin/syncspec-serve
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(DESTDIR)$(PREFIX)/lib/libsyncspec.so
@@ -166,7 +174,8 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/syncspec $(DESTDIR)$(PREFIX)/lib/libsyncspec.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/syncspec $(DESTDIR)$(PREFIX)/bin/syncspec-serve \
+	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.a \
 	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.so $(DESTDIR)$(PREFIX)/lib/libsyncspec.so.$(SONAME_MAJOR) \
 	      $(DESTDIR)$(PREFIX)/include/syncspec.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/syncspec.pc \
 	      $(DESTDIR)$(PREFIX)/share/man/man1/syncspec.1 \

@@ -1,6 +1,9 @@
 /* syncspec: a thin command table over the compiler, the checker and the scaffolder. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "syncspec.h"
@@ -11,13 +14,35 @@ typedef struct command_entry {
     int (*run)(int argc, char **argv);
 } command_entry;
 
+/*
+ * serve is the program syncspec-serve, found beside this one (an installed or built pair),
+ * else on PATH: its HTTP, JWT and TLS libraries load only when it runs.
+ */
+static int cmd_serve_program(int argc, char **argv) {
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    (void)argc;
+    if (n > 0) {
+        path[n] = '\0';
+        char *slash = strrchr(path, '/');
+        if (slash && (size_t)(slash - path) + sizeof "/syncspec-serve" <= sizeof path) {
+            strcpy(slash, "/syncspec-serve");
+            execv(path, argv);
+        }
+    }
+    execvp("syncspec-serve", argv);
+    cli_error("serve: cannot run syncspec-serve (installed beside syncspec): %s", strerror(errno));
+    return EXIT_FAILED;
+}
+
 static const command_entry commands[] = {
     {"lint", "check a spec against every rule of the spec language", cmd_lint},
     {"generate", "generate SQL, sync rules and C code from a spec", cmd_generate},
     {"check", "diff live databases, sync rules and generated files against a spec", cmd_check},
     {"new-table", "append a table to a spec, then regenerate", cmd_new_table},
     {"init", "start a project: a starter spec, a Makefile fragment, a CI workflow", cmd_init},
-    {"serve", "serve the upload endpoint of PowerSync clients from one PostgreSQL", cmd_serve},
+    {"serve", "serve the upload endpoint of PowerSync clients from one PostgreSQL",
+     cmd_serve_program},
 };
 
 static const size_t command_count = sizeof commands / sizeof commands[0];
