@@ -30,10 +30,13 @@ static const cli_command serve_command = {
     .usage = "SPEC --postgres CONNINFO --listen HOST:PORT --jwks FILE|URL [--audience AUD]\n"
              "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin ORIGIN]...\n"
              "                      [--max-body BYTES] [--max-connections N] [--pool N]",
-    .summary = "Serve the upload endpoint of PowerSync clients from one PostgreSQL.",
+    .summary = "Serve PowerSync clients (downloads and uploads) from one PostgreSQL.",
     .description =
         "Uploads (PUT or POST at --upload-path) are applied by libsyncspec for the user the\n"
-        "JWT names (sub): owner-safe, sanitized, each client transaction whole. Tokens come as\n"
+        "JWT names (sub): owner-safe, sanitized, each client transaction whole. Downloads use\n"
+        "the PowerSync protocol: POST /sync/stream (NDJSON lines, live, until the token expires)\n"
+        "and GET /write-checkpoint2.json; commits from any writer reach open streams at once\n"
+        "(LISTEN/NOTIFY; see docs/sync-protocol.md). Tokens come as\n"
         "'Authorization: Token <jwt>' or 'Bearer <jwt>'. GET /healthz answers while the\n"
         "database does. Statuses: 200 the upload's results; 400 a body that is not an upload\n"
         "(nothing applied); 401 a missing or invalid token; 413 a body over --max-body; 503\n"
