@@ -67,10 +67,10 @@ const endpoint = await new Promise((resolve, reject) => {
 const uploadPath = '/api/powersync/upload';
 const clients = [];
 
-async function device(name, user) {
+async function device(name, user, tokenSeconds = 3600) {
   const db = new PowerSyncDatabase({ schema, database: { dbFilename: `${name}.db`, dbLocation: dir } });
   const connector = {
-    fetchCredentials: async () => ({ endpoint, token: token(user) }),
+    fetchCredentials: async () => ({ endpoint, token: token(user, tokenSeconds) }),
     uploadData: async (database) => {
       const tx = await database.getNextCrudTransaction();
       if (!tx) return;
@@ -181,4 +181,21 @@ test('two devices of one user, a third user and PostgreSQL converge', async () =
     assert.equal((await projects(a)).length, 0);
     assert.equal((await projects(c)).length, 2);
   });
+});
+
+test('a token that expires mid-stream ends the stream; the client reconnects with a new one', async () => {
+  await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+    ($1, 'first', 'dave', now(), now())`, [P(20)]);
+  const d = await device('dave', 'dave', 2);
+  await d.waitForFirstSync();
+  await converged(d, 'dave');
+  await new Promise((r) => setTimeout(r, 2500)); // the first token is gone
+  await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+    ($1, 'after the token', 'dave', now(), now())`, [P(21)]);
+  await eventually(async () => {
+    await converged(d, 'dave');
+    assert.equal((await projects(d)).length, 2);
+  });
+  const streams = serverLog.split('\n').filter((l) => l.includes('POST /sync/stream 200') && l.includes('user=dave'));
+  assert.ok(streams.length >= 1, `a finished stream of dave in the log:\n${serverLog}`);
 });
