@@ -218,6 +218,32 @@ static void test_remove_owner_change_soft_delete(void **state) {
     ps_client_free(&b);
 }
 
+/* A client whose bucket went wrong drops it at the next checkpoint and, reconnecting
+ * without it, receives it whole. */
+static void test_wrong_checksum_recovers(void **state) {
+    env *e = *state;
+    add_project(e, P("01"), "alice", "one");
+    sequence(e);
+    ps_client c;
+    ps_client_init(&c);
+    syncspec_sync_stream *s = connect(e, &c, "alice");
+    assert_int_equal(next(e, s, &c), 1);
+    json_t *b = json_object_get(c.buckets, "user_data[\"alice\"]");
+    json_object_set_new(b, "sum", json_integer(json_integer_value(json_object_get(b, "sum")) + 1));
+    add_project(e, P("02"), "alice", "two");
+    sequence(e);
+    assert_int_equal(next(e, s, &c), 1);
+    assert_int_equal(c.checksum_failures, 1);
+    assert_null(json_object_get(c.buckets, "user_data[\"alice\"]"));
+    syncspec_sync_stream_free(s);
+    int ops = c.ops;
+    sync_once(e, &c, "alice");
+    assert_int_equal(c.checksum_failures, 1);
+    assert_int_equal(c.ops - ops, 2);
+    assert_projects_match(e, &c, "alice");
+    ps_client_free(&c);
+}
+
 static void test_late_commit_is_delivered(void **state) {
     env *e = *state;
     PGconn *late = pg_connect_db(e->pg.dbname);
@@ -517,6 +543,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_sync_then_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_owner_change_soft_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_checksum_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_commit_is_delivered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
