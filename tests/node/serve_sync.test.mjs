@@ -2,7 +2,8 @@
 // run started: two devices of one user and a third user sync rows written directly in SQL
 // (live), upload their own writes through the server's upload endpoint, and converge with
 // PostgreSQL; deletes and an owner change reach every device; nobody sees another user's rows.
-// Run by tests/integration/serve_sync.sh (SYNCSPEC_BUILD, PG* and the spec in the env).
+// Run by tests/integration/serve_sync.sh once per sync format: SYNCSPEC_BUILD, PG*, the spec
+// (SYNCSPEC_SPEC) and its generated SQL (SYNCSPEC_SQL) in the env.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,9 +16,10 @@ import { PowerSyncDatabase } from '@powersync/node';
 import { Schema, Table, column } from '@powersync/common';
 
 const build = process.env.SYNCSPEC_BUILD;
-const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncspec-serve-sync-'));
 const dbname = `syncspec_node_${process.pid}`;
+const spec = process.env.SYNCSPEC_SPEC;
+const generated = process.env.SYNCSPEC_SQL;
 const P = (n) => `11111111-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 const schema = new Schema({
@@ -46,10 +48,10 @@ await admin.query(`DROP DATABASE IF EXISTS ${dbname}`);
 await admin.query(`CREATE DATABASE ${dbname}`);
 const sql = new pg.Client({ database: dbname });
 await sql.connect();
-await sql.query(fs.readFileSync(path.join(repo, 'generated/postgres.sql'), 'utf8'));
-await sql.query(fs.readFileSync(path.join(repo, 'generated/postgres_sync.sql'), 'utf8'));
+await sql.query(fs.readFileSync(path.join(generated, 'postgres.sql'), 'utf8'));
+await sql.query(fs.readFileSync(path.join(generated, 'postgres_sync.sql'), 'utf8'));
 
-const server = spawn(path.join(build, 'syncspec'), ['serve', path.join(repo, 'schemas/app.yaml'),
+const server = spawn(path.join(build, 'syncspec'), ['serve', spec,
   '--postgres', `dbname=${dbname}`, '--listen', '127.0.0.1:0', '--jwks', jwks, '--audience', 'powersync'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
