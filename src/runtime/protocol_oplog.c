@@ -177,10 +177,16 @@ static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
                " END, 'UTF8')) AS h) AS \"checksum\" FROM \"rows\" AS r), \"ops\" AS"
                " (INSERT INTO ") ||
         sync_qualified(b, ps, "syncspec_ops") ||
-        sync_puts(b, " (\"op_id\", \"bucket\", \"op\", \"object_type\", \"object_id\", \"data\","
-                     " \"checksum\") SELECT \"op_id\", \"bucket\", CASE WHEN \"data\" IS NULL THEN"
-                     " 'REMOVE' ELSE 'PUT' END, \"object_type\", \"object_id\", \"data\","
-                     " \"checksum\" FROM \"numbered\"), \"sums\" AS (INSERT INTO ") ||
+        sync_puts(b, " (\"op_id\", \"bucket\", \"op\", \"object_type\", \"object_id\","
+                     " \"checksum\", \"line\") SELECT \"op_id\", \"bucket\", CASE WHEN \"data\" IS"
+                     " NULL THEN 'REMOVE' ELSE 'PUT' END, \"object_type\", \"object_id\","
+                     " \"checksum\", '{\"op_id\":\"' || \"op_id\" || '\",\"op\":\"' || CASE WHEN"
+                     " \"data\" IS NULL THEN 'REMOVE' ELSE 'PUT' END || '\",\"object_type\":' ||"
+                     " to_json(\"object_type\")::text || ',\"object_id\":' ||"
+                     " to_json(\"object_id\")::text || ',\"checksum\":' || \"checksum\" || CASE"
+                     " WHEN \"data\" IS NULL THEN '}' ELSE ',\"subkey\":null,\"data\":' ||"
+                     " to_json(\"data\")::text || '}' END"
+                     " FROM \"numbered\"), \"sums\" AS (INSERT INTO ") ||
         sync_qualified(b, ps, "syncspec_buckets") ||
         sync_puts(b, " AS k (\"bucket\", \"checksum\", \"count\", \"last_op_id\") SELECT"
                      " \"bucket\", (sum(\"checksum\") % 4294967296)::bigint, count(*),"
@@ -337,10 +343,13 @@ int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const 
 /* Every op with a later op on the same row of its bucket becomes a MOVE. */
 static int supersede_sql(syncspec_buffer *b, const char *ps) {
     return sync_puts(b, "UPDATE ") || sync_qualified(b, ps, "syncspec_ops") ||
-           sync_puts(b, " AS o SET \"op\" = 'MOVE', \"object_type\" = NULL, \"object_id\" = NULL,"
-                        " \"data\" = NULL FROM (SELECT \"op_id\", lead(\"op_id\") OVER (PARTITION"
-                        " BY \"bucket\", \"object_type\", \"object_id\" ORDER BY \"op_id\") AS"
-                        " \"next\" FROM ") ||
+           sync_puts(
+               b,
+               " AS o SET \"op\" = 'MOVE', \"object_type\" = NULL, \"object_id\" = NULL,"
+               " \"line\" = '{\"op_id\":\"' || o.\"op_id\" || '\",\"op\":\"MOVE\",\"checksum\":'"
+               " || o.\"checksum\" || '}' FROM (SELECT \"op_id\", lead(\"op_id\") OVER (PARTITION"
+               " BY \"bucket\", \"object_type\", \"object_id\" ORDER BY \"op_id\") AS"
+               " \"next\" FROM ") ||
            sync_qualified(b, ps, "syncspec_ops") ||
            sync_puts(b, " WHERE \"op\" IN ('PUT', 'REMOVE')) AS n WHERE o.\"op_id\" = n.\"op_id\""
                         " AND n.\"next\" IS NOT NULL");
@@ -363,9 +372,12 @@ static int clear_sql(syncspec_buffer *b, const char *ps) {
                         " FROM \"runs\" WHERE \"n\" > 1 OR NOT \"cleared\"), \"cleared\" AS"
                         " (UPDATE ") ||
            sync_qualified(b, ps, "syncspec_ops") ||
-           sync_puts(b, " AS o SET \"op\" = 'CLEAR', \"object_type\" = NULL, \"object_id\" = NULL,"
-                        " \"data\" = NULL, \"checksum\" = r.\"checksum\" FROM \"todo\" AS r WHERE"
-                        " o.\"op_id\" = r.\"op_id\"), \"gone\" AS (DELETE FROM ") ||
+           sync_puts(b,
+                     " AS o SET \"op\" = 'CLEAR', \"object_type\" = NULL, \"object_id\" = NULL,"
+                     " \"checksum\" = r.\"checksum\", \"line\" = '{\"op_id\":\"' || o.\"op_id\" ||"
+                     " '\",\"op\":\"CLEAR\",\"checksum\":' || r.\"checksum\" || '}' FROM \"todo\" "
+                     "AS r WHERE"
+                     " o.\"op_id\" = r.\"op_id\"), \"gone\" AS (DELETE FROM ") ||
            sync_qualified(b, ps, "syncspec_ops") ||
            sync_puts(b, " AS o USING \"todo\" AS r WHERE o.\"bucket\" = r.\"bucket\" AND"
                         " o.\"op_id\" < r.\"op_id\" RETURNING o.\"bucket\"), \"counted\" AS"

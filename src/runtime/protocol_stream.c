@@ -13,6 +13,7 @@
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
 
 enum { OPS_PER_LINE = 1000 };
+#define OPS_PER_LINE_TEXT "1000"
 
 typedef struct bucket_position {
     char *name;
@@ -165,20 +166,15 @@ static int checkpoint_sql(syncspec_buffer *b, const syncspec_schema *schema) {
     return failed ? -1 : 0;
 }
 
-/* A bucket's ops in (after, last], each as the JSON the client reads, one page at a time. */
+/*
+ * A cursor over a bucket's ops in (after, last], each as the JSON the client reads (made
+ * once, by the sequencer): one scan in op order, fetched OPS_PER_LINE at a time.
+ */
 static int ops_sql(syncspec_buffer *b, const syncspec_schema *schema) {
-    return sync_puts(b, "SELECT \"op_id\", '{\"op_id\":\"' || \"op_id\" || '\",\"op\":\"' ||"
-                        " \"op\" || '\"' || CASE WHEN \"object_type\" IS NULL THEN '' ELSE"
-                        " ',\"object_type\":' || to_json(\"object_type\")::text ||"
-                        " ',\"object_id\":' || to_json(\"object_id\")::text END ||"
-                        " ',\"checksum\":' || \"checksum\" || CASE WHEN \"op\" = 'PUT' THEN"
-                        " ',\"subkey\":null,\"data\":' || to_json(\"data\")::text ELSE '' END ||"
-                        " '}' FROM ") ||
+    return sync_puts(b, "DECLARE \"syncspec_ops\" NO SCROLL CURSOR FOR SELECT \"line\" FROM ") ||
            sync_qualified(b, schema->pg_schema, "syncspec_ops") ||
-           sync_printf(b,
-                       " WHERE \"bucket\" = $1 AND \"op_id\" > $2::bigint AND \"op_id\" <="
-                       " $3::bigint ORDER BY \"op_id\" LIMIT %d",
-                       OPS_PER_LINE);
+           sync_puts(b, " WHERE \"bucket\" = $1 AND \"op_id\" > $2::bigint AND \"op_id\" <="
+                        " $3::bigint ORDER BY \"op_id\"");
 }
 
 int syncspec_sync_stream_new(syncspec_sync_stream **out, syncspec_server *server,
@@ -360,10 +356,13 @@ static int bucket_data(line_out *o, PGconn *conn, const syncspec_sync_stream *s,
     char after[24], last[24];
     snprintf(after, sizeof after, "%" PRId64, x->after);
     snprintf(last, sizeof last, "%" PRId64, last_op_id);
-    int rc = 0, n = OPS_PER_LINE;
-    while (rc == 0 && n == OPS_PER_LINE) {
-        const char *values[3] = {x->name, after, last};
-        PGresult *res = PQexecParams(conn, sql.data, 3, NULL, values, NULL, NULL, 0);
+    const char *values[3] = {x->name, after, last};
+    PGresult *res = PQexecParams(conn, sql.data, 3, NULL, values, NULL, NULL, 0);
+    syncspec_buffer_free(&sql);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_db_error(error, conn, res, "data");
+    PQclear(res);
+    for (int n = OPS_PER_LINE; rc == 0 && n == OPS_PER_LINE;) {
+        res = PQexec(conn, "FETCH " OPS_PER_LINE_TEXT " FROM \"syncspec_ops\"");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             rc = pg_db_error(error, conn, res, "data");
             PQclear(res);
@@ -377,15 +376,14 @@ static int bucket_data(line_out *o, PGconn *conn, const syncspec_sync_stream *s,
                           sync_puts(b, ",\"data\":[");
             for (int r = 0; r < n; r++)
                 failed |= (r && sync_puts(b, ",")) ||
-                          syncspec_buffer_append(b, PQgetvalue(res, r, 1),
-                                                 (size_t)PQgetlength(res, r, 1));
-            snprintf(after, sizeof after, "%s", PQgetvalue(res, n - 1, 0));
+                          syncspec_buffer_append(b, PQgetvalue(res, r, 0),
+                                                 (size_t)PQgetlength(res, r, 0));
             rc = failed || sync_puts(b, "]}}") ? NOMEM(error) : send_line(o, error);
         }
         PQclear(res);
     }
-    syncspec_buffer_free(&sql);
-    return rc;
+    /* Closed by the transaction's end too; closing it here frees the name for the next. */
+    return rc ? rc : protocol_exec(conn, "CLOSE \"syncspec_ops\"", "data", error);
 }
 
 /* Writes the checkpoint `cp`, its data and its completion. */

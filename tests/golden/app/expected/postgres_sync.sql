@@ -134,15 +134,16 @@ INSERT INTO "public"."syncspec_feed_horizon" ("one") VALUES (true) ON CONFLICT D
 
 -- The op log of the PowerSync protocol. "op_id" is global and grows in commit order (one
 -- sequencer at a time, each committing before the next starts), so any snapshot sees a
--- prefix of it. "checksum" is a u32; MOVE and CLEAR ops carry no object and no data.
+-- prefix of it. "checksum" is a u32; MOVE and CLEAR ops carry no object. "line" is the op
+-- as clients read it (JSON, the row's data in it): written once, sent to every client.
 CREATE TABLE IF NOT EXISTS "public"."syncspec_ops" (
   "op_id" bigint PRIMARY KEY,
   "bucket" text NOT NULL,
   "op" text NOT NULL CHECK ("op" IN ('PUT', 'REMOVE', 'MOVE', 'CLEAR')),
   "object_type" text,
   "object_id" text,
-  "data" text,
-  "checksum" bigint NOT NULL CHECK ("checksum" BETWEEN 0 AND 4294967295)
+  "checksum" bigint NOT NULL CHECK ("checksum" BETWEEN 0 AND 4294967295),
+  "line" text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "idx_syncspec_ops_bucket_op_id"
   ON "public"."syncspec_ops" ("bucket", "op_id");
