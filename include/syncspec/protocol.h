@@ -135,7 +135,8 @@ int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
 
 /*
  * Waits at most `timeout_ms` for a notification on a connection made by
- * syncspec_sync_listen and consumes every one that arrived. Returns 1 when one did, 0 on
+ * syncspec_sync_listen and consumes every one that arrived; those sent by this connection's
+ * own session (a sequencer run on it) are not counted. Returns 1 when one did, 0 on
  * timeout, or SYNCSPEC_SYNC_RETRY when the connection failed (make a new one and listen
  * again; run the sequencer, since notifications may have been lost).
  */

@@ -12,13 +12,14 @@ int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error) {
                          error);
 }
 
-/* Consumes what arrived; returns whether a notification was among it, or -1. */
+/* Consumes what arrived; returns whether a notification from another session was among
+ * it (this session's own come from the sequencer run on it, whose caller knows), or -1. */
 static int drain(PGconn *conn) {
     if (!PQconsumeInput(conn)) return -1;
-    int got = 0;
+    int got = 0, self = PQbackendPID(conn);
     PGnotify *n;
     while ((n = PQnotifies(conn)) != NULL) {
-        got = 1;
+        got |= n->be_pid != self;
         PQfreemem(n);
     }
     return got;

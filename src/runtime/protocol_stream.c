@@ -400,19 +400,31 @@ static int write_checkpoint_lines(line_out *o, PGconn *conn, const syncspec_sync
     return rc ? rc : send_line(o, error);
 }
 
+static bool checkpoint_moved(const syncspec_sync_stream *s, const checkpoint *cp) {
+    bool moved = !s->started || s->has_write_checkpoint != cp->has_write_checkpoint ||
+                 s->write_checkpoint != cp->write_checkpoint;
+    for (size_t i = 0; i < cp->bucket_count; i++) moved |= bucket_moved(s, cp, i);
+    return moved;
+}
+
 int syncspec_sync_stream_next(syncspec_sync_stream *stream, PGconn *conn,
                               syncspec_line_writer write, void *context,
                               syncspec_sync_error *error) {
     checkpoint cp = {0};
     line_out o = {write, context, {0}};
-    int rc =
+    int rc = 0;
+    /* Most wake-ups move nothing of this user's: one statement tells, with no transaction. */
+    if (stream->started) {
+        if ((rc = read_checkpoint(&cp, stream, conn, error)) != 0 || !checkpoint_moved(stream, &cp))
+            goto cleanup;
+        buckets_free(cp.buckets, cp.bucket_count);
+        cp = (checkpoint){0};
+    }
+    rc =
         protocol_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "checkpoint", error);
-    if (rc) return rc;
+    if (rc) goto cleanup;
     if ((rc = read_checkpoint(&cp, stream, conn, error)) != 0) goto rollback;
-    bool moved = !stream->started || stream->has_write_checkpoint != cp.has_write_checkpoint ||
-                 stream->write_checkpoint != cp.write_checkpoint;
-    for (size_t i = 0; i < cp.bucket_count; i++) moved |= bucket_moved(stream, &cp, i);
-    if (!moved) goto rollback; /* nothing to send: rc is 0 */
+    if (!checkpoint_moved(stream, &cp)) goto rollback; /* nothing to send: rc is 0 */
     if ((rc = write_checkpoint_lines(&o, conn, stream, &cp, error)) != 0) goto rollback;
     if ((rc = protocol_exec(conn, "COMMIT", "checkpoint", error)) != 0) goto cleanup;
     /* The client now has every op up to the checkpoint. */

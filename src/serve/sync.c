@@ -26,6 +26,7 @@ enum {
     COMPACT_SECONDS = 3600, /* the op log is compacted this often */
     NO_EXPIRY = 3600,       /* what a token without "exp" reports as its time left */
     RECONNECT_SECONDS = 1,  /* the listener's wait after its connection failed */
+    PRODUCER_STACK = 512 << 10, /* a stream's thread only calls libpq (connects, too) */
 };
 
 struct serve_sync {
@@ -40,13 +41,17 @@ struct serve_sync {
 };
 
 /* Blocks every signal in the threads created here: SIGTERM and SIGINT go to the thread
- * that waits for them (http.c). */
-static int start_thread(pthread_t *thread, void *(*run)(void *), void *arg) {
+ * that waits for them (http.c). `stack` 0 takes the default size. */
+static int start_thread(pthread_t *thread, void *(*run)(void *), void *arg, size_t stack) {
     sigset_t all, old;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack) pthread_attr_setstacksize(&attr, stack);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(thread, NULL, run, arg);
+    int rc = pthread_create(thread, &attr, run, arg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
     return rc;
 }
 
@@ -136,7 +141,7 @@ int serve_sync_start(serve_sync **out, serve_context *ctx, const syncspec_schema
         serve_sync_stop(sync);
         return -1;
     }
-    if (start_thread(&sync->listener, listener_main, sync) != 0) {
+    if (start_thread(&sync->listener, listener_main, sync, 0) != 0) {
         snprintf(message, size, "cannot start the listener thread");
         serve_sync_stop(sync);
         return -1;
@@ -338,7 +343,7 @@ int serve_sync_stream(serve_context *ctx, serve_request *req) {
     int queued =
         serve_reply_stream(req, MHD_HTTP_OK, "application/x-ndjson", read_pipe, s, response_done);
     pthread_t producer;
-    if (queued != MHD_YES || start_thread(&producer, producer_main, s) != 0) {
+    if (queued != MHD_YES || start_thread(&producer, producer_main, s, PRODUCER_STACK) != 0) {
         close(s->pipe[1]); /* the response, if any, ends at once */
         session_release(s);
         return queued;

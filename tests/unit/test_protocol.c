@@ -495,6 +495,11 @@ static void test_listen_wakes_on_commit(void **state) {
     assert_int_equal(syncspec_sync_wait(listener, 1000, &err), 1);
     sequence(e); /* nothing new: no notification */
     assert_int_equal(syncspec_sync_wait(listener, 50, &err), 0);
+    /* A run on the listening connection itself wakes nobody: its caller knows. */
+    add_project(e, P("02"), "alice", "two");
+    assert_int_equal(syncspec_sync_wait(listener, 1000, &err), 1);
+    assert_int_equal(syncspec_sync_sequence(e->server, listener, NULL, &err), 0);
+    assert_int_equal(syncspec_sync_wait(listener, 50, &err), 0);
     PQfinish(listener);
 }
 
