@@ -22,10 +22,10 @@
 #include "syncspec/protocol.h"
 
 enum {
-    KEEPALIVE_SECONDS = 20, /* as the PowerSync Service: a line this often */
-    COMPACT_SECONDS = 3600, /* the op log is compacted this often */
-    NO_EXPIRY = 3600,       /* what a token without "exp" reports as its time left */
-    RECONNECT_SECONDS = 1,  /* the listener's wait after its connection failed */
+    KEEPALIVE_SECONDS = 20,     /* as the PowerSync Service: a line this often */
+    COMPACT_SECONDS = 3600,     /* the op log is compacted this often */
+    NO_EXPIRY = 3600,           /* what a token without "exp" reports as its time left */
+    RECONNECT_SECONDS = 1,      /* the listener's wait after its connection failed */
     PRODUCER_STACK = 512 << 10, /* a stream's thread only calls libpq (connects, too) */
 };
 
@@ -38,6 +38,7 @@ struct serve_sync {
     pthread_mutex_t lock;
     pthread_cond_t moved;     /* broadcast when `generation` rises or the server stops */
     unsigned long generation; /* raised after each sequencer run that may have moved data */
+    unsigned producers;       /* streams' threads running: stopping waits for them */
 };
 
 /* Blocks every signal in the threads created here: SIGTERM and SIGINT go to the thread
@@ -157,6 +158,11 @@ void serve_sync_stop(serve_sync *sync) {
         sync->ctx->stopping = 1;
         pthread_join(sync->listener, NULL);
     }
+    /* The streams' threads see `stopping` within a second (their responses are gone once
+     * the HTTP server stopped), and they borrow the pool's connections: wait for them. */
+    pthread_mutex_lock(&sync->lock);
+    while (sync->producers > 0) pthread_cond_wait(&sync->moved, &sync->lock);
+    pthread_mutex_unlock(&sync->lock);
     syncspec_server_free(sync->server);
     pthread_cond_destroy(&sync->moved);
     pthread_mutex_destroy(&sync->lock);
@@ -254,6 +260,10 @@ static void *producer_main(void *arg) {
     }
     close(s->pipe[1]); /* the response reads its end, then ends */
     session_release(s);
+    pthread_mutex_lock(&sync->lock);
+    sync->producers--;
+    pthread_cond_broadcast(&sync->moved);
+    pthread_mutex_unlock(&sync->lock);
     return NULL;
 }
 
@@ -343,9 +353,15 @@ int serve_sync_stream(serve_context *ctx, serve_request *req) {
     int queued =
         serve_reply_stream(req, MHD_HTTP_OK, "application/x-ndjson", read_pipe, s, response_done);
     pthread_t producer;
+    pthread_mutex_lock(&sync->lock);
+    sync->producers++;
+    pthread_mutex_unlock(&sync->lock);
     if (queued != MHD_YES || start_thread(&producer, producer_main, s, PRODUCER_STACK) != 0) {
         close(s->pipe[1]); /* the response, if any, ends at once */
         session_release(s);
+        pthread_mutex_lock(&sync->lock);
+        sync->producers--;
+        pthread_mutex_unlock(&sync->lock);
         return queued;
     }
     pthread_detach(producer);
