@@ -129,6 +129,8 @@ after(async () => {
   for (const db of clients) await db.close().catch(() => {});
   server.kill('SIGTERM');
   await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
+  // Under make test-asan the server is instrumented: any report is a failure.
+  assert.doesNotMatch(serverLog, /AddressSanitizer|runtime error|LeakSanitizer/, serverLog);
   await sql.end();
   await admin.query(`DROP DATABASE IF EXISTS ${dbname} WITH (FORCE)`);
   await admin.end();
