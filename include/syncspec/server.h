@@ -7,9 +7,9 @@
  * conflict update is guarded by the owner (a PUT on another user's id is forbidden), PATCH
  * and DELETE are filtered by id and owner, a DELETE on a soft-delete table sets deleted_at
  * and updated_at. The transaction's op_id (with the client's id) is recorded in the same
- * database transaction, so a retried upload applies nothing twice. A transaction with an invalid or forbidden op is
- * applied not at all and stored whole, with its errors, in syncspec_rejected_uploads.
- * Statements are pipelined: one round trip per client transaction.
+ * database transaction, so a retried upload applies nothing twice. A transaction with an
+ * invalid or forbidden op is applied not at all and stored whole, with its errors, in
+ * syncspec_rejected_uploads. Statements are pipelined: one round trip per client transaction.
  */
 #ifndef SYNCSPEC_SERVER_H
 #define SYNCSPEC_SERVER_H

@@ -17,9 +17,12 @@ static const cli_option serve_options[] = {
     {"jwks", 0, CLI_VALUE, "FILE|URL",
      "the JWT keys (RS256, ES256, EdDSA); a URL is refetched when a token's kid is unknown"},
     {"audience", 0, CLI_VALUE, "AUD", "tokens must name this audience (aud)"},
-    {"dev-secret", 0, CLI_VALUE, "SECRET", "also accept HS256 tokens signed with SECRET (development)"},
-    {"upload-path", 0, CLI_VALUE, "PATH", "where uploads are PUT or POSTed (default /api/powersync/upload)"},
-    {"cors-origin", 0, CLI_LIST, "ORIGIN", "a web origin allowed to call the server; * for any (repeatable)"},
+    {"dev-secret", 0, CLI_VALUE, "SECRET",
+     "also accept HS256 tokens signed with SECRET (development)"},
+    {"upload-path", 0, CLI_VALUE, "PATH",
+     "where uploads are PUT or POSTed (default /api/powersync/upload)"},
+    {"cors-origin", 0, CLI_LIST, "ORIGIN",
+     "a web origin allowed to call the server; * for any (repeatable)"},
     {"max-body", 0, CLI_VALUE, "BYTES", "largest request body (default 4194304); larger gets 413"},
     {"max-connections", 0, CLI_VALUE, "N", "simultaneous HTTP connections (default 512)"},
     {"pool", 0, CLI_VALUE, "N", "PostgreSQL connections (default 10)"},
@@ -28,7 +31,8 @@ static const cli_option serve_options[] = {
 static const cli_command serve_command = {
     .name = "serve",
     .usage = "SPEC --postgres CONNINFO --listen HOST:PORT --jwks FILE|URL [--audience AUD]\n"
-             "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin ORIGIN]...\n"
+             "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin "
+             "ORIGIN]...\n"
              "                      [--max-body BYTES] [--max-connections N] [--pool N]",
     .summary = "Serve PowerSync clients (downloads and uploads) from one PostgreSQL.",
     .description =
@@ -156,8 +160,8 @@ int cmd_serve(int argc, char **argv) {
     if (parse_listen(&config, host, sizeof host, listen) ||
         number_option(&max_body, "max-body", cli_value(cmd, &args, "max-body"), 4u << 20,
                       (size_t)1 << 30) ||
-        number_option(&max_connections, "max-connections",
-                      cli_value(cmd, &args, "max-connections"), 512, 65536) ||
+        number_option(&max_connections, "max-connections", cli_value(cmd, &args, "max-connections"),
+                      512, 65536) ||
         number_option(&pool_size, "pool", cli_value(cmd, &args, "pool"), 10, 1000))
         goto cleanup;
     config.max_body = max_body;

@@ -294,8 +294,8 @@ typedef struct body_outline {
  * is a non-empty string without NUL (kind JSON_SCALAR_STRING) or an integer
  * (JSON_SCALAR_INTEGER, stored in *integer).
  */
-static bool object_member(json_reader *r, const char *name, json_scalar_kind kind,
-                          int64_t *integer, syncspec_buffer *scratch) {
+static bool object_member(json_reader *r, const char *name, json_scalar_kind kind, int64_t *integer,
+                          syncspec_buffer *scratch) {
     json_scalar key, v;
     bool found = false;
     if (!json_reader_object_begin(r)) return false;
@@ -309,7 +309,8 @@ static bool object_member(json_reader *r, const char *name, json_scalar_kind kin
         if (c == '{' || c == '[') {
             json_reader_skip(r);
         } else if (json_reader_scalar(r, &v, scratch) && v.kind == kind) {
-            found = kind == JSON_SCALAR_INTEGER || (v.length > 0 && !memchr(v.text, '\0', v.length));
+            found =
+                kind == JSON_SCALAR_INTEGER || (v.length > 0 && !memchr(v.text, '\0', v.length));
             *integer = v.integer;
         }
     }

@@ -158,8 +158,7 @@ int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_tr
     }
     /* The device id names this client: the server keeps its op_ids apart from other
      * devices' and answers a retry "duplicate". */
-    if (sync_printf(&b, "{\"client_id\":\"%s\",\"transactions\":[", store->device_id))
-        goto nomem;
+    if (sync_printf(&b, "{\"client_id\":\"%s\",\"transactions\":[", store->device_id)) goto nomem;
     size_t ops_in_tx = 0;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t tx = sqlite3_column_int64(st, 0);

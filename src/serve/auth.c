@@ -79,8 +79,9 @@ static char *fetch_url(const char *url, char *message, size_t size) {
     curl_easy_cleanup(curl);
     if (rc != CURLE_OK || status != 200 || !f.data) {
         snprintf(message, size, "cannot fetch the JWKS from %s: %s", url,
-                 rc != CURLE_OK ? curl_easy_strerror(rc) : status != 200 ? "HTTP status not 200"
-                                                                         : "empty answer");
+                 rc != CURLE_OK  ? curl_easy_strerror(rc)
+                 : status != 200 ? "HTTP status not 200"
+                                 : "empty answer");
         free(f.data);
         return NULL;
     }
@@ -141,8 +142,8 @@ int serve_auth_new(serve_auth **out, const serve_config *config, char *message, 
         return -1;
     }
     auth->source = config->jwks;
-    auth->remote = strncmp(config->jwks, "http://", 7) == 0 ||
-                   strncmp(config->jwks, "https://", 8) == 0;
+    auth->remote =
+        strncmp(config->jwks, "http://", 7) == 0 || strncmp(config->jwks, "https://", 8) == 0;
     auth->audience = config->audience;
     int rc = -1;
     /* Both are process-wide and not thread-safe: here, before any request thread. */
@@ -220,8 +221,9 @@ static bool audience_matches(const json_t *aud, const char *expected) {
     if (json_is_string(aud)) return strcmp(json_string_value(aud), expected) == 0;
     size_t i;
     const json_t *item;
-    json_array_foreach(aud, i, item) if (json_is_string(item) &&
-                                         strcmp(json_string_value(item), expected) == 0) return true;
+    json_array_foreach(aud, i, item) {
+        if (json_is_string(item) && strcmp(json_string_value(item), expected) == 0) return true;
+    }
     return false;
 }
 

@@ -78,8 +78,8 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message) 
 }
 
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
-                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max),
-                       void *cls, void (*free_cls)(void *cls)) {
+                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+                       void (*free_cls)(void *cls)) {
     struct MHD_Response *response =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, reader, cls, free_cls);
     if (!response) {
@@ -119,7 +119,8 @@ static void methods_of(const serve_http *http, const char *path, char *out, size
 
 /* A preflight: what the browser may send to this path from the allowed origin. */
 static int preflight(serve_request *req, const char *methods) {
-    struct MHD_Response *response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!response) return MHD_NO;
     MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, methods);
     if (req->origin) {
@@ -135,52 +136,69 @@ static int preflight(serve_request *req, const char *methods) {
     return queue(req, MHD_HTTP_NO_CONTENT, response);
 }
 
-/*
- * The first call for a request, before its body: the route, a preflight, the user, the
- * declared size. Answers at once when the request cannot go on (then its body is never read).
- */
-static int begin(serve_http *http, serve_request *req, const serve_route **route) {
-    const serve_config *config = http->ctx->config;
-    req->origin = allowed_origin(config, header(req, "Origin"));
-    char methods[128];
-    methods_of(http, req->path, methods, sizeof methods);
-    if (!methods[0]) return serve_reply_error(req, MHD_HTTP_NOT_FOUND, "no such path");
-    if (strcmp(req->method, "OPTIONS") == 0) return preflight(req, methods);
-    for (size_t i = 0; i < http->route_count && !*route; i++)
-        if (strcmp(http->routes[i].path, req->path) == 0 &&
-            strcmp(http->routes[i].method, req->method) == 0)
-            *route = &http->routes[i];
-    if (!*route) {
-        struct MHD_Response *response = NULL;
-        char text[256];
-        snprintf(text, sizeof text, "{\"error\":\"method not allowed: use %s\"}", methods);
-        response = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
-        if (response) {
-            MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, methods);
-            MHD_add_response_header(response, "Content-Type", "application/json");
-        }
-        return queue(req, MHD_HTTP_METHOD_NOT_ALLOWED, response);
-    }
-    char reason[160];
-    if ((*route)->needs_user &&
-        serve_auth_verify(http->ctx->auth, header(req, "Authorization"), req->user,
-                          sizeof req->user, reason, sizeof reason) != 0)
-        return serve_reply_error(req, MHD_HTTP_UNAUTHORIZED, reason);
-    const char *length = header(req, "Content-Length");
-    if (length && strtoull(length, NULL, 10) > config->max_body)
-        return serve_reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
-    return MHD_YES;
-}
-
 typedef struct request_state {
     serve_request req;
     const serve_route *route;
     size_t body_cap;
+    /* Decided before the body, answered after it: a client gets no answer to a request
+     * whose body it is still sending (the connection closes, and it sees only a network
+     * error), so the body of a refused request is read and dropped. */
+    unsigned refusal; /* 0, or the status */
+    char reason[160];
+    char methods[128]; /* of the path, for Allow */
 } request_state;
+
+/* The first call for a request, before its body: the route, the user, the declared size. */
+static void begin(serve_http *http, request_state *s) {
+    serve_request *req = &s->req;
+    const serve_config *config = http->ctx->config;
+    req->origin = allowed_origin(config, header(req, "Origin"));
+    methods_of(http, req->path, s->methods, sizeof s->methods);
+    for (size_t i = 0; i < http->route_count && !s->route; i++)
+        if (strcmp(http->routes[i].path, req->path) == 0 &&
+            strcmp(http->routes[i].method, req->method) == 0)
+            s->route = &http->routes[i];
+    const char *length = header(req, "Content-Length");
+    if (!s->methods[0]) {
+        s->refusal = MHD_HTTP_NOT_FOUND;
+        snprintf(s->reason, sizeof s->reason, "no such path");
+    } else if (strcmp(req->method, "OPTIONS") == 0) {
+        s->refusal = MHD_HTTP_NO_CONTENT; /* a preflight */
+    } else if (!s->route) {
+        s->refusal = MHD_HTTP_METHOD_NOT_ALLOWED;
+        snprintf(s->reason, sizeof s->reason, "method not allowed: use %s", s->methods);
+    } else if (s->route->needs_user &&
+               serve_auth_verify(http->ctx->auth, header(req, "Authorization"), req->user,
+                                 sizeof req->user, s->reason, sizeof s->reason) != 0) {
+        s->refusal = MHD_HTTP_UNAUTHORIZED;
+    } else if (length && strtoull(length, NULL, 10) > config->max_body) {
+        req->too_large = true;
+    }
+}
+
+/* Answers a request refused before its body. */
+static int refuse(request_state *s) {
+    serve_request *req = &s->req;
+    if (s->refusal == MHD_HTTP_NO_CONTENT) return preflight(req, s->methods);
+    if (s->refusal != MHD_HTTP_METHOD_NOT_ALLOWED)
+        return serve_reply_error(req, s->refusal, s->reason);
+    json_t *body = json_pack("{s:s}", "error", s->reason);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct MHD_Response *response =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY) : NULL;
+    if (response) {
+        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, s->methods);
+        MHD_add_response_header(response, "Content-Type", "application/json");
+    }
+    free(text);
+    json_decref(body);
+    return queue(req, MHD_HTTP_METHOD_NOT_ALLOWED, response);
+}
 
 /* Takes the next part of the body; past the limit it is read and dropped. */
 static void take_body(request_state *s, const char *data, size_t n, size_t max_body) {
     serve_request *req = &s->req;
+    if (s->refusal) return;
     if (req->too_large || req->body_length + n > max_body) {
         req->too_large = true;
         return;
@@ -202,9 +220,8 @@ static void take_body(request_state *s, const char *data, size_t n, size_t max_b
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     (void)version;
     serve_http *http = cls;
     request_state *s = *con_cls;
@@ -217,10 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         s->req.method = strdup(method);
         s->req.path = strdup(url);
         if (!s->req.method || !s->req.path) return MHD_NO;
-        return (enum MHD_Result)begin(http, &s->req, &s->route);
-    }
-    if (s->req.status) { /* answered already: the body is not wanted */
-        *upload_data_size = 0;
+        begin(http, s);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -228,6 +242,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (s->refusal) return (enum MHD_Result)refuse(s);
     if (s->req.too_large)
         return (enum MHD_Result)serve_reply_error(&s->req, MHD_HTTP_CONTENT_TOO_LARGE,
                                                   "the body is too large");
@@ -315,14 +330,15 @@ int serve_http_run(serve_context *ctx, char *message, size_t message_size) {
                      MHD_USE_ERROR_LOG | (address.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *daemon = MHD_start_daemon(
         flags, config->listen_port, NULL, NULL, on_request, &http, MHD_OPTION_EXTERNAL_LOGGER,
-        on_error, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT, config->max_connections,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_SIZE, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)IDLE_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &http,
-        MHD_OPTION_END);
+        on_error, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_CONNECTION_LIMIT, config->max_connections, MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)STACK_SIZE, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_SECONDS,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &http, MHD_OPTION_END);
     if (!daemon) {
-        snprintf(message, message_size, "cannot listen on %s:%u (in use, or not an address of "
-                 "this machine)", config->listen_host, (unsigned)config->listen_port);
+        snprintf(message, message_size,
+                 "cannot listen on %s:%u (in use, or not an address of "
+                 "this machine)",
+                 config->listen_host, (unsigned)config->listen_port);
         pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
         return -1;
     }

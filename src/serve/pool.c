@@ -62,7 +62,10 @@ void serve_pool_free(serve_pool *pool) {
 /* Opens the slot's connection (and server) or repairs a broken one. Outside the lock: a
  * connect can take a while. */
 static int make_ready(serve_pool *pool, serve_conn *c, char *message, size_t message_size) {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+    /* Reading what is waiting, without a round trip, finds a connection the server closed
+     * while it was idle (a restart, a terminated backend): reset now, not fail a request. */
+    if (c->pg && PQconsumeInput(c->pg) && PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) == PQTRANS_IDLE)
         return 0;
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
         /* Left inside a transaction: should not happen, but never lend one. */

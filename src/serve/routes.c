@@ -56,9 +56,8 @@ static int upload(serve_context *ctx, serve_request *req) {
     serve_pool_release(ctx->pool, c);
     int queued;
     if (rc == 0)
-        queued = serve_reply_json(req, wants_retry(response) ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                                             : MHD_HTTP_OK,
-                                  response);
+        queued = serve_reply_json(
+            req, wants_retry(response) ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, response);
     else if (rc == SYNCSPEC_SYNC_INVALID && response)
         queued = serve_reply_json(req, MHD_HTTP_BAD_REQUEST, response);
     else

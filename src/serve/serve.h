@@ -127,8 +127,8 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message);
  * or _WITH_ERROR); `free_cls` frees `cls` when the response is done. Sent chunked, unbuffered.
  */
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
-                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max),
-                       void *cls, void (*free_cls)(void *cls));
+                       ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+                       void (*free_cls)(void *cls));
 
 /* ---- sync.c ---- */
 

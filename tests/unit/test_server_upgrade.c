@@ -1,9 +1,9 @@
 /*
  * postgres_sync.sql on a database made by an earlier version of it (syncspec_applied_ops
  * keyed by op_id alone and without "digest" or "client_id", syncspec_rejected_uploads
- * without "client_id" and its "transaction" as jsonb): it upgrades both tables in place, keeping their rows, a second run changes
- * nothing, and uploads then work, on the real PostgreSQL 15 that tests/run.sh starts. Once
- * for the public schema and once for a schema of the spec's own.
+ * without "client_id" and its "transaction" as jsonb): it upgrades both tables in place, keeping
+ * their rows, a second run changes nothing, and uploads then work, on the real PostgreSQL 15 that
+ * tests/run.sh starts. Once for the public schema and once for a schema of the spec's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,8 +122,7 @@ static void assert_value(PGconn *c, const char *expected, const char *fmt, const
 /* Uploads one transaction of one PUT as `user` from `client` (NULL: none); returns its
  * status (static storage). */
 static const char *upload(syncspec_server *server, PGconn *api, const upgrade_case *c,
-                          const char *user, const char *client, const char *op_id,
-                          const char *id) {
+                          const char *user, const char *client, const char *op_id, const char *id) {
     char body[1024];
     snprintf(body, sizeof body,
              "{\"client_id\":%s%s%s,\"transactions\":[{\"op_id\":\"%s\",\"ops\":[{\"op\":\"PUT\","
@@ -178,11 +177,12 @@ static void test_upgrade(void **state) {
     assert_same(shape(pg.conn, s, "syncspec_rejected_uploads"), rejected_shape,
                 "syncspec_rejected_uploads");
     /* The old rows, kept: recorded before digests, the transaction as jsonb wrote it. */
-    assert_value(pg.conn, "old:1 alice <> applied <>, old:2 alice <> rejected <>",
-                 "SELECT string_agg(concat_ws(' ', op_id, user_id, '<' || client_id || '>', status, "
-                 "'<' || digest || '>'), "
-                 "', ' ORDER BY op_id) FROM \"%s\".syncspec_applied_ops",
-                 s);
+    assert_value(
+        pg.conn, "old:1 alice <> applied <>, old:2 alice <> rejected <>",
+        "SELECT string_agg(concat_ws(' ', op_id, user_id, '<' || client_id || '>', status, "
+        "'<' || digest || '>'), "
+        "', ' ORDER BY op_id) FROM \"%s\".syncspec_applied_ops",
+        s);
     assert_value(pg.conn, "old:2 alice {\"ops\": [], \"op_id\": \"old:2\"} []",
                  "SELECT string_agg(concat_ws(' ', op_id, user_id, \"transaction\", errors), ', ') "
                  "FROM \"%s\".syncspec_rejected_uploads",

@@ -494,8 +494,8 @@ static void test_op_id_reuse(void **state) {
     "{\"op_id\":\"" op_id "\",\"ops\":[{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"" id       \
     "\",\"data\":{\"content\":\"" content "\",\"device_id\":\"x\"}}]}"
 #define CLIENT(id) "{\"client_id\":\"" id "\",\"transactions\":["
-    assert_string_equal(upload_one(e, "bob", CLIENT("c1") ONE_PUT("d:1", D("01"), "bob") "]}", &resp),
-                        "applied");
+    assert_string_equal(
+        upload_one(e, "bob", CLIENT("c1") ONE_PUT("d:1", D("01"), "bob") "]}", &resp), "applied");
     free(resp);
     assert_string_equal(
         upload_one(e, "alice", CLIENT("c1") ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
@@ -506,12 +506,11 @@ static void test_op_id_reuse(void **state) {
         upload_one(e, "alice", CLIENT("c1") ONE_PUT("d:1", D("02"), "alice") "]}", &resp),
         "duplicate");
     free(resp);
-    assert_string_equal(
-        upload_one(e, "alice",
-                   CLIENT("c1") ONE_PUT("d:1", D("03"), "other") "," ONE_PUT("d:2", D("04"),
-                                                                            "after") "]}",
-                   &resp),
-        "conflict");
+    assert_string_equal(upload_one(e, "alice",
+                                   CLIENT("c1") ONE_PUT("d:1", D("03"), "other") "," ONE_PUT(
+                                       "d:2", D("04"), "after") "]}",
+                                   &resp),
+                        "conflict");
     assert_non_null(strstr(resp, "\"op_id\":\"d:2\",\"status\":\"retry\""));
     free(resp);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 2);

@@ -424,7 +424,7 @@ static void test_bad_bodies(void **state) {
  * and metadata are no fields of the op. Within "transactions" and as a {"batch": [...]}
  * grouped into transactions by tx_id. */
 #define TOJSON(op, id, tx, data)                                                                   \
-    "{\"op_id\":" #tx ",\"op\":\"" op "\",\"type\":\"group\",\"id\":\"" id "\",\"tx_id\":" #tx    \
+    "{\"op_id\":" #tx ",\"op\":\"" op "\",\"type\":\"group\",\"id\":\"" id "\",\"tx_id\":" #tx     \
     ",\"old\":{\"order\":0},\"metadata\":\"m\"" data "}"
 
 static void test_sdk_shapes(void **state) {
@@ -435,11 +435,12 @@ static void test_sdk_shapes(void **state) {
     assert_string_equal(status(r, 0), "applied");
     json_decref(r);
     /* Three transactions: tx 2 (two ops), 3, then 2 again (another run, another transaction). */
-    r = upload(e, "alice",
-               "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
-               "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}")                                 //
-               "," TOJSON("DELETE", "g2", 3, "")                                                        //
-               "," TOJSON("PUT", "g3", 2, ",\"data\":{\"order\":3}") "]}");
+    r = upload(
+        e, "alice",
+        "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
+        "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}")                                 //
+        "," TOJSON("DELETE", "g2", 3, "")                                                        //
+        "," TOJSON("PUT", "g3", 2, ",\"data\":{\"order\":3}") "]}");
     assert_int_equal(json_array_size(r), 3);
     const char *op_ids[] = {"2", "3", "2"}, *statuses[] = {"applied", "applied", "conflict"};
     for (size_t k = 0; k < 3; k++) {
@@ -454,9 +455,10 @@ static void test_sdk_shapes(void **state) {
     assert_pg(e, "2|t|alice", row, "g2");
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\" WHERE id = 'g3'"), 0);
     /* The same batch again is a retry of each: nothing applies twice. */
-    r = upload(e, "alice",
-               "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
-               "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}") "]}");
+    r = upload(
+        e, "alice",
+        "{\"client_id\":\"dev-1\",\"batch\":[" TOJSON("PUT", "g2", 2, ",\"data\":{\"order\":2}") //
+        "," TOJSON("PATCH", "g1", 2, ",\"data\":{\"order\":11}") "]}");
     assert_string_equal(status(r, 0), "duplicate");
     json_decref(r);
     assert_pg(e, "2|t|alice", row, "g2");
@@ -464,14 +466,17 @@ static void test_sdk_shapes(void **state) {
     r = upload(e, "alice", "{\"batch\":[]}");
     assert_int_equal(json_array_size(r), 0);
     json_decref(r);
-    r = upload(e, "bob", "{\"batch\":[" TOJSON("PUT", "g4", 1, ",\"data\":{}") "," //
-                         TOJSON("PATCH", "g1", 1, ",\"data\":{\"order\":99}") "]}");
+    r = upload(e, "bob",
+               "{\"batch\":[" TOJSON("PUT", "g4", 1, ",\"data\":{}") "," //
+               TOJSON("PATCH", "g1", 1, ",\"data\":{\"order\":99}") "]}");
     assert_string_equal(status(r, 0), "rejected");
     json_decref(r);
     assert_pg(e, "11|f|alice", row, "g1");
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM \"group\" WHERE id = 'g4'"), 0);
-    assert_pg(e, "bob|1|[{\"op_id\":1,", "SELECT concat_ws('|', user_id, op_id, left(\"transaction\", "
-              "12)) FROM syncspec_rejected_uploads WHERE client_id = '%s'", "");
+    assert_pg(e, "bob|1|[{\"op_id\":1,",
+              "SELECT concat_ws('|', user_id, op_id, left(\"transaction\", "
+              "12)) FROM syncspec_rejected_uploads WHERE client_id = '%s'",
+              "");
 }
 #undef TOJSON
 
