@@ -16,7 +16,7 @@ for format in bucket_definitions streams; do
   grep -q "^  format: $format$" "$spec" || { echo "FAIL $format: no sync format in the spec"; failed=$((failed + 1)); continue; }
   if "$build/syncspec" generate "$spec" -o "$work/$format" >/dev/null &&
      SYNCSPEC_BUILD="$build" SYNCSPEC_SPEC="$spec" SYNCSPEC_SQL="$work/$format" \
-       node --test --test-timeout=120000 tests/node/serve_sync.test.mjs; then
+       SYNCSPEC_SYNC_FORMAT="$format" node --test --test-timeout=120000 tests/node/serve_sync.test.mjs; then
     echo "ok $format"; passed=$((passed + 1))
   else
     echo "FAIL $format"; failed=$((failed + 1))

@@ -3,7 +3,9 @@
 // (live), upload their own writes through the server's upload endpoint, and converge with
 // PostgreSQL; deletes and an owner change reach every device; nobody sees another user's rows.
 // Run by tests/integration/serve_sync.sh once per sync format: SYNCSPEC_BUILD, PG*, the spec
-// (SYNCSPEC_SPEC) and its generated SQL (SYNCSPEC_SQL) in the env.
+// (SYNCSPEC_SPEC), its generated SQL (SYNCSPEC_SQL) and its format (SYNCSPEC_SYNC_FORMAT) in
+// the env. The format changes bucket names and row values only, so the tests of token
+// expiry and restarts are defined for bucket_definitions alone.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -51,18 +53,30 @@ await sql.connect();
 await sql.query(fs.readFileSync(path.join(generated, 'postgres.sql'), 'utf8'));
 await sql.query(fs.readFileSync(path.join(generated, 'postgres_sync.sql'), 'utf8'));
 
-const server = spawn(path.join(build, 'syncspec'), ['serve', spec,
-  '--postgres', `dbname=${dbname}`, '--listen', '127.0.0.1:0', '--jwks', jwks, '--audience', 'powersync'],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
+let server;
 let serverLog = '';
-const endpoint = await new Promise((resolve, reject) => {
-  server.stderr.on('data', (chunk) => {
-    serverLog += chunk;
-    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(serverLog);
-    if (m) resolve(`http://127.0.0.1:${m[1]}`);
+// Starts `syncspec serve` on `port` (0: any) and resolves to its endpoint.
+function startServer(port) {
+  server = spawn(path.join(build, 'syncspec'), ['serve', spec, '--postgres', `dbname=${dbname}`,
+    '--listen', `127.0.0.1:${port}`, '--jwks', jwks, '--audience', 'powersync'],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  const start = serverLog.length;
+  return new Promise((resolve, reject) => {
+    server.stderr.on('data', (chunk) => {
+      serverLog += chunk;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(serverLog.slice(start));
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    server.on('exit', (code) => reject(new Error(`syncspec serve exited ${code}:\n${serverLog}`)));
   });
-  server.on('exit', (code) => reject(new Error(`syncspec serve exited ${code}:\n${serverLog}`)));
-});
+}
+async function stopServer() {
+  server.kill('SIGTERM');
+  await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
+  // Under make test-asan the server is instrumented: any report is a failure.
+  assert.doesNotMatch(serverLog, /AddressSanitizer|runtime error|LeakSanitizer/, serverLog);
+}
+const endpoint = await startServer(0);
 
 // ---- clients ----
 
@@ -127,10 +141,7 @@ async function converged(db, user) {
 
 after(async () => {
   for (const db of clients) await db.close().catch(() => {});
-  server.kill('SIGTERM');
-  await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
-  // Under make test-asan the server is instrumented: any report is a failure.
-  assert.doesNotMatch(serverLog, /AddressSanitizer|runtime error|LeakSanitizer/, serverLog);
+  await stopServer();
   await sql.end();
   await admin.query(`DROP DATABASE IF EXISTS ${dbname} WITH (FORCE)`);
   await admin.end();
@@ -187,19 +198,37 @@ test('two devices of one user, a third user and PostgreSQL converge', async () =
   });
 });
 
-test('a token that expires mid-stream ends the stream; the client reconnects with a new one', async () => {
-  await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
-    ($1, 'first', 'dave', now(), now())`, [P(20)]);
-  const d = await device('dave', 'dave', 2);
-  await d.waitForFirstSync();
-  await converged(d, 'dave');
-  await new Promise((r) => setTimeout(r, 2500)); // the first token is gone
-  await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
-    ($1, 'after the token', 'dave', now(), now())`, [P(21)]);
-  await eventually(async () => {
+if (process.env.SYNCSPEC_SYNC_FORMAT !== 'streams') {
+  test('a token that expires mid-stream ends the stream; the client reconnects with a new one', async () => {
+    await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+      ($1, 'first', 'dave', now(), now())`, [P(20)]);
+    const d = await device('dave', 'dave', 2);
+    await d.waitForFirstSync();
     await converged(d, 'dave');
-    assert.equal((await projects(d)).length, 2);
+    await new Promise((r) => setTimeout(r, 2500)); // the first token is gone
+    await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+      ($1, 'after the token', 'dave', now(), now())`, [P(21)]);
+    await eventually(async () => {
+      await converged(d, 'dave');
+      assert.equal((await projects(d)).length, 2);
+    });
+    const streams = serverLog.split('\n').filter((l) => l.includes('POST /sync/stream 200') && l.includes('user=dave'));
+    assert.ok(streams.length >= 1, `a finished stream of dave in the log:\n${serverLog}`);
   });
-  const streams = serverLog.split('\n').filter((l) => l.includes('POST /sync/stream 200') && l.includes('user=dave'));
-  assert.ok(streams.length >= 1, `a finished stream of dave in the log:\n${serverLog}`);
-});
+
+  test('the server restarted mid-stream: clients reconnect and keep syncing', async () => {
+    const e = await device('erin', 'erin');
+    await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+      ($1, 'before', 'erin', now(), now())`, [P(30)]);
+    await eventually(async () => assert.equal((await projects(e)).length, 1));
+    await stopServer();
+    await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
+      ($1, 'while down', 'erin', now(), now())`, [P(31)]);
+    await startServer(new URL(endpoint).port);
+    await eventually(async () => {
+      await converged(e, 'erin');
+      assert.equal((await projects(e)).length, 2);
+    }, 20000);
+    assert.equal((await projects(e))[0].name, 'before');
+  });
+}
