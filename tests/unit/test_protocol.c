@@ -18,7 +18,7 @@
 #include "../integration/sync/fixture.h"
 #include "../integration/sync/powersync_client.h"
 
-static sync_sql app, streams;
+static sync_sql app, streams, custom;
 
 #define P(n) "11111111-0000-4000-8000-0000000000" n /* a project */
 
@@ -32,6 +32,7 @@ static int setup_with(void **state, const sync_sql *g) {
 }
 static int setup(void **state) { return setup_with(state, &app); }
 static int setup_streams(void **state) { return setup_with(state, &streams); }
+static int setup_custom(void **state) { return setup_with(state, &custom); }
 
 static int teardown(void **state) {
     sync_env_close(*state);
@@ -409,7 +410,8 @@ static void test_pruned_log_reconciles(void **state) {
     add_project(e, P("03"), "alice", "three");
     sql(e, "UPDATE syncspec_changes SET written_at = now() - interval '1 hour'");
     int64_t pruned = 0;
-    assert_int_equal(syncspec_server_prune_changes(e->server, e->api, "1 minute", &pruned, &err), 0);
+    assert_int_equal(syncspec_server_prune_changes(e->server, e->api, "1 minute", &pruned, &err),
+                     0);
     assert_int_equal(pruned, 6); /* every entry, the two inserts sequenced before too */
     sequence(e);
     sync_once(e, &c, "alice");
@@ -503,6 +505,40 @@ static void test_listen_wakes_on_commit(void **state) {
     PQfinish(listener);
 }
 
+/* A schema of its own, another owner column, a bucket named "on", a table named "yes". */
+static void test_custom_schema(void **state) {
+    env *e = *state;
+    sql(e,
+        "INSERT INTO sync_data.notes (id, body, weight, account_id, rank) VALUES ('%s', 'hi',"
+        " 2.5, 'alice', 2), ('%s', 'other', NULL, 'bob', 3)",
+        P("01"), P("02"));
+    sql(e,
+        "INSERT INTO sync_data.\"yes\" (id, \"null\", account_id, created_at, updated_at)"
+        " VALUES ('%s', NULL, 'alice', now(), now())",
+        P("03"));
+    sequence(e);
+    ps_client c;
+    ps_client_init(&c);
+    sync_once(e, &c, "alice");
+    assert_int_equal(c.applied, 1);
+    assert_int_equal(c.checksum_failures, 0);
+    assert_non_null(json_object_get(c.buckets, "on[\"alice\"]"));
+    assert_int_equal(json_object_size(c.visible), 2);
+    assert_string_equal(ROW(&c, "notes", P("01"), "body"), "hi");
+    assert_string_equal(ROW(&c, "notes", P("01"), "rank"), "2");
+    assert_string_equal(ROW(&c, "yes", P("03"), "null"), "null");
+    assert_string_equal(ROW(&c, "yes", P("03"), "off"), "0");
+    sql(e, "DELETE FROM sync_data.notes WHERE id = '%s'", P("01"));
+    int64_t removed = 0;
+    syncspec_sync_error err = {0};
+    sequence(e);
+    assert_int_equal(syncspec_sync_compact(e->server, e->api, &removed, &err), 0);
+    sync_once(e, &c, "alice");
+    assert_int_equal(c.checksum_failures, 0);
+    assert_int_equal(json_object_size(c.visible), 1);
+    ps_client_free(&c);
+}
+
 static void expect_invalid(const char *body) {
     syncspec_sync_request *r = (syncspec_sync_request *)1;
     syncspec_sync_error err = {0};
@@ -541,7 +577,8 @@ static void test_bad_requests(void **state) {
 
 int main(void) {
     if (fixture_load(&app, "schemas/app.yaml") != 0 ||
-        fixture_load(&streams, "tests/golden/streams/spec.yaml") != 0) {
+        fixture_load(&streams, "tests/golden/streams/spec.yaml") != 0 ||
+        fixture_load(&custom, "tests/golden/custom/spec.yaml") != 0) {
         fprintf(stderr, "cannot load the specs (run from the repository root)\n");
         return 1;
     }
@@ -554,11 +591,13 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pruned_log_reconciles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams_format, setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_custom_schema, setup_custom, teardown),
         cmocka_unit_test_setup_teardown(test_listen_wakes_on_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     fixture_unload(&app);
     fixture_unload(&streams);
+    fixture_unload(&custom);
     return failed;
 }
