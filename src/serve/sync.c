@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ static void say(const char *what, const syncspec_sync_error *error) {
     fprintf(stderr, "syncspec serve: %s: %s\n", what, error->message);
 }
 
-/* A listening connection with a server of its own, or NULL (said on stderr). */
+/* A connection that LISTENs, or NULL (said on stderr). */
 static PGconn *listen_connect(serve_sync *sync) {
     PGconn *conn = PQconnectdb(sync->ctx->config->conninfo);
     syncspec_sync_error error = {0};
@@ -109,8 +110,10 @@ static void *listener_main(void *arg) {
             compacted = time(NULL);
         }
         wake_streams(sync);
+        /* Until a commit, the next compaction, or the server stops. */
         int got = 0;
-        while (!sync->ctx->stopping && (got = syncspec_sync_wait(conn, 1000, &error)) == 0) {
+        while (!sync->ctx->stopping && time(NULL) - compacted < COMPACT_SECONDS &&
+               (got = syncspec_sync_wait(conn, 1000, &error)) == 0) {
         }
         if (got < 0) {
             say("listener", &error);
@@ -182,9 +185,9 @@ typedef struct session {
     serve_sync *sync;
     syncspec_sync_stream *stream;
     int pipe[2];
-    time_t expires;    /* the token's exp; 0: none */
-    int refs;          /* under sync->lock */
-    volatile int gone; /* the response is finished: the client left */
+    time_t expires;  /* the token's exp; 0: none */
+    int refs;        /* under sync->lock */
+    atomic_int gone; /* the response is finished: the client left */
 } session;
 
 static void session_release(session *s) {
