@@ -311,7 +311,7 @@ static bool object_member(json_reader *r, const char *name, json_scalar_kind kin
         } else if (json_reader_scalar(r, &v, scratch) && v.kind == kind) {
             found =
                 kind == JSON_SCALAR_INTEGER || (v.length > 0 && !memchr(v.text, '\0', v.length));
-            *integer = v.integer;
+            if (kind == JSON_SCALAR_INTEGER) *integer = v.integer;
         }
     }
     return found && !r->error;

@@ -351,7 +351,7 @@ int serve_http_run(serve_context *ctx, char *message, size_t message_size) {
     sigwait(&stop, &signal_number);
     fprintf(stderr, "syncspec serve: %s: finishing the requests in flight\n",
             signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-    ctx->stopping = 1;
+    atomic_store(&ctx->stopping, true);
     /* No new connections; requests in flight answer (an upload commits or rolls back
      * whole either way), then the rest are closed. */
     MHD_quiesce_daemon(daemon);

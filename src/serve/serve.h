@@ -11,6 +11,7 @@
 #ifndef SYNCSPEC_SERVE_SERVE_H
 #define SYNCSPEC_SERVE_SERVE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,7 +89,7 @@ typedef struct serve_context {
     serve_auth *auth;
     serve_pool *pool;
     serve_sync *sync;
-    volatile int stopping; /* set on SIGTERM/SIGINT: streams end */
+    atomic_bool stopping; /* set on SIGTERM/SIGINT: a streaming handler ends its stream */
 } serve_context;
 
 /* One request as the handlers see it. Strings belong to the request. */
@@ -124,7 +125,10 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message);
 /*
  * Queues a streamed response: `reader` is called for more bytes as the client takes them
  * (see MHD_ContentReaderCallback: return the bytes written, MHD_CONTENT_READER_END_OF_STREAM
- * or _WITH_ERROR); `free_cls` frees `cls` when the response is done. Sent chunked, unbuffered.
+ * or _WITH_ERROR); `free_cls` frees `cls` when the response is done (or the client went
+ * away). Each connection has a thread of its own, so the reader may block until it has a
+ * line to send, waking often enough to see ctx->stopping. Sent chunked, each part as soon
+ * as the reader returns it, with X-Accel-Buffering: no.
  */
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
                        ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,

@@ -16,13 +16,15 @@ prefix="$work/prefix"
 t=install
 if make -s -C "$root" BUILD="$build" install PREFIX="$prefix" >"$work/log" 2>&1; then
   missing=
-  for f in bin/syncspec lib/libsyncspec.a lib/libsyncspec.so lib/libsyncspec.so.0 include/syncspec.h \
+  for f in bin/syncspec bin/syncspec-serve lib/libsyncspec.a lib/libsyncspec.so lib/libsyncspec.so.0 include/syncspec.h \
            lib/pkgconfig/syncspec.pc share/man/man1/syncspec.1 share/bash-completion/completions/syncspec; do
     [ -e "$prefix/$f" ] || missing="$missing $f"
   done
   soname=$(objdump -p "$prefix/lib/libsyncspec.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')
   if [ -n "$missing" ]; then fail $t "missing:$missing"
   elif [ "$soname" != libsyncspec.so.0 ]; then fail $t "soname '$soname'"
+  elif ! env PATH=/usr/bin:/bin "$prefix/bin/syncspec" serve --help 2>&1 | grep -q -- '--jwks'; then
+    fail $t "the installed syncspec does not find syncspec-serve beside it"
   else ok $t; fi
 else fail $t "$(tail -5 "$work/log")"; fi
 

@@ -66,6 +66,31 @@ for o in postgres listen jwks audience dev-secret upload-path cors-origin max-bo
 done
 if [ -n "$missing" ]; then fail $t "missing:$missing"; else ok $t; fi
 
+# HS256 only with --dev-secret, and only with that secret.
+t=dev-secret
+hs256() { # secret → a token for alice
+  python3 - "$1" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": "alice", "exp": int(time.time()) + 600}).encode())
+sig = hmac.new(sys.argv[1].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+print(f"{head}.{body}.{b64(sig)}")
+PY
+}
+secret=a-development-secret-of-32-bytes
+timeout 20 "$build/syncspec" serve schemas/app.yaml --postgres "dbname=$db" --listen 127.0.0.1:0 \
+  --jwks "$work/jwks.json" --dev-secret "$secret" 2>"$work/err" &
+pid=$!
+for _ in $(seq 100); do grep -q 'listening on' "$work/err" && break; sleep 0.1; done
+url="http://127.0.0.1:$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/err")/api/powersync/upload"
+good=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $(hs256 "$secret")" -d '{"transactions":[]}' "$url")
+bad=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $(hs256 "$secret-not")" -d '{"transactions":[]}' "$url")
+kill -TERM $pid; wait $pid; rc=$?
+if [ "$good" != 200 ] || [ "$bad" != 401 ] || [ $rc -ne 0 ]; then
+  fail $t "the secret's token got $good, another's $bad, exit $rc: $(cat "$work/err")"
+else ok $t; fi
+
 t=node-clients
 if SYNCSPEC_BIN="$build/syncspec" SERVE_DB="$db" node --test --test-reporter=spec \
      tests/node/serve.test.mjs >"$work/node" 2>&1; then

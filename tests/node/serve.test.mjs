@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { generateKeyPairSync, createSign, sign, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, createHmac, createSign, sign, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,7 @@ function token({ sub = 'alice', alg = 'RS256', kid = 'rs', key = rsa.privateKey,
   if (alg === 'RS256') signature = createSign('RSA-SHA256').update(input).sign(key);
   else if (alg === 'ES256') signature = sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
   else if (alg === 'EdDSA') signature = sign(null, input, key);
+  else if (alg === 'HS256') signature = createHmac('sha256', key).update(input).digest();
   else signature = Buffer.alloc(0);
   return `${head}.${body}.${signature.toString('base64url')}`;
 }
@@ -373,6 +374,7 @@ test('tokens: RS256, ES256 and EdDSA verify; bad ones get 401 with a reason', as
     [token({ kid: 'nobody' }), /not in the JWKS/],
     [token({ sub: '' }), /no sub/],
     [token({ alg: 'none' }), /not a signed JWT/],
+    [token({ alg: 'HS256', key: 'a development secret of 32 bytes!' }), /algorithm is not RS256, ES256 or EdDSA/],
     [token().slice(0, -10), /signature|not a signed JWT/],
   ];
   for (const [t, reason] of cases) {

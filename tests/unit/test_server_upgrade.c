@@ -229,6 +229,68 @@ static void test_upgrade(void **state) {
     pg_drop(&pg);
 }
 
+/* The two tables as the file created them before client ids (op_ids per user, digests,
+ * refused transactions as text), with a row each. */
+static const char per_user_tables[] =
+    "DROP TABLE {{schema_q}}.\"syncspec_applied_ops\", "
+    "{{schema_q}}.\"syncspec_rejected_uploads\";\n"
+    "CREATE TABLE {{schema_q}}.\"syncspec_applied_ops\" (\n"
+    "  \"user_id\" text NOT NULL,\n"
+    "  \"op_id\" text NOT NULL,\n"
+    "  \"digest\" text NOT NULL,\n"
+    "  \"status\" text NOT NULL CHECK (\"status\" IN ('applied', 'rejected')),\n"
+    "  \"applied_at\" timestamp(3) with time zone NOT NULL DEFAULT now(),\n"
+    "  PRIMARY KEY (\"user_id\", \"op_id\")\n"
+    ");\n"
+    "CREATE TABLE {{schema_q}}.\"syncspec_rejected_uploads\" (\n"
+    "  \"id\" bigserial PRIMARY KEY,\n"
+    "  \"op_id\" text NOT NULL,\n"
+    "  \"user_id\" text NOT NULL,\n"
+    "  \"transaction\" text NOT NULL,\n"
+    "  \"errors\" jsonb NOT NULL,\n"
+    "  \"rejected_at\" timestamp(3) with time zone NOT NULL DEFAULT now()\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS \"idx_syncspec_rejected_uploads_user_id\"\n"
+    "  ON {{schema_q}}.\"syncspec_rejected_uploads\" (\"user_id\");\n"
+    "INSERT INTO {{schema_q}}.\"syncspec_applied_ops\" (\"user_id\", \"op_id\", \"digest\", "
+    "\"status\") VALUES ('alice', 'd:1', 'abc', 'applied');\n"
+    "INSERT INTO {{schema_q}}.\"syncspec_rejected_uploads\" (\"op_id\", \"user_id\", "
+    "\"transaction\", \"errors\") VALUES ('d:2', 'alice', '{}', '[]');\n";
+
+/* From the version before client ids: both tables gain client_id ('' for the rows they had)
+ * and the key takes it; a second run changes nothing. */
+static void test_upgrade_to_client_ids(void **state) {
+    upgrade_case *c = *state;
+    const char *s = c->schema;
+    pg_fixture fresh, pg;
+    if (pg_fresh(&fresh, &c->g) != 0 || pg_fresh(&pg, &c->g) != 0)
+        fail_msg("PostgreSQL is unreachable (tests/run.sh starts it)");
+    char *applied_shape = shape(fresh.conn, s, "syncspec_applied_ops");
+    char *rejected_shape = shape(fresh.conn, s, "syncspec_rejected_uploads");
+    pg_drop(&fresh);
+    char *old = with_schema(per_user_tables, s);
+    assert_true(pg_ok(pg.conn, old));
+    free(old);
+    assert_true(pg_ok(pg.conn, c->g.postgres_sync_sql));
+    assert_value(pg.conn, "PRIMARY KEY (user_id, client_id, op_id)",
+                 "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                 "'\"%s\".syncspec_applied_ops'::regclass AND contype = 'p'",
+                 s);
+    assert_same(shape(pg.conn, s, "syncspec_applied_ops"), applied_shape, "syncspec_applied_ops");
+    assert_same(shape(pg.conn, s, "syncspec_rejected_uploads"), rejected_shape,
+                "syncspec_rejected_uploads");
+    assert_value(
+        pg.conn, "alice <> d:1 abc applied | alice <> d:2",
+        "SELECT (SELECT concat_ws(' ', user_id, '<' || client_id || '>', op_id, digest, "
+        "status) FROM \"%1$s\".syncspec_applied_ops) || ' | ' || (SELECT concat_ws(' ', "
+        "user_id, '<' || client_id || '>', op_id) FROM \"%1$s\".syncspec_rejected_uploads)",
+        s);
+    char *before = files(pg.conn, s);
+    assert_true(pg_ok(pg.conn, c->g.postgres_sync_sql));
+    assert_same(files(pg.conn, s), before, "relfilenodes");
+    pg_drop(&pg);
+}
+
 static int load(void **state) {
     upgrade_case *c = *state;
     if (fixture_load(&c->g, c->spec) != 0) fail_msg("cannot load %s (run from the root)", c->spec);
@@ -251,6 +313,10 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         {"test_upgrade_public_schema", test_upgrade, load, unload, &app},
         {"test_upgrade_own_schema", test_upgrade, load, unload, &custom},
+        {"test_upgrade_to_client_ids_public_schema", test_upgrade_to_client_ids, load, unload,
+         &app},
+        {"test_upgrade_to_client_ids_own_schema", test_upgrade_to_client_ids, load, unload,
+         &custom},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
