@@ -216,6 +216,24 @@ if (process.env.SYNCSPEC_SYNC_FORMAT !== 'streams') {
     assert.ok(streams.length >= 1, `a finished stream of dave in the log:\n${serverLog}`);
   });
 
+  test('bad sync requests: 400 or 401 with a JSON reason', async () => {
+    const post = (body, auth) => fetch(`${endpoint}/sync/stream`, { method: 'POST', body,
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Token ${token('zed')}` } : {}) } });
+    for (const body of ['nope', '[]', '{"buckets":[{"name":"b","after":"-1"}]}', '{"buckets":{}}']) {
+      const r = await post(body, true);
+      assert.equal(r.status, 400, body);
+      assert.match((await r.json()).error, /sync request/);
+    }
+    const anonymous = await post('{}', false);
+    assert.equal(anonymous.status, 401);
+    assert.ok((await anonymous.json()).error);
+    const wc = await fetch(`${endpoint}/write-checkpoint2.json?client_id=x`);
+    assert.equal(wc.status, 401);
+    const ok = await fetch(`${endpoint}/write-checkpoint2.json?client_id=x`, { headers: { authorization: `Bearer ${token('zed')}` } });
+    assert.equal(ok.status, 200);
+    assert.match((await ok.json()).data.write_checkpoint, /^[1-9][0-9]*$/);
+  });
+
   test('the server restarted mid-stream: clients reconnect and keep syncing', async () => {
     const e = await device('erin', 'erin');
     await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
