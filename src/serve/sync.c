@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,6 +188,7 @@ typedef struct session {
     syncspec_sync_stream *stream;
     int pipe[2];
     time_t expires;  /* the token's exp; 0: none */
+    int socket;      /* the client's, watched for its leaving; -1: not watched */
     int refs;        /* under sync->lock */
     atomic_int gone; /* the response is finished: the client left */
 } session;
@@ -270,10 +273,30 @@ static void *producer_main(void *arg) {
     return NULL;
 }
 
+/* Whether the client closed its connection (it sends nothing while it reads a stream): a
+ * client that sends more is not watched again, and the next keepalive tells. */
+static bool client_left(session *s) {
+    char c;
+    ssize_t n = recv(s->socket, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) s->socket = -1;
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* The next lines, as the producer writes them; the stream ends when it closes its end, or
+ * at once when the client leaves, so its thread and connection are freed without waiting
+ * for a line that fails. */
 static ssize_t read_pipe(void *cls, uint64_t pos, char *buf, size_t max) {
     (void)pos;
     session *s = cls;
     for (;;) {
+        struct pollfd p[2] = {{.fd = s->pipe[0], .events = POLLIN},
+                              {.fd = s->socket, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        if (p[1].revents && client_left(s)) return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (!p[0].revents) continue;
         ssize_t n = read(s->pipe[0], buf, max);
         if (n > 0) return n;
         if (n == 0) return MHD_CONTENT_READER_END_OF_STREAM;
@@ -340,6 +363,9 @@ int serve_sync_stream(serve_context *ctx, serve_request *req) {
         s->sync = sync;
         s->pipe[0] = s->pipe[1] = -1;
         s->refs = 2; /* the response's and the producer's */
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        s->socket = info ? info->connect_fd : -1;
         s->expires = token_expiry(
             MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Authorization"));
     }

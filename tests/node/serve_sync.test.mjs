@@ -234,6 +234,18 @@ if (process.env.SYNCSPEC_SYNC_FORMAT !== 'streams') {
     assert.match((await ok.json()).data.write_checkpoint, /^[1-9][0-9]*$/);
   });
 
+  test('a client that leaves frees its stream at once, not at the next line', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${endpoint}/sync/stream`, { method: 'POST', signal: controller.signal,
+      body: '{"buckets":[]}', headers: { 'content-type': 'application/json', authorization: `Token ${token('yan')}` } });
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /"checkpoint"/);
+    controller.abort();
+    // Well before the next keepalive (20 s), the server logs the stream as ended.
+    await eventually(async () => assert.match(serverLog, /POST \/sync\/stream 200 .* user=yan/), 5000);
+  });
+
   test('the server restarted mid-stream: clients reconnect and keep syncing', async () => {
     const e = await device('erin', 'erin');
     await sql.query(`INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES
