@@ -128,6 +128,10 @@ $(BUILD)/tests/bench_sync_server: tests/bench/bench_sync_server.c $(GENERATED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
 
+$(BUILD)/tests/bench_protocol: tests/bench/bench_protocol.c $(GENERATED_C) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
+
 $(BUILD)/tests/bench_sanitize: tests/bench/bench_sanitize.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
