@@ -12,6 +12,7 @@
 #include "syncspec/sanitize.h"
 #include "syncspec/row.h"
 #include "syncspec/store.h"
+#include "syncspec/download.h"
 #include "syncspec/server.h"
 #include "syncspec/feed.h"
 #include "syncspec/protocol.h"
