@@ -41,11 +41,11 @@ int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *
 typedef struct syncspec_download syncspec_download;
 
 typedef struct syncspec_download_status {
-    size_t applied;       /* checkpoints applied */
-    size_t deferred;      /* checkpoints complete but kept for later: local writes queued, or
-                           * the write checkpoint not reached */
-    size_t ops;           /* ops received */
-    int64_t expires_in;   /* the last keepalive's token lifetime in seconds, -1 before one */
+    size_t applied;     /* checkpoints applied */
+    size_t deferred;    /* checkpoints complete but kept for later: local writes queued, or
+                         * the write checkpoint not reached */
+    size_t ops;         /* ops received */
+    int64_t expires_in; /* the last keepalive's token lifetime in seconds, -1 before one */
 } syncspec_download_status;
 
 /* A download into `store` (which must outlive it). Free with syncspec_download_free

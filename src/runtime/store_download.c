@@ -223,7 +223,8 @@ static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
         (removed && !json_is_array(removed)))
         return malformed(error, replace ? "a checkpoint without last_op_id or buckets"
                                         : "a checkpoint_diff without last_op_id or buckets");
-    if (!replace && !d->have_target) return malformed(error, "a checkpoint_diff before a checkpoint");
+    if (!replace && !d->have_target)
+        return malformed(error, "a checkpoint_diff before a checkpoint");
     if (replace) clear_target(d);
     size_t i;
     json_t *b;
@@ -250,13 +251,14 @@ static int take_data(syncspec_download *d, json_t *line, syncspec_sync_error *er
     syncspec_store *store = d->store;
     const char *bucket = json_string_value(json_object_get(line, "bucket"));
     json_t *ops = json_object_get(line, "data");
-    if (!bucket || !json_is_array(ops)) return malformed(error, "a data line without bucket or data");
+    if (!bucket || !json_is_array(ops))
+        return malformed(error, "a data line without bucket or data");
     sqlite3_stmt *ins = NULL;
     int64_t applied = 0;
     int rc = store_exec(store, "BEGIN IMMEDIATE", error);
     if (rc) return rc;
-    if ((rc = prepare(&ins, store,
-                      "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1", error)))
+    if ((rc = prepare(&ins, store, "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1",
+                      error)))
         goto rollback;
     sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
     if (sqlite3_step(ins) == SQLITE_ROW) applied = sqlite3_column_int64(ins, 0);
@@ -387,7 +389,8 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_t 
     int64_t ms;
     switch (json_typeof(v)) {
     case JSON_STRING:
-        if (c->type == SYNCSPEC_TYPE_TIMESTAMP && syncspec_timestamp_parse(&ms, json_string_value(v)) == 0 &&
+        if (c->type == SYNCSPEC_TYPE_TIMESTAMP &&
+            syncspec_timestamp_parse(&ms, json_string_value(v)) == 0 &&
             syncspec_timestamp_format(ts, ms) == 0)
             return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
         return sqlite3_bind_text64(st, p, json_string_value(v), json_string_length(v),
@@ -419,8 +422,8 @@ typedef struct apply_statements {
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
                           syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
-    bool ok = !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) &&
-              !sync_puts(&sql, " (");
+    bool ok =
+        !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
     for (size_t i = 0; i < t->column_count && ok; i++)
         ok = !(i && sync_puts(&sql, ", ")) && !sync_ident(&sql, t->columns[i].name);
     ok = ok && !sync_puts(&sql, ") VALUES (");
@@ -451,13 +454,17 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     json_t *row = json_loads(data ? data : "", JSON_ALLOW_NUL, NULL);
     if (!json_is_object(row)) {
         json_decref(row);
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: the data of %s %s is not "
-                          "a JSON object", type, id);
+        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                          "sync stream: the data of %s %s is not "
+                          "a JSON object",
+                          type, id);
     }
     for (size_t i = 0; i < t->column_count && rc == 0; i++) {
         const syncspec_column *c = &t->columns[i];
-        json_t *v = c->role == SYNCSPEC_ROLE_ID ? json_string(id) : json_incref(json_object_get(row, c->name));
-        if (bind_value(*st, (int)i + 1, c, v) != SQLITE_OK) rc = store_db_error(store, error, t->name);
+        json_t *v = c->role == SYNCSPEC_ROLE_ID ? json_string(id)
+                                                : json_incref(json_object_get(row, c->name));
+        if (bind_value(*st, (int)i + 1, c, v) != SQLITE_OK)
+            rc = store_db_error(store, error, t->name);
         json_decref(v);
     }
     json_decref(row);
@@ -494,9 +501,9 @@ static const char apply_removed_buckets_sql[] =
 static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     syncspec_store *store = d->store;
     sqlite3_stmt *name = NULL, *state = NULL;
-    int rc = prepare(&name, store,
-                     "INSERT OR IGNORE INTO temp.\"syncspec_checkpoint\" (\"name\") VALUES (?1)",
-                     error);
+    int rc =
+        prepare(&name, store,
+                "INSERT OR IGNORE INTO temp.\"syncspec_checkpoint\" (\"name\") VALUES (?1)", error);
     if (rc == 0)
         rc = prepare(&state, store,
                      "INSERT INTO \"syncspec_buckets\" (\"name\", \"op_id\", \"checksum\") VALUES "
@@ -609,10 +616,10 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
         goto rollback;
     }
     sqlite3_stmt **one[] = {&s.member, &s.unmember, &s.touch, &s.clear_touched, &s.clear};
+    rc = store_exec(store, apply_begin_sql, error);
     for (size_t i = 0; i < sizeof one / sizeof *one && rc == 0; i++)
         rc = prepare(one[i], store, apply_sql[i], error);
-    if (rc || (rc = store_exec(store, apply_begin_sql, error)) ||
-        (rc = record_buckets(d, error)) ||
+    if (rc || (rc = record_buckets(d, error)) ||
         (rc = store_exec(store, apply_removed_buckets_sql, error)))
         goto rollback;
     store->cap->capture = 0; /* server rows are never queued for upload */
@@ -674,8 +681,8 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
     json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
     if (!json_is_object(line)) {
         json_decref(line);
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: a line is not a JSON object: %s",
-                          jerr.text);
+        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                          "sync stream: a line is not a JSON object: %s", jerr.text);
     }
     int rc = 0;
     json_t *v;
@@ -707,9 +714,8 @@ int syncspec_download_feed(syncspec_download *d, const char *bytes, size_t len,
     size_t start = 0;
     int rc = 0;
     for (;;) {
-        const char *nl = d->line.len > start
-                             ? memchr(d->line.data + start, '\n', d->line.len - start)
-                             : NULL;
+        const char *nl =
+            d->line.len > start ? memchr(d->line.data + start, '\n', d->line.len - start) : NULL;
         if (!nl) break;
         size_t end = (size_t)(nl - d->line.data);
         if ((rc = take_line(d, d->line.data + start, end - start, error))) break;
@@ -778,7 +784,8 @@ int syncspec_store_sync_stream(syncspec_store *store, const syncspec_transport *
         char *response = NULL;
         if (transport->write_checkpoint(transport->context, &response, store->device_id) != 0 ||
             !response)
-            rc = sync_error(error, SYNCSPEC_SYNC_RETRY, "write checkpoint: no answer from the server");
+            rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                            "write checkpoint: no answer from the server");
         else
             rc = syncspec_store_wait_for_write_checkpoint(store, response, error);
         free(response);
