@@ -494,6 +494,213 @@ static void test_streams_format(void **state) {
     syncspec_store_free(s);
 }
 
+/* ---- lines in the PowerSync Service's format ---- */
+
+#define ROW(id, name, ts)                                                                          \
+    "\"{\\\"id\\\":\\\"" id "\\\",\\\"name\\\":\\\"" name "\\\",\\\"is_default\\\":1,"             \
+    "\\\"owner_id\\\":\\\"alice\\\",\\\"created_at\\\":\\\"" ts "\\\",\\\"updated_at\\\":\\\"" ts  \
+    "\\\",\\\"deleted_at\\\":null}\""
+#define PUT(op, id, sum, name)                                                                     \
+    "{\"op_id\":\"" op "\",\"op\":\"PUT\",\"object_type\":\"projects\",\"object_id\":\"" id        \
+    "\",\"checksum\":" sum                                                                         \
+    ",\"subkey\":null,\"data\":" ROW(id, name, "2025-01-02 03:04:05.6Z") "}"
+#define REMOVE(op, id, sum)                                                                        \
+    "{\"op_id\":\"" op "\",\"op\":\"REMOVE\",\"object_type\":\"projects\",\"object_id\":\"" id     \
+    "\",\"checksum\":" sum "}"
+
+/* Rows in bucket a and b; b leaves while a keeps one of its rows; a REMOVE; a CLEAR; a
+ * checksum sum that wraps (4294967295 + 5 + 7 + 4 = 15 as u32); MOVE; lines to ignore. */
+static const char transcript[] =
+    "{\"checkpoint\":{\"last_op_id\":\"7\",\"write_checkpoint\":null,\"buckets\":["
+    "{\"bucket\":\"a\",\"checksum\":15,\"priority\":3,\"count\":4},"
+    "{\"bucket\":\"b\",\"checksum\":6,\"priority\":3,\"count\":3}]}}\n"
+    "{\"data\":{\"bucket\":\"a\",\"data\":[" PUT("1", P("01"), "4294967295", "one") "," PUT(
+        "2", P("02"), "5",
+        "two") "," PUT("3", P("01"), "7",
+                       "ONE") "]}}\n"
+                              "{\"data\":{\"bucket\":\"b\",\"data\":[" PUT(
+                                  "4", P("03"), "1",
+                                  "three") ",{\"op_id\":\"5\",\"op\":\"MOVE\","
+                                           "\"checksum\":2}," PUT(
+                                               "6", P("05"), "3",
+                                               "five") "]}}\n"
+                                                       "{\"data\":{\"bucket\":\"a\",\"data\":[" PUT(
+                                                           "7", P("05"), "4",
+                                                           "five") "]}}\n"
+                                                                   "{\"partial_checkpoint_"
+                                                                   "complete\":{\"last_op_id\":"
+                                                                   "\"7\",\"priority\":1}}\n"
+                                                                   "{\"a_line_from_the_future\":{}}"
+                                                                   "\n"
+                                                                   "\r\n"
+                                                                   "{\"checkpoint_complete\":{"
+                                                                   "\"last_op_id\":\"7\"}}\n"
+                                                                   "{\"token_expires_in\":60}\n"
+                                                                   "{\"checkpoint_diff\":{\"last_"
+                                                                   "op_id\":\"9\",\"write_"
+                                                                   "checkpoint\":\"1\",\"updated_"
+                                                                   "buckets\":["
+                                                                   "{\"bucket\":\"a\",\"checksum\":"
+                                                                   "25,\"count\":5}],\"removed_"
+                                                                   "buckets\":[\"b\"]}}\n"
+                                                                   "{\"data\":{\"bucket\":\"a\","
+                                                                   "\"data\":[" REMOVE(
+                                                                       "8", P("02"),
+                                                                       "10") "]}}\n"
+                                                                             "{\"checkpoint_"
+                                                                             "complete\":{\"last_"
+                                                                             "op_id\":\"9\"}}\n"
+                                                                             "{\"checkpoint_diff\":"
+                                                                             "{\"last_op_id\":"
+                                                                             "\"11\",\"write_"
+                                                                             "checkpoint\":\"1\","
+                                                                             "\"updated_buckets\":["
+                                                                             "{\"bucket\":\"a\","
+                                                                             "\"checksum\":100,"
+                                                                             "\"count\":2}],"
+                                                                             "\"removed_buckets\":["
+                                                                             "]}}\n"
+                                                                             "{\"data\":{"
+                                                                             "\"bucket\":\"a\","
+                                                                             "\"data\":[{\"op_id\":"
+                                                                             "\"10\",\"op\":"
+                                                                             "\"CLEAR\","
+                                                                             "\"checksum\":90},"
+                                                                             "" PUT(
+                                                                                 "11", P("04"),
+                                                                                 "10",
+                                                                                 "four") "]}}\n"
+                                                                                         "{\"checkp"
+                                                                                         "oint_"
+                                                                                         "complete"
+                                                                                         "\":{"
+                                                                                         "\"last_"
+                                                                                         "op_id\":"
+                                                                                         "\"11\"}}"
+                                                                                         "\n";
+
+static char *project_ids(syncspec_store *s) {
+    return local_value(s, "SELECT group_concat(substr(id, 35) || '=' || name, ',') FROM (SELECT "
+                          "* FROM projects ORDER BY id)");
+}
+
+/* Feeds `text` in pieces of `piece` bytes; returns the first failure, or 0. */
+static int feed(syncspec_download *d, const char *text, size_t piece, syncspec_sync_error *err) {
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i += piece) {
+        int rc = syncspec_download_feed(d, text + i, i + piece > n ? n - i : piece, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static void test_service_lines(void **state) {
+    env *e = *state;
+    syncspec_sync_error err = {0};
+    size_t pieces[] = {1, 7, sizeof transcript};
+    for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "lines%zu", k);
+        syncspec_store *s = sync_env_store(e, &app, name, "alice");
+        syncspec_download *d = NULL;
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        /* Up to the first checkpoint_complete. */
+        const char *second = strstr(transcript, "{\"token_expires_in\"");
+        char *first = strndup(transcript, (size_t)(second - transcript));
+        assert_int_equal(feed(d, first, pieces[k], &err), 0);
+        free(first);
+        char *ids = project_ids(s);
+        assert_string_equal(ids, "01=ONE,02=two,03=three,05=five");
+        free(ids);
+        char *ts = local_value(s, "SELECT created_at || is_default FROM projects LIMIT 1");
+        assert_string_equal(ts, "2025-01-02T03:04:05.600Z1");
+        free(ts);
+        assert_int_equal(feed(d, second, pieces[k], &err), 0);
+        ids = project_ids(s);
+        assert_string_equal(ids, "04=four");
+        free(ids);
+        syncspec_download_status st = syncspec_download_get_status(d);
+        assert_int_equal(st.applied, 3);
+        assert_int_equal(st.ops, 10);
+        assert_int_equal(st.expires_in, 60);
+        char *body = NULL;
+        assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
+        assert_non_null(strstr(body, "{\"buckets\":[{\"name\":\"a\",\"after\":\"11\"}],"));
+        free(body);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_crud"), 0);
+        syncspec_download_free(d);
+        syncspec_store_free(s);
+    }
+}
+
+/* Each bad line fails precisely, and the store keeps what it had. */
+static void test_bad_lines(void **state) {
+    env *e = *state;
+    static const struct {
+        const char *lines;
+        int rc;
+        const char *message;
+    } cases[] = {
+        {"not json\n", SYNCSPEC_SYNC_INVALID, "not a JSON object"},
+        {"[1]\n", SYNCSPEC_SYNC_INVALID, "not a JSON object"},
+        {"{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n", SYNCSPEC_SYNC_INVALID,
+         "before a checkpoint"},
+        {"{\"checkpoint_diff\":{\"last_op_id\":\"1\",\"updated_buckets\":[]}}\n",
+         SYNCSPEC_SYNC_INVALID, "before a checkpoint"},
+        {"{\"checkpoint\":{\"last_op_id\":\"x\",\"buckets\":[]}}\n", SYNCSPEC_SYNC_INVALID,
+         "without last_op_id"},
+        {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\"}]}}\n",
+         SYNCSPEC_SYNC_INVALID, "without a name or checksum"},
+        {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"FOO\",\"checksum\":1}]}}"
+         "\n",
+         SYNCSPEC_SYNC_INVALID, "a known op"},
+        {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"-1\",\"op\":\"MOVE\",\"checksum\":1}"
+         "]}}\n",
+         SYNCSPEC_SYNC_INVALID, "without op_id"},
+        {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"checksum\":1,"
+         "\"object_type\":\"projects\",\"object_id\":\"x\"}]}}\n",
+         SYNCSPEC_SYNC_INVALID, "its row"},
+        {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\",\"checksum\":1}]}}\n"
+         "{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"checksum\":1,"
+         "\"object_type\":\"projects\",\"object_id\":\"x\",\"data\":\"[1]\"}]}}\n"
+         "{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n",
+         SYNCSPEC_SYNC_INVALID, "is not a JSON object"},
+        {"{\"token_expires_in\":\"soon\"}\n", SYNCSPEC_SYNC_INVALID, "not an integer"},
+        {"{\"token_expires_in\":-5}\n", SYNCSPEC_SYNC_RETRY, "token expired"},
+        {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\",\"checksum\":2}]}}\n"
+         "{\"data\":{\"bucket\":\"a\",\"data\":[" PUT(
+             "1", P("09"), "1", "nine") "]}}\n"
+                                        "{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n",
+         SYNCSPEC_SYNC_CHECKSUM, "checksum of bucket a: 1 here, 2 on the server"},
+    };
+    syncspec_store *s = sync_env_store(e, &app, "bad", "alice");
+    local(s,
+          "INSERT INTO projects (id, name, owner_id, created_at, updated_at) VALUES ('%s', "
+          "'kept', 'alice', '2025-03-04T05:06:07.000Z', '2025-03-04T05:06:07.000Z')",
+          P("01"));
+    local(s, "DELETE FROM syncspec_crud");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        syncspec_download *d = NULL;
+        syncspec_sync_error err = {0};
+        local(s, "DELETE FROM syncspec_oplog"); /* what an earlier case kept */
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        int rc = feed(d, cases[i].lines, 5, &err);
+        if (rc != cases[i].rc || !strstr(err.message, cases[i].message))
+            fail_msg("case %zu: %d %s", i, rc, err.message);
+        syncspec_download_free(d);
+        char *ids = project_ids(s);
+        assert_string_equal(ids, "01=kept");
+        free(ids);
+    }
+    /* After the checksum failure the bucket is asked for from the start. */
+    char *body = NULL;
+    syncspec_sync_error err = {0};
+    assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
+    assert_non_null(strstr(body, "{\"buckets\":[{\"name\":\"a\",\"after\":\"0\"}],"));
+    free(body);
+    syncspec_store_free(s);
+}
+
 int main(void) {
     if (fixture_load(&app, "schemas/app.yaml") != 0 ||
         fixture_load(&streams, "tests/golden/streams/spec.yaml") != 0) {
@@ -508,6 +715,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_account_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams_format, setup_streams, teardown),
+        cmocka_unit_test_setup_teardown(test_service_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     fixture_unload(&app);
