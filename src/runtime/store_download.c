@@ -387,6 +387,7 @@ cleanup:
 static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_t *v) {
     char ts[SYNCSPEC_TIMESTAMP_SIZE];
     int64_t ms;
+    if (!v) return sqlite3_bind_null(st, p); /* a column the row leaves out */
     switch (json_typeof(v)) {
     case JSON_STRING:
         if (c->type == SYNCSPEC_TYPE_TIMESTAMP &&

@@ -8,9 +8,12 @@
  */
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -701,6 +704,103 @@ static void test_bad_lines(void **state) {
     syncspec_store_free(s);
 }
 
+/* ---- a download killed at any moment ---- */
+
+enum { KILL_ROWS = 5000 };
+
+static void sync_append(syncspec_buffer *b, const char *s) {
+    if (syncspec_buffer_append(b, s, strlen(s))) fail_msg("out of memory");
+}
+
+/* One checkpoint of KILL_ROWS projects in bucket a, each op's checksum 1. malloc'd. */
+static char *big_checkpoint(void) {
+    syncspec_buffer b = {0};
+    char line[512];
+    snprintf(line, sizeof line,
+             "{\"checkpoint\":{\"last_op_id\":\"%d\",\"write_checkpoint\":null,\"buckets\":[{"
+             "\"bucket\":\"a\",\"checksum\":%d,\"count\":%d}]}}\n",
+             KILL_ROWS, KILL_ROWS, KILL_ROWS);
+    syncspec_buffer_append(&b, line, strlen(line));
+    for (int i = 1; i <= KILL_ROWS; i++) {
+        if (i % 1000 == 1) sync_append(&b, "{\"data\":{\"bucket\":\"a\",\"data\":[");
+        snprintf(line, sizeof line,
+                 "{\"op_id\":\"%d\",\"op\":\"PUT\",\"object_type\":\"projects\",\"object_id\":"
+                 "\"p%06d\",\"checksum\":1,\"data\":\"{\\\"name\\\":\\\"row "
+                 "%d\\\",\\\"is_default\\\":0,\\\"owner_id\\\":"
+                 "\\\"alice\\\",\\\"created_at\\\":\\\"2025-01-02 03:04:05Z\\\",\\\"updated_at\\\":"
+                 "\\\"2025-01-02 03:04:05Z\\\"}\"}%s",
+                 i, i, i, i % 1000 == 0 || i == KILL_ROWS ? "]}}\n" : ",");
+        syncspec_buffer_append(&b, line, strlen(line));
+    }
+    snprintf(line, sizeof line, "{\"checkpoint_complete\":{\"last_op_id\":\"%d\"}}\n", KILL_ROWS);
+    syncspec_buffer_append(&b, line, strlen(line));
+    syncspec_buffer_append(&b, "", 1);
+    return b.data;
+}
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Feeds the checkpoint into the store `name` in a child process, killed with SIGKILL after
+ * `after_ms` (never, when negative). Returns the child's run time in ms. */
+static double feed_in_child(env *e, const char *name, const char *text, double after_ms) {
+    double t0 = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        syncspec_store *s = sync_env_store(e, &app, name, "alice");
+        syncspec_download *d = NULL;
+        syncspec_sync_error err = {0};
+        int rc = s ? syncspec_download_new(&d, s, &err) : -1;
+        if (rc == 0) rc = feed(d, text, 65536, &err);
+        if (rc) fprintf(stderr, "download: %s\n", err.message);
+        _exit(rc == 0 && syncspec_download_get_status(d).applied == 1 ? 0 : 1);
+    }
+    int status = 0;
+    if (after_ms >= 0) {
+        struct timespec pause = {(time_t)(after_ms / 1000),
+                                 (long)((after_ms - (long)(after_ms / 1000) * 1000) * 1e6)};
+        nanosleep(&pause, NULL);
+        kill(pid, SIGKILL);
+    }
+    waitpid(pid, &status, 0);
+    if (after_ms < 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        fail_msg("the download in the child failed (status %d)", status);
+    return now_ms() - t0;
+}
+
+static void test_killed_download_reopens_consistent(void **state) {
+    env *e = *state;
+    char *text = big_checkpoint();
+    double full = feed_in_child(e, "whole", text, -1);
+    for (int k = 1; k <= 6; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "killed%d", k);
+        feed_in_child(e, name, text, full * k / 7);
+        syncspec_store *s = sync_env_store(e, &app, name, "alice");
+        assert_non_null(s);
+        long rows = local_long(s, "SELECT count(*) FROM projects");
+        long buckets = local_long(s, "SELECT count(*) FROM syncspec_buckets");
+        /* All of the checkpoint or none of it, and the state says which. */
+        if (!((rows == 0 && buckets == 0) || (rows == KILL_ROWS && buckets == 1)))
+            fail_msg("killed at %d/7: %ld rows, %ld buckets", k, rows, buckets);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_crud"), 0);
+        /* Connecting again completes it, with every checksum right. */
+        syncspec_download *d = NULL;
+        syncspec_sync_error err = {0};
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        if (feed(d, text, 65536, &err)) fail_msg("after the kill: %s", err.message);
+        syncspec_download_free(d);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM projects"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT checksum FROM syncspec_buckets"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), 0);
+        syncspec_store_free(s);
+    }
+    free(text);
+}
+
 int main(void) {
     if (fixture_load(&app, "schemas/app.yaml") != 0 ||
         fixture_load(&streams, "tests/golden/streams/spec.yaml") != 0) {
@@ -717,6 +817,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_streams_format, setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_service_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_download_reopens_consistent, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     fixture_unload(&app);
