@@ -241,7 +241,7 @@ static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
     }
     d->have_target = true;
     d->last_op_id = last;
-    d->write_checkpoint = write;
+    if (replace || wc) d->write_checkpoint = write; /* a diff without one keeps the last */
     return 0;
 }
 
