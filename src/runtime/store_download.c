@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/json_reader.h"
 #include "runtime/store_internal.h"
 #include "syncspec/download.h"
 
@@ -383,35 +384,53 @@ cleanup:
     return rc;
 }
 
-/* One column's value from a PUT's row data. Timestamps are kept as the store writes them. */
-static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_t *v) {
+/*
+ * Binds the value at the reader, from a PUT's row data, to parameter `p`: JSON objects and
+ * arrays as their text, timestamps in the store's form. Returns an SQLite result code; a
+ * malformed value leaves the reader failed instead.
+ */
+static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_reader *r,
+                      syncspec_buffer *scratch) {
+    char peek = json_reader_peek(r);
+    if (peek == '{' || peek == '[') {
+        size_t from = json_reader_offset(r);
+        if (!json_reader_skip(r)) return SQLITE_OK;
+        return sqlite3_bind_text64(st, p, r->start + from, json_reader_offset(r) - from,
+                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
+    json_scalar v;
+    if (!json_reader_scalar(r, &v, scratch)) return SQLITE_OK;
     char ts[SYNCSPEC_TIMESTAMP_SIZE];
     int64_t ms;
-    if (!v) return sqlite3_bind_null(st, p); /* a column the row leaves out */
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        if (c->type == SYNCSPEC_TYPE_TIMESTAMP &&
-            syncspec_timestamp_parse(&ms, json_string_value(v)) == 0 &&
-            syncspec_timestamp_format(ts, ms) == 0)
-            return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
-        return sqlite3_bind_text64(st, p, json_string_value(v), json_string_length(v),
-                                   SQLITE_TRANSIENT, SQLITE_UTF8);
-    case JSON_INTEGER:
-        return sqlite3_bind_int64(st, p, json_integer_value(v));
-    case JSON_REAL:
-        return sqlite3_bind_double(st, p, json_real_value(v));
-    case JSON_TRUE:
+    switch (v.kind) {
+    case JSON_SCALAR_STRING:
+        if (c->type == SYNCSPEC_TYPE_TIMESTAMP && v.length < sizeof ts) {
+            memcpy(ts, v.text, v.length);
+            ts[v.length] = '\0';
+            if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0)
+                return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
+        }
+        return sqlite3_bind_text64(st, p, v.text, v.length, SQLITE_TRANSIENT, SQLITE_UTF8);
+    case JSON_SCALAR_INTEGER:
+        return sqlite3_bind_int64(st, p, (sqlite3_int64)v.integer);
+    case JSON_SCALAR_REAL:
+        return sqlite3_bind_double(st, p, v.real);
+    case JSON_SCALAR_TRUE:
         return sqlite3_bind_int(st, p, 1);
-    case JSON_FALSE:
+    case JSON_SCALAR_FALSE:
         return sqlite3_bind_int(st, p, 0);
-    case JSON_OBJECT:
-    case JSON_ARRAY: {
-        char *text = json_dumps(v, JSON_COMPACT);
-        return text ? sqlite3_bind_text(st, p, text, -1, free) : SQLITE_NOMEM;
-    }
     default:
         return sqlite3_bind_null(st, p);
     }
+}
+
+/* The index of the column of `t` named by a key, or -1. */
+static int column_index(const syncspec_table *t, const json_scalar *key) {
+    for (size_t i = 0; i < t->column_count; i++)
+        if (strlen(t->columns[i].name) == key->length &&
+            memcmp(t->columns[i].name, key->text, key->length) == 0)
+            return (int)i;
+    return -1;
 }
 
 /* The statements of one apply: one upsert per synced table, prepared when first used. */
@@ -452,23 +471,30 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
     int rc = *st ? 0 : prepare_upsert(st, store, t, error);
     if (rc) return rc;
-    json_t *row = json_loads(data ? data : "", JSON_ALLOW_NUL, NULL);
-    if (!json_is_object(row)) {
-        json_decref(row);
-        return sync_error(error, SYNCSPEC_SYNC_INVALID,
-                          "sync stream: the data of %s %s is not "
-                          "a JSON object",
-                          type, id);
-    }
-    for (size_t i = 0; i < t->column_count && rc == 0; i++) {
-        const syncspec_column *c = &t->columns[i];
-        json_t *v = c->role == SYNCSPEC_ROLE_ID ? json_string(id)
-                                                : json_incref(json_object_get(row, c->name));
-        if (bind_value(*st, (int)i + 1, c, v) != SQLITE_OK)
+    /* Read straight from the text, with no tree: the bulk of an initial sync. */
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    json_scalar key;
+    json_reader_init(&r, data ? data : "", data ? strlen(data) : 0);
+    sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
+    bool object = json_reader_object_begin(&r);
+    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, &scratch); i++) {
+        int k = column_index(t, &key);
+        if (k < 0 || t->columns[k].role == SYNCSPEC_ROLE_ID) { /* not ours, or the op's id */
+            json_reader_skip(&r);
+        } else if (bind_value(*st, k + 1, &t->columns[k], &r, &scratch) != SQLITE_OK) {
             rc = store_db_error(store, error, t->name);
-        json_decref(v);
+        }
     }
-    json_decref(row);
+    for (size_t k = 0; k < t->column_count && rc == 0; k++)
+        if (t->columns[k].role == SYNCSPEC_ROLE_ID &&
+            sqlite3_bind_text(*st, (int)k + 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            rc = store_db_error(store, error, t->name);
+    if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "sync stream: the data of %s %s is not a JSON object: %s at byte %zu", type,
+                        id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
+    syncspec_buffer_free(&scratch);
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc) return rc;
     sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
