@@ -2,7 +2,8 @@
 # Golden files: tests/golden/<case>/spec.yaml beside expected/<file> for every generated
 # file, compared byte for byte (and the file lists must match). Each case is also
 # generated twice into two folders, which must be identical (determinism), and
-# `generate --check` must find expected/ up to date.
+# `generate --check` must find expected/ up to date. The reference spec is a case too:
+# schemas/app.yaml, whose expected output is the committed generated/ (kept once).
 #   tests/golden/run.sh BUILD_DIR            prints ok/FAIL per case, then "N passed, N failed"
 #   UPDATE_GOLDEN=1 tests/golden/run.sh ...  rewrites expected/ for review in the diff
 # Banners name the spec by its file name only, so the path it is given by does not matter.
@@ -16,10 +17,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+cases=("app schemas/app.yaml generated")
 for dir in tests/golden/*/; do
   case=$(basename "$dir")
-  spec="tests/golden/$case/spec.yaml"
-  [ -f "$spec" ] || continue
+  [ -f "${dir}spec.yaml" ] && cases+=("$case ${dir}spec.yaml ${dir}expected")
+done
+for entry in "${cases[@]}"; do
+  read -r case spec expected <<<"$entry"
   if ! "$build/syncspec" generate "$spec" -o "$work/$case.1" >/dev/null 2>"$work/err" ||
      ! "$build/syncspec" generate "$spec" -o "$work/$case.2" >/dev/null 2>>"$work/err"; then
     fail "$case" "generate failed"; sed 's/^/    /' "$work/err"; continue
@@ -28,15 +32,15 @@ for dir in tests/golden/*/; do
     fail "$case" "two runs differ"; continue
   fi
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
-    rm -rf "$dir/expected"; cp -r "$work/$case.1" "$dir/expected"
+    rm -rf "$expected"; cp -r "$work/$case.1" "$expected"
     echo "updated $case"; passed=$((passed + 1)); continue
   fi
-  if ! d=$(diff -r -u "$dir/expected" "$work/$case.1"); then
-    fail "$case" "output differs from ${dir}expected (UPDATE_GOLDEN=1 to accept)"
+  if ! d=$(diff -r -u "$expected" "$work/$case.1"); then
+    fail "$case" "output differs from $expected (UPDATE_GOLDEN=1 to accept)"
     head -80 <<<"$d" | sed 's/^/    /'; continue
   fi
-  if ! "$build/syncspec" generate "$spec" -o "$dir/expected" --check >"$work/out" 2>&1; then
-    fail "$case" "generate --check does not find expected/ up to date"
+  if ! "$build/syncspec" generate "$spec" -o "$expected" --check >"$work/out" 2>&1; then
+    fail "$case" "generate --check does not find $expected up to date"
     sed 's/^/    /' "$work/out"; continue
   fi
   echo "ok $case"; passed=$((passed + 1))

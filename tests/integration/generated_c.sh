@@ -11,9 +11,10 @@ passed=0 failed=0
 ok() { echo "ok $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
 flags="-std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude"
-for dir in tests/golden/*/expected; do
-  case=$(basename "$(dirname "$dir")")
-  prefix=$(sed -n 's/^name: *//p' "tests/golden/$case/spec.yaml" | head -1)
+for dir in generated tests/golden/*/expected; do
+  if [ "$dir" = generated ]; then case=app spec=schemas/app.yaml
+  else case=$(basename "$(dirname "$dir")") spec="tests/golden/$case/spec.yaml"; fi
+  prefix=$(sed -n 's/^name: *//p' "$spec" | head -1)
   [ -f "$dir/${prefix}_schema.c" ] || { fail "$case" "no generated C in $dir"; continue; }
   # Only syncspec.h and libc headers.
   if grep -h '#include' "$dir/${prefix}_schema.h" "$dir/${prefix}_schema.c" "$dir/${prefix}_sanitize.c" |
