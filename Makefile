@@ -113,7 +113,7 @@ $(BUILD)/tests/test_sanitize_pg: tests/integration/test_sanitize_pg.c $(GENERATE
 	$(CC) $(ALL_CPPFLAGS) -Igenerated -Itests/golden/edge/expected $(ALL_CFLAGS) -Werror $< \
 	    $(GENERATED_C) $(EDGE_C) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
-# Examples a user copies, built the way the README says.
+# Examples a user copies, built the way docs/sanitizers.md says.
 $(BUILD)/examples/upload_server: examples/upload_server/upload_server.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -Werror $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
@@ -125,6 +125,10 @@ $(BUILD)/tests/bench_sync: tests/bench/bench_sync.c $(GENERATED_C) $(LIB_A)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
 
 $(BUILD)/tests/bench_sync_server: tests/bench/bench_sync_server.c $(GENERATED_C) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
+
+$(BUILD)/tests/bench_protocol: tests/bench/bench_protocol.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
 

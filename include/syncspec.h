@@ -14,5 +14,6 @@
 #include "syncspec/store.h"
 #include "syncspec/server.h"
 #include "syncspec/feed.h"
+#include "syncspec/protocol.h"
 
 #endif

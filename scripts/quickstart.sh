@@ -37,6 +37,6 @@ Next:
     build/syncspec generate schemas/app.yaml
     build/syncspec check schemas/app.yaml --sqlite build/app.db --generated generated
   check a PostgreSQL database too: --postgres "postgresql://..."
-  install it: sudo make install (README.md, "Installing")
+  install it: sudo make install (docs/cli.md, "Installing")
   run the whole test suite: scripts/test-all.sh (it installs PostgreSQL and Node too)
 SUMMARY

@@ -34,10 +34,13 @@ static const cli_command serve_command = {
              "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin "
              "ORIGIN]...\n"
              "                      [--max-body BYTES] [--max-connections N] [--pool N]",
-    .summary = "Serve the upload endpoint of PowerSync clients from one PostgreSQL.",
+    .summary = "Serve PowerSync clients (downloads and uploads) from one PostgreSQL.",
     .description =
         "Uploads (PUT or POST at --upload-path) are applied by libsyncspec for the user the\n"
-        "JWT names (sub): owner-safe, sanitized, each client transaction whole. Tokens come as\n"
+        "JWT names (sub): owner-safe, sanitized, each client transaction whole. Downloads use\n"
+        "the PowerSync protocol: POST /sync/stream (NDJSON lines, live, until the token expires)\n"
+        "and GET /write-checkpoint2.json; commits from any writer reach open streams at once\n"
+        "(LISTEN/NOTIFY; see docs/sync-protocol.md). Tokens come as\n"
         "'Authorization: Token <jwt>' or 'Bearer <jwt>'. GET /healthz answers while the\n"
         "database does. Statuses: 200 the upload's results; 400 a body that is not an upload\n"
         "(nothing applied); 401 a missing or invalid token; 413 a body over --max-body; 503\n"
@@ -173,12 +176,14 @@ int cmd_serve(int argc, char **argv) {
                        sizeof message) != 0 ||
         serve_pool_check_sync_tables(ctx.pool, message, sizeof message) != 0 ||
         serve_auth_new(&ctx.auth, &config, message, sizeof message) != 0 ||
+        serve_sync_start(&ctx.sync, &ctx, schema, message, sizeof message) != 0 ||
         serve_http_run(&ctx, message, sizeof message) != 0) {
         cli_error("serve: %s", message);
         goto cleanup;
     }
     status = EXIT_ALIGNED;
 cleanup:
+    serve_sync_stop(ctx.sync);
     serve_auth_free(ctx.auth);
     serve_pool_free(ctx.pool);
     arena_free(a);

@@ -85,14 +85,6 @@ static json_t *column_value(const syncspec_column *c, const char *text) {
     }
 }
 
-static int db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res,
-                    const char *what) {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    return sync_error(error, SYNCSPEC_SYNC_RETRY, "%s: %s%s%s", what,
-                      res ? PQresultErrorMessage(res) : PQerrorMessage(conn),
-                      state ? " SQLSTATE " : "", state ? state : "");
-}
-
 /* One table's rows and deletions. */
 static int table_changes(json_t *tables, PGconn *conn, const syncspec_schema *schema,
                          const syncspec_table *t, const char *user_id, const char *checkpoint,
@@ -128,7 +120,7 @@ static int table_changes(json_t *tables, PGconn *conn, const syncspec_schema *sc
     res = PQexecParams(conn, sql.data, checkpoint ? 3 : 1, NULL, values, NULL, NULL, 0);
     syncspec_buffer_free(&sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = db_error(error, conn, res, t->name);
+        rc = pg_db_error(error, conn, res, t->name);
         PQclear(res);
         return rc;
     }
@@ -205,7 +197,7 @@ static int user_checksum(char **out, PGconn *conn, const syncspec_schema *schema
     syncspec_buffer_free(&sql);
     int rc = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        rc = db_error(error, conn, res, "checksum");
+        rc = pg_db_error(error, conn, res, "checksum");
     else if (!(*out = strdup(PQgetvalue(res, 0, 0))))
         rc = NOMEM(error);
     PQclear(res);
@@ -243,7 +235,7 @@ static int checkpoint_full(bool *full, bool *refused, PGconn *conn, const syncsp
     if (PQresultStatus(res) == PGRES_FATAL_ERROR && state && strncmp(state, "22", 2) == 0)
         *full = *refused = true;
     else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        rc = db_error(error, conn, res, "pull");
+        rc = pg_db_error(error, conn, res, "pull");
     else
         *full = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
@@ -256,7 +248,7 @@ static int begin_pull(char **snapshot, PGconn *conn, syncspec_sync_error *error)
     PGresult *res = PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = db_error(error, conn, res, "pull");
+        rc = pg_db_error(error, conn, res, "pull");
         PQclear(res);
         return rc;
     }
@@ -264,7 +256,7 @@ static int begin_pull(char **snapshot, PGconn *conn, syncspec_sync_error *error)
     /* The first statement fixes the transaction's snapshot: this is it. */
     res = PQexec(conn, "SELECT pg_current_snapshot()::text");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        rc = db_error(error, conn, res, "pull");
+        rc = pg_db_error(error, conn, res, "pull");
     else if (!(*snapshot = strdup(PQgetvalue(res, 0, 0))))
         rc = NOMEM(error);
     PQclear(res);
@@ -314,7 +306,7 @@ int syncspec_server_changes(syncspec_server *server, char **response, PGconn *co
     if ((rc = user_checksum(&sum, conn, schema, user_id, error)) != 0) goto rollback;
     res = PQexec(conn, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = db_error(error, conn, res, "pull");
+        rc = pg_db_error(error, conn, res, "pull");
         goto cleanup;
     }
     json_object_set_new(out, "checkpoint", json_string(snapshot));
@@ -373,7 +365,7 @@ static int check_interval(PGconn *conn, const char *older_than, syncspec_sync_er
     } else if (state && strncmp(state, "22", 2) == 0) { /* data exception: not an interval */
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: %s", PQresultErrorMessage(res));
     } else {
-        rc = db_error(error, conn, res, "prune");
+        rc = pg_db_error(error, conn, res, "prune");
     }
     PQclear(res);
     return rc;
@@ -395,7 +387,7 @@ int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const c
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         *pruned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     else
-        rc = db_error(error, conn, res, "prune");
+        rc = pg_db_error(error, conn, res, "prune");
     PQclear(res);
     return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * The server's internals: server.c applies uploads from statements built by
- * server_statements.c and sent by server_pipeline.c; feed.c serves the change feed.
+ * server_statements.c and sent by server_pipeline.c; feed.c serves the change feed;
+ * protocol_*.c serve the PowerSync protocol (protocol_internal.h).
  */
 #ifndef SYNCSPEC_RUNTIME_SERVER_INTERNAL_H
 #define SYNCSPEC_RUNTIME_SERVER_INTERNAL_H
@@ -33,6 +34,10 @@ struct syncspec_server {
 };
 
 /* ---- statements and pipelines (server_pipeline.c) ---- */
+
+/* Fills `error` with what PostgreSQL said about `res` (or the connection, when `res` is
+ * NULL), prefixed by `what`, and returns SYNCSPEC_SYNC_RETRY. */
+int pg_db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res, const char *what);
 
 typedef struct pg_statement {
     char *sql;

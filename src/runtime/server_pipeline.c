@@ -8,6 +8,13 @@
 
 #include "runtime/server_internal.h"
 
+int pg_db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res, const char *what) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return sync_error(error, SYNCSPEC_SYNC_RETRY, "%s: %s%s%s", what,
+                      res ? PQresultErrorMessage(res) : PQerrorMessage(conn),
+                      state ? " SQLSTATE " : "", state ? state : "");
+}
+
 void statements_free(statement_list *list) {
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].sql);

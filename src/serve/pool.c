@@ -128,14 +128,18 @@ void serve_pool_release(serve_pool *pool, serve_conn *c) {
 int serve_pool_check_sync_tables(serve_pool *pool, char *message, size_t message_size) {
     serve_conn *c = serve_pool_acquire(pool, message, message_size);
     if (!c) return -1;
-    /* The columns uploads write, in the spec's PostgreSQL schema: an older postgres_sync.sql
-     * lacks client_id, and running the current one again upgrades it in place. */
+    /* The columns uploads and downloads use, in the spec's PostgreSQL schema: an older
+     * postgres_sync.sql lacks client_id or the op log, and running the current one again
+     * upgrades it in place. */
     const char *values[1] = {pool->schema->pg_schema ? pool->schema->pg_schema : "public"};
     PGresult *r = PQexecParams(
         c->pg,
         "SELECT string_agg(t || '.' || c, ', ') FROM (VALUES "
         "('syncspec_applied_ops', 'client_id'), ('syncspec_applied_ops', 'digest'), "
-        "('syncspec_rejected_uploads', 'client_id'), ('syncspec_changes', 'xid')) AS w(t, c) "
+        "('syncspec_rejected_uploads', 'client_id'), ('syncspec_changes', 'xid'), "
+        "('syncspec_ops', 'op_id'), ('syncspec_buckets', 'checksum'), "
+        "('syncspec_sequencer', 'snapshot'), ('syncspec_write_checkpoints', 'write_checkpoint')) "
+        "AS w(t, c) "
         "WHERE NOT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = $1 "
         "AND table_name = w.t AND column_name = w.c)",
         1, NULL, values, NULL, NULL, 0);

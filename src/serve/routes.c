@@ -71,6 +71,8 @@ size_t serve_routes(serve_route *routes, const serve_config *config) {
         {"GET", "/healthz", false, healthz},
         {"PUT", config->upload_path, true, upload},
         {"POST", config->upload_path, true, upload},
+        {"POST", "/sync/stream", true, serve_sync_stream},
+        {"GET", "/write-checkpoint2.json", true, serve_sync_write_checkpoint},
     };
     size_t n = sizeof table / sizeof *table;
     memcpy(routes, table, sizeof table);

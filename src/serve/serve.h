@@ -6,6 +6,7 @@
  *   pool.c    a small pool of PostgreSQL connections, each with its libsyncspec server
  *   request.c what a request gets before its handler: route, CORS, user, refusal, body
  *   routes.c  the route table and its handlers
+ *   sync.c    downloads: the PowerSync protocol's routes and the thread that wakes them
  * Nothing here prints but the request log and startup messages given to the caller.
  */
 #ifndef SYNCSPEC_SERVE_SERVE_H
@@ -82,10 +83,13 @@ int serve_pool_check_sync_tables(serve_pool *pool, char *message, size_t message
 
 /* ---- http.c and routes.c ---- */
 
+typedef struct serve_sync serve_sync;
+
 typedef struct serve_context {
     const serve_config *config;
     serve_auth *auth;
     serve_pool *pool;
+    serve_sync *sync;
     atomic_bool stopping; /* set on SIGTERM/SIGINT: a streaming handler ends its stream */
 } serve_context;
 
@@ -167,6 +171,21 @@ void serve_request_take_body(serve_request_state *s, const char *data, size_t n,
 const char *serve_preflight_allow_headers(const char *asked);
 /* {"error": message} as compact JSON, malloc'd (the caller frees it), or NULL. */
 char *serve_error_json(const char *message);
+
+/* ---- sync.c ---- */
+
+/*
+ * Starts the thread that LISTENs for commits, runs the sequencer (at once, then on each
+ * commit to a synced table), compacts the op log hourly and wakes the streams. `ctx` and
+ * `schema` must outlive it. Returns 0, or -1 with `message` set.
+ */
+int serve_sync_start(serve_sync **out, serve_context *ctx, const syncspec_schema *schema,
+                     char *message, size_t size);
+/* Sets ctx->stopping and waits for the thread (NULL-safe). */
+void serve_sync_stop(serve_sync *sync);
+/* The handlers of POST /sync/stream and GET /write-checkpoint2.json. */
+int serve_sync_stream(serve_context *ctx, serve_request *req);
+int serve_sync_write_checkpoint(serve_context *ctx, serve_request *req);
 
 /*
  * Serves until SIGTERM or SIGINT, then stops taking connections and lets the requests in

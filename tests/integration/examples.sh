@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The examples run as the README shows: the upload server sanitizes the recipe's body, the
+# The examples run as docs/sanitizers.md shows: the upload server sanitizes the recipe's body, the
 # two devices converge, and the pre-commit hook refuses stale or untracked generated files.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)

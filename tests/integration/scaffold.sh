@@ -135,7 +135,7 @@ else ok $t; fi
 
 # SIGKILL at each step of the write (tests/integration/kill_at.c, preloaded): the spec is
 # always the old file or the whole new one, never a mix. A kill before the rename leaves the
-# temporary file (.NAME.XXXXXX beside the spec), as the README says.
+# temporary file (.NAME.XXXXXX beside the spec), as docs/cli.md says.
 t=new-table-atomic-under-sigkill
 if ! ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -D_GNU_SOURCE -O1 -shared -fPIC \
        -o "$work/kill_at.so" "$root/tests/integration/kill_at.c" -ldl 2>"$work/err"; then
@@ -225,7 +225,7 @@ t=init-workflow-names-its-variable
 wf="$work/proj/.github/workflows/syncspec.yml"
 if grep -q 'SYNCSPEC_REPO: ${{ vars.SYNCSPEC_REPO }}' "$wf" &&
    grep -qF '${SYNCSPEC_REPO:?set the repository variable SYNCSPEC_REPO' "$wf" &&
-   grep -q 'SYNCSPEC_REPO' "$root/README.md"; then ok $t
+   grep -q 'SYNCSPEC_REPO' "$root/docs/cli.md"; then ok $t
 else fail $t "$wf does not say what SYNCSPEC_REPO is"; fi
 
 t=generate-same-from-any-path

@@ -11,8 +11,14 @@
 --                              time it was written (so old entries can be pruned)
 --   syncspec_feed_horizon      one row: the highest transaction id of any entry pruned from
 --                              the feed; a client whose checkpoint may miss one resyncs fully
+--   syncspec_ops               the PowerSync op log: each bucket's PUT, REMOVE, MOVE and CLEAR
+--                              ops, appended by the sequencer from syncspec_changes
+--   syncspec_buckets           per bucket: the wrapping sum of its ops' checksums, their
+--                              count and its last op id, so a checkpoint reads no rows
+--   syncspec_sequencer         one row: the snapshot the sequencer last read at, last op id
+--   syncspec_write_checkpoints per user: the write checkpoint last handed out
 -- A team that serves downloads with the PowerSync Service needs the first two only; the
--- change log, the horizon and the triggers are what the embedded feed reads.
+-- change log, the horizon, the op log and the triggers are what the embedded server reads.
 
 -- An op_id is a client's name for one of its transactions, so it is unique per user and
 -- client (PowerSync's transaction ids start at 1 on every device); "digest" (MD5 of the
@@ -99,6 +105,9 @@ CREATE TABLE IF NOT EXISTS "public"."syncspec_changes" (
 );
 CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_owner_id_xid"
   ON "public"."syncspec_changes" ("owner_id", "xid");
+-- The sequencer reads the entries of transactions that became visible since its last
+-- snapshot: those with an xid at or above that snapshot's xmin.
+CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_xid" ON "public"."syncspec_changes" ("xid");
 
 -- A log made before pruning has no "written_at": add it in place. The default is one value
 -- per statement, so PostgreSQL 11+ stores it once instead of rewriting the table, and the
@@ -123,6 +132,46 @@ CREATE TABLE IF NOT EXISTS "public"."syncspec_feed_horizon" (
 );
 INSERT INTO "public"."syncspec_feed_horizon" ("one") VALUES (true) ON CONFLICT DO NOTHING;
 
+-- The op log of the PowerSync protocol. "op_id" is global and grows in commit order (one
+-- sequencer at a time, each committing before the next starts), so any snapshot sees a
+-- prefix of it. "checksum" is a u32; MOVE and CLEAR ops carry no object. "line" is the op
+-- as clients read it (JSON, the row's data in it): written once, sent to every client.
+CREATE TABLE IF NOT EXISTS "public"."syncspec_ops" (
+  "op_id" bigint PRIMARY KEY,
+  "bucket" text NOT NULL,
+  "op" text NOT NULL CHECK ("op" IN ('PUT', 'REMOVE', 'MOVE', 'CLEAR')),
+  "object_type" text,
+  "object_id" text,
+  "checksum" bigint NOT NULL CHECK ("checksum" BETWEEN 0 AND 4294967295),
+  "line" text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "idx_syncspec_ops_bucket_op_id"
+  ON "public"."syncspec_ops" ("bucket", "op_id");
+
+-- Kept by the sequencer and compaction in the transaction that changes the bucket's ops:
+-- "checksum" is the sum of its ops' checksums modulo 2^32, what a client computes.
+CREATE TABLE IF NOT EXISTS "public"."syncspec_buckets" (
+  "bucket" text PRIMARY KEY,
+  "checksum" bigint NOT NULL,
+  "count" bigint NOT NULL,
+  "last_op_id" bigint NOT NULL
+);
+
+-- "snapshot" is NULL until the first run, which logs a PUT of every existing row.
+CREATE TABLE IF NOT EXISTS "public"."syncspec_sequencer" (
+  "one" boolean PRIMARY KEY DEFAULT true CHECK ("one"),
+  "snapshot" text,
+  "last_op_id" bigint NOT NULL DEFAULT 0
+);
+INSERT INTO "public"."syncspec_sequencer" ("one") VALUES (true) ON CONFLICT DO NOTHING;
+
+-- Raised after the user's writes are sequenced; every checkpoint carries the value read
+-- with its buckets, so a client waiting for its upload never applies an older state.
+CREATE TABLE IF NOT EXISTS "public"."syncspec_write_checkpoints" (
+  "user_id" text PRIMARY KEY,
+  "write_checkpoint" bigint NOT NULL
+);
+
 -- Raised inside an upload's statements when a row belongs to another user, so the client
 -- transaction stops there and is rolled back.
 CREATE OR REPLACE FUNCTION "public"."syncspec_forbidden"(table_name text, row_id text)
@@ -134,7 +183,8 @@ END
 $syncspec$;
 
 -- group: one statement-level trigger per operation (TRUNCATE included). An update that moves a row to
--- another owner logs it for both, so the old owner's clients receive a deletion.
+-- another owner logs it for both, so the old owner's clients receive a deletion. The
+-- notification reaches listeners when the transaction commits (one per transaction).
 CREATE OR REPLACE FUNCTION "public"."syncspec_log_group"() RETURNS trigger LANGUAGE plpgsql AS $syncspec$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -152,6 +202,7 @@ BEGIN
     INSERT INTO "public"."syncspec_changes" ("table_name", "row_id", "owner_id")
     SELECT 'group', t."id", t."user_id" FROM "public"."group" AS t;
   END IF;
+  PERFORM pg_notify('syncspec_changes', '');
   RETURN NULL;
 END
 $syncspec$;
@@ -166,7 +217,8 @@ CREATE OR REPLACE TRIGGER "syncspec_log_truncate" BEFORE TRUNCATE ON "public"."g
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."syncspec_log_group"();
 
 -- order: one statement-level trigger per operation (TRUNCATE included). An update that moves a row to
--- another owner logs it for both, so the old owner's clients receive a deletion.
+-- another owner logs it for both, so the old owner's clients receive a deletion. The
+-- notification reaches listeners when the transaction commits (one per transaction).
 CREATE OR REPLACE FUNCTION "public"."syncspec_log_order"() RETURNS trigger LANGUAGE plpgsql AS $syncspec$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -184,6 +236,7 @@ BEGIN
     INSERT INTO "public"."syncspec_changes" ("table_name", "row_id", "owner_id")
     SELECT 'order', t."id", t."user_id" FROM "public"."order" AS t;
   END IF;
+  PERFORM pg_notify('syncspec_changes', '');
   RETURN NULL;
 END
 $syncspec$;
@@ -198,7 +251,8 @@ CREATE OR REPLACE TRIGGER "syncspec_log_truncate" BEFORE TRUNCATE ON "public"."o
   FOR EACH STATEMENT EXECUTE FUNCTION "public"."syncspec_log_order"();
 
 -- a_table_with_a_rather_long_name_to_force_index_shortening: one statement-level trigger per operation (TRUNCATE included). An update that moves a row to
--- another owner logs it for both, so the old owner's clients receive a deletion.
+-- another owner logs it for both, so the old owner's clients receive a deletion. The
+-- notification reaches listeners when the transaction commits (one per transaction).
 CREATE OR REPLACE FUNCTION "public"."syncspec_log_a_table_with_a_rather_long_name_to_force__b5cf8ab4"() RETURNS trigger LANGUAGE plpgsql AS $syncspec$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -216,6 +270,7 @@ BEGIN
     INSERT INTO "public"."syncspec_changes" ("table_name", "row_id", "owner_id")
     SELECT 'a_table_with_a_rather_long_name_to_force_index_shortening', t."id", t."user_id" FROM "public"."a_table_with_a_rather_long_name_to_force_index_shortening" AS t;
   END IF;
+  PERFORM pg_notify('syncspec_changes', '');
   RETURN NULL;
 END
 $syncspec$;
