@@ -8,7 +8,7 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-PKGS     := yaml-0.1 jansson libpcre2-8 sqlite3 libpq
+PKGS     := yaml-0.1 jansson libpcre2-8 sqlite3 libpq libcurl
 # What `syncspec serve` needs besides: the program links these, the library does not.
 SERVE_PKGS := libmicrohttpd librhonabwy libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SERVE_PKGS) 2>/dev/null)

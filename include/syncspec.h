@@ -12,6 +12,8 @@
 #include "syncspec/sanitize.h"
 #include "syncspec/row.h"
 #include "syncspec/store.h"
+#include "syncspec/download.h"
+#include "syncspec/http.h"
 #include "syncspec/server.h"
 #include "syncspec/feed.h"
 #include "syncspec/protocol.h"

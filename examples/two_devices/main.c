@@ -78,7 +78,7 @@ static void show(syncspec_store *s, const char *label) {
 }
 
 static int sync_device(syncspec_store *s, api *a, const char *label) {
-    syncspec_transport transport = {api_upload, api_pull, a};
+    syncspec_transport transport = {.upload = api_upload, .pull = api_pull, .context = a};
     syncspec_sync_result r;
     syncspec_sync_error e = {0};
     if (syncspec_store_sync(s, &transport, 0, &r, &e) != 0) {

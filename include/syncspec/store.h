@@ -48,6 +48,17 @@ typedef struct syncspec_transport {
     int (*upload)(void *context, char **response, const char *body);
     int (*pull)(void *context, char **response, const char *request);
     void *context;
+    /*
+     * The PowerSync protocol (download.h; NULL when unused). stream: POST /sync/stream with
+     * `body`, passing the response's bytes as they arrive to `receive` until it returns
+     * non-zero (then close the response) or the response ends; returns 0, or a negative
+     * value when no 2xx answer came. write_checkpoint: GET
+     * /write-checkpoint2.json?client_id=<client_id>, the reply as `upload`'s.
+     */
+    int (*stream)(void *context, const char *body,
+                  int (*receive)(void *receive_context, const char *bytes, size_t len),
+                  void *receive_context);
+    int (*write_checkpoint)(void *context, char **response, const char *client_id);
 } syncspec_transport;
 
 typedef struct syncspec_store syncspec_store;

@@ -327,6 +327,7 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
          * loses them. */
         (rc = store_drop_capture_triggers(store, NULL, NULL, NULL, error)) != 0 ||
         (rc = store_exec(store, capture_sql, error)) != 0 ||
+        (rc = store_exec(store, store_download_sql, error)) != 0 ||
         (rc = store_state_get(&device, store, "device_id", error)) != 0) {
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
         goto cleanup;
@@ -406,6 +407,9 @@ int store_clear_synced(syncspec_store *store, syncspec_sync_error *error) {
         if (sync_puts(&sql, "DELETE FROM ") || sync_ident(&sql, t->name) || sync_puts(&sql, ";"))
             rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
     }
+    /* The download's ops and buckets describe the rows: they go with them. */
+    if (rc == 0 && sync_puts(&sql, store_download_clear_sql))
+        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
     if (rc == 0 && sql.data) {
         store->cap->capture = 0;
         rc = store_exec(store, sql.data, error);

@@ -51,4 +51,16 @@ int store_drop_capture_triggers(syncspec_store *store, const char *table, char *
                                 size_t *kept_count, syncspec_sync_error *error);
 void store_now(char buf[SYNCSPEC_TIMESTAMP_SIZE]);
 
+/* The tables of downloads through the PowerSync protocol (store_download.c), created when
+ * the store opens, and the statements that empty them. */
+extern const char store_download_sql[];
+extern const char store_download_clear_sql[];
+
+/* Uploads the whole queue in batches of `max_transactions` (0: 100), adding to
+ * result->uploaded and ->rejected; SYNCSPEC_SYNC_RETRY with unanswered batches still
+ * queued. */
+int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
+                     size_t max_transactions, syncspec_sync_result *result,
+                     syncspec_sync_error *error);
+
 #endif

@@ -318,12 +318,9 @@ int syncspec_store_pull_request(syncspec_store *store, char **request, syncspec_
 
 /* ---- one sync round ---- */
 
-int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
-                        size_t max_transactions, syncspec_sync_result *result,
-                        syncspec_sync_error *error) {
-    syncspec_sync_result local = {0};
-    if (!result) result = &local;
-    *result = local;
+int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
+                     size_t max_transactions, syncspec_sync_result *result,
+                     syncspec_sync_error *error) {
     int rc = 0;
     for (;;) {
         char *body = NULL, *response = NULL;
@@ -351,6 +348,17 @@ int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transpo
             return sync_error(error, SYNCSPEC_SYNC_RETRY,
                               "upload: the server could not apply it now");
     }
+    return 0;
+}
+
+int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
+                        size_t max_transactions, syncspec_sync_result *result,
+                        syncspec_sync_error *error) {
+    syncspec_sync_result local = {0};
+    if (!result) result = &local;
+    *result = local;
+    int rc = store_upload_all(store, transport, max_transactions, result, error);
+    if (rc) return rc;
     for (int attempt = 0; attempt < 2; attempt++) {
         char *request = NULL, *response = NULL;
         if ((rc = syncspec_store_pull_request(store, &request, error)) != 0) return rc;

@@ -234,7 +234,7 @@ static int fake_pull(void *context, char **response, const char *request) {
 }
 
 static inline syncspec_transport fake_transport_of(fake_transport *t) {
-    syncspec_transport tr = {fake_upload, fake_pull, t};
+    syncspec_transport tr = {.upload = fake_upload, .pull = fake_pull, .context = t};
     return tr;
 }
 

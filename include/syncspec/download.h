@@ -1,0 +1,86 @@
+/*
+ * Downloads into the client store through the PowerSync sync protocol
+ * (docs/client-download.md), so a C device syncs with `syncspec serve` and with the
+ * PowerSync Service alike.
+ *
+ * The store sends POST /sync/stream with its buckets and the last op it has of each
+ * (syncspec_store_stream_request) and feeds the NDJSON answer, in pieces of any size as they
+ * arrive, to a download (syncspec_download_feed), which never holds more than one line.
+ * Ops are kept in the store as they arrive; at each "checkpoint_complete" every bucket's
+ * wrapping u32 sum of op checksums since its last CLEAR must equal the checkpoint's, and
+ * the checkpoint is then applied in one SQLite transaction, only when no local write is
+ * queued and the server has reached the write checkpoint of the last upload. A bucket whose
+ * sum is wrong is dropped and downloaded again on the next connection.
+ *
+ * Errors: as store.h (0 or a negative SYNCSPEC_SYNC_* code, with a message).
+ */
+#ifndef SYNCSPEC_DOWNLOAD_H
+#define SYNCSPEC_DOWNLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "syncspec/store.h"
+
+/*
+ * The body of POST /sync/stream for what the store has: its buckets with "after", the
+ * device id as "client_id". *body is malloc'd.
+ */
+int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_sync_error *error);
+
+/*
+ * Takes the answer of GET /write-checkpoint2.json ({"data":{"write_checkpoint":"N"}}),
+ * asked after an upload drained the queue: no checkpoint is applied until one carries a
+ * write checkpoint of at least N, so the upload's rows are never reverted by an older
+ * server state. Returns 0 or SYNCSPEC_SYNC_INVALID for a malformed answer.
+ */
+int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *response,
+                                             syncspec_sync_error *error);
+
+/* One response of POST /sync/stream being read. */
+typedef struct syncspec_download syncspec_download;
+
+typedef struct syncspec_download_status {
+    size_t applied;     /* checkpoints applied */
+    size_t deferred;    /* checkpoints complete but kept for later: local writes queued, or
+                         * the write checkpoint not reached */
+    size_t ops;         /* ops received */
+    int64_t expires_in; /* the last keepalive's token lifetime in seconds, -1 before one */
+} syncspec_download_status;
+
+/* A download into `store` (which must outlive it). Free with syncspec_download_free
+ * (NULL-safe). Returns 0 or SYNCSPEC_SYNC_NOMEM. */
+int syncspec_download_new(syncspec_download **out, syncspec_store *store,
+                          syncspec_sync_error *error);
+void syncspec_download_free(syncspec_download *download);
+
+/*
+ * Reads `len` bytes of the response (any cut: a line may span calls) and acts on every
+ * line they complete. Returns 0, or a negative code after which the response must be closed
+ * and the download freed (the store keeps what it received; connect again):
+ *   SYNCSPEC_SYNC_CHECKSUM  a bucket's checksum was wrong: it was dropped
+ *   SYNCSPEC_SYNC_RETRY     the token expired ({"token_expires_in" <= 0}), or the local
+ *                           database is locked by another connection
+ *   SYNCSPEC_SYNC_INVALID   a line is not what the protocol allows
+ *   SYNCSPEC_SYNC_ERROR, SYNCSPEC_SYNC_NOMEM
+ */
+int syncspec_download_feed(syncspec_download *download, const char *bytes, size_t len,
+                           syncspec_sync_error *error);
+
+/* What the download has done so far. */
+syncspec_download_status syncspec_download_get_status(const syncspec_download *download);
+
+/*
+ * One round through the transport's `upload`, `write_checkpoint` and `stream` callbacks:
+ * uploads the whole queue (as syncspec_store_sync does), asks for the write checkpoint when
+ * something was uploaded, then reads the stream up to its first complete checkpoint, applies
+ * it and closes it. After a checksum failure it connects once more. result->applied is
+ * false when the checkpoint had to wait (local writes, or the write checkpoint not yet
+ * reached). Returns 0 or a negative code; SYNCSPEC_SYNC_RETRY when the server did not
+ * answer or ended the stream before a checkpoint.
+ */
+int syncspec_store_sync_stream(syncspec_store *store, const syncspec_transport *transport,
+                               size_t max_transactions, syncspec_sync_result *result,
+                               syncspec_sync_error *error);
+
+#endif

@@ -1,0 +1,827 @@
+/*
+ * The client store's downloads through the PowerSync protocol (syncspec/download.h).
+ *
+ * Three tables keep the state, so a download survives a lost connection or a crash:
+ * syncspec_oplog holds the ops received and not applied yet (a line's ops are written in
+ * one transaction as it arrives); syncspec_buckets holds, per bucket, the last op applied
+ * and the checksum sum at that point; syncspec_bucket_rows says which bucket holds which
+ * row, so a REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows
+ * no other bucket holds. The checksum of a bucket is its applied sum plus the checksums of
+ * its received ops, or, after a received CLEAR, the sum from that CLEAR on.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/json_reader.h"
+#include "runtime/store_internal.h"
+#include "syncspec/download.h"
+
+#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+
+const char store_download_sql[] =
+    "CREATE TABLE IF NOT EXISTS \"syncspec_buckets\" (\"name\" TEXT PRIMARY KEY, "
+    "\"op_id\" INTEGER NOT NULL, \"checksum\" INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_oplog\" (\"bucket\" TEXT NOT NULL, "
+    "\"op_id\" INTEGER NOT NULL, \"op\" TEXT NOT NULL, \"type\" TEXT, \"row_id\" TEXT, "
+    "\"checksum\" INTEGER NOT NULL, \"data\" TEXT, PRIMARY KEY (\"bucket\", \"op_id\")) "
+    "WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_bucket_rows\" (\"type\" TEXT NOT NULL, "
+    "\"row_id\" TEXT NOT NULL, \"bucket\" TEXT NOT NULL, "
+    "PRIMARY KEY (\"type\", \"row_id\", \"bucket\")) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS \"syncspec_bucket_rows_bucket\" ON \"syncspec_bucket_rows\" "
+    "(\"bucket\");";
+
+const char store_download_clear_sql[] =
+    "DELETE FROM \"syncspec_buckets\";DELETE FROM \"syncspec_oplog\";"
+    "DELETE FROM \"syncspec_bucket_rows\";"
+    "DELETE FROM \"syncspec_state\" WHERE \"key\" = 'write_checkpoint';";
+
+/* A line longer than this is refused rather than buffered: the service sends a few MB. */
+enum { MAX_LINE = 64 * 1024 * 1024 };
+
+typedef struct target_bucket {
+    char *name;
+    uint32_t checksum;
+} target_bucket;
+
+struct syncspec_download {
+    syncspec_store *store;
+    syncspec_buffer line; /* bytes of the line not complete yet */
+    bool have_target;
+    int64_t last_op_id;
+    int64_t write_checkpoint; /* -1: null */
+    target_bucket *buckets;   /* the checkpoint being received */
+    size_t count, cap;
+    syncspec_download_status status;
+};
+
+static int prepare(sqlite3_stmt **st, syncspec_store *store, const char *sql,
+                   syncspec_sync_error *error) {
+    return sqlite3_prepare_v2(store->db, sql, -1, st, NULL) == SQLITE_OK
+               ? 0
+               : store_db_error(store, error, "download");
+}
+
+/* Runs a prepared statement to its end and resets it. */
+static int step_done(sqlite3_stmt *st, syncspec_store *store, syncspec_sync_error *error) {
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    return step == SQLITE_DONE ? 0 : store_db_error(store, error, "download");
+}
+
+/* An op id: a decimal string of a non-negative int64 (or a JSON integer). */
+static bool op_id_of(const json_t *v, int64_t *out) {
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return *out >= 0;
+    }
+    const char *s = json_string_value(v);
+    if (!s || *s < '0' || *s > '9') return false;
+    char *end = NULL;
+    long long n = strtoll(s, &end, 10);
+    *out = n;
+    return *end == '\0' && n >= 0 && n < INT64_MAX;
+}
+
+/* A checksum: a JSON integer read as u32. */
+static bool checksum_of(const json_t *v, uint32_t *out) {
+    if (!json_is_integer(v)) return false;
+    *out = (uint32_t)(uint64_t)json_integer_value(v);
+    return true;
+}
+
+/* ---- the request ---- */
+
+int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_sync_error *error) {
+    *body = NULL;
+    sqlite3_stmt *st = NULL;
+    syncspec_buffer b = {0};
+    int rc = prepare(&st, store,
+                     "SELECT \"name\", max(\"op_id\") FROM (SELECT \"name\", \"op_id\" FROM "
+                     "\"syncspec_buckets\" UNION ALL SELECT \"bucket\", \"op_id\" FROM "
+                     "\"syncspec_oplog\") GROUP BY \"name\" ORDER BY \"name\"",
+                     error);
+    if (rc) return rc;
+    if (sync_puts(&b, "{\"buckets\":[")) goto nomem;
+    int step;
+    for (int i = 0; (step = sqlite3_step(st)) == SQLITE_ROW; i++) {
+        if ((i && sync_puts(&b, ",")) || sync_puts(&b, "{\"name\":") ||
+            sync_json_string(&b, (const char *)sqlite3_column_text(st, 0),
+                             (size_t)sqlite3_column_bytes(st, 0)) ||
+            sync_printf(&b, ",\"after\":\"%" PRId64 "\"}", (int64_t)sqlite3_column_int64(st, 1)))
+            goto nomem;
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_db_error(store, error, "download request");
+        goto cleanup;
+    }
+    /* The device id is the client id uploads send too. */
+    if (sync_printf(&b,
+                    "],\"include_checksum\":true,\"raw_data\":true,\"binary_data\":false,"
+                    "\"client_id\":\"%s\",\"parameters\":{},"
+                    "\"streams\":{\"include_defaults\":true,\"subscriptions\":[]}}",
+                    store->device_id))
+        goto nomem;
+    *body = b.data;
+    b.data = NULL;
+    goto cleanup;
+nomem:
+    rc = NOMEM(error);
+cleanup:
+    sqlite3_finalize(st);
+    syncspec_buffer_free(&b);
+    return rc;
+}
+
+int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *response,
+                                             syncspec_sync_error *error) {
+    json_t *root = json_loads(response ? response : "", 0, NULL);
+    json_t *data = json_object_get(root, "data");
+    int64_t n = 0;
+    int rc = op_id_of(json_object_get(data, "write_checkpoint"), &n)
+                 ? 0
+                 : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                              "write checkpoint: expected {\"data\":{\"write_checkpoint\":\"N\"}}");
+    json_decref(root);
+    char text[24];
+    snprintf(text, sizeof text, "%" PRId64, n);
+    return rc ? rc : store_state_set(store, "write_checkpoint", text, error);
+}
+
+/* ---- the download object ---- */
+
+int syncspec_download_new(syncspec_download **out, syncspec_store *store,
+                          syncspec_sync_error *error) {
+    *out = calloc(1, sizeof **out);
+    if (!*out) return NOMEM(error);
+    (*out)->store = store;
+    (*out)->status.expires_in = -1;
+    return 0;
+}
+
+static void clear_target(syncspec_download *d) {
+    for (size_t i = 0; i < d->count; i++) free(d->buckets[i].name);
+    d->count = 0;
+}
+
+void syncspec_download_free(syncspec_download *d) {
+    if (!d) return;
+    clear_target(d);
+    free(d->buckets);
+    syncspec_buffer_free(&d->line);
+    free(d);
+}
+
+syncspec_download_status syncspec_download_get_status(const syncspec_download *d) {
+    return d->status;
+}
+
+static int malformed(syncspec_sync_error *error, const char *what) {
+    return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: %s", what);
+}
+
+/* Sets bucket `name` of the target to `checksum`, adding it when new. */
+static int target_set(syncspec_download *d, const char *name, uint32_t checksum) {
+    for (size_t i = 0; i < d->count; i++)
+        if (strcmp(d->buckets[i].name, name) == 0) {
+            d->buckets[i].checksum = checksum;
+            return 0;
+        }
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        target_bucket *grown = realloc(d->buckets, cap * sizeof *grown);
+        if (!grown) return -1;
+        d->buckets = grown;
+        d->cap = cap;
+    }
+    if (!(d->buckets[d->count].name = strdup(name))) return -1;
+    d->buckets[d->count++].checksum = checksum;
+    return 0;
+}
+
+static void target_remove(syncspec_download *d, const char *name) {
+    for (size_t i = 0; i < d->count; i++)
+        if (strcmp(d->buckets[i].name, name) == 0) {
+            free(d->buckets[i].name);
+            d->buckets[i] = d->buckets[--d->count];
+            return;
+        }
+}
+
+/* "checkpoint" (replace: the whole target) or "checkpoint_diff". */
+static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
+                           syncspec_sync_error *error) {
+    json_t *wc = json_object_get(c, "write_checkpoint");
+    json_t *list = json_object_get(c, replace ? "buckets" : "updated_buckets");
+    json_t *removed = json_object_get(c, "removed_buckets");
+    int64_t last = 0, write = -1;
+    if (!op_id_of(json_object_get(c, "last_op_id"), &last) ||
+        (wc && !json_is_null(wc) && !op_id_of(wc, &write)) || !json_is_array(list) ||
+        (removed && !json_is_array(removed)))
+        return malformed(error, replace ? "a checkpoint without last_op_id or buckets"
+                                        : "a checkpoint_diff without last_op_id or buckets");
+    if (!replace && !d->have_target)
+        return malformed(error, "a checkpoint_diff before a checkpoint");
+    if (replace) clear_target(d);
+    size_t i;
+    json_t *b;
+    json_array_foreach(list, i, b) {
+        const char *name = json_string_value(json_object_get(b, "bucket"));
+        uint32_t sum;
+        if (!name || !checksum_of(json_object_get(b, "checksum"), &sum))
+            return malformed(error, "a checkpoint bucket without a name or checksum");
+        if (target_set(d, name, sum)) return NOMEM(error);
+    }
+    json_array_foreach(removed, i, b) {
+        if (!json_is_string(b)) return malformed(error, "removed_buckets holds a non-string");
+        target_remove(d, json_string_value(b));
+    }
+    d->have_target = true;
+    d->last_op_id = last;
+    if (replace || wc) d->write_checkpoint = write; /* a diff without one keeps the last */
+    return 0;
+}
+
+/* A "data" line: its ops are kept in one transaction; ops at or before the bucket's last
+ * applied op (sent again) are ignored. */
+static int take_data(syncspec_download *d, json_t *line, syncspec_sync_error *error) {
+    syncspec_store *store = d->store;
+    const char *bucket = json_string_value(json_object_get(line, "bucket"));
+    json_t *ops = json_object_get(line, "data");
+    if (!bucket || !json_is_array(ops))
+        return malformed(error, "a data line without bucket or data");
+    sqlite3_stmt *ins = NULL;
+    int64_t applied = 0;
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+    if (rc) return rc;
+    if ((rc = prepare(&ins, store, "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1",
+                      error)))
+        goto rollback;
+    sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
+    if (sqlite3_step(ins) == SQLITE_ROW) applied = sqlite3_column_int64(ins, 0);
+    sqlite3_finalize(ins);
+    ins = NULL;
+    if ((rc = prepare(&ins, store,
+                      "INSERT OR REPLACE INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
+                      "\"type\", \"row_id\", \"checksum\", \"data\") VALUES (?1, ?2, ?3, ?4, ?5, "
+                      "?6, ?7)",
+                      error)))
+        goto rollback;
+    size_t i;
+    json_t *op;
+    json_array_foreach(ops, i, op) {
+        const char *kind = json_string_value(json_object_get(op, "op"));
+        const char *type = json_string_value(json_object_get(op, "object_type"));
+        const char *id = json_string_value(json_object_get(op, "object_id"));
+        json_t *data = json_object_get(op, "data");
+        int64_t op_id;
+        uint32_t sum;
+        bool put = kind && strcmp(kind, "PUT") == 0, remove = kind && strcmp(kind, "REMOVE") == 0;
+        if (!kind || !op_id_of(json_object_get(op, "op_id"), &op_id) ||
+            !checksum_of(json_object_get(op, "checksum"), &sum) ||
+            (!put && !remove && strcmp(kind, "MOVE") != 0 && strcmp(kind, "CLEAR") != 0) ||
+            ((put || remove) && (!type || !id)) ||
+            (put && !json_is_string(data) && !json_is_object(data))) {
+            rc = malformed(error, "an op without op_id, a known op, checksum or its row");
+            goto rollback;
+        }
+        d->status.ops++;
+        if (op_id <= applied) continue;
+        char *text = put && json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
+        sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, op_id);
+        sqlite3_bind_text(ins, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 6, sum);
+        if (text)
+            sqlite3_bind_text(ins, 7, text, -1, free);
+        else if (put)
+            sqlite3_bind_text64(ins, 7, json_string_value(data), json_string_length(data),
+                                SQLITE_STATIC, SQLITE_UTF8);
+        else
+            sqlite3_bind_null(ins, 7);
+        if ((rc = step_done(ins, store, error))) goto rollback;
+        sqlite3_clear_bindings(ins);
+    }
+    sqlite3_finalize(ins);
+    return store_exec(store, "COMMIT", error);
+rollback:
+    sqlite3_finalize(ins);
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ---- checkpoint_complete ---- */
+
+/* The wrapping u32 sum of bucket `name`'s ops: applied, then received. */
+static int bucket_sum(uint32_t *out, syncspec_store *store, sqlite3_stmt *st, const char *name,
+                      syncspec_sync_error *error) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    *out = step == SQLITE_ROW ? (uint32_t)(uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return step == SQLITE_ROW ? 0 : store_db_error(store, error, "checksum");
+}
+
+static const char bucket_sum_sql[] =
+    "SELECT (CASE WHEN k.\"at\" IS NULL THEN coalesce((SELECT \"checksum\" FROM "
+    "\"syncspec_buckets\" WHERE \"name\" = ?1), 0) ELSE 0 END + coalesce((SELECT "
+    "sum(\"checksum\") FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op_id\" >= "
+    "coalesce(k.\"at\", 0)), 0)) & 4294967295 FROM (SELECT max(\"op_id\") AS \"at\" FROM "
+    "\"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op\" = 'CLEAR') AS k";
+
+/*
+ * Drops what was received of each bucket whose sum is wrong and marks it for a full
+ * download: a CLEAR at op 0 (so the rows it held go unless sent again) and "after" 0.
+ * Sets *failed to the count. One transaction.
+ */
+static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_sync_error *error) {
+    syncspec_store *store = d->store;
+    sqlite3_stmt *sum = NULL, *drop = NULL, *mark = NULL, *reset = NULL;
+    *failed = 0;
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+    if (rc) return rc;
+    if ((rc = prepare(&sum, store, bucket_sum_sql, error)) ||
+        (rc = prepare(&drop, store, "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1",
+                      error)) ||
+        (rc = prepare(&mark, store,
+                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
+                      "\"checksum\") VALUES (?1, 0, 'CLEAR', 0)",
+                      error)) ||
+        (rc = prepare(&reset, store,
+                      "UPDATE \"syncspec_buckets\" SET \"op_id\" = 0, \"checksum\" = 0 WHERE "
+                      "\"name\" = ?1",
+                      error)))
+        goto cleanup;
+    for (size_t i = 0; i < d->count && rc == 0; i++) {
+        uint32_t local;
+        const char *name = d->buckets[i].name;
+        if ((rc = bucket_sum(&local, store, sum, name, error)) || local == d->buckets[i].checksum)
+            continue;
+        if (++*failed == 1)
+            sync_error(error, SYNCSPEC_SYNC_CHECKSUM,
+                       "checksum of bucket %s: %" PRIu32 " here, %" PRIu32
+                       " on the server: downloading it again",
+                       name, local, d->buckets[i].checksum);
+        sqlite3_bind_text(drop, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(mark, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(reset, 1, name, -1, SQLITE_STATIC);
+        if (!(rc = step_done(drop, store, error)) && !(rc = step_done(mark, store, error)))
+            rc = step_done(reset, store, error);
+    }
+cleanup:
+    sqlite3_finalize(sum);
+    sqlite3_finalize(drop);
+    sqlite3_finalize(mark);
+    sqlite3_finalize(reset);
+    if (rc == 0) rc = store_exec(store, "COMMIT", error);
+    if (rc) sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/*
+ * Binds the value at the reader, from a PUT's row data, to parameter `p`: JSON objects and
+ * arrays as their text, timestamps in the store's form. Returns an SQLite result code; a
+ * malformed value leaves the reader failed instead.
+ */
+static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_reader *r,
+                      syncspec_buffer *scratch) {
+    char peek = json_reader_peek(r);
+    if (peek == '{' || peek == '[') {
+        size_t from = json_reader_offset(r);
+        if (!json_reader_skip(r)) return SQLITE_OK;
+        return sqlite3_bind_text64(st, p, r->start + from, json_reader_offset(r) - from,
+                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
+    json_scalar v;
+    if (!json_reader_scalar(r, &v, scratch)) return SQLITE_OK;
+    char ts[SYNCSPEC_TIMESTAMP_SIZE];
+    int64_t ms;
+    switch (v.kind) {
+    case JSON_SCALAR_STRING:
+        if (c->type == SYNCSPEC_TYPE_TIMESTAMP && v.length < sizeof ts) {
+            memcpy(ts, v.text, v.length);
+            ts[v.length] = '\0';
+            if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0)
+                return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
+        }
+        return sqlite3_bind_text64(st, p, v.text, v.length, SQLITE_TRANSIENT, SQLITE_UTF8);
+    case JSON_SCALAR_INTEGER:
+        return sqlite3_bind_int64(st, p, (sqlite3_int64)v.integer);
+    case JSON_SCALAR_REAL:
+        return sqlite3_bind_double(st, p, v.real);
+    case JSON_SCALAR_TRUE:
+        return sqlite3_bind_int(st, p, 1);
+    case JSON_SCALAR_FALSE:
+        return sqlite3_bind_int(st, p, 0);
+    default:
+        return sqlite3_bind_null(st, p);
+    }
+}
+
+/* The index of the column of `t` named by a key, or -1. */
+static int column_index(const syncspec_table *t, const json_scalar *key) {
+    for (size_t i = 0; i < t->column_count; i++)
+        if (strlen(t->columns[i].name) == key->length &&
+            memcmp(t->columns[i].name, key->text, key->length) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The statements of one apply: one upsert per synced table, prepared when first used. */
+typedef struct apply_statements {
+    sqlite3_stmt **upsert; /* per table of the schema */
+    sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
+} apply_statements;
+
+static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
+                          syncspec_sync_error *error) {
+    syncspec_buffer sql = {0};
+    bool ok =
+        !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
+    for (size_t i = 0; i < t->column_count && ok; i++)
+        ok = !(i && sync_puts(&sql, ", ")) && !sync_ident(&sql, t->columns[i].name);
+    ok = ok && !sync_puts(&sql, ") VALUES (");
+    for (size_t i = 0; i < t->column_count && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
+    ok = ok && !sync_puts(&sql, ") ON CONFLICT (\"id\") DO UPDATE SET ");
+    int set = 0;
+    for (size_t i = 0; i < t->column_count && ok; i++) {
+        const syncspec_column *c = &t->columns[i];
+        if (c->role == SYNCSPEC_ROLE_ID) continue;
+        ok = !(set++ && sync_puts(&sql, ", ")) && !sync_ident(&sql, c->name) &&
+             !sync_puts(&sql, " = excluded.") && !sync_ident(&sql, c->name);
+    }
+    if (ok && !set) ok = !sync_puts(&sql, "\"id\" = excluded.\"id\"");
+    int rc = ok ? prepare(st, store, sql.data, error) : NOMEM(error);
+    syncspec_buffer_free(&sql);
+    return rc;
+}
+
+/* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
+static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
+                     const char *type, const char *id, const char *data,
+                     syncspec_sync_error *error) {
+    const syncspec_table *t = syncspec_schema_table(store->schema, type);
+    if (!t || t->local_only) return 0; /* a table this client does not sync */
+    sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
+    int rc = *st ? 0 : prepare_upsert(st, store, t, error);
+    if (rc) return rc;
+    /* Read straight from the text, with no tree: the bulk of an initial sync. */
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    json_scalar key;
+    json_reader_init(&r, data ? data : "", data ? strlen(data) : 0);
+    sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
+    bool object = json_reader_object_begin(&r);
+    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, &scratch); i++) {
+        int k = column_index(t, &key);
+        if (k < 0 || t->columns[k].role == SYNCSPEC_ROLE_ID) { /* not ours, or the op's id */
+            json_reader_skip(&r);
+        } else if (bind_value(*st, k + 1, &t->columns[k], &r, &scratch) != SQLITE_OK) {
+            rc = store_db_error(store, error, t->name);
+        }
+    }
+    for (size_t k = 0; k < t->column_count && rc == 0; k++)
+        if (t->columns[k].role == SYNCSPEC_ROLE_ID &&
+            sqlite3_bind_text(*st, (int)k + 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            rc = store_db_error(store, error, t->name);
+    if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "sync stream: the data of %s %s is not a JSON object: %s at byte %zu", type,
+                        id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
+    syncspec_buffer_free(&scratch);
+    if (rc == 0) rc = step_done(*st, store, error);
+    if (rc) return rc;
+    sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->member, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->member, 3, bucket, -1, SQLITE_STATIC);
+    return step_done(s->member, store, error);
+}
+
+/* Rows that lost a bucket are noted in temp.syncspec_touched; those no bucket holds any
+ * more are deleted at the end of the apply. */
+static const char apply_begin_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_touched\" (\"type\" TEXT, \"row_id\" TEXT, "
+    "PRIMARY KEY (\"type\", \"row_id\")) WITHOUT ROWID;"
+    "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_checkpoint\" (\"name\" TEXT PRIMARY KEY) "
+    "WITHOUT ROWID;"
+    "DELETE FROM temp.\"syncspec_touched\";DELETE FROM temp.\"syncspec_checkpoint\";";
+
+/* Buckets no longer in the checkpoint: what they held goes. */
+static const char apply_removed_buckets_sql[] =
+    "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
+    "\"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_checkpoint\");"
+    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_checkpoint\");"
+    "DELETE FROM \"syncspec_buckets\" WHERE \"name\" NOT IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_checkpoint\");"
+    "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_checkpoint\");";
+
+/* The checkpoint's buckets, with their new last op and checksum (validated: the server's). */
+static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
+    syncspec_store *store = d->store;
+    sqlite3_stmt *name = NULL, *state = NULL;
+    int rc =
+        prepare(&name, store,
+                "INSERT OR IGNORE INTO temp.\"syncspec_checkpoint\" (\"name\") VALUES (?1)", error);
+    if (rc == 0)
+        rc = prepare(&state, store,
+                     "INSERT INTO \"syncspec_buckets\" (\"name\", \"op_id\", \"checksum\") VALUES "
+                     "(?1, coalesce((SELECT max(\"op_id\") FROM \"syncspec_oplog\" WHERE "
+                     "\"bucket\" = ?1), 0), ?2) ON CONFLICT (\"name\") DO UPDATE SET \"op_id\" = "
+                     "max(\"op_id\", excluded.\"op_id\"), \"checksum\" = excluded.\"checksum\"",
+                     error);
+    for (size_t i = 0; i < d->count && rc == 0; i++) {
+        sqlite3_bind_text(name, 1, d->buckets[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(state, 1, d->buckets[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(state, 2, d->buckets[i].checksum);
+        if ((rc = step_done(name, store, error)) == 0) rc = step_done(state, store, error);
+    }
+    sqlite3_finalize(name);
+    sqlite3_finalize(state);
+    return rc;
+}
+
+/* Every received op in op id order. */
+static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
+    sqlite3_stmt *ops = NULL;
+    int rc = prepare(&ops, store,
+                     "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
+                     "\"syncspec_oplog\" ORDER BY \"op_id\", \"bucket\"",
+                     error);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(ops)) == SQLITE_ROW) {
+        const char *bucket = (const char *)sqlite3_column_text(ops, 0);
+        const char *op = (const char *)sqlite3_column_text(ops, 1);
+        const char *type = (const char *)sqlite3_column_text(ops, 2);
+        const char *id = (const char *)sqlite3_column_text(ops, 3);
+        if (strcmp(op, "PUT") == 0) {
+            rc = apply_put(s, store, bucket, type, id, (const char *)sqlite3_column_text(ops, 4),
+                           error);
+        } else if (strcmp(op, "REMOVE") == 0) {
+            sqlite3_bind_text(s->unmember, 1, type, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->unmember, 2, id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->touch, 1, type, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->touch, 2, id, -1, SQLITE_STATIC);
+            if ((rc = step_done(s->unmember, store, error)) == 0)
+                rc = step_done(s->touch, store, error);
+        } else if (strcmp(op, "CLEAR") == 0) {
+            sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
+            if ((rc = step_done(s->clear_touched, store, error)) == 0)
+                rc = step_done(s->clear, store, error);
+        } /* MOVE: only its checksum counts */
+    }
+    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
+    sqlite3_finalize(ops);
+    return rc;
+}
+
+/* Deletes the touched rows of every synced table that no bucket holds. */
+static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
+    syncspec_buffer sql = {0};
+    int rc = 0;
+    for (size_t k = 0; k < store->schema->table_count && rc == 0; k++) {
+        const syncspec_table *t = &store->schema->tables[k];
+        if (t->local_only) continue;
+        /* Table names are [a-z0-9_]: the name is its own SQL string. */
+        if (sync_puts(&sql, "DELETE FROM ") || sync_ident(&sql, t->name) ||
+            sync_puts(&sql, " WHERE \"id\" IN (SELECT x.\"row_id\" FROM temp.\"syncspec_touched\" "
+                            "AS x WHERE x.\"type\" = '") ||
+            sync_puts(&sql, t->name) ||
+            sync_puts(&sql, "' AND NOT EXISTS (SELECT 1 FROM \"syncspec_bucket_rows\" AS r WHERE "
+                            "r.\"type\" = x.\"type\" AND r.\"row_id\" = x.\"row_id\"));"))
+            rc = NOMEM(error);
+    }
+    if (rc == 0 && sql.data) rc = store_exec(store, sql.data, error);
+    syncspec_buffer_free(&sql);
+    return rc;
+}
+
+static const char *const apply_sql[] = {
+    "INSERT OR IGNORE INTO \"syncspec_bucket_rows\" (\"type\", \"row_id\", \"bucket\") VALUES "
+    "(?1, ?2, ?3)",
+    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"type\" = ?1 AND \"row_id\" = ?2 AND "
+    "\"bucket\" = ?3",
+    "INSERT OR IGNORE INTO temp.\"syncspec_touched\" (\"type\", \"row_id\") VALUES (?1, ?2)",
+    "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
+    "\"syncspec_bucket_rows\" WHERE \"bucket\" = ?1",
+    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" = ?1",
+};
+
+/*
+ * Applies the received checkpoint in one transaction when no local write is queued and the
+ * write checkpoint is reached. Sets *applied.
+ */
+static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_error *error) {
+    syncspec_store *store = d->store;
+    apply_statements s = {0};
+    int64_t wait_for = 0;
+    size_t pending = 0;
+    *applied = false;
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+    if (rc) return rc;
+    if ((rc = syncspec_store_pending(store, &pending, NULL, error)) ||
+        (rc = store_query_int64(&wait_for, store,
+                                "SELECT CAST(\"value\" AS INTEGER) FROM \"syncspec_state\" "
+                                "WHERE \"key\" = 'write_checkpoint'",
+                                error)))
+        goto rollback;
+    /* As PowerSync does: a queued write would be overwritten, and an upload not yet in the
+     * server's state would be reverted. The ops stay for the next checkpoint. */
+    if (pending || (wait_for > 0 && d->write_checkpoint < wait_for)) goto rollback;
+    if (!(s.upsert = calloc(store->schema->table_count, sizeof *s.upsert))) {
+        rc = NOMEM(error);
+        goto rollback;
+    }
+    sqlite3_stmt **one[] = {&s.member, &s.unmember, &s.touch, &s.clear_touched, &s.clear};
+    rc = store_exec(store, apply_begin_sql, error);
+    for (size_t i = 0; i < sizeof one / sizeof *one && rc == 0; i++)
+        rc = prepare(one[i], store, apply_sql[i], error);
+    if (rc || (rc = record_buckets(d, error)) ||
+        (rc = store_exec(store, apply_removed_buckets_sql, error)))
+        goto rollback;
+    store->cap->capture = 0; /* server rows are never queued for upload */
+    rc = apply_ops(&s, store, error);
+    if (rc == 0) rc = delete_orphans(store, error);
+    store->cap->capture = 1;
+    if (rc || (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
+        (rc = store_exec(store, "COMMIT", error)))
+        goto rollback;
+    *applied = true;
+    goto cleanup;
+rollback:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+    for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
+        sqlite3_finalize(s.upsert[i]);
+    free(s.upsert);
+    sqlite3_finalize(s.member);
+    sqlite3_finalize(s.unmember);
+    sqlite3_finalize(s.touch);
+    sqlite3_finalize(s.clear_touched);
+    sqlite3_finalize(s.clear);
+    return rc;
+}
+
+static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *error) {
+    int64_t last;
+    if (!op_id_of(json_object_get(c, "last_op_id"), &last))
+        return malformed(error, "a checkpoint_complete without last_op_id");
+    if (!d->have_target) return malformed(error, "a checkpoint_complete before a checkpoint");
+    size_t failed = 0;
+    syncspec_sync_error mismatch = {0};
+    int rc = drop_failed_buckets(&failed, d, &mismatch);
+    if (rc) {
+        if (error) *error = mismatch;
+        return rc;
+    }
+    if (failed) {
+        if (error) *error = mismatch;
+        return SYNCSPEC_SYNC_CHECKSUM;
+    }
+    bool applied;
+    if ((rc = apply_checkpoint(&applied, d, error))) return rc;
+    if (applied)
+        d->status.applied++;
+    else
+        d->status.deferred++;
+    return 0;
+}
+
+/* ---- lines ---- */
+
+static int take_line(syncspec_download *d, const char *text, size_t len,
+                     syncspec_sync_error *error) {
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
+    if (i == len) return 0; /* blank lines are allowed */
+    json_error_t jerr;
+    json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
+    if (!json_is_object(line)) {
+        json_decref(line);
+        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                          "sync stream: a line is not a JSON object: %s", jerr.text);
+    }
+    int rc = 0;
+    json_t *v;
+    if ((v = json_object_get(line, "checkpoint"))) {
+        rc = take_checkpoint(d, v, true, error);
+    } else if ((v = json_object_get(line, "checkpoint_diff"))) {
+        rc = take_checkpoint(d, v, false, error);
+    } else if ((v = json_object_get(line, "data"))) {
+        rc = take_data(d, v, error);
+    } else if ((v = json_object_get(line, "checkpoint_complete"))) {
+        rc = take_complete(d, v, error);
+    } else if ((v = json_object_get(line, "token_expires_in"))) {
+        if (!json_is_integer(v)) {
+            rc = malformed(error, "token_expires_in is not an integer");
+        } else {
+            d->status.expires_in = json_integer_value(v);
+            if (d->status.expires_in <= 0)
+                rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                                "the token expired: connect again with a new one");
+        }
+    } /* other lines (partial_checkpoint_complete, unknown ones) need nothing */
+    json_decref(line);
+    return rc;
+}
+
+int syncspec_download_feed(syncspec_download *d, const char *bytes, size_t len,
+                           syncspec_sync_error *error) {
+    if (len && syncspec_buffer_append(&d->line, bytes, len)) return NOMEM(error);
+    size_t start = 0;
+    int rc = 0;
+    for (;;) {
+        const char *nl =
+            d->line.len > start ? memchr(d->line.data + start, '\n', d->line.len - start) : NULL;
+        if (!nl) break;
+        size_t end = (size_t)(nl - d->line.data);
+        if ((rc = take_line(d, d->line.data + start, end - start, error))) break;
+        start = end + 1;
+    }
+    if (rc == 0 && d->line.len - start > MAX_LINE)
+        rc = malformed(error, "a line longer than 64 MiB");
+    memmove(d->line.data, d->line.data + start, d->line.len - start);
+    d->line.len -= start;
+    return rc;
+}
+
+/* ---- one round ---- */
+
+/* What the stream's receiver carries: the download, and where it stopped. */
+typedef struct round_state {
+    syncspec_download *d;
+    syncspec_sync_error *error;
+    int rc;         /* the feed's failure, 0 while none */
+    bool completed; /* a checkpoint was complete (applied or kept) */
+} round_state;
+
+static int round_receive(void *context, const char *bytes, size_t len) {
+    round_state *r = context;
+    size_t seen = r->d->status.applied + r->d->status.deferred;
+    r->rc = syncspec_download_feed(r->d, bytes, len, r->error);
+    r->completed = r->d->status.applied + r->d->status.deferred > seen;
+    return r->rc != 0 || r->completed; /* enough: close the response */
+}
+
+/* Connects once and reads up to the first complete checkpoint. */
+static int stream_once(syncspec_store *store, const syncspec_transport *transport,
+                       syncspec_sync_result *result, syncspec_sync_error *error) {
+    char *body = NULL;
+    round_state r = {NULL, error, 0, false};
+    int rc = syncspec_store_stream_request(store, &body, error);
+    if (rc == 0) rc = syncspec_download_new(&r.d, store, error);
+    if (rc) goto cleanup;
+    int sent = transport->stream(transport->context, body, round_receive, &r);
+    if (r.rc) {
+        rc = r.rc;
+    } else if (!r.completed) {
+        rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                        sent ? "sync stream: no answer from the server"
+                             : "sync stream: it ended before a complete checkpoint");
+    } else {
+        result->applied = r.d->status.applied > 0;
+    }
+cleanup:
+    syncspec_download_free(r.d);
+    free(body);
+    return rc;
+}
+
+int syncspec_store_sync_stream(syncspec_store *store, const syncspec_transport *transport,
+                               size_t max_transactions, syncspec_sync_result *result,
+                               syncspec_sync_error *error) {
+    syncspec_sync_result local = {0};
+    if (!result) result = &local;
+    *result = local;
+    if (!transport || !transport->stream || !transport->upload)
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "a transport without stream or upload");
+    int rc = store_upload_all(store, transport, max_transactions, result, error);
+    if (rc == 0 && result->uploaded && transport->write_checkpoint) {
+        /* The rows just uploaded must be in any checkpoint applied from now on. */
+        char *response = NULL;
+        if (transport->write_checkpoint(transport->context, &response, store->device_id) != 0 ||
+            !response)
+            rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                            "write checkpoint: no answer from the server");
+        else
+            rc = syncspec_store_wait_for_write_checkpoint(store, response, error);
+        free(response);
+    }
+    if (rc) return rc;
+    rc = stream_once(store, transport, result, error);
+    if (rc == SYNCSPEC_SYNC_CHECKSUM) {
+        result->resynced = true;
+        rc = stream_once(store, transport, result, error);
+    }
+    return rc;
+}
