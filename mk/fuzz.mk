@@ -18,13 +18,13 @@ FUZZ_CPPFLAGS := -DFUZZ_ROOT='"$(CURDIR)"' -Itests/fuzz
 $(BUILD)/tests/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(FUZZ_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $< tests/fuzz/replay.c \
-	    $(FUZZ_SUPPORT) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+	    $(FUZZ_SUPPORT) $(FUZZ_EXTRA_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(FUZZ_EXTRA_LIBS) $(LDLIBS)
 
 # The libFuzzer binaries, in a build whose every object has the fuzzer's coverage.
 $(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(FUZZ_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_SUPPORT) \
-	    $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
+	    $(FUZZ_EXTRA_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(FUZZ_EXTRA_LIBS) $(LDLIBS)
 
 test test-build: $(FUZZ_REPLAY)
 
@@ -46,3 +46,10 @@ fuzz: fuzz-build
 clean: fuzz-clean
 fuzz-clean:
 	rm -rf '$(FUZZ_BUILD)'
+
+# The serve target links the parts of `syncspec serve` that need no socket or database
+# (and, for the rest of serve's objects, the libraries they name).
+FUZZ_SERVE_OBJ := $(filter-out %/main.o %/cmd_serve.o,$(SERVE_OBJ))
+$(BUILD)/tests/fuzz/serve $(BUILD)/fuzz/serve: $(FUZZ_SERVE_OBJ)
+$(BUILD)/tests/fuzz/serve $(BUILD)/fuzz/serve: FUZZ_EXTRA_OBJ := $(FUZZ_SERVE_OBJ)
+$(BUILD)/tests/fuzz/serve $(BUILD)/fuzz/serve: FUZZ_EXTRA_LIBS := $(SERVE_LIBS)

@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "serve/serve.h"
 
 enum {
@@ -69,11 +67,9 @@ int serve_reply_json(serve_request *req, unsigned status, const char *json) {
 }
 
 int serve_reply_error(serve_request *req, unsigned status, const char *message) {
-    json_t *body = json_pack("{s:s}", "error", message);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = serve_error_json(message);
     int rc = text ? serve_reply_json(req, status, text) : MHD_NO;
     free(text);
-    json_decref(body);
     return rc;
 }
 
@@ -98,25 +94,6 @@ static const char *header(const serve_request *req, const char *name) {
     return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
 }
 
-static const char *allowed_origin(const serve_config *config, const char *origin) {
-    for (size_t i = 0; origin && i < config->cors_origin_count; i++)
-        if (strcmp(config->cors_origins[i], "*") == 0 ||
-            strcmp(config->cors_origins[i], origin) == 0)
-            return origin;
-    return NULL;
-}
-
-/* The methods a path takes, "GET, OPTIONS" style; "" when the path is unknown. */
-static void methods_of(const serve_http *http, const char *path, char *out, size_t size) {
-    out[0] = '\0';
-    for (size_t i = 0; i < http->route_count; i++)
-        if (strcmp(http->routes[i].path, path) == 0 && !strstr(out, http->routes[i].method)) {
-            size_t used = strlen(out);
-            snprintf(out + used, size - used, "%s, ", http->routes[i].method);
-        }
-    if (out[0]) strncat(out, "OPTIONS", size - strlen(out) - 1);
-}
-
 /* A preflight: what the browser may send to this path from the allowed origin. */
 static int preflight(serve_request *req, const char *methods) {
     struct MHD_Response *response =
@@ -125,65 +102,32 @@ static int preflight(serve_request *req, const char *methods) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, methods);
     if (req->origin) {
         const char *asked = header(req, "Access-Control-Request-Headers");
-        /* Echoed only when it is a plain header list. */
-        bool plain = asked && strspn(asked, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_, ") == strlen(asked);
         MHD_add_response_header(response, "Access-Control-Allow-Methods", methods);
         MHD_add_response_header(response, "Access-Control-Allow-Headers",
-                                plain ? asked : "Authorization, Content-Type");
+                                serve_preflight_allow_headers(asked));
         MHD_add_response_header(response, "Access-Control-Max-Age", "600");
     }
     return queue(req, MHD_HTTP_NO_CONTENT, response);
 }
 
-typedef struct request_state {
-    serve_request req;
-    const serve_route *route;
-    size_t body_cap;
-    /* Decided before the body, answered after it: a client gets no answer to a request
-     * whose body it is still sending (the connection closes, and it sees only a network
-     * error), so the body of a refused request is read and dropped. */
-    unsigned refusal; /* 0, or the status */
-    char reason[160];
-    char methods[128]; /* of the path, for Allow */
-} request_state;
-
 /* The first call for a request, before its body: the route, the user, the declared size. */
-static void begin(serve_http *http, request_state *s) {
-    serve_request *req = &s->req;
-    const serve_config *config = http->ctx->config;
-    req->origin = allowed_origin(config, header(req, "Origin"));
-    methods_of(http, req->path, s->methods, sizeof s->methods);
-    for (size_t i = 0; i < http->route_count && !s->route; i++)
-        if (strcmp(http->routes[i].path, req->path) == 0 &&
-            strcmp(http->routes[i].method, req->method) == 0)
-            s->route = &http->routes[i];
-    const char *length = header(req, "Content-Length");
-    if (!s->methods[0]) {
-        s->refusal = MHD_HTTP_NOT_FOUND;
-        snprintf(s->reason, sizeof s->reason, "no such path");
-    } else if (strcmp(req->method, "OPTIONS") == 0) {
-        s->refusal = MHD_HTTP_NO_CONTENT; /* a preflight */
-    } else if (!s->route) {
-        s->refusal = MHD_HTTP_METHOD_NOT_ALLOWED;
-        snprintf(s->reason, sizeof s->reason, "method not allowed: use %s", s->methods);
-    } else if (s->route->needs_user &&
-               serve_auth_verify(http->ctx->auth, header(req, "Authorization"), req->user,
-                                 sizeof req->user, s->reason, sizeof s->reason) != 0) {
-        s->refusal = MHD_HTTP_UNAUTHORIZED;
-    } else if (length && strtoull(length, NULL, 10) > config->max_body) {
-        req->too_large = true;
-    }
+static void begin(serve_http *http, serve_request_state *s) {
+    const serve_request_headers headers = {
+        .origin = header(&s->req, "Origin"),
+        .authorization = header(&s->req, "Authorization"),
+        .content_length = header(&s->req, "Content-Length"),
+    };
+    serve_request_begin(s, http->routes, http->route_count, http->ctx->config, http->ctx->auth,
+                        &headers);
 }
 
 /* Answers a request refused before its body. */
-static int refuse(request_state *s) {
+static int refuse(serve_request_state *s) {
     serve_request *req = &s->req;
     if (s->refusal == MHD_HTTP_NO_CONTENT) return preflight(req, s->methods);
     if (s->refusal != MHD_HTTP_METHOD_NOT_ALLOWED)
         return serve_reply_error(req, s->refusal, s->reason);
-    json_t *body = json_pack("{s:s}", "error", s->reason);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = serve_error_json(s->reason);
     struct MHD_Response *response =
         text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY) : NULL;
     if (response) {
@@ -191,32 +135,7 @@ static int refuse(request_state *s) {
         MHD_add_response_header(response, "Content-Type", "application/json");
     }
     free(text);
-    json_decref(body);
     return queue(req, MHD_HTTP_METHOD_NOT_ALLOWED, response);
-}
-
-/* Takes the next part of the body; past the limit it is read and dropped. */
-static void take_body(request_state *s, const char *data, size_t n, size_t max_body) {
-    serve_request *req = &s->req;
-    if (s->refusal) return;
-    if (req->too_large || req->body_length + n > max_body) {
-        req->too_large = true;
-        return;
-    }
-    if (req->body_length + n + 1 > s->body_cap) {
-        size_t cap = s->body_cap ? s->body_cap : 4096;
-        while (cap < req->body_length + n + 1) cap *= 2;
-        char *body = realloc(req->body, cap);
-        if (!body) {
-            req->too_large = true; /* answered 413: the client may send less at a time */
-            return;
-        }
-        req->body = body;
-        s->body_cap = cap;
-    }
-    memcpy(req->body + req->body_length, data, n);
-    req->body_length += n;
-    req->body[req->body_length] = '\0';
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -224,7 +143,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                                   size_t *upload_data_size, void **con_cls) {
     (void)version;
     serve_http *http = cls;
-    request_state *s = *con_cls;
+    serve_request_state *s = *con_cls;
     if (!s) {
         if (!(s = calloc(1, sizeof *s))) return MHD_NO;
         *con_cls = s;
@@ -238,7 +157,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        take_body(s, upload_data, *upload_data_size, http->ctx->config->max_body);
+        serve_request_take_body(s, upload_data, *upload_data_size, http->ctx->config->max_body);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -261,7 +180,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
                          enum MHD_RequestTerminationCode code) {
     (void)connection;
     serve_http *http = cls;
-    request_state *s = *con_cls;
+    serve_request_state *s = *con_cls;
     if (!s) return;
     char path[256], user[128], stamp[32];
     time_t now = time(NULL);

@@ -4,6 +4,7 @@
  *   http.c    libmicrohttpd: requests, limits, CORS, the log line, the route table lookup
  *   auth.c    JWT verification (Rhonabwy) against a JWKS from a file or a URL (libcurl)
  *   pool.c    a small pool of PostgreSQL connections, each with its libsyncspec server
+ *   request.c what a request gets before its handler: route, CORS, user, refusal, body
  *   routes.c  the route table and its handlers
  *   sync.c    downloads: the PowerSync protocol's routes and the thread that wakes them
  * Nothing here prints but the request log and startup messages given to the caller.
@@ -133,6 +134,43 @@ int serve_reply_error(serve_request *req, unsigned status, const char *message);
 int serve_reply_stream(serve_request *req, unsigned status, const char *content_type,
                        ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
                        void (*free_cls)(void *cls));
+
+/* ---- request.c ---- */
+
+/* The headers a request is decided by; each NULL when absent. Borrowed. */
+typedef struct serve_request_headers {
+    const char *origin, *authorization, *content_length;
+} serve_request_headers;
+
+/* A request from its first call to its completion. */
+typedef struct serve_request_state {
+    serve_request req;
+    const serve_route *route; /* NULL when refused before the body */
+    size_t body_cap;
+    /* Decided before the body, answered after it: a client gets no answer to a request
+     * whose body it is still sending (the connection closes, and it sees only a network
+     * error), so the body of a refused request is read and dropped. */
+    unsigned refusal; /* 0, or the status */
+    char reason[160];
+    char methods[128]; /* of the path, for Allow */
+} serve_request_state;
+
+/*
+ * Decides a request before its body, from s->req.method and s->req.path and its headers:
+ * sets s->req.origin (borrowed from `headers`), s->route, s->methods, and either
+ * s->refusal with s->reason (404 no such path, 204 preflight, 405 method, 401 JWT) or,
+ * when the declared length is over config->max_body, s->req.too_large.
+ */
+void serve_request_begin(serve_request_state *s, const serve_route *routes, size_t route_count,
+                         const serve_config *config, serve_auth *auth,
+                         const serve_request_headers *headers);
+/* Takes the next part of the body into s->req.body (owned by s, NUL-terminated); past
+ * `max_body` it is read and dropped, and s->req.too_large set. */
+void serve_request_take_body(serve_request_state *s, const char *data, size_t n, size_t max_body);
+/* Access-Control-Allow-Headers for a preflight that asked for `asked` (NULL: nothing). */
+const char *serve_preflight_allow_headers(const char *asked);
+/* {"error": message} as compact JSON, malloc'd (the caller frees it), or NULL. */
+char *serve_error_json(const char *message);
 
 /* ---- sync.c ---- */
 
