@@ -29,8 +29,7 @@ static const cli_option check_options[] = {
 
 static const cli_command check_command = {
     .name = "check",
-    .usage = "SPEC [--sqlite FILE] [--postgres CONNINFO] [--sync-rules FILE] [--generated DIR]\n"
-             "                      [--format text|json|github] [--fix-sql FILE|-] [--strict]",
+    .arguments = "SPEC",
     .description =
         "Each finding has a severity, a stable code, the target, table and column, what the\n"
         "spec expects and what was found, and the spec line. Exit 0 when aligned, 1 on drift\n"

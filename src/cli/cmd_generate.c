@@ -32,8 +32,7 @@ static const cli_option generate_options[] = {
 
 static const cli_command generate_command = {
     .name = "generate",
-    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]\n"
-             "                         [--templates DIR] [--dump-context]",
+    .arguments = "SPEC",
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"
         "content changes are rewritten (atomically), so their mtimes stay and builds do not\n"

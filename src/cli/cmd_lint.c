@@ -9,7 +9,7 @@ static const cli_option lint_options[] = {
 
 static const cli_command lint_command = {
     .name = "lint",
-    .usage = "SPEC [--quiet]",
+    .arguments = "SPEC",
     .description = "Reports every error at once as FILE:LINE:COL: error[CODE]: message, with a\n"
                    "note at the first definition for duplicates and a suggestion for\n"
                    "misspelled keys and types. Exits 1 when the spec has errors.",

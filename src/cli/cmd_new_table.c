@@ -32,9 +32,7 @@ static const cli_option new_table_options[] = {
 
 static const cli_command new_table_command = {
     .name = "new-table",
-    .usage = "SPEC NAME [--column NAME:TYPE[:required]]... [--reference COLUMN:TABLE]...\n"
-             "                          [--description TEXT] [--local-only] [--soft-delete]\n"
-             "                          [--insert-only] [--no-generate] [-o DIR]",
+    .arguments = "SPEC NAME",
     .description =
         "Every other byte of the spec stays as it was. The result is validated before it is\n"
         "written; the write is atomic (temporary file + rename). An existing table name, a\n"

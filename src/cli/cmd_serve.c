@@ -15,13 +15,15 @@ static const char *max_body_text, *max_connections_text, *pool_text;
 static cli_strings cors_origins;
 
 static const cli_option serve_options[] = {
-    CLI_STRING("postgres", 0, &postgres, "CONNINFO",
-               "the PostgreSQL database: URI or key=value; PG* apply"),
-    CLI_STRING("listen", 0, &listen_on, "HOST:PORT",
-               "numeric address and port to listen on ([::1]:8080 for IPv6; port 0 picks one)"),
-    CLI_STRING("jwks", 0, &jwks, "FILE|URL",
-               "the JWT keys (RS256, ES256, EdDSA); a URL is refetched when a token's kid is "
-               "unknown"),
+    CLI_REQUIRED_STRING("postgres", 0, &postgres, "CONNINFO",
+                        "the PostgreSQL database: URI or key=value; PG* apply"),
+    CLI_REQUIRED_STRING(
+        "listen", 0, &listen_on, "HOST:PORT",
+        "numeric address and port to listen on ([::1]:8080 for IPv6; port 0 picks one)"),
+    CLI_REQUIRED_STRING(
+        "jwks", 0, &jwks, "FILE|URL",
+        "the JWT keys (RS256, ES256, EdDSA); a URL is refetched when a token's kid is "
+        "unknown"),
     CLI_STRING("audience", 0, &audience, "AUD", "tokens must name this audience (aud)"),
     CLI_STRING("dev-secret", 0, &dev_secret, "SECRET",
                "also accept HS256 tokens signed with SECRET (development)"),
@@ -38,10 +40,7 @@ static const cli_option serve_options[] = {
 
 static const cli_command serve_command = {
     .name = "serve",
-    .usage = "SPEC --postgres CONNINFO --listen HOST:PORT --jwks FILE|URL [--audience AUD]\n"
-             "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin "
-             "ORIGIN]...\n"
-             "                      [--max-body BYTES] [--max-connections N] [--pool N]",
+    .arguments = "SPEC",
     .description =
         "Uploads (PUT or POST at --upload-path) are applied by libsyncspec for the user the\n"
         "JWT names (sub): owner-safe, sanitized, each client transaction whole. Downloads use\n"
@@ -148,10 +147,6 @@ int cmd_serve(int argc, char **argv) {
     config.upload_path = upload_path ? upload_path : "/api/powersync/upload";
     config.cors_origins = cors_origins.items;
     config.cors_origin_count = cors_origins.count;
-    if (!config.conninfo || !listen_on || !config.jwks) {
-        cli_error("serve: give --postgres, --listen and --jwks (see 'syncspec serve --help')");
-        goto cleanup;
-    }
     if (config.upload_path[0] != '/' || strcmp(config.upload_path, "/healthz") == 0) {
         cli_error("serve: --upload-path must start with / and not be /healthz");
         goto cleanup;

@@ -26,6 +26,69 @@ void cli_args_free(cli_args *args) {
     }
 }
 
+/* Appends " word" to buf, or starts a new line indented by `indent` past 100 columns. */
+static void append_word(char *buf, size_t size, size_t *len, size_t *column, size_t indent,
+                        const char *word) {
+    if (*len >= size) return;
+    int n;
+    if (*column + 1 + strlen(word) > 100) {
+        n = snprintf(buf + *len, size - *len, "\n%*s%s", (int)indent, "", word);
+        *column = indent + strlen(word);
+    } else {
+        n = snprintf(buf + *len, size - *len, " %s", word);
+        *column += 1 + strlen(word);
+    }
+    if (n > 0) *len += (size_t)n;
+}
+
+/*
+ * The usage line after "usage: syncspec NAME ": the arguments, then every option
+ * by its long name ("--jwks FILE" when required, "[--output DIR]", "[--column SPEC]..."
+ * when repeatable).
+ */
+static void format_usage(char *buf, size_t size, const cli_command *cmd) {
+    size_t indent = strlen("usage: syncspec ") + strlen(cmd->name) + 1;
+    int n = snprintf(buf, size, "%s", cmd->arguments);
+    size_t len = n > 0 ? (size_t)n : 0, column = indent + len;
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        char word[160];
+        if (o->kind == CLI_OPT_FLAG)
+            snprintf(word, sizeof word, "[--%s]", o->name);
+        else if (o->required)
+            snprintf(word, sizeof word, "--%s %s", o->name, o->metavar);
+        else
+            snprintf(word, sizeof word, "[--%s %s]%s", o->name, o->metavar,
+                     o->kind == CLI_OPT_LIST ? "..." : "");
+        append_word(buf, size, &len, &column, indent, word);
+    }
+}
+
+/* Every required option given; otherwise names them all ("give --a, --b and --c"). */
+static int check_required(const cli_command *cmd) {
+    size_t required = 0, missing = 0;
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        if (!o->required) continue;
+        required++;
+        missing += *o->value.string == NULL;
+    }
+    if (!missing) return 0;
+    char list[512];
+    size_t len = 0, seen = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < cmd->option_count && len < sizeof list; i++) {
+        const cli_option *o = &cmd->options[i];
+        if (!o->required) continue;
+        seen++;
+        const char *sep = seen == 1 ? "" : seen == required ? " and " : ", ";
+        int n = snprintf(list + len, sizeof list - len, "%s--%s", sep, o->name);
+        if (n > 0) len += (size_t)n;
+    }
+    cli_error("%s: give %s (see 'syncspec %s --help')", cmd->name, list, cmd->name);
+    return -1;
+}
+
 static const cli_option *find_long(const cli_command *cmd, const char *name, size_t len) {
     for (size_t i = 0; i < cmd->option_count; i++)
         if (strlen(cmd->options[i].name) == len && strncmp(cmd->options[i].name, name, len) == 0)
@@ -82,13 +145,15 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
     out->cmd = cmd;
     reset(cmd);
     bool options_done = false;
+    char usage[1024];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (out->positional_count == CLI_MAX_POSITIONALS ||
                 out->positional_count == cmd->max_positionals) {
+                format_usage(usage, sizeof usage, cmd);
                 cli_error("%s: unexpected argument '%s' (usage: syncspec %s %s)", cmd->name, a,
-                          cmd->name, cmd->usage);
+                          cmd->name, usage);
                 goto usage_error;
             }
             out->positional[out->positional_count++] = a;
@@ -151,9 +216,11 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
         }
     }
     if (out->positional_count < cmd->min_positionals) {
-        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name, cmd->usage);
+        format_usage(usage, sizeof usage, cmd);
+        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name, usage);
         goto usage_error;
     }
+    if (check_required(cmd) != 0) goto usage_error;
     return 0;
 usage_error:
     cli_args_free(out);
@@ -163,7 +230,9 @@ usage_error:
 void cli_print_help(FILE *out, const cli_command *cmd) {
     /* The summary starts with a capital and ends with a period here, as a sentence. */
     const char *summary = cli_summary_of(cmd->name);
-    fprintf(out, "usage: syncspec %s %s\n\n%c%s.\n", cmd->name, cmd->usage,
+    char usage[1024];
+    format_usage(usage, sizeof usage, cmd);
+    fprintf(out, "usage: syncspec %s %s\n\n%c%s.\n", cmd->name, usage,
             toupper((unsigned char)summary[0]), summary[0] ? summary + 1 : "");
     if (cmd->description) fprintf(out, "\n%s\n", cmd->description);
     fputs("\noptions:\n", out);

@@ -33,15 +33,18 @@ typedef struct cli_option {
     } value;             /* the command's variable; cli_parse resets it first */
     const char *metavar; /* shown for CLI_OPT_STRING and CLI_OPT_LIST */
     const char *help;
+    bool required; /* cli_parse refuses a command line without it */
 } cli_option;
 
 /* Rows of an option table; the union member makes the compiler check the variable's type. */
 #define CLI_FLAG(name, short_name, var, help)                                                      \
-    { CLI_OPT_FLAG, (name), (short_name), {.flag = (var)}, NULL, (help) }
+    { CLI_OPT_FLAG, (name), (short_name), {.flag = (var)}, NULL, (help), false }
 #define CLI_STRING(name, short_name, var, metavar, help)                                           \
-    { CLI_OPT_STRING, (name), (short_name), {.string = (var)}, (metavar), (help) }
+    { CLI_OPT_STRING, (name), (short_name), {.string = (var)}, (metavar), (help), false }
+#define CLI_REQUIRED_STRING(name, short_name, var, metavar, help)                                  \
+    { CLI_OPT_STRING, (name), (short_name), {.string = (var)}, (metavar), (help), true }
 #define CLI_LIST(name, short_name, var, metavar, help)                                             \
-    { CLI_OPT_LIST, (name), (short_name), {.list = (var)}, (metavar), (help) }
+    { CLI_OPT_LIST, (name), (short_name), {.list = (var)}, (metavar), (help), false }
 
 enum { CLI_MAX_OPTIONS = 24, CLI_MAX_POSITIONALS = 8 };
 
@@ -57,7 +60,7 @@ const char *cli_summary_of(const char *name);
 
 typedef struct cli_command {
     const char *name;
-    const char *usage;       /* "SPEC [-o DIR] ..." */
+    const char *arguments;   /* "SPEC NAME": the usage line before the options */
     const char *description; /* paragraphs for `help COMMAND` */
     const cli_option *options;
     size_t option_count;
