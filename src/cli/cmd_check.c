@@ -24,7 +24,7 @@ static const cli_option check_options[] = {
                "a folder of generated files (as generate --check)"),
     CLI_STRING("format", 0, &format, "text|json|github", "report format (default: text)"),
     CLI_STRING("fix-sql", 0, &fix, "FILE|-", "write the SQL that repairs the databases"),
-    CLI_FLAG("strict", 0, &strict, "warnings fail too (exit 1)"),
+    CLI_FLAG("strict", 0, &strict, "exit 1 on any finding, not only on errors"),
 };
 
 static const cli_command check_command = {

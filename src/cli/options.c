@@ -1,3 +1,4 @@
+/* Option tables: parsing into the bound variables, the usage line, --help and --man. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
