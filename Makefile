@@ -82,8 +82,10 @@ $(LIB_SO): $(RUNTIME_OBJ)
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)
 
-# The server reuses the option parser and spec loader of cli/ (not its main).
-$(SERVE_BIN): $(SERVE_OBJ) $(BUILD)/src/cli/options.o $(BUILD)/src/cli/load.o $(TOOL_OBJ) $(LIB_A)
+# The server reuses the option parser, command summaries and spec loader of cli/ (not its
+# main).
+$(SERVE_BIN): $(SERVE_OBJ) $(BUILD)/src/cli/options.o $(BUILD)/src/cli/commands.o \
+              $(BUILD)/src/cli/load.o $(TOOL_OBJ) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $^ -o $@ $(SERVE_LIBS) $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync

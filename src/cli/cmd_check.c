@@ -11,21 +11,25 @@
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
+static const char *sqlite_path, *conninfo, *rules, *generated, *format, *fix;
+static bool strict;
+
 static const cli_option check_options[] = {
-    {"sqlite", 0, CLI_VALUE, "FILE", "an SQLite database (opened read-only, never created)"},
-    {"postgres", 0, CLI_VALUE, "CONNINFO", "a PostgreSQL database: URI or key=value; PG* apply"},
-    {"sync-rules", 0, CLI_VALUE, "FILE", "a deployed sync_rules.yaml (either format)"},
-    {"generated", 0, CLI_VALUE, "DIR", "a folder of generated files (as generate --check)"},
-    {"format", 0, CLI_VALUE, "text|json|github", "report format (default: text)"},
-    {"fix-sql", 0, CLI_VALUE, "FILE|-", "write the SQL that repairs the databases"},
-    {"strict", 0, CLI_FLAG, NULL, "warnings fail too (exit 1)"},
+    CLI_STRING("sqlite", 0, &sqlite_path, "FILE",
+               "an SQLite database (opened read-only, never created)"),
+    CLI_STRING("postgres", 0, &conninfo, "CONNINFO",
+               "a PostgreSQL database: URI or key=value; PG* apply"),
+    CLI_STRING("sync-rules", 0, &rules, "FILE", "a deployed sync_rules.yaml (either format)"),
+    CLI_STRING("generated", 0, &generated, "DIR",
+               "a folder of generated files (as generate --check)"),
+    CLI_STRING("format", 0, &format, "text|json|github", "report format (default: text)"),
+    CLI_STRING("fix-sql", 0, &fix, "FILE|-", "write the SQL that repairs the databases"),
+    CLI_FLAG("strict", 0, &strict, "exit 1 on any finding, not only on errors"),
 };
 
 static const cli_command check_command = {
     .name = "check",
-    .usage = "SPEC [--sqlite FILE] [--postgres CONNINFO] [--sync-rules FILE] [--generated DIR]\n"
-             "                      [--format text|json|github] [--fix-sql FILE|-] [--strict]",
-    .summary = "Check live databases, deployed sync rules and generated files against a spec.",
+    .arguments = "SPEC",
     .description =
         "Each finding has a severity, a stable code, the target, table and column, what the\n"
         "spec expects and what was found, and the spec line. Exit 0 when aligned, 1 on drift\n"
@@ -215,19 +219,12 @@ int cmd_check(int argc, char **argv) {
     cli_args args;
     int rc = cli_parse(&args, &check_command, argc, argv);
     if (rc) return rc > 0 ? EXIT_ALIGNED : EXIT_FAILED;
-    const cli_command *cmd = &check_command;
     const char *spec_path = args.positional[0];
-    const char *format = cli_value(cmd, &args, "format");
     if (!format) format = "text";
     int status = EXIT_FAILED;
     arena *a = arena_new();
     findings f;
     findings_init(&f, a);
-    const char *sqlite_path = cli_value(cmd, &args, "sqlite");
-    const char *conninfo = cli_value(cmd, &args, "postgres");
-    const char *rules = cli_value(cmd, &args, "sync-rules");
-    const char *generated = cli_value(cmd, &args, "generated");
-    const char *fix = cli_value(cmd, &args, "fix-sql");
 
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
         strcmp(format, "github") != 0) {
@@ -251,7 +248,6 @@ int cmd_check(int argc, char **argv) {
         goto cleanup;
     }
     size_t errors = findings_errors(&f);
-    bool strict = cli_has(cmd, &args, "strict");
     bool aligned = errors == 0 && (!strict || f.count == 0);
     if (strcmp(format, "json") == 0)
         print_json(&f, aligned);

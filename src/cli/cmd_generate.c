@@ -12,21 +12,27 @@
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
+static const char *opt_output, *opt_depfile, *opt_stamp, *opt_templates;
+static cli_strings opt_only;
+static bool opt_check, opt_dump;
+
 static const cli_option generate_options[] = {
-    {"output", 'o', CLI_VALUE, "DIR", "write the files here (default: generated)"},
-    {"only", 0, CLI_LIST, "TARGET,...", "generate only these targets (listed above)"},
-    {"check", 0, CLI_FLAG, NULL, "write nothing; list the files that would change, exit 1 if any"},
-    {"depfile", 0, CLI_VALUE, "FILE", "write a Make-format depfile for the outputs"},
-    {"stamp", 0, CLI_VALUE, "FILE", "touch FILE after every successful run; the depfile names it"},
-    {"templates", 0, CLI_VALUE, "DIR", "render templates from DIR instead of the built-in ones"},
-    {"dump-context", 0, CLI_FLAG, NULL, "print the JSON context of each target and write nothing"},
+    CLI_STRING("output", 'o', &opt_output, "DIR", "write the files here (default: generated)"),
+    CLI_LIST("only", 0, &opt_only, "TARGET,...", "generate only these targets (listed above)"),
+    CLI_FLAG("check", 0, &opt_check,
+             "write nothing; list the files that would change, exit 1 if any"),
+    CLI_STRING("depfile", 0, &opt_depfile, "FILE", "write a Make-format depfile for the outputs"),
+    CLI_STRING("stamp", 0, &opt_stamp, "FILE",
+               "touch FILE after every successful run; the depfile names it"),
+    CLI_STRING("templates", 0, &opt_templates, "DIR",
+               "render templates from DIR instead of the built-in ones"),
+    CLI_FLAG("dump-context", 0, &opt_dump,
+             "print the JSON context of each target and write nothing"),
 };
 
 static const cli_command generate_command = {
     .name = "generate",
-    .usage = "SPEC [-o DIR] [--only TARGET,...] [--check] [--depfile FILE [--stamp FILE]]\n"
-             "                         [--templates DIR] [--dump-context]",
-    .summary = "Generate SQLite DDL, PostgreSQL DDL, sync rules, C and TypeScript from a spec.",
+    .arguments = "SPEC",
     .description =
         "Output is deterministic: the same spec gives byte-identical files. Only files whose\n"
         "content changes are rewritten (atomically), so their mtimes stay and builds do not\n"
@@ -42,17 +48,16 @@ static const cli_command generate_command = {
 };
 
 /* --only takes a comma-separated list and may be repeated. NULL when not given. */
-static const char **parse_only(arena *a, const cli_args *args) {
-    size_t i = cli_option_index(&generate_command, "only");
-    if (!args->set[i]) return NULL;
+static const char **parse_only(arena *a, const cli_strings *lists) {
+    if (!lists->count) return NULL;
     size_t cap = 1;
-    for (size_t k = 0; k < args->list_count[i]; k++)
-        for (const char *p = args->list[i][k]; *p; p++) cap += *p == ',';
-    cap += args->list_count[i];
+    for (size_t k = 0; k < lists->count; k++)
+        for (const char *p = lists->items[k]; *p; p++) cap += *p == ',';
+    cap += lists->count;
     const char **only = arena_calloc(a, cap + 1, sizeof *only);
     size_t n = 0;
-    for (size_t k = 0; k < args->list_count[i]; k++) {
-        const char *p = args->list[i][k];
+    for (size_t k = 0; k < lists->count; k++) {
+        const char *p = lists->items[k];
         while (*p) {
             const char *comma = strchr(p, ',');
             size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -249,25 +254,24 @@ int cmd_generate(int argc, char **argv) {
     int rc = cli_parse(&args, &generate_command, argc, argv);
     if (rc) return rc > 0 ? EXIT_ALIGNED : EXIT_FAILED;
     const char *spec_path = args.positional[0];
-    const char *out_dir = cli_value(&generate_command, &args, "output");
-    if (!out_dir) out_dir = "generated";
-    const char *depfile = cli_value(&generate_command, &args, "depfile");
-    bool check = cli_has(&generate_command, &args, "check");
+    const char *out_dir = opt_output ? opt_output : "generated";
+    const char *depfile = opt_depfile, *stamp = opt_stamp;
+    bool check = opt_check;
 
     int status = EXIT_FAILED;
     arena *a = arena_new();
     const syncspec_schema *schema = NULL;
     if (cli_load_spec(&schema, a, spec_path) != 0) goto cleanup;
 
-    const char **only = parse_only(a, &args);
-    if (cli_has(&generate_command, &args, "dump-context")) {
+    const char **only = parse_only(a, &opt_only);
+    if (opt_dump) {
         status = dump_context(schema, only);
         goto cleanup;
     }
 
     emit_options options = EMIT_OPTIONS_INIT;
     options.only = only;
-    options.templates_dir = cli_value(&generate_command, &args, "templates");
+    options.templates_dir = opt_templates;
     /* The folder is made before rendering, since the temporary files go in it, and
      * removed again if the run fails, so a failed run leaves no trace. */
     output o = {.out_dir = out_dir, .write = !check}; /* every file's slot zero until begun */
@@ -306,7 +310,6 @@ int cmd_generate(int argc, char **argv) {
     size_t count = o.count;
     for (size_t i = 0; i < count; i++) files[i] = o.files[i].file;
     output_free(&o);
-    const char *stamp = cli_value(&generate_command, &args, "stamp");
     if (status == EXIT_ALIGNED && depfile &&
         write_depfile(depfile, stamp, out_dir, files, count, spec_path, templates_used) != 0)
         status = EXIT_FAILED;

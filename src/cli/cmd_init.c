@@ -13,8 +13,7 @@ static const cli_option init_options[1];
 
 static const cli_command init_command = {
     .name = "init",
-    .usage = "[DIR]",
-    .summary = "Start a project: a starter spec, a Makefile fragment and a CI workflow.",
+    .arguments = "[DIR]",
     .description = "Writes DIR/schemas/app.yaml (one synced and one local-only table),\n"
                    "DIR/syncspec.mk (regenerates on change) and\n"
                    "DIR/.github/workflows/syncspec.yml (the drift check). DIR defaults to the\n"

@@ -1,14 +1,15 @@
 #include "cli/cli.h"
 #include "spec/spec.h"
 
+static bool quiet;
+
 static const cli_option lint_options[] = {
-    {"quiet", 'q', CLI_FLAG, NULL, "print nothing when the spec is valid"},
+    CLI_FLAG("quiet", 'q', &quiet, "print nothing when the spec is valid"),
 };
 
 static const cli_command lint_command = {
     .name = "lint",
-    .usage = "SPEC [--quiet]",
-    .summary = "Check a spec against every rule of the spec language.",
+    .arguments = "SPEC",
     .description = "Reports every error at once as FILE:LINE:COL: error[CODE]: message, with a\n"
                    "note at the first definition for duplicates and a suggestion for\n"
                    "misspelled keys and types. Exits 1 when the spec has errors.",
@@ -27,7 +28,7 @@ int cmd_lint(int argc, char **argv) {
     const syncspec_schema *schema = NULL;
     rc = cli_load_spec(&schema, a, path);
     int status = rc == 0 ? EXIT_ALIGNED : rc == -1 ? EXIT_FOUND : EXIT_FAILED;
-    if (status == EXIT_ALIGNED && !cli_has(&lint_command, &args, "quiet"))
+    if (status == EXIT_ALIGNED && !quiet)
         printf("%s: ok (%zu tables)\n", path, schema->table_count);
     arena_free(a);
     cli_args_free(&args);

@@ -14,24 +14,25 @@
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
+static cli_strings column_specs, reference_specs;
+static const char *description, *out_dir;
+static bool local_only, soft_delete, insert_only, no_generate;
+
 static const cli_option new_table_options[] = {
-    {"column", 'c', CLI_LIST, "NAME:TYPE[:required]", "add a column (repeatable)"},
-    {"reference", 'r', CLI_LIST, "COLUMN:TABLE",
-     "COLUMN refers to TABLE (app-enforced; adds an id column if undeclared)"},
-    {"description", 'd', CLI_VALUE, "TEXT", "the table's description"},
-    {"local-only", 0, CLI_FLAG, NULL, "device-only table: never uploaded, not in PostgreSQL"},
-    {"soft-delete", 0, CLI_FLAG, NULL, "add deleted_at; a DELETE upload sets it"},
-    {"insert-only", 0, CLI_FLAG, NULL, "clients may only insert (PATCH and DELETE rejected)"},
-    {"no-generate", 0, CLI_FLAG, NULL, "do not regenerate after writing the spec"},
-    {"output", 'o', CLI_VALUE, "DIR", "regenerate into DIR (default: generated)"},
+    CLI_LIST("column", 'c', &column_specs, "NAME:TYPE[:required]", "add a column (repeatable)"),
+    CLI_LIST("reference", 'r', &reference_specs, "COLUMN:TABLE",
+             "COLUMN refers to TABLE (app-enforced; adds an id column if undeclared)"),
+    CLI_STRING("description", 'd', &description, "TEXT", "the table's description"),
+    CLI_FLAG("local-only", 0, &local_only, "device-only table: never uploaded, not in PostgreSQL"),
+    CLI_FLAG("soft-delete", 0, &soft_delete, "add deleted_at; a DELETE upload sets it"),
+    CLI_FLAG("insert-only", 0, &insert_only, "clients may only insert (PATCH and DELETE rejected)"),
+    CLI_FLAG("no-generate", 0, &no_generate, "do not regenerate after writing the spec"),
+    CLI_STRING("output", 'o', &out_dir, "DIR", "regenerate into DIR (default: generated)"),
 };
 
 static const cli_command new_table_command = {
     .name = "new-table",
-    .usage = "SPEC NAME [--column NAME:TYPE[:required]]... [--reference COLUMN:TABLE]...\n"
-             "                          [--description TEXT] [--local-only] [--soft-delete]\n"
-             "                          [--insert-only] [--no-generate] [-o DIR]",
-    .summary = "Append a new table to a spec, then regenerate.",
+    .arguments = "SPEC NAME",
     .description =
         "Every other byte of the spec stays as it was. The result is validated before it is\n"
         "written; the write is atomic (temporary file + rename). An existing table name, a\n"
@@ -73,11 +74,9 @@ static bool known_type(const char *type) {
 }
 
 /* Parses --column and --reference into `columns`; returns false after printing an error. */
-static bool collect_columns(new_column *columns, size_t *count, size_t cap, arena *a,
-                            const cli_args *args) {
-    size_t ci = cli_option_index(&new_table_command, "column");
-    for (size_t i = 0; i < args->list_count[ci]; i++) {
-        const char *spec = args->list[ci][i];
+static bool collect_columns(new_column *columns, size_t *count, size_t cap, arena *a) {
+    for (size_t i = 0; i < column_specs.count; i++) {
+        const char *spec = column_specs.items[i];
         char *copy = arena_strdup(a, spec);
         char *type = strchr(copy, ':');
         if (!type) {
@@ -116,9 +115,8 @@ static bool collect_columns(new_column *columns, size_t *count, size_t cap, aren
         }
         columns[(*count)++] = (new_column){copy, type, flag != NULL, NULL};
     }
-    size_t ri = cli_option_index(&new_table_command, "reference");
-    for (size_t i = 0; i < args->list_count[ri]; i++) {
-        const char *spec = args->list[ri][i];
+    for (size_t i = 0; i < reference_specs.count; i++) {
+        const char *spec = reference_specs.items[i];
         char *copy = arena_strdup(a, spec);
         char *table = strchr(copy, ':');
         if (table) *table++ = '\0';
@@ -280,21 +278,20 @@ static void indent(strbuf *sb, size_t n) {
 }
 
 static void table_text(strbuf *sb, arena *a, const insertion *at, const char *name,
-                       const cli_args *args, const new_column *columns, size_t count) {
+                       const new_column *columns, size_t count) {
     size_t k = at->key_indent, o = at->key_indent + at->option_indent;
     indent(sb, k);
     sb_appendf(sb, "%s:\n", name);
-    const char *description = cli_value(&new_table_command, args, "description");
     if (description) {
         indent(sb, o);
         /* As the generated YAML writes text: U+0085, U+2028 and U+2029 are line breaks to
          * YAML, which would read them back as spaces, so they are escaped too. */
         sb_appendf(sb, "description: %s\n", esc_yaml_scalar(a, description));
     }
-    static const char *const flags[] = {"local-only", "insert-only", "soft-delete"};
+    const bool flags[] = {local_only, insert_only, soft_delete};
     static const char *const keys[] = {"local_only", "insert_only", "soft_delete"};
     for (size_t i = 0; i < 3; i++) {
-        if (!cli_has(&new_table_command, args, flags[i])) continue;
+        if (!flags[i]) continue;
         indent(sb, o);
         sb_appendf(sb, "%s: true\n", keys[i]);
     }
@@ -340,7 +337,7 @@ int cmd_new_table(int argc, char **argv) {
                   name);
         goto cleanup;
     }
-    if (!collect_columns(columns, &column_count, sizeof columns / sizeof columns[0], a, &args))
+    if (!collect_columns(columns, &column_count, sizeof columns / sizeof columns[0], a))
         goto cleanup;
     if (fs_read_file(&text, &length, spec_path, SPEC_MAX_BYTES) != 0) {
         cli_error("new-table: cannot read %s: %s", spec_path, strerror(errno));
@@ -363,7 +360,7 @@ int cmd_new_table(int argc, char **argv) {
         cli_error("new-table: %s: %s; nothing written", spec_path, error ? error : "YAML error");
         goto cleanup;
     }
-    table_text(&table, a, &at, name, &args, columns, column_count);
+    table_text(&table, a, &at, name, columns, column_count);
     /* The new lines end as the file's do: a spec saved on Windows stays CRLF throughout. */
     const char *first_break = memchr(text, '\n', length);
     const char *eol = first_break && first_break > text && first_break[-1] == '\r' ? "\r\n" : "\n";
@@ -406,8 +403,7 @@ int cmd_new_table(int argc, char **argv) {
     free(tmp);
     fprintf(stderr, "syncspec: added table '%s' to %s\n", name, spec_path);
     status = EXIT_ALIGNED;
-    if (!cli_has(&new_table_command, &args, "no-generate")) {
-        const char *out_dir = cli_value(&new_table_command, &args, "output");
+    if (!no_generate) {
         char *gen_argv[] = {"generate", (char *)spec_path, "-o",
                             (char *)(out_dir ? out_dir : "generated"), NULL};
         status = cmd_generate(4, gen_argv);

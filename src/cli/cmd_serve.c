@@ -10,31 +10,37 @@
 #include "serve/serve.h"
 #include "spec/spec.h"
 
+static const char *listen_on, *postgres, *jwks, *audience, *dev_secret, *upload_path;
+static const char *max_body_text, *max_connections_text, *pool_text;
+static cli_strings cors_origins;
+
 static const cli_option serve_options[] = {
-    {"postgres", 0, CLI_VALUE, "CONNINFO", "the PostgreSQL database: URI or key=value; PG* apply"},
-    {"listen", 0, CLI_VALUE, "HOST:PORT",
-     "numeric address and port to listen on ([::1]:8080 for IPv6; port 0 picks one)"},
-    {"jwks", 0, CLI_VALUE, "FILE|URL",
-     "the JWT keys (RS256, ES256, EdDSA); a URL is refetched when a token's kid is unknown"},
-    {"audience", 0, CLI_VALUE, "AUD", "tokens must name this audience (aud)"},
-    {"dev-secret", 0, CLI_VALUE, "SECRET",
-     "also accept HS256 tokens signed with SECRET (development)"},
-    {"upload-path", 0, CLI_VALUE, "PATH",
-     "where uploads are PUT or POSTed (default /api/powersync/upload)"},
-    {"cors-origin", 0, CLI_LIST, "ORIGIN",
-     "a web origin allowed to call the server; * for any (repeatable)"},
-    {"max-body", 0, CLI_VALUE, "BYTES", "largest request body (default 4194304); larger gets 413"},
-    {"max-connections", 0, CLI_VALUE, "N", "simultaneous HTTP connections (default 512)"},
-    {"pool", 0, CLI_VALUE, "N", "PostgreSQL connections (default 10)"},
+    CLI_REQUIRED_STRING("postgres", 0, &postgres, "CONNINFO",
+                        "the PostgreSQL database: URI or key=value; PG* apply"),
+    CLI_REQUIRED_STRING(
+        "listen", 0, &listen_on, "HOST:PORT",
+        "numeric address and port to listen on ([::1]:8080 for IPv6; port 0 picks one)"),
+    CLI_REQUIRED_STRING(
+        "jwks", 0, &jwks, "FILE|URL",
+        "the JWT keys (RS256, ES256, EdDSA); a URL is refetched when a token's kid is "
+        "unknown"),
+    CLI_STRING("audience", 0, &audience, "AUD", "tokens must name this audience (aud)"),
+    CLI_STRING("dev-secret", 0, &dev_secret, "SECRET",
+               "also accept HS256 tokens signed with SECRET (development)"),
+    CLI_STRING("upload-path", 0, &upload_path, "PATH",
+               "where uploads are PUT or POSTed (default /api/powersync/upload)"),
+    CLI_LIST("cors-origin", 0, &cors_origins, "ORIGIN",
+             "a web origin allowed to call the server; * for any (repeatable)"),
+    CLI_STRING("max-body", 0, &max_body_text, "BYTES",
+               "largest request body (default 4194304); larger gets 413"),
+    CLI_STRING("max-connections", 0, &max_connections_text, "N",
+               "simultaneous HTTP connections (default 512)"),
+    CLI_STRING("pool", 0, &pool_text, "N", "PostgreSQL connections (default 10)"),
 };
 
 static const cli_command serve_command = {
     .name = "serve",
-    .usage = "SPEC --postgres CONNINFO --listen HOST:PORT --jwks FILE|URL [--audience AUD]\n"
-             "                      [--dev-secret SECRET] [--upload-path PATH] [--cors-origin "
-             "ORIGIN]...\n"
-             "                      [--max-body BYTES] [--max-connections N] [--pool N]",
-    .summary = "Serve PowerSync clients (downloads and uploads) from one PostgreSQL.",
+    .arguments = "SPEC",
     .description =
         "Uploads (PUT or POST at --upload-path) are applied by libsyncspec for the user the\n"
         "JWT names (sub): owner-safe, sanitized, each client transaction whole. Downloads use\n"
@@ -128,27 +134,19 @@ int cmd_serve(int argc, char **argv) {
     cli_args args;
     int rc = cli_parse(&args, &serve_command, argc, argv);
     if (rc) return rc > 0 ? EXIT_ALIGNED : EXIT_FAILED;
-    const cli_command *cmd = &serve_command;
     int status = EXIT_FAILED;
     arena *a = arena_new();
     serve_config config = {0};
     serve_context ctx = {.config = &config};
     char host[256], message[512];
     size_t max_body, max_connections, pool_size;
-    const char *listen = cli_value(cmd, &args, "listen");
-    config.conninfo = cli_value(cmd, &args, "postgres");
-    config.jwks = cli_value(cmd, &args, "jwks");
-    config.audience = cli_value(cmd, &args, "audience");
-    config.dev_secret = cli_value(cmd, &args, "dev-secret");
-    config.upload_path = cli_value(cmd, &args, "upload-path");
-    if (!config.upload_path) config.upload_path = "/api/powersync/upload";
-    size_t origins = cli_option_index(cmd, "cors-origin");
-    config.cors_origins = args.list[origins];
-    config.cors_origin_count = args.list_count[origins];
-    if (!config.conninfo || !listen || !config.jwks) {
-        cli_error("serve: give --postgres, --listen and --jwks (see 'syncspec serve --help')");
-        goto cleanup;
-    }
+    config.conninfo = postgres;
+    config.jwks = jwks;
+    config.audience = audience;
+    config.dev_secret = dev_secret;
+    config.upload_path = upload_path ? upload_path : "/api/powersync/upload";
+    config.cors_origins = cors_origins.items;
+    config.cors_origin_count = cors_origins.count;
     if (config.upload_path[0] != '/' || strcmp(config.upload_path, "/healthz") == 0) {
         cli_error("serve: --upload-path must start with / and not be /healthz");
         goto cleanup;
@@ -157,12 +155,10 @@ int cmd_serve(int argc, char **argv) {
         cli_error("serve: --dev-secret must be at least 32 characters");
         goto cleanup;
     }
-    if (parse_listen(&config, host, sizeof host, listen) ||
-        number_option(&max_body, "max-body", cli_value(cmd, &args, "max-body"), 4u << 20,
-                      (size_t)1 << 30) ||
-        number_option(&max_connections, "max-connections", cli_value(cmd, &args, "max-connections"),
-                      512, 65536) ||
-        number_option(&pool_size, "pool", cli_value(cmd, &args, "pool"), 10, 1000))
+    if (parse_listen(&config, host, sizeof host, listen_on) ||
+        number_option(&max_body, "max-body", max_body_text, 4u << 20, (size_t)1 << 30) ||
+        number_option(&max_connections, "max-connections", max_connections_text, 512, 65536) ||
+        number_option(&pool_size, "pool", pool_text, 10, 1000))
         goto cleanup;
     config.max_body = max_body;
     config.max_connections = (unsigned)max_connections;

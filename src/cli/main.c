@@ -9,9 +9,9 @@
 #include "syncspec.h"
 #include "util/diag.h"
 
+/* How each command runs; what it is called and does is in cli_summaries (commands.c). */
 typedef struct command_entry {
     const char *name;
-    const char *summary;
     int (*run)(int argc, char **argv);
 } command_entry;
 
@@ -37,13 +37,8 @@ static int cmd_serve_program(int argc, char **argv) {
 }
 
 static const command_entry commands[] = {
-    {"lint", "check a spec against every rule of the spec language", cmd_lint},
-    {"generate", "generate SQL, sync rules and C code from a spec", cmd_generate},
-    {"check", "diff live databases, sync rules and generated files against a spec", cmd_check},
-    {"new-table", "append a table to a spec, then regenerate", cmd_new_table},
-    {"init", "start a project: a starter spec, a Makefile fragment, a CI workflow", cmd_init},
-    {"serve", "serve the upload endpoint of PowerSync clients from one PostgreSQL",
-     cmd_serve_program},
+    {"lint", cmd_lint},           {"generate", cmd_generate}, {"check", cmd_check},
+    {"new-table", cmd_new_table}, {"init", cmd_init},         {"serve", cmd_serve_program},
 };
 
 static const size_t command_count = sizeof commands / sizeof commands[0];
@@ -53,8 +48,8 @@ static void print_usage(FILE *out) {
           "One declarative table spec as the single source of truth for SQLite, PostgreSQL\n"
           "and PowerSync-style sync.\n\ncommands:\n",
           out);
-    for (size_t i = 0; i < command_count; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    for (const cli_summary *s = cli_summaries; s->name; s++)
+        fprintf(out, "  %-12s %s\n", s->name, s->summary);
     fputs("\n  syncspec help COMMAND    the options of one command\n"
           "  syncspec --version       print the version\n\n"
           "exit status: 0 done and aligned, 1 found something (drift, stale files, spec\n"

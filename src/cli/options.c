@@ -1,9 +1,11 @@
+/* Option tables: parsing into the bound variables, the usage line, --help and --man. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/options.h"
 #include "util/diag.h"
 
 void cli_error(const char *fmt, ...) {
@@ -15,26 +17,77 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
 }
 
-size_t cli_option_index(const cli_command *cmd, const char *name) {
-    for (size_t i = 0; i < cmd->option_count; i++)
-        if (strcmp(cmd->options[i].name, name) == 0) return i;
-    fprintf(stderr, "syncspec: internal error: no option --%s in %s\n", name, cmd->name);
-    abort();
-}
-
-bool cli_has(const cli_command *cmd, const cli_args *args, const char *name) {
-    return args->set[cli_option_index(cmd, name)];
-}
-
-const char *cli_value(const cli_command *cmd, const cli_args *args, const char *name) {
-    return args->value[cli_option_index(cmd, name)];
-}
-
 void cli_args_free(cli_args *args) {
-    for (size_t i = 0; i < CLI_MAX_OPTIONS; i++) {
-        free(args->list[i]);
-        args->list[i] = NULL;
+    for (size_t i = 0; args->cmd && i < args->cmd->option_count; i++) {
+        const cli_option *o = &args->cmd->options[i];
+        if (o->kind != CLI_OPT_LIST) continue;
+        free(o->value.list->items);
+        o->value.list->items = NULL;
+        o->value.list->count = 0;
     }
+}
+
+/* Appends " word" to buf, or starts a new line indented by `indent` past 100 columns. */
+static void append_word(char *buf, size_t size, size_t *len, size_t *column, size_t indent,
+                        const char *word) {
+    if (*len >= size) return;
+    int n;
+    if (*column + 1 + strlen(word) > 100) {
+        n = snprintf(buf + *len, size - *len, "\n%*s%s", (int)indent, "", word);
+        *column = indent + strlen(word);
+    } else {
+        n = snprintf(buf + *len, size - *len, " %s", word);
+        *column += 1 + strlen(word);
+    }
+    if (n > 0) *len += (size_t)n;
+}
+
+/*
+ * The usage line after "usage: syncspec NAME ": the arguments, then every option
+ * by its long name ("--jwks FILE" when required, "[--output DIR]", "[--column SPEC]..."
+ * when repeatable).
+ */
+static void format_usage(char *buf, size_t size, const cli_command *cmd) {
+    size_t indent = strlen("usage: syncspec ") + strlen(cmd->name) + 1;
+    int n = snprintf(buf, size, "%s", cmd->arguments);
+    size_t len = n > 0 ? (size_t)n : 0, column = indent + len;
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        char word[160];
+        if (o->kind == CLI_OPT_FLAG)
+            snprintf(word, sizeof word, "[--%s]", o->name);
+        else if (o->required)
+            snprintf(word, sizeof word, "--%s %s", o->name, o->metavar);
+        else
+            snprintf(word, sizeof word, "[--%s %s]%s", o->name, o->metavar,
+                     o->kind == CLI_OPT_LIST ? "..." : "");
+        append_word(buf, size, &len, &column, indent, word);
+    }
+}
+
+/* Every required option given; otherwise names them all ("give --a, --b and --c"). */
+static int check_required(const cli_command *cmd) {
+    size_t required = 0, missing = 0;
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        if (!o->required) continue;
+        required++;
+        missing += *o->value.string == NULL;
+    }
+    if (!missing) return 0;
+    char list[512];
+    size_t len = 0, seen = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < cmd->option_count && len < sizeof list; i++) {
+        const cli_option *o = &cmd->options[i];
+        if (!o->required) continue;
+        seen++;
+        const char *sep = seen == 1 ? "" : seen == required ? " and " : ", ";
+        int n = snprintf(list + len, sizeof list - len, "%s--%s", sep, o->name);
+        if (n > 0) len += (size_t)n;
+    }
+    cli_error("%s: give %s (see 'syncspec %s --help')", cmd->name, list, cmd->name);
+    return -1;
 }
 
 static const cli_option *find_long(const cli_command *cmd, const char *name, size_t len) {
@@ -64,28 +117,44 @@ static const cli_option *find_short(const cli_command *cmd, char c) {
     return NULL;
 }
 
-static void store(cli_args *out, const cli_command *cmd, const cli_option *opt, const char *v) {
-    size_t i = (size_t)(opt - cmd->options);
-    out->set[i] = true;
-    if (opt->kind == CLI_VALUE) out->value[i] = v;
-    if (opt->kind == CLI_LIST) {
-        const char **list = realloc(out->list[i], (out->list_count[i] + 1) * sizeof *list);
-        if (!list) abort();
-        list[out->list_count[i]++] = v;
-        out->list[i] = list;
+/* Sets the option's variable; -1 when out of memory. */
+static int store(const cli_option *opt, const char *v) {
+    if (opt->kind == CLI_OPT_FLAG) *opt->value.flag = true;
+    if (opt->kind == CLI_OPT_STRING) *opt->value.string = v;
+    if (opt->kind == CLI_OPT_LIST) {
+        cli_strings *l = opt->value.list;
+        const char **items = realloc(l->items, (l->count + 1) * sizeof *items);
+        if (!items) return -1;
+        items[l->count++] = v;
+        l->items = items;
+    }
+    return 0;
+}
+
+/* Every variable back to "not given", so a table can be parsed more than once. */
+static void reset(const cli_command *cmd) {
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        if (o->kind == CLI_OPT_FLAG) *o->value.flag = false;
+        if (o->kind == CLI_OPT_STRING) *o->value.string = NULL;
+        if (o->kind == CLI_OPT_LIST) *o->value.list = (cli_strings){0};
     }
 }
 
 int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
     memset(out, 0, sizeof *out);
+    out->cmd = cmd;
+    reset(cmd);
     bool options_done = false;
+    char usage[1024];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (out->positional_count == CLI_MAX_POSITIONALS ||
                 out->positional_count == cmd->max_positionals) {
+                format_usage(usage, sizeof usage, cmd);
                 cli_error("%s: unexpected argument '%s' (usage: syncspec %s %s)", cmd->name, a,
-                          cmd->name, cmd->usage);
+                          cmd->name, usage);
                 goto usage_error;
             }
             out->positional[out->positional_count++] = a;
@@ -97,6 +166,11 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             cli_print_help(stdout, cmd);
+            cli_args_free(out);
+            return 1;
+        }
+        if (strcmp(a, "--man") == 0) {
+            cli_print_man(stdout, cmd);
             cli_args_free(out);
             return 1;
         }
@@ -121,12 +195,12 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
                           cmd->name);
             goto usage_error;
         }
-        if (opt->kind == CLI_FLAG) {
+        if (opt->kind == CLI_OPT_FLAG) {
             if (inline_value) {
                 cli_error("%s: option --%s takes no value", cmd->name, opt->name);
                 goto usage_error;
             }
-            store(out, cmd, opt, NULL);
+            store(opt, NULL);
             continue;
         }
         const char *v = inline_value;
@@ -137,12 +211,17 @@ int cli_parse(cli_args *out, const cli_command *cmd, int argc, char **argv) {
             }
             v = argv[++i];
         }
-        store(out, cmd, opt, v);
+        if (store(opt, v) != 0) {
+            cli_error("%s: out of memory", cmd->name);
+            goto usage_error;
+        }
     }
     if (out->positional_count < cmd->min_positionals) {
-        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name, cmd->usage);
+        format_usage(usage, sizeof usage, cmd);
+        cli_error("%s: missing argument (usage: syncspec %s %s)", cmd->name, cmd->name, usage);
         goto usage_error;
     }
+    if (check_required(cmd) != 0) goto usage_error;
     return 0;
 usage_error:
     cli_args_free(out);
@@ -150,7 +229,12 @@ usage_error:
 }
 
 void cli_print_help(FILE *out, const cli_command *cmd) {
-    fprintf(out, "usage: syncspec %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    /* The summary starts with a capital and ends with a period here, as a sentence. */
+    const char *summary = cli_summary_of(cmd->name);
+    char usage[1024];
+    format_usage(usage, sizeof usage, cmd);
+    fprintf(out, "usage: syncspec %s %s\n\n%c%s.\n", cmd->name, usage,
+            toupper((unsigned char)summary[0]), summary[0] ? summary + 1 : "");
     if (cmd->description) fprintf(out, "\n%s\n", cmd->description);
     fputs("\noptions:\n", out);
     for (size_t i = 0; i < cmd->option_count; i++) {
@@ -158,7 +242,7 @@ void cli_print_help(FILE *out, const cli_command *cmd) {
         char left[64];
         int n = o->short_name ? snprintf(left, sizeof left, "-%c, --%s", o->short_name, o->name)
                               : snprintf(left, sizeof left, "    --%s", o->name);
-        if (o->kind != CLI_FLAG && n > 0 && (size_t)n < sizeof left)
+        if (o->kind != CLI_OPT_FLAG && n > 0 && (size_t)n < sizeof left)
             snprintf(left + n, sizeof left - (size_t)n, " %s", o->metavar);
         /* A long option and value push the help text to a line of its own. */
         if (strlen(left) > 28)
@@ -168,4 +252,40 @@ void cli_print_help(FILE *out, const cli_command *cmd) {
     }
     fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
     fputs("\nexit status: 0 done and aligned, 1 found something, 2 could not do its job\n", out);
+}
+
+/* Writes text for roff: a backslash doubled, a dash as \- (a minus, not a hyphen). */
+static void man_text(FILE *out, const char *text) {
+    for (const char *p = text; *p; p++) {
+        if (*p == '\\')
+            fputs("\\\\", out);
+        else if (*p == '-')
+            fputs("\\-", out);
+        else
+            fputc(*p, out);
+    }
+}
+
+void cli_print_man(FILE *out, const cli_command *cmd) {
+    fputs(".SS syncspec ", out);
+    man_text(out, cmd->name);
+    fputc('\n', out);
+    if (cmd->option_count == 0) fputs("No options besides\n.BR \\-\\-help .\n", out);
+    for (size_t i = 0; i < cmd->option_count; i++) {
+        const cli_option *o = &cmd->options[i];
+        fputs(o->kind == CLI_OPT_FLAG ? ".TP\n.B \"" : ".TP\n.BI \"", out);
+        if (o->short_name) fprintf(out, "\\-%c, ", o->short_name);
+        fputs("\\-\\-", out);
+        man_text(out, o->name);
+        if (o->kind == CLI_OPT_FLAG) {
+            fputs("\"\n", out);
+        } else {
+            fputs(" \" \"", out);
+            man_text(out, o->metavar);
+            fputs("\"\n", out);
+        }
+        /* A help line never starts with '.' or '\'', so roff reads it as text. */
+        man_text(out, o->help);
+        fputc('\n', out);
+    }
 }

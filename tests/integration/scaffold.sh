@@ -184,6 +184,26 @@ for cmd in lint generate check new-table init; do
 done
 [ -z "$bad" ] && ok $t || fail $t "$bad"
 
+# The man page's OPTIONS section is what the option tables render, and the completion
+# offers exactly the long options each command's --help lists.
+t=man-and-completion-match-option-tables
+bad=
+if ! diff <("$root/scripts/man-options.sh" "$build") \
+       <(sed -n '/^\.SH OPTIONS$/,/^\.SH EXIT STATUS$/p' "$root/docs/syncspec.1" | sed '$d') \
+       > "$work/man.diff"; then
+  bad+=" docs/syncspec.1 is stale (scripts/man-options.sh BUILD --update): $(head -c 300 "$work/man.diff");"
+fi
+for cmd in lint generate check new-table init serve; do
+  want=$("$bin" $cmd --help | sed -n '/^options:/,/^$/p' |
+         sed -n 's/^  -[a-z], \(--[a-z-]*\).*/\1/p; s/^      \(--[a-z-]*\).*/\1/p' | sort | tr '\n' ' ')
+  got=$(cd "$root" && bash --norc --noprofile -c '
+    source contrib/syncspec.bash-completion
+    COMP_WORDS=(syncspec "$1" -); COMP_CWORD=2; _syncspec; printf "%s\n" "${COMPREPLY[@]}"' _ "$cmd" |
+    sort | tr '\n' ' ')
+  [ "$want" = "$got" ] || bad+=" completion of $cmd: '$got', --help: '$want';"
+done
+[ -z "$bad" ] && ok $t || fail $t "$bad"
+
 # A misspelled command, option or target gets the likely one; the help names no list "below".
 t=typos-get-did-you-mean
 bad=
