@@ -33,11 +33,25 @@ TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ   := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+# Who links which part of the runtime (docs/architecture.md): a device links the client
+# (no libpq), a server the server part; both include the core. libsyncspec holds all three.
+CORE_SRC    := $(addprefix src/runtime/,c_numbers.c json_load.c json_reader.c model.c row.c \
+                 sanitize.c sync_layout.c sync_util.c value.c)
+CLIENT_SRC  := $(addprefix src/runtime/,http_transport.c store.c store_apply.c store_download.c \
+                 store_sync.c)
+SERVER_SRC  := $(filter-out $(CORE_SRC) $(CLIENT_SRC),$(RUNTIME_SRC))
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ  := $(CORE_OBJ) $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ  := $(CORE_OBJ) $(SERVER_SRC:%.c=$(BUILD)/%.o)
 
 VERSION := $(shell sed -n 's/^\#define SYNCSPEC_VERSION "\(.*\)"/\1/p' include/syncspec.h)
 SONAME_MAJOR := 0
 LIB_A  := $(BUILD)/libsyncspec.a
 LIB_SO := $(BUILD)/libsyncspec.so.$(SONAME_MAJOR)
+CLIENT_SO := $(BUILD)/libsyncspec-client.so.$(SONAME_MAJOR)
+SERVER_SO := $(BUILD)/libsyncspec-server.so.$(SONAME_MAJOR)
+SHARED_LIBS := $(LIB_SO) $(CLIENT_SO) $(SERVER_SO)
+PC_NAMES := syncspec syncspec-client syncspec-server
 BIN    := $(BUILD)/syncspec
 SERVE_BIN := $(BUILD)/syncspec-serve
 
@@ -48,7 +62,7 @@ INTEGRATION_SRC  := $(sort $(wildcard tests/integration/test_*.c))
 INTEGRATION_BINS := $(INTEGRATION_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 
 .PHONY: all examples test test-unit test-build test-asan bench install uninstall clean generated format
-all: $(BIN) $(SERVE_BIN) $(LIB_A) $(LIB_SO)
+all: $(BIN) $(SERVE_BIN) $(LIB_A) $(SHARED_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,9 +87,22 @@ $(LIB_A): $(RUNTIME_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# The runtime exports only what its headers mark SYNCSPEC_API; the program, the tests and the
+# examples link the static library, so its internal functions stay reachable for them.
+$(RUNTIME_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
+# One rule for the three shared libraries: LIB_PKGS are what each links. --as-needed keeps a
+# library from recording one it does not call (the client does not record libpq).
 $(LIB_SO): $(RUNTIME_OBJ)
-	$(CC) -shared -Wl,-soname,libsyncspec.so.$(SONAME_MAJOR) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(BUILD)/libsyncspec.so
+$(LIB_SO): LIB_PKGS := $(PKGS)
+$(CLIENT_SO): $(CLIENT_OBJ)
+$(CLIENT_SO): LIB_PKGS := jansson libpcre2-8 sqlite3 libcurl
+$(SERVER_SO): $(SERVER_OBJ)
+$(SERVER_SO): LIB_PKGS := jansson libpcre2-8 sqlite3 libpq
+$(SHARED_LIBS):
+	$(CC) -shared -Wl,-soname,$(notdir $@) -Wl,--as-needed -Wl,--no-undefined $(LDFLAGS) $^ \
+	    -o $@ $(shell pkg-config --libs $(LIB_PKGS)) -lm -pthread
+	ln -sf $(notdir $@) $(basename $@)
 
 # --as-needed: the program calls libpq only through dlopen (src/check/postgres.c), so
 # libpq and its dependencies are not loaded, and do not slow down, every command it runs.
@@ -167,14 +194,16 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/syncspec
 	install -m 755 $(SERVE_BIN) $(DESTDIR)$(PREFIX)/bin/syncspec-serve
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libsyncspec.so.$(SONAME_MAJOR) $(DESTDIR)$(PREFIX)/lib/libsyncspec.so
+	install -m 755 $(SHARED_LIBS) $(DESTDIR)$(PREFIX)/lib/
+	for l in $(notdir $(basename $(SHARED_LIBS))); do \
+	    ln -sf $$l.$(SONAME_MAJOR) $(DESTDIR)$(PREFIX)/lib/$$l; done
 	install -m 644 include/syncspec.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 include/syncspec/*.h $(DESTDIR)$(PREFIX)/include/syncspec/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
 	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' contrib/syncspec.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/syncspec.pc
+	for pc in $(PC_NAMES); do \
+	    sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' contrib/$$pc.pc.in \
+	        > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; done
 	install -m 644 docs/syncspec.1 $(DESTDIR)$(PREFIX)/share/man/man1/syncspec.1
 	install -m 644 contrib/syncspec.bash-completion \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
@@ -182,8 +211,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/syncspec $(DESTDIR)$(PREFIX)/bin/syncspec-serve \
 	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.a \
-	      $(DESTDIR)$(PREFIX)/lib/libsyncspec.so $(DESTDIR)$(PREFIX)/lib/libsyncspec.so.$(SONAME_MAJOR) \
-	      $(DESTDIR)$(PREFIX)/include/syncspec.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/syncspec.pc \
+	      $(foreach l,$(notdir $(basename $(SHARED_LIBS))),$(DESTDIR)$(PREFIX)/lib/$(l) \
+	          $(DESTDIR)$(PREFIX)/lib/$(l).$(SONAME_MAJOR)) \
+	      $(PC_NAMES:%=$(DESTDIR)$(PREFIX)/lib/pkgconfig/%.pc) $(DESTDIR)$(PREFIX)/include/syncspec.h \
 	      $(DESTDIR)$(PREFIX)/share/man/man1/syncspec.1 \
 	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/syncspec
 	rm -rf $(DESTDIR)$(PREFIX)/include/syncspec

@@ -20,13 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncspec/export.h"
 #include "syncspec/store.h"
 
 /*
  * The body of POST /sync/stream for what the store has: its buckets with "after", the
  * device id as "client_id". *body is malloc'd.
  */
-int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_stream_request(syncspec_store *store, char **body,
+                                               syncspec_sync_error *error);
 
 /*
  * Takes the answer of GET /write-checkpoint2.json ({"data":{"write_checkpoint":"N"}}),
@@ -34,8 +36,9 @@ int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_s
  * write checkpoint of at least N, so the upload's rows are never reverted by an older
  * server state. Returns 0 or SYNCSPEC_SYNC_INVALID for a malformed answer.
  */
-int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *response,
-                                             syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_wait_for_write_checkpoint(syncspec_store *store,
+                                                          const char *response,
+                                                          syncspec_sync_error *error);
 
 /* One response of POST /sync/stream being read. */
 typedef struct syncspec_download syncspec_download;
@@ -50,9 +53,9 @@ typedef struct syncspec_download_status {
 
 /* A download into `store` (which must outlive it). Free with syncspec_download_free
  * (NULL-safe). Returns 0 or SYNCSPEC_SYNC_NOMEM. */
-int syncspec_download_new(syncspec_download **out, syncspec_store *store,
-                          syncspec_sync_error *error);
-void syncspec_download_free(syncspec_download *download);
+SYNCSPEC_API int syncspec_download_new(syncspec_download **out, syncspec_store *store,
+                                       syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_download_free(syncspec_download *download);
 
 /*
  * Reads `len` bytes of the response (any cut: a line may span calls) and acts on every
@@ -64,11 +67,12 @@ void syncspec_download_free(syncspec_download *download);
  *   SYNCSPEC_SYNC_INVALID   a line is not what the protocol allows
  *   SYNCSPEC_SYNC_ERROR, SYNCSPEC_SYNC_NOMEM
  */
-int syncspec_download_feed(syncspec_download *download, const char *bytes, size_t len,
-                           syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_download_feed(syncspec_download *download, const char *bytes, size_t len,
+                                        syncspec_sync_error *error);
 
 /* What the download has done so far. */
-syncspec_download_status syncspec_download_get_status(const syncspec_download *download);
+SYNCSPEC_API syncspec_download_status
+syncspec_download_get_status(const syncspec_download *download);
 
 /*
  * One round through the transport's `upload`, `write_checkpoint` and `stream` callbacks:
@@ -79,8 +83,9 @@ syncspec_download_status syncspec_download_get_status(const syncspec_download *d
  * reached). Returns 0 or a negative code; SYNCSPEC_SYNC_RETRY when the server did not
  * answer or ended the stream before a checkpoint.
  */
-int syncspec_store_sync_stream(syncspec_store *store, const syncspec_transport *transport,
-                               size_t max_transactions, syncspec_sync_result *result,
-                               syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_sync_stream(syncspec_store *store,
+                                            const syncspec_transport *transport,
+                                            size_t max_transactions, syncspec_sync_result *result,
+                                            syncspec_sync_error *error);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "syncspec/export.h"
 #include "syncspec/server.h"
 
 /*
@@ -28,8 +29,9 @@
  * SYNCSPEC_SYNC_INVALID for a malformed request, or SYNCSPEC_SYNC_RETRY on a database
  * error.
  */
-int syncspec_server_changes(syncspec_server *server, char **response, PGconn *conn,
-                            const char *user_id, const char *request, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_server_changes(syncspec_server *server, char **response, PGconn *conn,
+                                         const char *user_id, const char *request,
+                                         syncspec_sync_error *error);
 
 /*
  * The change log grows with every write; this keeps it bounded. Call it from a periodic job
@@ -43,7 +45,8 @@ int syncspec_server_changes(syncspec_server *server, char **response, PGconn *co
  * Returns 0, SYNCSPEC_SYNC_INVALID when `older_than` is not a positive interval, or
  * SYNCSPEC_SYNC_RETRY on a database error.
  */
-int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,
-                                  int64_t *pruned, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_server_prune_changes(syncspec_server *server, PGconn *conn,
+                                               const char *older_than, int64_t *pruned,
+                                               syncspec_sync_error *error);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "syncspec/export.h"
 #include "syncspec/store.h"
 
 /*
@@ -39,15 +40,15 @@ typedef struct syncspec_http syncspec_http;
  * curl_global_init. Returns 0, SYNCSPEC_SYNC_INVALID without a credentials callback, or
  * SYNCSPEC_SYNC_NOMEM.
  */
-int syncspec_http_new(syncspec_http **out, const syncspec_http_options *options,
-                      syncspec_sync_error *error);
-void syncspec_http_free(syncspec_http *http);
+SYNCSPEC_API int syncspec_http_new(syncspec_http **out, const syncspec_http_options *options,
+                                   syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_http_free(syncspec_http *http);
 
 /* The transport's callbacks (upload, stream, write_checkpoint; no pull), for
  * syncspec_store_sync_stream. Its context is `http`, which must outlive its use. */
-syncspec_transport syncspec_http_transport(syncspec_http *http);
+SYNCSPEC_API syncspec_transport syncspec_http_transport(syncspec_http *http);
 
 /* The last HTTP failure, for logs: "" when none. Borrowed, valid until the next request. */
-const char *syncspec_http_last_error(const syncspec_http *http);
+SYNCSPEC_API const char *syncspec_http_last_error(const syncspec_http *http);
 
 #endif

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncspec/export.h"
+
 typedef enum syncspec_type {
     SYNCSPEC_TYPE_TEXT = 0,
     SYNCSPEC_TYPE_INTEGER,
@@ -147,12 +149,14 @@ typedef struct syncspec_bool_value {
 } syncspec_bool_value;
 
 /* Name lookups over a model; NULL when there is no such table or column. */
-const syncspec_table *syncspec_schema_table(const syncspec_schema *schema, const char *name);
-const syncspec_column *syncspec_table_column(const syncspec_table *table, const char *name);
+SYNCSPEC_API const syncspec_table *syncspec_schema_table(const syncspec_schema *schema,
+                                                         const char *name);
+SYNCSPEC_API const syncspec_column *syncspec_table_column(const syncspec_table *table,
+                                                          const char *name);
 
 /* "text", "integer", ... as written in a spec. */
-const char *syncspec_type_name(syncspec_type type);
+SYNCSPEC_API const char *syncspec_type_name(syncspec_type type);
 /* The PostgreSQL column type of a syncspec type, as postgres.sql declares it. */
-const char *syncspec_pg_type_name(syncspec_type type);
+SYNCSPEC_API const char *syncspec_pg_type_name(syncspec_type type);
 
 #endif

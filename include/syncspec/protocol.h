@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncspec/export.h"
 #include "syncspec/server.h"
 
 /* A parsed POST /sync/stream body. */
@@ -39,11 +40,11 @@ typedef struct syncspec_sync_request syncspec_sync_request;
  * syncspec_sync_request_free). Returns 0, SYNCSPEC_SYNC_INVALID for a malformed body
  * (the message says what is wrong: answer 400) or SYNCSPEC_SYNC_NOMEM.
  */
-int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body, size_t len,
-                                syncspec_sync_error *error);
-void syncspec_sync_request_free(syncspec_sync_request *request);
+SYNCSPEC_API int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body,
+                                             size_t len, syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_sync_request_free(syncspec_sync_request *request);
 /* The request's client_id, "" when absent; owned by the request. */
-const char *syncspec_sync_request_client_id(const syncspec_sync_request *request);
+SYNCSPEC_API const char *syncspec_sync_request_client_id(const syncspec_sync_request *request);
 
 /*
  * Receives one line: a JSON object and "\n" (`len` bytes, not NUL-terminated; valid
@@ -60,10 +61,10 @@ typedef struct syncspec_sync_stream syncspec_sync_stream;
  * like). `server` must outlive the stream. Free with syncspec_sync_stream_free (NULL-safe).
  * Returns 0, SYNCSPEC_SYNC_INVALID for an empty user or SYNCSPEC_SYNC_NOMEM.
  */
-int syncspec_sync_stream_new(syncspec_sync_stream **out, syncspec_server *server,
-                             const char *user_id, const syncspec_sync_request *request,
-                             syncspec_sync_error *error);
-void syncspec_sync_stream_free(syncspec_sync_stream *stream);
+SYNCSPEC_API int syncspec_sync_stream_new(syncspec_sync_stream **out, syncspec_server *server,
+                                          const char *user_id, const syncspec_sync_request *request,
+                                          syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_sync_stream_free(syncspec_sync_stream *stream);
 
 /*
  * Writes what the client needs next, all of it read in one REPEATABLE READ transaction on
@@ -77,17 +78,17 @@ void syncspec_sync_stream_free(syncspec_sync_stream *stream);
  * stream's state is unchanged but a partial checkpoint may have been written), or
  * SYNCSPEC_SYNC_NOMEM.
  */
-int syncspec_sync_stream_next(syncspec_sync_stream *stream, PGconn *conn,
-                              syncspec_line_writer write, void *context,
-                              syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_stream_next(syncspec_sync_stream *stream, PGconn *conn,
+                                           syncspec_line_writer write, void *context,
+                                           syncspec_sync_error *error);
 
 /*
  * Writes the keepalive line {"token_expires_in": N}, N the seconds the client's token has
  * left (send one about every 20 s). With N <= 0 the client reconnects with a new token:
  * write it, then end the response. Returns 0 or SYNCSPEC_SYNC_RETRY when the writer refused.
  */
-int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_writer write, void *context,
-                            syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_writer write,
+                                         void *context, syncspec_sync_error *error);
 
 /*
  * The sequencer: appends the ops of every transaction that committed since its last run
@@ -98,8 +99,8 @@ int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_writer write, void
  * (may be NULL) to the op log's end. Returns 0, or SYNCSPEC_SYNC_RETRY on a database error
  * (nothing is logged; run it again).
  */
-int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_op_id,
-                           syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_op_id,
+                                        syncspec_sync_error *error);
 
 /*
  * GET /write-checkpoint2.json: sequences what is committed (the client's upload included),
@@ -108,9 +109,10 @@ int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_
  * N and holds the upload's rows. `client_id` is accepted for the protocol and not needed.
  * Returns 0, SYNCSPEC_SYNC_INVALID for an empty user, or SYNCSPEC_SYNC_RETRY.
  */
-int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const char *user_id,
-                                   const char *client_id, int64_t *write_checkpoint,
-                                   syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn,
+                                                const char *user_id, const char *client_id,
+                                                int64_t *write_checkpoint,
+                                                syncspec_sync_error *error);
 
 /*
  * Compacts the op log as the PowerSync Service does, in one transaction on `conn` (the
@@ -122,8 +124,8 @@ int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const 
  * job. Sets *removed (may be NULL) to the number of ops deleted. Returns 0 or
  * SYNCSPEC_SYNC_RETRY.
  */
-int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *removed,
-                          syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *removed,
+                                       syncspec_sync_error *error);
 
 /*
  * Waking up on commits: LISTEN on `conn`, a connection kept for this alone (its
@@ -131,7 +133,7 @@ int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *remove
  * written: run the sequencer) and "syncspec_ops" (the op log moved: call `next` on the
  * streams). Returns 0 or SYNCSPEC_SYNC_RETRY.
  */
-int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
 
 /*
  * Waits at most `timeout_ms` for a notification on a connection made by
@@ -140,6 +142,6 @@ int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
  * timeout, or SYNCSPEC_SYNC_RETRY when the connection failed (make a new one and listen
  * again; run the sequencer, since notifications may have been lost).
  */
-int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "syncspec/export.h"
 #include "syncspec/model.h"
 
 typedef enum syncspec_op_kind {
@@ -68,9 +69,9 @@ typedef struct syncspec_sanitizer syncspec_sanitizer;
  * a schema without row layouts). Free it with syncspec_sanitizer_free (NULL-safe). A
  * sanitizer is not thread-safe: use one per thread.
  */
-int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *schema, char *error,
-                           size_t error_size);
-void syncspec_sanitizer_free(syncspec_sanitizer *sanitizer);
+SYNCSPEC_API int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *schema,
+                                        char *error, size_t error_size);
+SYNCSPEC_API void syncspec_sanitizer_free(syncspec_sanitizer *sanitizer);
 
 /*
  * Sanitizes one op for the user `user_id` (the JWT sub). Returns 0 when the op is valid
@@ -78,13 +79,13 @@ void syncspec_sanitizer_free(syncspec_sanitizer *sanitizer);
  * Text in the row borrows from `op` or from the sanitizer: it stays valid while `op` lives
  * and until the next call on this sanitizer.
  */
-int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *sanitizer, const json_t *op,
-                      const char *user_id);
+SYNCSPEC_API int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *sanitizer,
+                                   const json_t *op, const char *user_id);
 
 /* The same over JSON text (one op); a parse error is reported as a bad-op error. Only
  * this entry point sees keys given twice (duplicate-key), which a parsed tree has lost.
  * The parsed op is kept by the sanitizer until the next call. */
-int syncspec_sanitize_text(syncspec_op *out, syncspec_sanitizer *sanitizer, const char *json,
-                           size_t length, const char *user_id);
+SYNCSPEC_API int syncspec_sanitize_text(syncspec_op *out, syncspec_sanitizer *sanitizer,
+                                        const char *json, size_t length, const char *user_id);
 
 #endif

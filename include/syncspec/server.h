@@ -10,14 +10,19 @@
  * database transaction, so a retried upload applies nothing twice. A transaction with an
  * invalid or forbidden op is applied not at all and stored whole, with its errors, in
  * syncspec_rejected_uploads. Statements are pipelined: one round trip per client transaction.
+ *
+ * This header is also the whole server side in one include, for libsyncspec-server
+ * (pkg-config syncspec-server): the core (descriptors, values, rows, sanitizers), the
+ * protocol (protocol.h) and the change feed (feed.h); see the end of the file.
  */
 #ifndef SYNCSPEC_SERVER_H
 #define SYNCSPEC_SERVER_H
 
 #include <stddef.h>
 
+#include "syncspec/error.h"
+#include "syncspec/export.h"
 #include "syncspec/model.h"
-#include "syncspec/store.h"
 
 typedef struct pg_conn PGconn;
 
@@ -27,9 +32,9 @@ typedef struct syncspec_server syncspec_server;
  * A server for `schema` (generated descriptors or a loaded spec; it must outlive the
  * server). Not thread-safe: use one per thread, each with its own connections.
  */
-int syncspec_server_new(syncspec_server **out, const syncspec_schema *schema,
-                        syncspec_sync_error *error);
-void syncspec_server_free(syncspec_server *server);
+SYNCSPEC_API int syncspec_server_new(syncspec_server **out, const syncspec_schema *schema,
+                                     syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_server_free(syncspec_server *server);
 
 /*
  * Applies an upload body for `user_id` (the JWT sub) on `conn`, which must be idle. The body
@@ -53,7 +58,16 @@ void syncspec_server_free(syncspec_server *server);
  * SYNCSPEC_SYNC_INVALID for a body that is not an upload (nothing applied, *response names
  * the problem), or SYNCSPEC_SYNC_NOMEM.
  */
-int syncspec_server_upload(syncspec_server *server, char **response, PGconn *conn,
-                           const char *user_id, const char *body, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_server_upload(syncspec_server *server, char **response, PGconn *conn,
+                                        const char *user_id, const char *body,
+                                        syncspec_sync_error *error);
+
+/* The rest of the server side: last, as protocol.h and feed.h need syncspec_server. */
+#include "syncspec/feed.h"
+#include "syncspec/json.h"
+#include "syncspec/protocol.h"
+#include "syncspec/row.h"
+#include "syncspec/sanitize.h"
+#include "syncspec/value.h"
 
 #endif

@@ -15,26 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncspec/error.h"
+#include "syncspec/export.h"
 #include "syncspec/model.h"
 
 typedef struct sqlite3 sqlite3;
-
-enum {
-    SYNCSPEC_SYNC_OK = 0,
-    SYNCSPEC_SYNC_ERROR = -1,    /* a local database error */
-    SYNCSPEC_SYNC_NOMEM = -2,    /* memory exhausted */
-    SYNCSPEC_SYNC_INVALID = -3,  /* a bad argument, or a malformed message from the peer */
-    SYNCSPEC_SYNC_RETRY = -4,    /* transport or server database error, or the local database
-                                  * locked by another connection: try again later */
-    SYNCSPEC_SYNC_PENDING = -5,  /* server changes not applied: local writes are queued */
-    SYNCSPEC_SYNC_CHECKSUM = -6, /* the local rows disagree with the server: resync */
-    SYNCSPEC_SYNC_REJECTED = -7  /* the server refused (e.g. a PostgreSQL schema mismatch) */
-};
-
-typedef struct syncspec_sync_error {
-    int code; /* the returned code */
-    char message[512];
-} syncspec_sync_error;
 
 /*
  * The app's connection to its server. Each callback sends one message and sets *response
@@ -69,73 +54,75 @@ typedef struct syncspec_store syncspec_store;
  * the same spec and outlive the store. A device id is created on first open and kept.
  * Free with syncspec_store_free (NULL-safe).
  */
-int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_schema *schema,
-                        const char *schema_sql, const char *capture_sql,
-                        syncspec_sync_error *error);
-void syncspec_store_free(syncspec_store *store);
+SYNCSPEC_API int syncspec_store_open(syncspec_store **out, const char *path,
+                                     const syncspec_schema *schema, const char *schema_sql,
+                                     const char *capture_sql, syncspec_sync_error *error);
+SYNCSPEC_API void syncspec_store_free(syncspec_store *store);
 
 /*
  * The store's connection, for plain SQL reads and writes (captured like typed ones).
  * Borrowed: valid until syncspec_store_free. Do not replace its commit or rollback hooks.
  */
-sqlite3 *syncspec_store_db(syncspec_store *store);
+SYNCSPEC_API sqlite3 *syncspec_store_db(syncspec_store *store);
 
 /*
  * Adds the SQL functions the capture triggers call to another connection to the same file
  * (never the store's own), so it can write synced tables too. Returns an SQLite result code.
  */
-int syncspec_store_register_functions(sqlite3 *db);
+SYNCSPEC_API int syncspec_store_register_functions(sqlite3 *db);
 
 /* Borrowed strings, valid until the store is freed or the user changes; user is NULL before
  * the first sign-in. */
-const char *syncspec_store_device_id(const syncspec_store *store);
-const char *syncspec_store_user_id(const syncspec_store *store);
+SYNCSPEC_API const char *syncspec_store_device_id(const syncspec_store *store);
+SYNCSPEC_API const char *syncspec_store_user_id(const syncspec_store *store);
 
 /*
  * Signs in. The first user keeps what was written before sign-in; a different user than the
  * last one clears every synced table, the queue and the checkpoint, and keeps local-only
  * tables. The same user again changes nothing.
  */
-int syncspec_store_set_user(syncspec_store *store, const char *user_id, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_set_user(syncspec_store *store, const char *user_id,
+                                         syncspec_sync_error *error);
 
 /* A write transaction on the store's connection: every write inside is one queued
  * transaction (one op_id). BEGIN IMMEDIATE, so it never fails half way for a lock. */
-int syncspec_store_begin(syncspec_store *store, syncspec_sync_error *error);
-int syncspec_store_commit(syncspec_store *store, syncspec_sync_error *error);
-int syncspec_store_rollback(syncspec_store *store, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_begin(syncspec_store *store, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_commit(syncspec_store *store, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_rollback(syncspec_store *store, syncspec_sync_error *error);
 
 /*
  * Typed writes with rows laid out as the table's row struct (generated code, or
- * syncspec_schema_layout for a loaded spec). put inserts the row, or sets every column of
- * the row with its id to the given values (absent columns take their default, or null;
+ * syncspec_schema_layout of row.h for a loaded spec). put inserts the row, or sets every
+ * column of the row with its id to the given values (absent columns take their default, or null;
  * updated_at defaults to now, and so does created_at of a new row), which is captured as a
  * PATCH of what changed; on an insert-only table an existing id is an error; patch
  * changes the set and null columns of an existing row (updated_at to now unless given);
  * delete removes the row. Outside a transaction each is its own transaction.
  */
-int syncspec_store_put(syncspec_store *store, const syncspec_table *table, const void *row,
-                       syncspec_sync_error *error);
-int syncspec_store_patch(syncspec_store *store, const syncspec_table *table, const void *row,
-                         syncspec_sync_error *error);
-int syncspec_store_delete(syncspec_store *store, const syncspec_table *table, const char *id,
-                          syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_put(syncspec_store *store, const syncspec_table *table,
+                                    const void *row, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_patch(syncspec_store *store, const syncspec_table *table,
+                                      const void *row, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_delete(syncspec_store *store, const syncspec_table *table,
+                                       const char *id, syncspec_sync_error *error);
 /*
  * Reads one row into `row` (row_size bytes, every column SET or NULL). Returns 0, 1 when
  * there is no such row, or a negative code. Text in the row is owned by the store and stays
  * valid until the next get on this store.
  */
-int syncspec_store_get(syncspec_store *store, const syncspec_table *table, const char *id,
-                       void *row, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_get(syncspec_store *store, const syncspec_table *table,
+                                    const char *id, void *row, syncspec_sync_error *error);
 
 /* Queued ops and transactions. */
-int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transactions,
-                           syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transactions,
+                                        syncspec_sync_error *error);
 
 /*
  * The queue as ps_crud entries, one JSON object a line ({"op","type","id","data"}, in
  * order, with "tx_id"); malloc'd, for inspection and tests.
  */
-int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_queue_json(syncspec_store *store, char **out,
+                                           syncspec_sync_error *error);
 
 /*
  * The next upload batch: up to `max_transactions` queued transactions in the wire format
@@ -145,29 +132,32 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
  * DELETE of it follows); nothing else leaves the queue. SYNCSPEC_SYNC_RETRY while another
  * connection holds the database's write lock.
  */
-int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
-                               syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_upload_body(syncspec_store *store, char **body,
+                                            size_t max_transactions, syncspec_sync_error *error);
 /*
  * The server's answer to an upload: every transaction it reports applied, duplicate or
  * rejected leaves the queue; those it reports as "retry" stay. Sets *completed to the count
  * that left and *rejected to those among them the server refused (may be NULL).
  */
-int syncspec_store_upload_complete(syncspec_store *store, const char *response, size_t *completed,
-                                   size_t *rejected, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_upload_complete(syncspec_store *store, const char *response,
+                                                size_t *completed, size_t *rejected,
+                                                syncspec_sync_error *error);
 
 /* {"checkpoint": ...}: what to send to the server's change feed. malloc'd. */
-int syncspec_store_pull_request(syncspec_store *store, char **request, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_pull_request(syncspec_store *store, char **request,
+                                             syncspec_sync_error *error);
 /*
  * Applies a change feed response in one transaction, without queueing anything, only when
  * no local write is pending (else SYNCSPEC_SYNC_PENDING and nothing changes); then compares
  * the checksum of all synced rows with the server's. On a mismatch the checkpoint is
  * cleared (the next pull is a full resync) and SYNCSPEC_SYNC_CHECKSUM is returned.
  */
-int syncspec_store_apply_changes(syncspec_store *store, const char *response,
-                                 syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_apply_changes(syncspec_store *store, const char *response,
+                                              syncspec_sync_error *error);
 
 /* The checksum of every synced row, as the server computes it: decimal text. */
-int syncspec_store_checksum(syncspec_store *store, char out[24], syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_checksum(syncspec_store *store, char out[24],
+                                         syncspec_sync_error *error);
 
 typedef struct syncspec_sync_result {
     size_t uploaded; /* transactions the server completed */
@@ -181,17 +171,8 @@ typedef struct syncspec_sync_result {
  * and apply server changes, resyncing fully once on a checksum mismatch. A transport error
  * returns SYNCSPEC_SYNC_RETRY with every unanswered batch still queued.
  */
-int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
-                        size_t max_transactions, syncspec_sync_result *result,
-                        syncspec_sync_error *error);
-
-/*
- * A copy of `schema` with row layouts (offsets and row sizes as a generated row struct
- * would have: one syncspec_*_value per column), so rows and sanitizers work on a spec
- * loaded at run time. Free with syncspec_schema_layout_free (NULL-safe); `schema` must
- * outlive the copy.
- */
-int syncspec_schema_layout(syncspec_schema **out, const syncspec_schema *schema);
-void syncspec_schema_layout_free(syncspec_schema *layout);
+SYNCSPEC_API int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
+                                     size_t max_transactions, syncspec_sync_result *result,
+                                     syncspec_sync_error *error);
 
 #endif

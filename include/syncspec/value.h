@@ -5,10 +5,11 @@
 #ifndef SYNCSPEC_VALUE_H
 #define SYNCSPEC_VALUE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "syncspec/export.h"
 
 /* A growable byte buffer, always NUL-terminated once written. Zero-initialize it; the
  * caller owns `data` and frees it with syncspec_buffer_free (NULL-safe). */
@@ -18,8 +19,8 @@ typedef struct syncspec_buffer {
 } syncspec_buffer;
 
 /* Appends n bytes; returns 0, or -1 when memory is exhausted (the buffer is unchanged). */
-int syncspec_buffer_append(syncspec_buffer *buffer, const char *bytes, size_t n);
-void syncspec_buffer_free(syncspec_buffer *buffer);
+SYNCSPEC_API int syncspec_buffer_append(syncspec_buffer *buffer, const char *bytes, size_t n);
+SYNCSPEC_API void syncspec_buffer_free(syncspec_buffer *buffer);
 
 enum { SYNCSPEC_TIMESTAMP_SIZE = 32, SYNCSPEC_REAL_SIZE = 32 };
 
@@ -29,20 +30,17 @@ enum { SYNCSPEC_TIMESTAMP_SIZE = 32, SYNCSPEC_REAL_SIZE = 32 };
  * dates (2025-02-30, hour 24) are rejected. Returns 0 with milliseconds since the Unix
  * epoch, or -1.
  */
-int syncspec_timestamp_parse(int64_t *ms, const char *text);
+SYNCSPEC_API int syncspec_timestamp_parse(int64_t *ms, const char *text);
 /* The canonical form YYYY-MM-DDTHH:MM:SS.sssZ. Returns 0, or -1 outside years 0001–9999. */
-int syncspec_timestamp_format(char buf[SYNCSPEC_TIMESTAMP_SIZE], int64_t ms);
+SYNCSPEC_API int syncspec_timestamp_format(char buf[SYNCSPEC_TIMESTAMP_SIZE], int64_t ms);
 /* The shortest text that reads back as exactly v, spelled as JavaScript spells numbers
  * ("0.1", "1000", "1e+21"). v must be finite. */
-void syncspec_format_real(char buf[SYNCSPEC_REAL_SIZE], double v);
+SYNCSPEC_API void syncspec_format_real(char buf[SYNCSPEC_REAL_SIZE], double v);
 /* 8-4-4-4-12 lowercase hexadecimal digits, any version (one UUID, one spelling). */
-bool syncspec_is_uuid(const char *text);
+SYNCSPEC_API bool syncspec_is_uuid(const char *text);
 /* Well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-bool syncspec_utf8_valid(const char *bytes, size_t n);
+SYNCSPEC_API bool syncspec_utf8_valid(const char *bytes, size_t n);
 /* Characters (code points) in valid UTF-8. */
-size_t syncspec_utf8_length(const char *bytes, size_t n);
-/* Appends compact JSON with object keys sorted by bytes and reals in shortest form: one
- * text per value. Returns 0, or -1 for a non-finite number or exhausted memory. */
-int syncspec_json_canonical(syncspec_buffer *out, const json_t *value);
+SYNCSPEC_API size_t syncspec_utf8_length(const char *bytes, size_t n);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make install into a temporary prefix (and a DESTDIR staging), then build and run an
 # out-of-tree program that includes generated code, with pkg-config alone and with
-# examples/cmake; the man page renders; bash completion loads; make uninstall removes
+# examples/cmake; a device program with syncspec-client (no libpq) and a server program with
+# syncspec-server; the man page renders; bash completion loads; make uninstall removes
 # everything.
 set -uo pipefail
 build=${1:-build}
@@ -16,13 +17,20 @@ prefix="$work/prefix"
 t=install
 if make -s -C "$root" BUILD="$build" install PREFIX="$prefix" >"$work/log" 2>&1; then
   missing=
-  for f in bin/syncspec bin/syncspec-serve lib/libsyncspec.a lib/libsyncspec.so lib/libsyncspec.so.0 include/syncspec.h \
-           lib/pkgconfig/syncspec.pc share/man/man1/syncspec.1 share/bash-completion/completions/syncspec; do
+  sonames=
+  for f in bin/syncspec bin/syncspec-serve lib/libsyncspec.a include/syncspec.h include/syncspec/client.h \
+           share/man/man1/syncspec.1 share/bash-completion/completions/syncspec; do
     [ -e "$prefix/$f" ] || missing="$missing $f"
   done
-  soname=$(objdump -p "$prefix/lib/libsyncspec.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')
+  for l in libsyncspec libsyncspec-client libsyncspec-server; do
+    for f in lib/$l.so lib/$l.so.0 lib/pkgconfig/${l#lib}.pc; do
+      [ -e "$prefix/$f" ] || missing="$missing $f"
+    done
+    sonames="$sonames $(objdump -p "$prefix/lib/$l.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')"
+  done
   if [ -n "$missing" ]; then fail $t "missing:$missing"
-  elif [ "$soname" != libsyncspec.so.0 ]; then fail $t "soname '$soname'"
+  elif [ "$sonames" != " libsyncspec.so.0 libsyncspec-client.so.0 libsyncspec-server.so.0" ]; then
+    fail $t "sonames '$sonames'"
   elif ! env PATH=/usr/bin:/bin "$prefix/bin/syncspec" serve --help 2>&1 | grep -q -- '--jwks'; then
     fail $t "the installed syncspec does not find syncspec-serve beside it"
   else ok $t; fi
@@ -37,6 +45,34 @@ if "$prefix/bin/syncspec" generate "$root/schemas/app.yaml" -o "$work/app/gen" 2
    out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/prog") && grep -q '^app: 8 tables, 6 synced' <<<"$out"; then
   ok $t
 else fail $t "$(tail -20 "$work/log") ${out:-}"; fi
+
+# A device app: syncspec/client.h, pkg-config syncspec-client (and sqlite3, which it calls
+# itself); it runs, and neither it nor anything it loads is libpq.
+t=device-program-without-libpq
+out=
+if cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$work/app/gen" "$root/tests/integration/package/device.c" \
+      "$work/app/gen/app_schema.c" $(pkg-config --cflags --libs syncspec-client sqlite3) ${SYNCSPEC_LDFLAGS:-} \
+      -o "$work/app/device" 2>"$work/log" &&
+   deps=$(LD_LIBRARY_PATH="$prefix/lib" ldd "$work/app/device") &&
+   out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/device" "$work/app/device.db" "$work/app/gen/sqlite.sql" \
+         "$work/app/gen/sqlite_sync.sql" 2>&1) && grep -q '^device ready: 1 op queued$' <<<"$out"; then
+  if grep -q libpq <<<"$deps"; then fail $t "loads libpq: $deps"
+  elif ! grep -q libsyncspec-client <<<"$deps"; then fail $t "does not load libsyncspec-client: $deps"
+  else ok $t; fi
+else fail $t "$(tail -20 "$work/log") $out"; fi
+
+# A server program with pkg-config syncspec-server: it links libpq through the library.
+t=server-program
+out=
+if cc -std=c11 -Wall -Wextra -Wpedantic -Werror -I"$work/app/gen" "$root/tests/integration/package/main.c" \
+      "$work/app/gen"/app_schema.c $(pkg-config --cflags --libs syncspec-server) ${SYNCSPEC_LDFLAGS:-} \
+      -o "$work/app/server" 2>"$work/log" &&
+   deps=$(LD_LIBRARY_PATH="$prefix/lib" ldd "$work/app/server") &&
+   out=$(LD_LIBRARY_PATH="$prefix/lib" "$work/app/server") && grep -q '^app: 8 tables, 6 synced' <<<"$out"; then
+  if ! grep -q libsyncspec-server <<<"$deps" || ! grep -q libpq <<<"$deps"; then
+    fail $t "does not load libsyncspec-server and libpq: $deps"
+  else ok $t; fi
+else fail $t "$(tail -20 "$work/log") $out"; fi
 
 # examples/cmake as a user builds it against the installed syncspec: the first build
 # generates and links; touching the spec regenerates once (and, the outputs unchanged,
@@ -83,7 +119,8 @@ out=$(bash -c "source '$prefix/share/bash-completion/completions/syncspec' && co
 t=destdir-staging
 if make -s -C "$root" BUILD="$build" install PREFIX=/usr/local DESTDIR="$work/stage" >"$work/log" 2>&1 &&
    [ -x "$work/stage/usr/local/bin/syncspec" ] &&
-   grep -q '^prefix=/usr/local$' "$work/stage/usr/local/lib/pkgconfig/syncspec.pc"; then ok $t
+   grep -q '^prefix=/usr/local$' "$work/stage/usr/local/lib/pkgconfig/syncspec.pc" &&
+   grep -q '^prefix=/usr/local$' "$work/stage/usr/local/lib/pkgconfig/syncspec-client.pc"; then ok $t
 else fail $t "$(tail -5 "$work/log")"; fi
 
 # make clean in a copy of the Makefile, so the suite's own build folder stays.
