@@ -4,21 +4,12 @@
 #include <string.h>
 
 #include "emit/escape.h"
+#include "model/types.h"
 #include "spec/names.h"
 #include "spec/values.h"
 #include "util/strbuf.h"
 
-const char *sqlite_type_name(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "INTEGER";
-    case SYNCSPEC_TYPE_REAL:
-        return "REAL";
-    default: /* text, id, json, and timestamps as ISO 8601 text */
-        return "TEXT";
-    }
-}
+const char *sqlite_type_name(syncspec_type type) { return model_type_of(type)->sqlite; }
 
 const char *pg_type_name(syncspec_type type) { return syncspec_pg_type_name(type); }
 
