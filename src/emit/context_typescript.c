@@ -121,7 +121,7 @@ static void set_ts_uses(arena *a, ctx_value *root, const ts_tables *all, size_t 
         const syncspec_table *t = all->tables[i];
         for (size_t k = 0; k < t->column_count; k++) {
             const syncspec_column *c = &t->columns[k];
-            const char *kinds[PG_MAX_CHECKS];
+            model_check_kind kinds[MODEL_CHECK_COUNT];
             type[c->type] = true;
             checks |= pg_check_kinds(kinds, all->schema, c) > 0;
             sql |= c->default_value && c->type != SYNCSPEC_TYPE_INTEGER &&
@@ -296,7 +296,7 @@ static const ctx_value *drizzle_pg_table(arena *a, const void *data, size_t posi
     ctx_value *checks = ctx_list(a, 4);
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *c = &t->columns[k];
-        const char *kinds[PG_MAX_CHECKS];
+        model_check_kind kinds[MODEL_CHECK_COUNT];
         size_t n = pg_check_kinds(kinds, all->schema, c);
         for (size_t i = 0; i < n; i++) {
             ctx_value *ck = ctx_object(a);
