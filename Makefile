@@ -20,13 +20,14 @@ ALL_CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc -I$(BUILD) $(PKG_CFLAGS) $(CPP
 ALL_CFLAGS   := $(WARN) -fPIC $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread -ldl
 
-# The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links.
+# The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links;
+# it carries model/ (the tables of types and rules), which the compiler reads too.
 TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
 # `syncspec serve` is a program of its own, syncspec-serve, which `syncspec serve` runs: its
 # libraries (HTTP, JWT, TLS, libpq) would otherwise load with every other command.
 SERVE_SRC   := $(sort $(wildcard src/serve/*.c)) src/cli/cmd_serve.c
 CLI_SRC     := $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
-RUNTIME_SRC := $(sort $(wildcard src/runtime/*.c))
+RUNTIME_SRC := $(sort $(wildcard src/model/*.c src/runtime/*.c))
 TEMPLATES   := $(sort $(shell find templates -type f 2>/dev/null))
 
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o

@@ -328,11 +328,10 @@ static const char *bound_literal(arena *a, const syncspec_column *c, const syncs
     return arena_strdup(a, buf);
 }
 
-/* An enum: one value becomes "=", several "= ANY (ARRAY[...])" with each value converted
+/* An enum, after "<column> = ": one value alone, several "ANY (ARRAY[...])" with each value converted
  * to the column's type (the parser's common type of the IN list). */
-static bool put_enum(arena *a, strbuf *sb, const syncspec_column *c, const char *q) {
+static bool put_enum(arena *a, strbuf *sb, const syncspec_column *c) {
     if (!text_type(c->type) && !numeric_type(c->type)) return false;
-    sb_appendf(sb, "%s = ", q);
     if (c->enum_count == 1) {
         if (text_type(c->type)) {
             put_literal(sb, c->enum_values[0]);
@@ -356,25 +355,35 @@ static bool put_enum(arena *a, strbuf *sb, const syncspec_column *c, const char 
     return true;
 }
 
-const char *deparse_check(arena *a, const syncspec_column *c, const char *kind) {
+const char *deparse_check(arena *a, const syncspec_column *c, model_check_kind kind) {
+    const model_check *k = model_check_of(kind);
     const char *q = deparse_ident(a, c->name);
     strbuf sb = STRBUF_INIT;
     sb_append(&sb, "CHECK ((");
+    if (k->of_length)
+        sb_appendf(&sb, "char_length(%s) %s ", q, k->printed);
+    else
+        sb_appendf(&sb, "%s %s ", q, k->printed);
     bool ok = true;
-    if (strcmp(kind, "enum") == 0) {
-        ok = put_enum(a, &sb, c, q);
-    } else if (strcmp(kind, "min") == 0 || strcmp(kind, "max") == 0) {
+    switch (kind) {
+    case MODEL_CHECK_ENUM:
+        ok = put_enum(a, &sb, c);
+        break;
+    case MODEL_CHECK_MIN:
+    case MODEL_CHECK_MAX:
         ok = numeric_type(c->type);
-        const syncspec_bound *b = kind[1] == 'i' ? &c->min : &c->max;
-        sb_appendf(&sb, "%s %s ", q, kind[1] == 'i' ? ">=" : "<=");
-        if (ok) put_operand(&sb, classify(a, bound_literal(a, c, b)), c->type);
-    } else if (strcmp(kind, "length") == 0) {
-        sb_appendf(&sb, "char_length(%s) <= ", q);
+        if (ok)
+            put_operand(&sb,
+                        classify(a, bound_literal(a, c, kind == MODEL_CHECK_MIN ? &c->min : &c->max)),
+                        c->type);
+        break;
+    case MODEL_CHECK_LENGTH:
         put_const(&sb, classify(a, arena_printf(a, "%" PRId64, c->max_length)));
-    } else { /* format */
-        sb_appendf(&sb, "%s ~ ", q);
+        break;
+    case MODEL_CHECK_FORMAT:
         put_literal(&sb, pg_uuid_regex);
         sb_append(&sb, "::text");
+        break;
     }
     sb_append(&sb, "))");
     const char *out = ok ? arena_strndup(a, sb_str(&sb), sb.len) : NULL;

@@ -353,7 +353,7 @@ static const char *qualified(const pg_state *s, const syncspec_table *t) {
 /* A generated CHECK present by name: its definition as PostgreSQL prints it against the
  * one postgres.sql gives it. */
 static void check_definition(pg_state *s, const catalog *c, const syncspec_table *t,
-                             const syncspec_column *col, const char *kind, int row) {
+                             const syncspec_column *col, model_check_kind kind, int row) {
     arena *a = s->f->a;
     const char *want = deparse_check(a, col, kind);
     const char *have = pq.PQgetvalue(c->checks, row, 3);
@@ -367,7 +367,7 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
             findings_add(s->f, FINDING_ERROR, "check-not-valid", TARGET, t->name, col->name,
                          "CHECK constraint %s (%s) is NOT VALID: rows written before it "
                          "was added may break it",
-                         name, kind);
+                         name, model_check_of(kind)->name);
         x->line = check_line(t, col);
         x->expected = want;
         x->actual = value(a, c->checks, row, 3);
@@ -378,7 +378,8 @@ static void check_definition(pg_state *s, const catalog *c, const syncspec_table
     }
     finding *x =
         findings_add(s->f, FINDING_ERROR, "check-mismatch", TARGET, t->name, col->name,
-                     "CHECK constraint %s (%s) is %s, the spec says %s", name, kind, have, want);
+                     "CHECK constraint %s (%s) is %s, the spec says %s", name,
+                     model_check_of(kind)->name, have, want);
     x->line = check_line(t, col);
     x->expected = want;
     x->actual = value(a, c->checks, row, 3);
@@ -395,11 +396,11 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
     /* The names of the CHECK constraints the generated DDL gives this table. */
     size_t expected_checks = 0;
     const char **check_names =
-        arena_calloc(a, t->column_count * PG_MAX_CHECKS + 1, sizeof *check_names);
+        arena_calloc(a, t->column_count * MODEL_CHECK_COUNT + 1, sizeof *check_names);
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *col = &t->columns[k];
         int row = find_row(c->columns, rows, 1, col->name);
-        const char *kinds[PG_MAX_CHECKS];
+        model_check_kind kinds[MODEL_CHECK_COUNT];
         size_t kind_count = pg_check_kinds(kinds, s->schema, col);
         for (size_t q = 0; q < kind_count; q++)
             check_names[expected_checks++] = pg_check_name(a, t->name, col->name, kinds[q]);
@@ -456,7 +457,8 @@ static void check_table_columns(pg_state *s, const catalog *c, const syncspec_ta
             }
             finding *x =
                 findings_add(s->f, FINDING_ERROR, "missing-check", TARGET, t->name, col->name,
-                             "CHECK constraint %s (%s) is missing", name, kinds[q]);
+                             "CHECK constraint %s (%s) is missing", name,
+                             model_check_of(kinds[q])->name);
             x->line = check_line(t, col);
             x->expected = name;
             x->fix =

@@ -10,6 +10,9 @@
 
 #include "cli/cli.h"
 #include "emit/escape.h"
+#include "model/limits.h"
+#include "model/names.h"
+#include "model/types.h"
 #include "spec/spec.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
@@ -44,11 +47,6 @@ static const cli_command new_table_command = {
     .max_positionals = 2,
 };
 
-static const char *const type_names[] = {"text",      "integer", "real", "boolean",
-                                         "timestamp", "json",    "id",   NULL};
-
-enum { SPEC_MAX_BYTES = 16 * 1024 * 1024 };
-
 typedef struct new_column {
     char *name;
     const char *type;
@@ -56,21 +54,11 @@ typedef struct new_column {
     const char *references;
 } new_column;
 
-static bool valid_name(const char *name) {
-    size_t len = strlen(name);
-    if (len == 0 || len > 63 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
-    static const char *const reserved[] = {"ps_", "sqlite_", "pg_", "syncspec_"};
-    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (strncmp(name, reserved[i], strlen(reserved[i])) == 0) return false;
-    return true;
-}
+static bool valid_name(const char *name) { return model_check_name(name, NULL) == MODEL_NAME_OK; }
 
 static bool known_type(const char *type) {
-    for (const char *const *t = type_names; *t; t++)
-        if (strcmp(*t, type) == 0) return true;
-    return false;
+    syncspec_type unused;
+    return model_type_lookup(type, &unused);
 }
 
 /* Parses --column and --reference into `columns`; returns false after printing an error. */
@@ -339,7 +327,7 @@ int cmd_new_table(int argc, char **argv) {
     }
     if (!collect_columns(columns, &column_count, sizeof columns / sizeof columns[0], a))
         goto cleanup;
-    if (fs_read_file(&text, &length, spec_path, SPEC_MAX_BYTES) != 0) {
+    if (fs_read_file(&text, &length, spec_path, SPEC_LIMIT_BYTES) != 0) {
         cli_error("new-table: cannot read %s: %s", spec_path, strerror(errno));
         goto cleanup;
     }

@@ -6,6 +6,7 @@
 #include "emit/emit.h"
 #include "emit/escape.h"
 #include "emit/targets.h"
+#include "model/types.h"
 #include "spec/values.h"
 #include "util/strbuf.h"
 
@@ -36,27 +37,9 @@ static const char *c_literal_or_null(arena *a, const char *s) {
     return s ? esc_c_string(a, s) : "NULL";
 }
 
-static const char *const type_enums[] = {"SYNCSPEC_TYPE_TEXT",      "SYNCSPEC_TYPE_INTEGER",
-                                         "SYNCSPEC_TYPE_REAL",      "SYNCSPEC_TYPE_BOOLEAN",
-                                         "SYNCSPEC_TYPE_TIMESTAMP", "SYNCSPEC_TYPE_JSON",
-                                         "SYNCSPEC_TYPE_ID"};
 static const char *const role_enums[] = {"SYNCSPEC_ROLE_DECLARED",   "SYNCSPEC_ROLE_ID",
                                          "SYNCSPEC_ROLE_OWNER",      "SYNCSPEC_ROLE_CREATED_AT",
                                          "SYNCSPEC_ROLE_UPDATED_AT", "SYNCSPEC_ROLE_DELETED_AT"};
-
-static const char *value_type(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "syncspec_int_value";
-    case SYNCSPEC_TYPE_REAL:
-        return "syncspec_real_value";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "syncspec_bool_value";
-    default:
-        return "syncspec_text_value";
-    }
-}
 
 static const char *bound(arena *a, const syncspec_column *c, const syncspec_bound *b) {
     if (!b->set) return "{0}";
@@ -106,10 +89,10 @@ static const char *number(arena *a, int64_t v) {
 static ctx_value *column_context(arena *a, const syncspec_column *c) {
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "field", c_field(a, c->name));
-    ctx_set_string(a, col, "value_type", value_type(c->type));
+    ctx_set_string(a, col, "value_type", model_type_of(c->type)->c_value);
     ctx_set_string(a, col, "name_c", esc_c_string(a, c->name));
     ctx_set_string(a, col, "property_c", esc_c_string(a, c->property));
-    ctx_set_string(a, col, "type_enum", type_enums[c->type]);
+    ctx_set_string(a, col, "type_enum", model_type_of(c->type)->c_enum);
     ctx_set_string(a, col, "role_enum", role_enums[c->role]);
     ctx_set_string(a, col, "required", c->required ? "true" : "false");
     ctx_set_string(a, col, "default_c", c_literal_or_null(a, c->default_value));

@@ -9,7 +9,7 @@
 /* A named CHECK: {name_q, value, expression}. Names are deterministic and at most 63
  * bytes; the expression is the whole condition, as the other targets write it too. */
 static ctx_value *check(arena *a, const syncspec_table *t, const syncspec_column *c,
-                        const char *kind) {
+                        model_check_kind kind) {
     ctx_value *ck = ctx_object(a);
     const char *name = pg_check_name(a, t->name, c->name, kind);
     ctx_set_string(a, ck, "name_q", esc_sql_ident(a, name));
@@ -41,28 +41,26 @@ static ctx_value *column_context(arena *a, const syncspec_schema *schema, const 
     /* Every kind is a key, "<kind>_check", false when the column has no such CHECK; and
      * "checks" lists one item a CHECK (the column's q, the CHECK's name_q and expression,
      * and its one kind set), which check.sql renders alone for repair SQL too. */
-    static const char *const all_kinds[PG_MAX_CHECKS] = {"enum", "min", "max", "length", "format"};
-    static const char *const keys[PG_MAX_CHECKS] = {"enum_check", "min_check", "max_check",
-                                                    "length_check", "format_check"};
-    const char *kinds[PG_MAX_CHECKS];
+    model_check_kind kinds[MODEL_CHECK_COUNT];
     size_t n = pg_check_kinds(kinds, schema, c);
-    const ctx_value *found[PG_MAX_CHECKS];
+    const ctx_value *found[MODEL_CHECK_COUNT];
     ctx_value *checks = ctx_list(a, n);
-    for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
+    for (size_t i = 0; i < MODEL_CHECK_COUNT; i++) {
         bool wanted = false;
-        for (size_t k = 0; k < n; k++) wanted |= strcmp(kinds[k], all_kinds[i]) == 0;
-        found[i] = wanted ? check(a, t, c, all_kinds[i]) : ctx_bool(false);
-        ctx_set(a, col, keys[i], found[i]);
+        for (size_t k = 0; k < n; k++) wanted |= kinds[k] == (model_check_kind)i;
+        found[i] = wanted ? check(a, t, c, (model_check_kind)i) : ctx_bool(false);
+        ctx_set(a, col, model_check_of((model_check_kind)i)->key, found[i]);
     }
-    for (size_t i = 0; i < PG_MAX_CHECKS; i++) {
+    for (size_t i = 0; i < MODEL_CHECK_COUNT; i++) {
         if (found[i]->kind != CTX_OBJECT) continue;
         ctx_value *item = ctx_object(a);
-        ctx_set_string(a, item, "kind", all_kinds[i]);
+        ctx_set_string(a, item, "kind", model_check_of((model_check_kind)i)->name);
         ctx_set_string(a, item, "q", esc_sql_ident(a, c->name));
         ctx_set(a, item, "name_q", ctx_get(found[i], "name_q", 6));
         ctx_set(a, item, "expression", ctx_get(found[i], "expression", 10));
-        for (size_t k = 0; k < PG_MAX_CHECKS; k++)
-            ctx_set(a, item, keys[k], k == i ? found[i] : ctx_bool(false));
+        for (size_t k = 0; k < MODEL_CHECK_COUNT; k++)
+            ctx_set(a, item, model_check_of((model_check_kind)k)->key,
+                    k == i ? found[i] : ctx_bool(false));
         ctx_push(a, checks, item);
     }
     ctx_set(a, col, "checks", checks);

@@ -13,6 +13,7 @@
 #include "emit/escape.h"
 #include "emit/targets.h"
 #include "emit/types.h"
+#include "model/types.h"
 #include "spec/names.h"
 #include "util/strbuf.h"
 
@@ -120,7 +121,7 @@ static void set_ts_uses(arena *a, ctx_value *root, const ts_tables *all, size_t 
         const syncspec_table *t = all->tables[i];
         for (size_t k = 0; k < t->column_count; k++) {
             const syncspec_column *c = &t->columns[k];
-            const char *kinds[PG_MAX_CHECKS];
+            model_check_kind kinds[MODEL_CHECK_COUNT];
             type[c->type] = true;
             checks |= pg_check_kinds(kinds, all->schema, c) > 0;
             sql |= c->default_value && c->type != SYNCSPEC_TYPE_INTEGER &&
@@ -146,12 +147,6 @@ static void set_ts_uses(arena *a, ctx_value *root, const ts_tables *all, size_t 
 
 /* ---- powersync-ts, powersync-json, powersync-connector ------------------------------ */
 
-/* "text", "integer" or "real": the column helper of @powersync/common. */
-static const char *powersync_column(syncspec_type type) {
-    const char *name = powersync_type_name(type);
-    return name[0] == 'T' ? "text" : name[0] == 'I' ? "integer" : "real";
-}
-
 /* Columns are lazy lists of their own: the templates walk the tables several times (the
  * tables, the schema, the row types), and only one of those walks looks at columns. */
 static const ctx_value *powersync_column_item(arena *a, const void *data, size_t position,
@@ -161,7 +156,7 @@ static const ctx_value *powersync_column_item(arena *a, const void *data, size_t
     ctx_value *col = ctx_object(a);
     ctx_set_string(a, col, "name", c->name);
     ctx_set_string(a, col, "name_json", esc_json_string(a, c->name));
-    ctx_set_string(a, col, "helper", powersync_column(c->type));
+    ctx_set_string(a, col, "helper", model_type_of(c->type)->powersync);
     ctx_set_string(a, col, "type", powersync_type_name(c->type));
     /* Where the device's value is not the spec's type, the template says how it reads. */
     ctx_set_bool(a, col, "is_boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
@@ -246,7 +241,7 @@ static const ctx_value *drizzle_sqlite_column(arena *a, const void *data, size_t
     const syncspec_column *c = &((const syncspec_table *)data)->columns[position];
     (void)count;
     ctx_value *col = ts_column(a, c);
-    ctx_set_string(a, col, "helper", powersync_column(c->type));
+    ctx_set_string(a, col, "helper", model_type_of(c->type)->powersync);
     ctx_set_bool(a, col, "boolean", c->type == SYNCSPEC_TYPE_BOOLEAN);
     ctx_set_bool(a, col, "json", c->type == SYNCSPEC_TYPE_JSON);
     ctx_set_bool(a, col, "not_null", sqlite_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
@@ -273,30 +268,12 @@ ctx_value *context_drizzle_sqlite(arena *a, const syncspec_schema *schema) {
 
 /* ---- drizzle-pg --------------------------------------------------------------------- */
 
-/* The pg-core column builder of a type, as postgres.sql declares it (pg_type_name). */
-static const char *pg_core_column(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-        return "bigint";
-    case SYNCSPEC_TYPE_REAL:
-        return "doublePrecision";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "boolean";
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "timestamp";
-    case SYNCSPEC_TYPE_JSON:
-        return "jsonb";
-    default:
-        return "text";
-    }
-}
-
 static const ctx_value *drizzle_pg_column(arena *a, const void *data, size_t position,
                                           size_t count) {
     const syncspec_column *c = &((const syncspec_table *)data)->columns[position];
     (void)count;
     ctx_value *col = ts_column(a, c);
-    ctx_set_string(a, col, "helper", pg_core_column(c->type));
+    ctx_set_string(a, col, "helper", model_type_of(c->type)->pg_core);
     ctx_set_bool(a, col, "bigint", c->type == SYNCSPEC_TYPE_INTEGER);
     ctx_set_bool(a, col, "timestamp", c->type == SYNCSPEC_TYPE_TIMESTAMP);
     ctx_set_bool(a, col, "not_null", pg_not_null(c) && c->role != SYNCSPEC_ROLE_ID);
@@ -319,7 +296,7 @@ static const ctx_value *drizzle_pg_table(arena *a, const void *data, size_t posi
     ctx_value *checks = ctx_list(a, 4);
     for (size_t k = 0; k < t->column_count; k++) {
         const syncspec_column *c = &t->columns[k];
-        const char *kinds[PG_MAX_CHECKS];
+        model_check_kind kinds[MODEL_CHECK_COUNT];
         size_t n = pg_check_kinds(kinds, all->schema, c);
         for (size_t i = 0; i < n; i++) {
             ctx_value *ck = ctx_object(a);

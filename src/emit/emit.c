@@ -420,7 +420,7 @@ static const ctx_value *repair_piece(const emit_repair *repair, const ctx_value 
         for (size_t k = 0; column && (check = list_item(column, "checks", k)); k++) {
             const ctx_value *kind = ctx_get(check, "kind", 4);
             if (kind && kind->kind == CTX_STRING &&
-                strcmp(kind->as.string, repair->check_kind) == 0)
+                strcmp(kind->as.string, model_check_of(repair->check_kind)->name) == 0)
                 return check;
         }
         return NULL;

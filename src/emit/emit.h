@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/checks.h"
 #include "syncspec.h"
 #include "util/arena.h"
 #include "util/diag.h"
@@ -101,7 +102,7 @@ typedef struct emit_repair {
     emit_repair_kind kind;
     const syncspec_table *table;   /* every kind but the last two */
     const syncspec_column *column; /* the column and CHECK kinds: a column of `table` */
-    const char *check_kind;        /* the CHECK kinds: "enum", "min", "max", ... */
+    model_check_kind check_kind;   /* the CHECK's kind */
     const syncspec_index *index;   /* CREATE_INDEX: an index of `table` */
 } emit_repair;
 

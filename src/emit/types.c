@@ -4,21 +4,12 @@
 #include <string.h>
 
 #include "emit/escape.h"
+#include "model/types.h"
 #include "spec/names.h"
 #include "spec/values.h"
 #include "util/strbuf.h"
 
-const char *sqlite_type_name(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "INTEGER";
-    case SYNCSPEC_TYPE_REAL:
-        return "REAL";
-    default: /* text, id, json, and timestamps as ISO 8601 text */
-        return "TEXT";
-    }
-}
+const char *sqlite_type_name(syncspec_type type) { return model_type_of(type)->sqlite; }
 
 const char *pg_type_name(syncspec_type type) { return syncspec_pg_type_name(type); }
 
@@ -28,19 +19,22 @@ bool sqlite_not_null(const syncspec_column *c) {
 
 bool pg_not_null(const syncspec_column *c) { return c->required || c->role == SYNCSPEC_ROLE_ID; }
 
-const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind) {
-    return spec_shorten_name(a, arena_printf(a, "ck_%s_%s_%s", table, column, kind));
+const char *pg_check_name(arena *a, const char *table, const char *column, model_check_kind kind) {
+    return spec_shorten_name(
+        a, arena_printf(a, "ck_%s_%s_%s", table, column, model_check_of(kind)->name));
 }
 
 const char pg_uuid_regex[] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
-size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema, const syncspec_column *c) {
+size_t pg_check_kinds(model_check_kind *kinds, const syncspec_schema *schema,
+                      const syncspec_column *c) {
     size_t n = 0;
-    if (c->enum_count > 0) kinds[n++] = "enum";
-    if (c->min.set) kinds[n++] = "min";
-    if (c->max.set) kinds[n++] = "max";
-    if (c->max_length > 0) kinds[n++] = "length";
-    if (c->role == SYNCSPEC_ROLE_ID && schema->id_format == SYNCSPEC_ID_UUID) kinds[n++] = "format";
+    if (c->enum_count > 0) kinds[n++] = MODEL_CHECK_ENUM;
+    if (c->min.set) kinds[n++] = MODEL_CHECK_MIN;
+    if (c->max.set) kinds[n++] = MODEL_CHECK_MAX;
+    if (c->max_length > 0) kinds[n++] = MODEL_CHECK_LENGTH;
+    if (c->role == SYNCSPEC_ROLE_ID && schema->id_format == SYNCSPEC_ID_UUID)
+        kinds[n++] = MODEL_CHECK_FORMAT;
     return n;
 }
 
@@ -77,21 +71,28 @@ static const char *enum_list(arena *a, const syncspec_column *c) {
     return out;
 }
 
-const char *pg_check_value(arena *a, const syncspec_column *c, const char *kind) {
-    if (strcmp(kind, "enum") == 0) return enum_list(a, c);
-    if (strcmp(kind, "min") == 0) return bound_text(a, c, &c->min);
-    if (strcmp(kind, "max") == 0) return bound_text(a, c, &c->max);
-    if (strcmp(kind, "length") == 0) return arena_printf(a, "%" PRId64, c->max_length);
-    return esc_pg_literal(a, pg_uuid_regex); /* format */
+const char *pg_check_value(arena *a, const syncspec_column *c, model_check_kind kind) {
+    switch (kind) {
+    case MODEL_CHECK_ENUM:
+        return enum_list(a, c);
+    case MODEL_CHECK_MIN:
+        return bound_text(a, c, &c->min);
+    case MODEL_CHECK_MAX:
+        return bound_text(a, c, &c->max);
+    case MODEL_CHECK_LENGTH:
+        return arena_printf(a, "%" PRId64, c->max_length);
+    case MODEL_CHECK_FORMAT:
+        break;
+    }
+    return esc_pg_literal(a, pg_uuid_regex);
 }
 
-const char *pg_check_expression(arena *a, const syncspec_column *c, const char *kind) {
+const char *pg_check_expression(arena *a, const syncspec_column *c, model_check_kind kind) {
+    const model_check *k = model_check_of(kind);
     const char *q = esc_sql_ident(a, c->name), *value = pg_check_value(a, c, kind);
-    if (strcmp(kind, "enum") == 0) return arena_printf(a, "%s IN (%s)", q, value);
-    if (strcmp(kind, "min") == 0) return arena_printf(a, "%s >= %s", q, value);
-    if (strcmp(kind, "max") == 0) return arena_printf(a, "%s <= %s", q, value);
-    if (strcmp(kind, "length") == 0) return arena_printf(a, "char_length(%s) <= %s", q, value);
-    return arena_printf(a, "%s ~ %s", q, value); /* format */
+    if (k->of_length) q = arena_printf(a, "char_length(%s)", q);
+    if (kind == MODEL_CHECK_ENUM) value = arena_printf(a, "(%s)", value);
+    return arena_printf(a, "%s %s %s", q, k->emitted, value);
 }
 
 const char *pg_default_literal(arena *a, const syncspec_column *c) {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "model/checks.h"
 #include "syncspec.h"
 #include "util/arena.h"
 
@@ -29,23 +30,22 @@ bool pg_not_null(const syncspec_column *column);
  */
 syncspec_index pg_index(arena *a, const syncspec_table *table, const syncspec_index *index);
 
-/* The name of a generated PostgreSQL CHECK constraint: ck_<table>_<column>_<kind>, kind
- * being enum, min, max, length or format, shortened to 63 bytes like index names. */
-const char *pg_check_name(arena *a, const char *table, const char *column, const char *kind);
+/* The name of a generated PostgreSQL CHECK constraint: ck_<table>_<column>_<kind name>,
+ * shortened to 63 bytes like index names. */
+const char *pg_check_name(arena *a, const char *table, const char *column, model_check_kind kind);
 
-enum { PG_MAX_CHECKS = 5 };
 /*
  * The kinds of the CHECK constraints the generated postgres.sql puts on a column, in the
- * order it writes them: "enum", "min", "max", "length" (char_length), and "format" on the
- * id when id_format is uuid. Fills `kinds` (room for PG_MAX_CHECKS) and returns how many.
+ * order it writes them: enum, min, max, length (char_length), and format on the id when
+ * id_format is uuid. Fills `kinds` (room for MODEL_CHECK_COUNT) and returns how many.
  */
-size_t pg_check_kinds(const char **kinds, const syncspec_schema *schema,
+size_t pg_check_kinds(model_check_kind *kinds, const syncspec_schema *schema,
                       const syncspec_column *column);
 /* What a CHECK of this kind compares with: "0", "'a', 'b'", "200", the uuid regex. */
-const char *pg_check_value(arena *a, const syncspec_column *column, const char *kind);
+const char *pg_check_value(arena *a, const syncspec_column *column, model_check_kind kind);
 /* The whole condition of a CHECK of this kind, as postgres.sql writes it between the
  * parentheses: "\"version\" >= 1", "char_length(\"name\") <= 200", ... */
-const char *pg_check_expression(arena *a, const syncspec_column *column, const char *kind);
+const char *pg_check_expression(arena *a, const syncspec_column *column, model_check_kind kind);
 /* The column's default as a PostgreSQL literal (numbers and booleans bare), NULL if none. */
 const char *pg_default_literal(arena *a, const syncspec_column *column);
 /* The PowerSync client's column type, "TEXT", "INTEGER" or "REAL": the affinity of the

@@ -2,6 +2,8 @@
 
 #include "syncspec.h"
 
+#include "model/types.h"
+
 const syncspec_table *syncspec_schema_table(const syncspec_schema *schema, const char *name) {
     for (size_t i = 0; i < schema->table_count; i++)
         if (strcmp(schema->tables[i].name, name) == 0) return &schema->tables[i];
@@ -15,24 +17,7 @@ const syncspec_column *syncspec_table_column(const syncspec_table *table, const 
 }
 
 const char *syncspec_type_name(syncspec_type type) {
-    static const char *const names[] = {"text",      "integer", "real", "boolean",
-                                        "timestamp", "json",    "id"};
-    return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "unknown";
+    return (unsigned)type < MODEL_TYPE_COUNT ? model_type_of(type)->spec : "unknown";
 }
 
-const char *syncspec_pg_type_name(syncspec_type type) {
-    switch (type) {
-    case SYNCSPEC_TYPE_INTEGER:
-        return "bigint";
-    case SYNCSPEC_TYPE_REAL:
-        return "double precision";
-    case SYNCSPEC_TYPE_BOOLEAN:
-        return "boolean";
-    case SYNCSPEC_TYPE_TIMESTAMP:
-        return "timestamp(3) with time zone";
-    case SYNCSPEC_TYPE_JSON:
-        return "jsonb";
-    default: /* text, id */
-        return "text";
-    }
-}
+const char *syncspec_pg_type_name(syncspec_type type) { return model_type_of(type)->postgres; }

@@ -16,7 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spec/limits.h"
+#include "model/types.h"
+#include "model/limits.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
 #include "spec/source.h"
@@ -51,8 +52,6 @@ static const char *const column_keys[] = {"type",       "required",    "default"
                                           "references", "description", NULL};
 static const char *const index_keys[] = {"columns", "unique", NULL};
 static const char *const unique_keys[] = {"columns", NULL};
-static const char *const type_names[] = {"text",      "integer", "real", "boolean",
-                                         "timestamp", "json",    "id",   NULL};
 static const char *const id_formats[] = {"uuid", "text", NULL};
 static const char *const sync_formats[] = {"bucket_definitions", "streams", NULL};
 
@@ -201,20 +200,16 @@ static bool choose(loader *L, const ynode *n, const char *key, const char *const
 static bool lookup_type(loader *L, const ynode *n, syncspec_type *out) {
     if (n->kind != YNODE_SCALAR || n->scalar == YSCALAR_NULL) {
         wrong_kind(L, n, "type",
-                   arena_printf(L->tmp, "a type name (%s)", join_names(L, type_names)));
+                   arena_printf(L->tmp, "a type name (%s)", join_names(L, model_type_names())));
         return false;
     }
-    for (int i = 0; type_names[i]; i++)
-        if (strcmp(type_names[i], n->text) == 0) {
-            *out = (syncspec_type)i;
-            return true;
-        }
+    if (model_type_lookup(n->text, out)) return true;
     diag *d = report(L, n->line, n->col, "unknown-type", "unknown type '%s'; expected one of: %s",
-                     n->text, join_names(L, type_names));
+                     n->text, join_names(L, model_type_names()));
     const char *guess = NULL;
     for (size_t i = 0; i < sizeof type_aliases / sizeof *type_aliases && !guess; i++)
         if (strcasecmp(type_aliases[i].alias, n->text) == 0) guess = type_aliases[i].type;
-    if (!guess) guess = diag_did_you_mean(n->text, type_names);
+    if (!guess) guess = diag_did_you_mean(n->text, model_type_names());
     if (guess) diag_note(L->diags, d, 0, 0, "did you mean '%s'?", guess);
     return false;
 }
@@ -348,7 +343,7 @@ static void load_column(loader *L, const ypair *pair, syncspec_column *c, spec_c
     if (!type)
         report(L, value->line, value->col, "missing-key",
                "column '%s' has no 'type'; expected one of: %s", c->name,
-               join_names(L, type_names));
+               join_names(L, model_type_names()));
     else
         type_known = lookup_type(L, type, &c->type);
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "spec/limits.h"
+#include "model/limits.h"
 #include "spec/strmap.h"
 #include "util/strbuf.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "spec/limits.h"
+#include "model/limits.h"
 #include "spec/strmap.h"
 
 #define CORE_TAG "tag:yaml.org,2002:"

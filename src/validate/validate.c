@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec/limits.h"
+#include "model/limits.h"
+#include "model/names.h"
 #include "spec/strmap.h"
 #include "spec/values.h"
 #include "util/strbuf.h"
@@ -53,47 +54,29 @@ static spec_pos pos_at(unsigned line, unsigned col) {
 
 /* ---- names --------------------------------------------------------------------------- */
 
-static const struct {
-    const char *prefix, *owner;
-} reserved_prefixes[] = {
-    {"ps_", "PowerSync"},
-    {"sqlite_", "SQLite"},
-    {"pg_", "PostgreSQL"},
-    {"syncspec_", "syncspec"},
-};
-
-static bool name_chars_ok(const char *name) {
-    if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
-    return true;
-}
-
 const char *validate_name(const char **why, arena *a, const char *what, const char *name) {
-    size_t len = strlen(name);
-    if (!name_chars_ok(name)) {
+    const model_reserved_prefix *reserved = NULL;
+    switch (model_check_name(name, &reserved)) {
+    case MODEL_NAME_OK:
+        return NULL;
+    case MODEL_NAME_INVALID:
         *why = arena_printf(a,
                             "%s '%s' must match ^[a-z][a-z0-9_]*$ (lowercase letters, digits and "
                             "'_', starting with a letter)",
                             what, name);
         return "invalid-name";
-    }
-    if (len > SPEC_LIMIT_NAME) {
+    case MODEL_NAME_TOO_LONG:
         *why = arena_printf(a,
                             "%s '%s' is %zu bytes; names are at most %d bytes (PostgreSQL "
                             "would truncate it silently)",
-                            what, name, len, SPEC_LIMIT_NAME);
+                            what, name, strlen(name), SPEC_LIMIT_NAME);
         return "name-too-long";
+    case MODEL_NAME_RESERVED:
+        break;
     }
-    for (size_t i = 0; i < sizeof reserved_prefixes / sizeof *reserved_prefixes; i++) {
-        const char *prefix = reserved_prefixes[i].prefix;
-        if (strncmp(name, prefix, strlen(prefix)) == 0) {
-            *why = arena_printf(a, "%s '%s' starts with '%s', a prefix reserved by %s", what, name,
-                                prefix, reserved_prefixes[i].owner);
-            return "reserved-name";
-        }
-    }
-    return NULL;
+    *why = arena_printf(a, "%s '%s' starts with '%s', a prefix reserved by %s", what, name,
+                        reserved->prefix, reserved->owner);
+    return "reserved-name";
 }
 
 /* A valid spelling close to an invalid name: "ProjectId" → "project_id". */

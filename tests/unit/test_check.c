@@ -265,19 +265,19 @@ static void test_deparse(void **state) {
     const syncspec_table *t = &load(x, y)->tables[0];
     const syncspec_column *a = syncspec_table_column(t, "a"), *b = syncspec_table_column(t, "b"),
                           *c = syncspec_table_column(t, "c");
-    assert_string_equal(deparse_check(x->a, a, "min"), "CHECK ((a >= '-5'::integer))");
-    assert_string_equal(deparse_check(x->a, a, "max"), "CHECK ((a <= '5000000000'::bigint))");
-    assert_string_equal(deparse_check(x->a, a, "enum"), "CHECK ((a = 7))");
-    assert_string_equal(deparse_check(x->a, b, "min"),
+    assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_MIN), "CHECK ((a >= '-5'::integer))");
+    assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_MAX), "CHECK ((a <= '5000000000'::bigint))");
+    assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_ENUM), "CHECK ((a = 7))");
+    assert_string_equal(deparse_check(x->a, b, MODEL_CHECK_MIN),
                         "CHECK ((b >= ('-1.5'::numeric)::double precision))");
-    assert_string_equal(deparse_check(x->a, b, "max"),
+    assert_string_equal(deparse_check(x->a, b, MODEL_CHECK_MAX),
                         "CHECK ((b <= ('1000000000000000000000'::numeric)::double precision))");
     assert_string_equal(
-        deparse_check(x->a, b, "enum"),
+        deparse_check(x->a, b, MODEL_CHECK_ENUM),
         "CHECK ((b = ANY (ARRAY[(0.5)::double precision, (2)::double precision])))");
-    assert_string_equal(deparse_check(x->a, c, "enum"),
+    assert_string_equal(deparse_check(x->a, c, MODEL_CHECK_ENUM),
                         "CHECK ((c = ANY (ARRAY['x'::text, 'it''s'::text])))");
-    assert_string_equal(deparse_check(x->a, c, "length"), "CHECK ((char_length(c) <= 9))");
+    assert_string_equal(deparse_check(x->a, c, MODEL_CHECK_LENGTH), "CHECK ((char_length(c) <= 9))");
 }
 
 static void test_rules_tables_and_buckets(void **state) {
@@ -576,7 +576,10 @@ static const char hostile_spec[] =
 static const char *repair_of(fixture *x, const syncspec_schema *schema, const char *target,
                              emit_repair_kind kind, const char *column, const char *check) {
     const syncspec_table *t = &schema->tables[0];
-    emit_repair r = {.kind = kind, .table = t, .check_kind = check, .index = &t->indexes[1]};
+    emit_repair r = {.kind = kind, .table = t, .index = &t->indexes[1]};
+    for (int k = 0; check && k < MODEL_CHECK_COUNT; k++)
+        if (strcmp(model_check_of((model_check_kind)k)->name, check) == 0)
+            r.check_kind = (model_check_kind)k;
     if (column) r.column = syncspec_table_column(t, column);
     return repair_sql(x->a, schema, target, r);
 }

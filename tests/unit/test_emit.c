@@ -247,7 +247,7 @@ static void test_postgres(void **state) {
         const syncspec_table *t = &f->schema->tables[i];
         if (t->local_only) continue;
         for (size_t k = 0; k < t->column_count; k++) {
-            const char *kinds[PG_MAX_CHECKS];
+            model_check_kind kinds[MODEL_CHECK_COUNT];
             size_t n = pg_check_kinds(kinds, f->schema, &t->columns[k]);
             for (size_t q = 0; q < n; q++) {
                 const char *name = pg_check_name(f->a, t->name, t->columns[k].name, kinds[q]);

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "spec/limits.h"
+#include "model/limits.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
 #include "spec/spec.h"

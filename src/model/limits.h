@@ -2,8 +2,8 @@
  * Limits of the spec language. A spec that exceeds one gets a diagnostic, never a crash or
  * an unbounded allocation.
  */
-#ifndef SYNCSPEC_SPEC_LIMITS_H
-#define SYNCSPEC_SPEC_LIMITS_H
+#ifndef SYNCSPEC_MODEL_LIMITS_H
+#define SYNCSPEC_MODEL_LIMITS_H
 
 /* A spec file is read whole; anything larger is certainly not a hand-written spec. */
 #define SPEC_LIMIT_BYTES (16u * 1024u * 1024u)
