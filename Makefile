@@ -36,7 +36,8 @@ SERVE_OBJ   := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 # Who links which part of the runtime (docs/architecture.md): a device links the client
 # (no libpq), a server the server part; both include the core. libsyncspec holds all three.
-CORE_SRC    := $(addprefix src/runtime/,c_numbers.c json_load.c json_reader.c model.c row.c \
+CORE_SRC    := $(sort $(wildcard src/model/*.c)) \
+               $(addprefix src/runtime/,c_numbers.c json_load.c json_reader.c model.c row.c \
                  sanitize.c sync_layout.c sync_util.c value.c)
 CLIENT_SRC  := $(addprefix src/runtime/,http_transport.c store.c store_apply.c store_download.c \
                  store_sync.c)
