@@ -5,7 +5,8 @@
 # @powersync/node database opened with the generated client schema is what check --sqlite
 # expects, and drifted ones are reported; values of every type written and read back
 # through the generated schemas; the connector against each answer of an upload server;
-# and PowerSync's own client-schema generator agrees with the generated one.
+# a real device writing every type through `syncspec serve` to PostgreSQL and a second
+# device; and PowerSync's own client-schema generator agrees with the generated one.
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
 bin="$build/syncspec"
