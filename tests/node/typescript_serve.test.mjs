@@ -6,36 +6,22 @@
 // them down, and both devices hold exactly the same rows, equal to PostgreSQL's, read back
 // with the declared TypeScript types.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { databases, loadTs, repoRoot } from './typescript_util.mjs';
+import { databases, loadTs, repoRoot, startServe } from './typescript_util.mjs';
 
 const work = process.env.SYNCSPEC_TS_WORK;
 const modules = path.join(work, 'node_modules');
 const { PowerSyncDatabase } = await import(path.join(modules, '@powersync/node/lib/index.js'));
 const { wrapPowerSyncWithDrizzle } = await import(path.join(modules, '@powersync/drizzle-driver/lib/src/index.js'));
 const { eq } = await import(path.join(modules, 'drizzle-orm/index.js'));
-const pg = (await import(path.join(modules, 'pg/lib/index.js'))).default;
 const edge = await loadTs(path.join(work, 'edge', 'edge_drizzle_sqlite.ts'));
 const { EdgeConnector } = await loadTs(path.join(work, 'edge', 'edge_connector.ts'));
 const expected = path.join(repoRoot, 'tests/golden/edge');
 
-// ---- PostgreSQL, a JWKS and the server ----
-
-const dbname = `syncspec_ts_serve_${process.pid}`;
-const admin = new pg.Client({ database: process.env.PGDATABASE || 'postgres' });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbname}`);
-await admin.query(`CREATE DATABASE ${dbname}`);
-const sql = new pg.Client({ database: dbname });
-await sql.connect();
-for (const file of ['postgres.sql', 'postgres_sync.sql'])
-  await sql.query(fs.readFileSync(path.join(expected, 'expected', file), 'utf8'));
-// Timestamps as text, so they are compared as PostgreSQL holds them, not through Date.
-pg.types.setTypeParser(1184, (x) => x);
+// ---- a JWKS, the server and its PostgreSQL ----
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
 const jwks = path.join(databases, 'serve-jwks.json');
@@ -47,18 +33,10 @@ function token(sub) {
   return `${body}.${crypto.sign(null, Buffer.from(body), privateKey).toString('base64url')}`;
 }
 
-let log = '';
-const server = spawn(process.env.SYNCSPEC_BIN, ['serve', path.join(expected, 'spec.yaml'),
-  '--postgres', `dbname=${dbname}`, '--listen', '127.0.0.1:0', '--jwks', jwks],
-{ stdio: ['ignore', 'ignore', 'pipe'] });
-const endpoint = await new Promise((resolve, reject) => {
-  server.stderr.on('data', (chunk) => {
-    log += chunk;
-    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-    if (m) resolve(`http://127.0.0.1:${m[1]}`);
-  });
-  server.on('exit', (code) => reject(new Error(`syncspec serve exited ${code}:\n${log}`)));
-});
+const serve = await startServe(path.join(expected, 'spec.yaml'), path.join(expected, 'expected'), ['--jwks', jwks]);
+const { endpoint, sql } = serve;
+// Timestamps as text, so they are compared as PostgreSQL holds them, not through Date.
+serve.pg.types.setTypeParser(1184, (x) => x);
 
 const devices = [];
 async function device(name, user) {
@@ -76,12 +54,7 @@ async function device(name, user) {
 
 after(async () => {
   for (const db of devices) await db.close().catch(() => {});
-  server.kill('SIGTERM');
-  await new Promise((r) => (server.exitCode !== null ? r() : server.on('exit', r)));
-  await sql.end();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbname} WITH (FORCE)`);
-  await admin.end();
-  assert.doesNotMatch(log, /AddressSanitizer|runtime error|LeakSanitizer/, log);
+  await serve.stop();
 });
 
 async function eventually(check, ms = 15000) {
@@ -184,4 +157,24 @@ test('edge: every type written on one device lands in PostgreSQL and on a second
   });
   assert.deepEqual(onB.aTableWithARatherLongNameToForceIndexShortening.map((x) => x.secondLongColumnNameInTheSameIndex), [-42]);
   assert.deepEqual(b.notApplied, []);
+});
+
+test('edge: a write the server refuses is reported, completed, and undone on the device', async () => {
+  const c = await device('serve-c', 'carol');
+  await c.db.waitForFirstSync();
+  const { order } = edge;
+  await c.orm.insert(order).values({ id: 'bad', placedAt: stamp, code: 'abc', userId: 'carol' }); // not ^[A-Z]{3}-\d+$
+  await c.orm.insert(order).values({ id: 'good', placedAt: stamp, code: 'XYZ-1', userId: 'carol' });
+  await eventually(async () => {
+    assert.equal((await c.db.getAll('SELECT 1 FROM ps_crud')).length, 0);
+    assert.deepEqual((await c.orm.select().from(order)).map((x) => x.id), ['good']);
+  });
+  assert.equal(c.notApplied.length, 1);
+  assert.equal(c.notApplied[0].result.status, 'rejected');
+  assert.match(JSON.stringify(c.notApplied[0].result.errors), /code/);
+  assert.deepEqual(c.notApplied[0].ops.map((op) => op.id), ['bad']);
+  const inPg = await sql.query(`SELECT id FROM "order" WHERE user_id = 'carol'`);
+  assert.deepEqual(inPg.rows, [{ id: 'good' }]);
+  // Nothing of alice's on carol's device.
+  assert.deepEqual((await rows(c.orm)).group, []);
 });
