@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { generateKeyPairSync, createHmac, createSign, sign, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PowerSyncDatabase } from '@powersync/node';
-import ts from 'typescript';
+import { loadGenerated } from './generated_schema.mjs';
 
 const BIN = process.env.SYNCSPEC_BIN;
 const DB = process.env.SERVE_DB;
@@ -122,15 +122,8 @@ after(async () => {
 
 // ---- the PowerSync client ----
 
-// The generated client schema (generated/app_powersync.ts), transpiled by the real
-// TypeScript compiler into a folder whose node_modules are this test's, so that its
-// @powersync/common is the one @powersync/node uses.
-const schemaDir = mkdtempSync(join(tmpdir(), 'syncspec-serve-schema-'));
-symlinkSync(join(import.meta.dirname, 'node_modules'), join(schemaDir, 'node_modules'), 'dir');
-writeFileSync(join(schemaDir, 'app_powersync.mjs'), ts.transpileModule(readFileSync('generated/app_powersync.ts', 'utf8'),
-  { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
-const { AppSchema: schema } = await import(join(schemaDir, 'app_powersync.mjs'));
-after(() => rmSync(schemaDir, { recursive: true, force: true }));
+// The generated client schema.
+const { AppSchema: schema } = await loadGenerated('generated/app_powersync.ts');
 
 const dirs = [];
 const devices = [];
