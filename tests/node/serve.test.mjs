@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { PowerSyncDatabase, Schema, Table, column } from '@powersync/node';
+import { PowerSyncDatabase } from '@powersync/node';
+import { loadGenerated } from './generated_schema.mjs';
 
 const BIN = process.env.SYNCSPEC_BIN;
 const DB = process.env.SERVE_DB;
@@ -121,17 +122,8 @@ after(async () => {
 
 // ---- the PowerSync client ----
 
-// A minimal client schema for schemas/app.yaml (the synced tables these tests write).
-const schema = new Schema({
-  projects: new Table({
-    name: column.text, is_default: column.integer, owner_id: column.text,
-    created_at: column.text, updated_at: column.text, deleted_at: column.text,
-  }),
-  documents: new Table({
-    title: column.text, content: column.text, project_id: column.text, device_id: column.text,
-    owner_id: column.text, created_at: column.text, updated_at: column.text, deleted_at: column.text,
-  }),
-});
+// The generated client schema.
+const { AppSchema: schema } = await loadGenerated('generated/app_powersync.ts');
 
 const dirs = [];
 const devices = [];

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PowerSyncDatabase } from '@powersync/node';
-import { Schema, Table, column } from '@powersync/common';
+import { loadGenerated } from './generated_schema.mjs';
 
 const build = process.env.SYNCSPEC_BUILD;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncspec-serve-sync-'));
@@ -24,12 +24,8 @@ const spec = process.env.SYNCSPEC_SPEC;
 const generated = process.env.SYNCSPEC_SQL;
 const P = (n) => `11111111-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-const schema = new Schema({
-  projects: new Table({
-    name: column.text, is_default: column.integer, owner_id: column.text,
-    created_at: column.text, updated_at: column.text, deleted_at: column.text,
-  }),
-});
+// The client schema generated for the spec.
+const { AppSchema: schema } = await loadGenerated(path.join(generated, 'app_powersync.ts'));
 
 // ---- the server and its database ----
 

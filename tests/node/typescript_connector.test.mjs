@@ -1,24 +1,40 @@
 // The generated connector (generated/app_connector.ts) on a real @powersync/node database,
-// uploading to a loopback HTTP endpoint. The endpoint's verdict on a transaction comes from
-// syncspec's own sanitizers (the built examples/upload_server program, run on each body):
-// applied when every op is valid, rejected when not. The answers a server gives when it
-// cannot decide (retry, 503, garbage) are given by the endpoint on demand. A transaction
-// is completed exactly on applied, duplicate, rejected and conflict, and stays queued,
-// with the error thrown, on everything else.
+// uploading to a loopback HTTP endpoint. By default the endpoint passes each request on to
+// a real `syncspec serve` for schemas/app.yaml and its answer back: applied when every op
+// is valid, rejected when not. The answers a server gives when it cannot decide (retry,
+// 503, garbage) are given by the endpoint itself on demand. A transaction is completed
+// exactly on applied, duplicate, rejected and conflict, and stays queued, with the error
+// thrown, on everything else.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import { databases, loadTs } from './typescript_util.mjs';
+import { databases, loadTs, repoRoot, startServe } from './typescript_util.mjs';
 
 const work = process.env.SYNCSPEC_TS_WORK;
-const uploadServer = path.join(path.dirname(process.env.SYNCSPEC_BIN), 'examples', 'upload_server');
 const { PowerSyncDatabase } = await import(path.join(work, 'node_modules/@powersync/node/lib/index.js'));
 const { AppSchema } = await loadTs(path.join(work, 'app', 'app_powersync.ts'));
 const { AppConnector } = await loadTs(path.join(work, 'app', 'app_connector.ts'));
 
-let mode = 'sanitize';
+// The server's JWKS holds a key nobody signs with: tokens here are HS256, signed with its
+// development secret.
+const jwks = path.join(databases, 'connector-jwks.json');
+const unused = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+fs.writeFileSync(jwks, JSON.stringify({ keys: [{ ...unused, kid: 'unused', alg: 'EdDSA', use: 'sig' }] }));
+const secret = crypto.randomBytes(32).toString('hex');
+const serve = await startServe(path.join(repoRoot, 'schemas/app.yaml'), path.join(repoRoot, 'generated'),
+  ['--jwks', jwks, '--dev-secret', secret]);
+function token(sub) {
+  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, iat: now, exp: now + 3600 })}`;
+  return `${body}.${crypto.createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+const token1 = token('user-1');
+
+let mode = 'serve';
 const requests = [];
 const server = http.createServer(async (req, res) => {
   let text = '';
@@ -29,14 +45,11 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ transactions: [{ op_id: id, status, errors }] }));
   };
-  if (mode === 'sanitize') {
-    const run = spawnSync(uploadServer, ['user-1'], { input: text, encoding: 'utf8' });
-    if (run.status === 0) answer('applied');
-    else if (run.status === 1) answer('rejected', run.stdout.split('\n').filter((l) => l.startsWith('    ')));
-    else {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: run.stderr }));
-    }
+  if (mode === 'serve') {
+    const answer = await fetch(serve.endpoint + req.url, { method: req.method, body: text,
+      headers: { 'content-type': req.headers['content-type'], authorization: req.headers.authorization } });
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') });
+    res.end(await answer.text());
   } else if (mode === '503') {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end('{"error":"database unavailable"}');
@@ -56,7 +69,7 @@ const notApplied = [];
 let signedIn = true;
 const connector = new AppConnector({
   uploadUrl,
-  fetchCredentials: async () => (signedIn ? { endpoint: 'http://127.0.0.1:1', token: 'token-1' } : null),
+  fetchCredentials: async () => (signedIn ? { endpoint: serve.endpoint, token: token1 } : null),
   onNotApplied: (result, ops) => notApplied.push({ result, ops }),
 });
 
@@ -69,6 +82,7 @@ await db.init();
 test.after(async () => {
   await db.close();
   server.close();
+  await serve.stop();
 });
 
 const nextId = async () => (await db.getNextCrudTransaction())?.transactionId ?? null;
@@ -79,12 +93,14 @@ test('an applied transaction is completed, and the body names the client and the
     ['Inbox', stamp, stamp],
   );
   const tx = await db.getNextCrudTransaction();
-  mode = 'sanitize';
+  mode = 'serve';
   await connector.uploadData(db);
   assert.equal(await nextId(), null);
+  const inPg = await serve.sql.query('SELECT id, name, owner_id FROM projects');
+  assert.deepEqual(inPg.rows, [{ id: tx.crud[0].id, name: 'Inbox', owner_id: 'user-1' }]);
   const { method, headers, body } = requests.at(-1);
   assert.equal(method, 'POST');
-  assert.equal(headers.authorization, 'Bearer token-1');
+  assert.equal(headers.authorization, `Bearer ${token1}`);
   assert.match(headers['content-type'], /^application\/json/);
   assert.deepEqual(body, {
     client_id: await db.getClientId(),
@@ -107,12 +123,13 @@ test('an applied transaction is completed, and the body names the client and the
 test('a rejected transaction is reported and completed (a retry cannot change it)', async () => {
   // No content and no device_id: the sanitizers refuse the document.
   await db.execute('INSERT INTO documents (id, title, created_at, updated_at) VALUES (uuid(), ?, ?, ?)', ['x', stamp, stamp]);
-  mode = 'sanitize';
+  mode = 'serve';
   await connector.uploadData(db);
   assert.equal(await nextId(), null);
   assert.equal(notApplied.length, 1);
   assert.equal(notApplied[0].result.status, 'rejected');
-  assert.ok(notApplied[0].result.errors.some((e) => e.includes('content is required')));
+  assert.match(JSON.stringify(notApplied[0].result.errors), /content.*required/);
+  assert.equal((await serve.sql.query('SELECT count(*)::int AS n FROM documents')).rows[0].n, 0);
   assert.equal(notApplied[0].ops[0].table, 'documents');
 });
 
