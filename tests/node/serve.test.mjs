@@ -1,9 +1,9 @@
 // `syncspec serve` with the real @powersync/node client, run by tests/integration/serve.sh
 // with SYNCSPEC_BIN, SERVE_DB (postgres.sql and postgres_sync.sql applied) and PG* set.
 //
-// The SDK runs its upload loop only while connected to a sync endpoint, which the server
-// does not offer yet, so each test calls the real connector's uploadData(db) on the real
-// database until getNextCrudTransaction() is null, as the SDK's loop would.
+// These tests are about uploads alone, so each calls the real connector's uploadData(db) on
+// the real database until getNextCrudTransaction() is null, as the SDK's upload loop would;
+// tests/node/serve_sync.test.mjs connects clients to the sync stream as apps do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -508,7 +508,10 @@ static void test_bad_bodies(void **state) {
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_applied_ops"), 0);
     /* At most 64 keys at the top level: finding a repeated one stays cheap. */
     char many[1024] = "{";
-    for (int k = 0; k < 65; k++) snprintf(many + strlen(many), 16, "\"k%d\":0,", k);
+    for (int k = 0; k < 65; k++) {
+        size_t used = strlen(many);
+        snprintf(many + used, sizeof many - used, "\"k%d\":0,", k);
+    }
     strcat(many, "\"transactions\":[]}");
     char *answer = NULL;
     syncspec_sync_error err;
