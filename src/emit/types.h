@@ -1,5 +1,5 @@
 /*
- * The type table of the spec language (DESIGN §3) and the nullability rules, in one place:
+ * The type table of the spec language and the nullability rules, in one place:
  * the emitters write them and the checker expects them.
  */
 #ifndef SYNCSPEC_EMIT_TYPES_H

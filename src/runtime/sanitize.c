@@ -1,4 +1,5 @@
-/* Upload sanitizers, driven by the generated table descriptors (DESIGN §6). */
+/* Upload sanitizers, driven by the generated table descriptors; docs/sanitizers.md says what
+ * they guarantee. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <inttypes.h>
 #include <math.h>
