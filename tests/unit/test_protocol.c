@@ -16,38 +16,16 @@
 #include <cmocka.h>
 
 #include "../integration/sync/fixture.h"
+#include "../integration/sync/cmocka_env.h"
 #include "../integration/sync/powersync_client.h"
 
 static sync_sql app, streams, custom;
 
 #define P(n) "11111111-0000-4000-8000-0000000000" n /* a project */
 
-typedef sync_env env;
-
-static int setup_with(void **state, const sync_sql *g) {
-    env *e = calloc(1, sizeof *e);
-    *state = e;
-    if (sync_env_open(e, g) != 0) fail_msg("PostgreSQL is unreachable (tests/run.sh starts it)");
-    return 0;
-}
 static int setup(void **state) { return setup_with(state, &app); }
 static int setup_streams(void **state) { return setup_with(state, &streams); }
 static int setup_custom(void **state) { return setup_with(state, &custom); }
-
-static int teardown(void **state) {
-    sync_env_close(*state);
-    free(*state);
-    return 0;
-}
-
-static void sql(env *e, const char *fmt, ...) {
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (!pg_ok(e->pg.conn, text)) fail_msg("SQL failed: %s", text);
-}
 
 static void add_project(env *e, const char *id, const char *owner, const char *name) {
     sql(e,
