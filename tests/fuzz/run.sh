@@ -23,6 +23,10 @@ for name in "${names[@]}"; do
   dict=()
   [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
   log="$build/$name.log"
+  # A 64 MiB quarantine instead of ASan's 256: freed memory comes back sooner, so inputs that
+  # make SQLite allocate a lot stop faulting in fresh pages (the download target runs
+  # several times faster); a use after a recent free is still caught.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64}"
   # The outputs of a render or a generate are large: allow the memory ASan needs for them.
   if "$bin" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 \
        -artifact_prefix="$artifacts" "${dict[@]}" "$work" "tests/fuzz/corpus/$name" \
