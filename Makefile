@@ -27,21 +27,20 @@ TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/
 # libraries (HTTP, JWT, TLS, libpq) would otherwise load with every other command.
 SERVE_SRC   := $(sort $(wildcard src/serve/*.c)) src/cli/cmd_serve.c
 CLI_SRC     := $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
-RUNTIME_SRC := $(sort $(wildcard src/model/*.c src/runtime/*.c))
+# The runtime, by who links it (docs/architecture.md): core/ (values, rows, sanitizers, the
+# JSON readers; with model/) for everyone, client/ (the SQLite store, downloads, the HTTP
+# transport; no libpq) for a device, server/ (PostgreSQL apply, the sync protocol) for a
+# server. libsyncspec holds all three.
+CORE_SRC    := $(sort $(wildcard src/model/*.c src/core/*.c))
+CLIENT_SRC  := $(sort $(wildcard src/client/*.c))
+SERVER_SRC  := $(sort $(wildcard src/server/*.c))
+RUNTIME_SRC := $(CORE_SRC) $(CLIENT_SRC) $(SERVER_SRC)
 TEMPLATES   := $(sort $(shell find templates -type f 2>/dev/null))
 
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates_embedded.o
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ   := $(SERVE_SRC:%.c=$(BUILD)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
-# Who links which part of the runtime (docs/architecture.md): a device links the client
-# (no libpq), a server the server part; both include the core. libsyncspec holds all three.
-CORE_SRC    := $(sort $(wildcard src/model/*.c)) \
-               $(addprefix src/runtime/,c_numbers.c json_load.c json_reader.c model.c row.c \
-                 sanitize.c sync_layout.c sync_util.c value.c)
-CLIENT_SRC  := $(addprefix src/runtime/,http_transport.c store.c store_apply.c store_download.c \
-                 store_sync.c)
-SERVER_SRC  := $(filter-out $(CORE_SRC) $(CLIENT_SRC),$(RUNTIME_SRC))
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ  := $(CORE_OBJ) $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ  := $(CORE_OBJ) $(SERVER_SRC:%.c=$(BUILD)/%.o)

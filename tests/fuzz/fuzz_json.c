@@ -9,8 +9,8 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "runtime/json_load.h"
-#include "runtime/json_reader.h"
+#include "core/json_load.h"
+#include "core/json_reader.h"
 
 enum { MAX_WALK_DEPTH = 512 };
 

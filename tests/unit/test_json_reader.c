@@ -1,5 +1,5 @@
 /*
- * The change feed's JSON reader (src/runtime/json_reader.c): values, escapes, in-place
+ * The change feed's JSON reader (src/core/json_reader.c): values, escapes, in-place
  * strings, skipping and seeking, and every malformed input failing at its byte, checked
  * against jansson, which the rest of the library parses with.
  */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "runtime/json_reader.h"
+#include "core/json_reader.h"
 
 /* Skips one whole document; true when the text is well-formed JSON. */
 static bool reader_accepts(const char *text) {

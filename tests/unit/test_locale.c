@@ -16,7 +16,7 @@
 #include <sqlite3.h>
 
 #include "../integration/sync/fixture.h"
-#include "runtime/json_reader.h"
+#include "core/json_reader.h"
 
 static sync_sql g;
 static char locale_dir[64];

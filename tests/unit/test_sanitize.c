@@ -21,7 +21,7 @@
 
 #include "app_schema.h"
 #include "edge_schema.h"
-#include "runtime/json_load.h"
+#include "core/json_load.h"
 
 /* The tables keep one case a line. */
 /* clang-format off */

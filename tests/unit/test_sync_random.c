@@ -27,7 +27,7 @@
 #include <sqlite3.h>
 
 #include "../integration/sync/fixture.h"
-#include "runtime/sync_internal.h"
+#include "core/sync_internal.h"
 
 static sync_sql g;
 

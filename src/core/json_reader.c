@@ -1,7 +1,7 @@
 /* The JSON reader of json_reader.h: RFC 8259, strict (no trailing commas, no comments, no
  * lone surrogates, no NUL characters, well-formed UTF-8), recursion-free. */
-#include "runtime/json_reader.h"
-#include "runtime/c_numbers.h"
+#include "core/json_reader.h"
+#include "core/c_numbers.h"
 
 #include <errno.h>
 #include <math.h>

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/store_internal.h"
+#include "client/store_internal.h"
 
 /* ---- the SQL functions the capture triggers call ---- */
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/sync_internal.h"
+#include "core/sync_internal.h"
 
 int sync_error(syncspec_sync_error *error, int code, const char *fmt, ...) {
     if (error) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/server_internal.h"
+#include "server/server_internal.h"
 
 enum { MAX_PARAMS = 1600 };
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/server_internal.h"
+#include "server/server_internal.h"
 
 int pg_db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res, const char *what) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

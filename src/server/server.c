@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/json_load.h"
-#include "runtime/json_reader.h"
-#include "runtime/server_internal.h"
+#include "core/json_load.h"
+#include "core/json_reader.h"
+#include "server/server_internal.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/json_reader.h"
-#include "runtime/store_internal.h"
+#include "core/json_reader.h"
+#include "client/store_internal.h"
 #include "syncspec/download.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")

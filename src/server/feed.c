@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/c_numbers.h"
-#include "runtime/server_internal.h"
+#include "core/c_numbers.h"
+#include "server/server_internal.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/c_numbers.h"
-#include "runtime/json_load.h"
+#include "core/c_numbers.h"
+#include "core/json_load.h"
 #include "syncspec.h"
 
 /* Scratch text for one op: chunks that never move, reset (not freed) between ops. */

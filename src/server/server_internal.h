@@ -8,7 +8,7 @@
 
 #include <libpq-fe.h>
 
-#include "runtime/sync_internal.h"
+#include "core/sync_internal.h"
 
 enum { PREPARED_MAX = 64 };
 

@@ -2,7 +2,7 @@
  * uselocale, not setlocale: it changes the calling thread only, so a program's other threads
  * keep their locale, and it costs a pointer swap.
  */
-#include "runtime/c_numbers.h"
+#include "core/c_numbers.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/sync_internal.h"
+#include "core/sync_internal.h"
 #include "syncspec/http.h"
 
 struct syncspec_http {

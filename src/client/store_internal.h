@@ -4,7 +4,7 @@
 
 #include <sqlite3.h>
 
-#include "runtime/sync_internal.h"
+#include "core/sync_internal.h"
 
 /* Per connection: what the capture triggers' SQL functions read. */
 typedef struct store_capture {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/c_numbers.h"
+#include "core/c_numbers.h"
 #include "syncspec.h"
 
 /* Years 0001-01-01 through 9999-12-31, the range the canonical text form can spell. */

@@ -5,7 +5,7 @@
 #ifndef SYNCSPEC_RUNTIME_PROTOCOL_INTERNAL_H
 #define SYNCSPEC_RUNTIME_PROTOCOL_INTERNAL_H
 
-#include "runtime/server_internal.h"
+#include "server/server_internal.h"
 #include "syncspec/protocol.h"
 
 /* The buckets a user has: one for bucket_definitions, one per synced table for streams. */

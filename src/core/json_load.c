@@ -10,7 +10,7 @@
  * - jansson keeps the last of repeated keys without a word. Which value a client meant is
  *   unknowable, so each object whose text repeats a key says so in the tree.
  */
-#include "runtime/json_load.h"
+#include "core/json_load.h"
 
 #include <stdbool.h>
 #include <stdio.h>

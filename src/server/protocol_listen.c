@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 
-#include "runtime/protocol_internal.h"
+#include "server/protocol_internal.h"
 
 int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error) {
     return protocol_exec(conn, "LISTEN \"syncspec_changes\"; LISTEN \"syncspec_ops\"", "listen",

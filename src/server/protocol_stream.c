@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/protocol_internal.h"
+#include "server/protocol_internal.h"
 
 #define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
 
