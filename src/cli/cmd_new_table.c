@@ -9,11 +9,11 @@
 #include <yaml.h>
 
 #include "cli/cli.h"
+#include "compile/compile.h"
 #include "emit/escape.h"
 #include "model/limits.h"
 #include "model/names.h"
 #include "model/types.h"
-#include "spec/spec.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
@@ -366,7 +366,7 @@ int cmd_new_table(int argc, char **argv) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *updated = NULL;
-    rc = spec_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
+    rc = compile_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
     if (rc != 0 || diag_error_count(&diags)) {
         unsigned first =
             count_lines(text, at.offset) + 1 + (at.offset > 0 && text[at.offset - 1] != '\n');

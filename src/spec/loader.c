@@ -1,7 +1,7 @@
 /*
  * The loader: YAML tree → schema model. It checks structure (known keys, the kind of every
  * value, types, the version) and converts values to their canonical text; validate/ then
- * checks meaning over the finished model. It always builds a complete model, with defaults
+ * checks meaning over the finished model (compile/ runs the two in turn). It always builds a complete model, with defaults
  * where a value was wrong, so that every later rule still runs and reports.
  */
 #include <errno.h>
@@ -27,11 +27,10 @@
 #include "spec/yaml_tree.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
-#include "validate/validate.h"
 
 typedef struct loader {
-    arena *a;   /* the model */
-    arena *tmp; /* the tree, the source map, messages: freed when loading ends */
+    arena *a;   /* the model and its source map */
+    arena *tmp; /* the tree and messages: freed when loading ends */
     diag_list *diags;
     const char *file;
     syncspec_schema *schema;
@@ -281,7 +280,7 @@ static void load_enum(loader *L, const ynode *n, syncspec_column *c, spec_column
         return;
     }
     const char **values = arena_calloc(L->a, n->count, sizeof *values);
-    spec_pos *positions = arena_calloc(L->tmp, n->count, sizeof *positions);
+    spec_pos *positions = arena_calloc(L->a, n->count, sizeof *positions);
     size_t count = 0;
     strmap *seen = &L->enum_values;
     strmap_clear(seen);
@@ -426,7 +425,7 @@ static void load_columns(loader *L, const ynode *columns, syncspec_table *t, spe
     size_t declared = columns ? columns->count : 0;
     size_t cap = 1 + declared + !t->local_only + 2 * t->timestamps + t->soft_delete;
     syncspec_column *cols = arena_calloc(L->a, cap, sizeof *cols);
-    spec_column_src *srcs = arena_calloc(L->tmp, cap, sizeof *srcs);
+    spec_column_src *srcs = arena_calloc(L->a, cap, sizeof *srcs);
     size_t n = 0;
     implicit_column(&cols[n++], "id", "id", SYNCSPEC_TYPE_ID, SYNCSPEC_ROLE_ID, true);
     for (size_t i = 0; i < declared; i++) {
@@ -504,7 +503,7 @@ static bool load_index(loader *L, const ynode *item, bool in_unique, syncspec_ta
         return false;
     }
     const char **names = arena_calloc(L->a, columns->count, sizeof *names);
-    spec_pos *positions = arena_calloc(L->tmp, columns->count, sizeof *positions);
+    spec_pos *positions = arena_calloc(L->a, columns->count, sizeof *positions);
     bool ok = true;
     for (size_t i = 0; i < columns->count; i++) {
         const ynode *c = columns->items[i];
@@ -528,7 +527,7 @@ static void load_indexes(loader *L, const ynode *indexes, const ynode *uniques, 
                          spec_table_src *ts) {
     size_t cap = 1 + (indexes ? indexes->count : 0) + (uniques ? uniques->count : 0);
     syncspec_index *ixs = arena_calloc(L->a, cap, sizeof *ixs);
-    spec_index_src *srcs = arena_calloc(L->tmp, cap, sizeof *srcs);
+    spec_index_src *srcs = arena_calloc(L->a, cap, sizeof *srcs);
     size_t n = 0;
     if (!t->local_only) {
         const char **cols = arena_calloc(L->a, 1, sizeof *cols);
@@ -610,7 +609,7 @@ static void load_tables(loader *L, const ynode *root) {
     }
     L->owner_property = spec_property_name(L->a, L->schema->owner_column);
     syncspec_table *ts = arena_calloc(L->a, tables->count, sizeof *ts);
-    spec_table_src *srcs = arena_calloc(L->tmp, tables->count, sizeof *srcs);
+    spec_table_src *srcs = arena_calloc(L->a, tables->count, sizeof *srcs);
     for (size_t i = 0; i < tables->count; i++) load_table(L, &tables->pairs[i], &ts[i], &srcs[i]);
     L->schema->tables = ts;
     L->schema->table_count = tables->count;
@@ -712,8 +711,8 @@ static void digest_wait(digest_job *j) {
     j->threaded = false;
 }
 
-static int load(const syncspec_schema **out, arena *a, const char *file, const char *data,
-                size_t len, diag_list *diags) {
+static int load(const syncspec_schema **out, const spec_source **out_src, arena *a,
+                const char *file, const char *data, size_t len, diag_list *diags) {
     size_t errors_before = diag_error_count(diags);
     if (len > SPEC_LIMIT_BYTES) {
         diag_add(diags, DIAG_ERROR, "spec-too-large", file, 1, 1,
@@ -753,7 +752,7 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
     s->source_path = file;
     s->source_sha256 = digest.hex; /* filled in by the time load returns */
 
-    spec_source *src = arena_alloc(tmp, sizeof *src);
+    spec_source *src = arena_alloc(a, sizeof *src);
     src->file = file;
     loader L;
     memset(&L, 0, sizeof L);
@@ -765,22 +764,21 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
     L.src = src;
     strmap_init(&L.enum_values, tmp);
     load_root(&L, root);
-    validate_schema(s, src, tmp, diags);
-    if (diag_error_count(diags) == errors_before) {
-        *out = s;
-        rc = 0;
-    }
+    *out = s;
+    *out_src = src;
+    if (diag_error_count(diags) == errors_before) rc = 0;
 cleanup:
     digest_wait(&digest);
     arena_free(tmp);
     return rc;
 }
 
-int spec_load_buffer(const syncspec_schema **out, arena *a, const char *path, const char *data,
-                     size_t len, diag_list *diags) {
+int spec_load_buffer(const syncspec_schema **out, const spec_source **src, arena *a,
+                     const char *path, const char *data, size_t len, diag_list *diags) {
     *out = NULL;
+    *src = NULL;
     const char *file = arena_strdup(a, path ? path : "<input>");
-    return load(out, a, file, data ? data : "", data ? len : 0, diags);
+    return load(out, src, a, file, data ? data : "", data ? len : 0, diags);
 }
 
 /*
@@ -842,8 +840,10 @@ static int read_spec(char **data, size_t *len, const char *path) {
     return 0;
 }
 
-int spec_load_file(const syncspec_schema **out, arena *a, const char *path, diag_list *diags) {
+int spec_load_file(const syncspec_schema **out, const spec_source **src, arena *a,
+                   const char *path, diag_list *diags) {
     *out = NULL;
+    *src = NULL;
     const char *file = arena_strdup(a, path);
     char *data = NULL;
     size_t len = 0;
@@ -856,7 +856,7 @@ int spec_load_file(const syncspec_schema **out, arena *a, const char *path, diag
         diag_add(diags, DIAG_ERROR, "io", file, 0, 0, "cannot read the spec: %s", strerror(errno));
         return -2;
     }
-    int rc = load(out, a, file, data, len, diags);
+    int rc = load(out, src, a, file, data, len, diags);
     free(data);
     return rc;
 }

@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
+#include "compile/compile.h"
 #include "model/limits.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
-#include "spec/spec.h"
 #include "spec/values.h"
 
 typedef struct loaded {
@@ -27,7 +27,7 @@ static loaded *load_text(const char *yaml) {
     assert_non_null(l);
     l->a = arena_new();
     diag_list_init(&l->diags, l->a);
-    l->rc = spec_load_buffer(&l->schema, l->a, "spec.yaml", yaml, strlen(yaml), &l->diags);
+    l->rc = compile_load_buffer(&l->schema, l->a, "spec.yaml", yaml, strlen(yaml), &l->diags);
     return l;
 }
 
@@ -599,7 +599,7 @@ static void test_app_yaml(void **state) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = NULL;
-    int rc = spec_load_file(&s, a, path, &diags);
+    int rc = compile_load_file(&s, a, path, &diags);
     diag_print(stderr, &diags);
     assert_int_equal(rc, 0);
     assert_int_equal(diags.count, 0);
@@ -620,14 +620,14 @@ static void test_unreadable_file(void **state) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = (const syncspec_schema *)&diags;
-    assert_int_equal(spec_load_file(&s, a, "/nonexistent/spec.yaml", &diags), -2);
+    assert_int_equal(compile_load_file(&s, a, "/nonexistent/spec.yaml", &diags), -2);
     assert_null(s);
     assert_int_equal(diags.count, 1);
     assert_string_equal(diags.items[0].code, "io");
     diag_list_free(&diags);
     /* A folder is not a spec either. */
     diag_list_init(&diags, a);
-    assert_int_equal(spec_load_file(&s, a, "/", &diags), -2);
+    assert_int_equal(compile_load_file(&s, a, "/", &diags), -2);
     assert_string_equal(diags.items[0].code, "io");
     diag_list_free(&diags);
     arena_free(a);
@@ -638,7 +638,7 @@ static void expect_only(const char *yaml, size_t len, const char *code) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = NULL;
-    assert_int_equal(spec_load_buffer(&s, a, "x.yaml", yaml, len, &diags), -1);
+    assert_int_equal(compile_load_buffer(&s, a, "x.yaml", yaml, len, &diags), -1);
     assert_null(s);
     if (diags.count != 1 || strcmp(diags.items[0].code, code) != 0) diag_print(stderr, &diags);
     assert_int_equal(diags.count, 1);
@@ -734,7 +734,7 @@ static void test_never_crashes(void **state) {
         diag_list diags;
         diag_list_init(&diags, a);
         const syncspec_schema *s = NULL;
-        int rc = spec_load_buffer(&s, a, "fuzz.yaml", buf, len, &diags);
+        int rc = compile_load_buffer(&s, a, "fuzz.yaml", buf, len, &diags);
         assert_true(rc == 0 || rc == -1);
         assert_true(rc == 0 ? s != NULL : diag_error_count(&diags) > 0);
         for (size_t i = 0; i < diags.count; i++) {

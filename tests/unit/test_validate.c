@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "spec/spec.h"
+#include "compile/compile.h"
 #include "validate/validate.h"
 
 typedef struct expect {
@@ -35,7 +35,7 @@ static void check(const char *yaml, const expect *expected) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *schema = NULL;
-    int rc = spec_load_buffer(&schema, a, "spec.yaml", yaml, strlen(yaml), &diags);
+    int rc = compile_load_buffer(&schema, a, "spec.yaml", yaml, strlen(yaml), &diags);
     diag_sort(&diags);
     size_t n = 0;
     bool errors = false;
@@ -100,7 +100,7 @@ static void test_duplicate_keys(void **state) {
     diag_list_init(&diags, a);
     const syncspec_schema *s;
     const char *yaml = HEADER "  t:\n    columns:\n      x: text\n      x: integer\n";
-    assert_int_equal(spec_load_buffer(&s, a, "s.yaml", yaml, strlen(yaml), &diags), -1);
+    assert_int_equal(compile_load_buffer(&s, a, "s.yaml", yaml, strlen(yaml), &diags), -1);
     assert_int_equal(diags.count, 1);
     assert_int_equal(diags.items[0].line, 7);
     assert_int_equal(diags.items[0].note_line, 6);
