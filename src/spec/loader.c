@@ -415,7 +415,7 @@ static void implicit_column(syncspec_column *c, const char *name, const char *pr
 /* Whether a declared column name is one of this table's implicit columns. */
 static bool implicit_name(const loader *L, const syncspec_table *t, const char *name) {
     return strcmp(name, "id") == 0 ||
-           (!t->local_only && strcmp(name, L->schema->owner_column) == 0) ||
+           (!t->local_only && strcmp(name, L->schema->owner_name) == 0) ||
            (t->timestamps &&
             (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0)) ||
            (t->soft_delete && strcmp(name, "deleted_at") == 0);
@@ -434,7 +434,7 @@ static void load_columns(loader *L, const ynode *columns, syncspec_table *t, spe
             const char *why = strcmp(pair->key->text, "id") == 0 ? "every table has an id"
                               : strcmp(pair->key->text, "deleted_at") == 0
                                   ? "the table has soft_delete: true"
-                              : strcmp(pair->key->text, L->schema->owner_column) == 0
+                              : strcmp(pair->key->text, L->schema->owner_name) == 0
                                   ? "it is the owner column of every synced table"
                                   : "the table has timestamps (on by default)";
             report(L, pair->key->line, pair->key->col, "redeclared-implicit-column",
@@ -446,11 +446,11 @@ static void load_columns(loader *L, const ynode *columns, syncspec_table *t, spe
         n++;
     }
     if (!t->local_only) {
-        t->owner_column = (int)n;
-        implicit_column(&cols[n++], L->schema->owner_column, L->owner_property, SYNCSPEC_TYPE_ID,
+        t->owner_index = (int)n;
+        implicit_column(&cols[n++], L->schema->owner_name, L->owner_property, SYNCSPEC_TYPE_ID,
                         SYNCSPEC_ROLE_OWNER, true);
     } else {
-        t->owner_column = -1;
+        t->owner_index = -1;
     }
     if (t->timestamps) {
         implicit_column(&cols[n++], "created_at", "createdAt", SYNCSPEC_TYPE_TIMESTAMP,
@@ -531,7 +531,7 @@ static void load_indexes(loader *L, const ynode *indexes, const ynode *uniques, 
     size_t n = 0;
     if (!t->local_only) {
         const char **cols = arena_calloc(L->a, 1, sizeof *cols);
-        cols[0] = L->schema->owner_column;
+        cols[0] = L->schema->owner_name;
         ixs[n].columns = cols;
         ixs[n].column_count = 1;
         ixs[n].implicit = true;
@@ -607,7 +607,7 @@ static void load_tables(loader *L, const ynode *root) {
                SPEC_LIMIT_TABLES);
         return;
     }
-    L->owner_property = spec_property_name(L->a, L->schema->owner_column);
+    L->owner_property = spec_property_name(L->a, L->schema->owner_name);
     syncspec_table *ts = arena_calloc(L->a, tables->count, sizeof *ts);
     spec_table_src *srcs = arena_calloc(L->a, tables->count, sizeof *srcs);
     for (size_t i = 0; i < tables->count; i++) load_table(L, &tables->pairs[i], &ts[i], &srcs[i]);
@@ -649,7 +649,7 @@ static void load_root(loader *L, const ynode *root) {
     if (!s->name) s->name = "app";
 
     const char *owner = load_string(L, root, "owner_column", &src->owner_column);
-    if (owner) s->owner_column = owner;
+    if (owner) s->owner_name = owner;
 
     const ynode *n;
     int choice;
@@ -743,7 +743,7 @@ static int load(const syncspec_schema **out, const spec_source **out_src, arena 
 
     syncspec_schema *s = arena_alloc(a, sizeof *s);
     s->name = "app";
-    s->owner_column = "owner_id";
+    s->owner_name = "owner_id";
     s->id_format = SYNCSPEC_ID_UUID;
     s->pg_schema = "public";
     s->publication = "powersync";

@@ -117,11 +117,10 @@ static void check_spec_names(validator *V) {
         strcmp(s->name, "syncspec") == 0)
         report(V, DIAG_ERROR, src->name, "reserved-name",
                "spec name 'syncspec' would clash with the runtime's syncspec_ identifiers");
-    if (src->owner_column.line &&
-        check_name(V, "owner column", s->owner_column, src->owner_column)) {
+    if (src->owner_column.line && check_name(V, "owner column", s->owner_name, src->owner_column)) {
         static const char *const implicit[] = {"id", "created_at", "updated_at", "deleted_at"};
         for (size_t i = 0; i < sizeof implicit / sizeof *implicit; i++)
-            if (strcmp(s->owner_column, implicit[i]) == 0)
+            if (strcmp(s->owner_name, implicit[i]) == 0)
                 report(V, DIAG_ERROR, src->owner_column, "reserved-name",
                        "owner column cannot be '%s': that name is an implicit column", implicit[i]);
     }
@@ -270,7 +269,7 @@ static const char *missing_column_hint(const validator *V, const syncspec_table 
         return "deleted_at exists only on tables with soft_delete: true";
     if ((strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0) && !t->timestamps)
         return "created_at and updated_at exist only on tables with timestamps: true";
-    if (t->local_only && strcmp(name, V->schema->owner_column) == 0)
+    if (t->local_only && strcmp(name, V->schema->owner_name) == 0)
         return "local-only tables have no owner column";
     return NULL;
 }
@@ -364,7 +363,7 @@ static void check_indexes(validator *V, const syncspec_table *t, const spec_tabl
             if (first->implicit)
                 diag_note(V->diags, d, 0, 0,
                           "every synced table already has an index on its owner column '%s'",
-                          V->schema->owner_column);
+                          V->schema->owner_name);
             else
                 diag_note(V->diags, d, first->line, first->col, "first declared here");
             continue;

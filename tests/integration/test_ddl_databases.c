@@ -88,7 +88,7 @@ static char *index_columns(const syncspec_index *index) {
  * names it in the key already. */
 static const char *pg_index_columns(const syncspec_table *t, const syncspec_index *index) {
     static char buf[4096];
-    const char *owner = t->columns[t->owner_column].name;
+    const char *owner = t->columns[t->owner_index].name;
     bool has_owner = false;
     for (size_t i = 0; i < index->column_count; i++)
         has_owner |= strcmp(index->columns[i], owner) == 0;

@@ -114,7 +114,7 @@ static void test_top_level_defaults(void **state) {
     loaded *l = load_ok(HEADER "tables:\n  notes:\n    columns:\n      body: text\n");
     const syncspec_schema *s = l->schema;
     assert_string_equal(s->name, "app");
-    assert_string_equal(s->owner_column, "owner_id");
+    assert_string_equal(s->owner_name, "owner_id");
     assert_int_equal(s->id_format, SYNCSPEC_ID_UUID);
     assert_string_equal(s->pg_schema, "public");
     assert_string_equal(s->publication, "powersync");
@@ -135,14 +135,14 @@ static void test_top_level_keys(void **state) {
                         "tables:\n  notes:\n    columns:\n      body: text\n");
     const syncspec_schema *s = l->schema;
     assert_string_equal(s->name, "notes_app");
-    assert_string_equal(s->owner_column, "user_id");
+    assert_string_equal(s->owner_name, "user_id");
     assert_int_equal(s->id_format, SYNCSPEC_ID_TEXT);
     assert_string_equal(s->pg_schema, "app_data");
     assert_string_equal(s->publication, "app_pub");
     assert_int_equal(s->sync_format, SYNCSPEC_SYNC_STREAMS);
     const syncspec_table *t = table(l, "notes");
-    assert_string_equal(t->columns[t->owner_column].name, "user_id");
-    assert_string_equal(t->columns[t->owner_column].property, "userId");
+    assert_string_equal(t->columns[t->owner_index].name, "user_id");
+    assert_string_equal(t->columns[t->owner_index].property, "userId");
     assert_string_equal(t->indexes[0].name, "idx_notes_user_id");
     unload(l);
 
@@ -290,10 +290,10 @@ static void test_implicit_columns(void **state) {
         assert_int_equal(c->required, order[i].required);
         if (order[i].role != SYNCSPEC_ROLE_DECLARED) assert_int_equal(c->line, 0);
     }
-    assert_int_equal(docs->owner_column, 3);
+    assert_int_equal(docs->owner_index, 3);
 
     const syncspec_table *prefs = table(l, "prefs");
-    assert_int_equal(prefs->owner_column, -1);
+    assert_int_equal(prefs->owner_index, -1);
     assert_int_equal(prefs->column_count, 4); /* id, key, created_at, updated_at */
     assert_string_equal(prefs->columns[2].name, "created_at");
     assert_int_equal(prefs->index_count, 0);
