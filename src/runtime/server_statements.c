@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/implicit.h"
 #include "runtime/server_internal.h"
 
 enum { MAX_PARAMS = 1600 };
@@ -82,10 +83,14 @@ int add_op_statement(statement_list *list, const syncspec_schema *schema, const 
             if (soft) {
                 if (c->role == SYNCSPEC_ROLE_DELETED_AT) {
                     put(s, n++ ? ", " : "");
-                    put(s, "\"deleted_at\" = coalesce(\"deleted_at\", now())");
+                    ident(s, c->name);
+                    put(s, " = coalesce(");
+                    ident(s, c->name);
+                    put(s, ", now())");
                 } else if (c->role == SYNCSPEC_ROLE_UPDATED_AT) {
                     put(s, n++ ? ", " : "");
-                    put(s, "\"updated_at\" = now()");
+                    ident(s, c->name);
+                    put(s, " = now()");
                 }
                 continue;
             }
@@ -172,9 +177,8 @@ static column_source source_of(const syncspec_table *t, size_t i, const void *ro
     syncspec_state state = syncspec_row_state(c, row);
     if ((int)i == t->owner_index) return FROM_OWNER;
     if (state == SYNCSPEC_ABSENT && c->default_value) return FROM_DEFAULT;
-    if (state == SYNCSPEC_ABSENT &&
-        (c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_UPDATED_AT))
-        return FROM_NOW;
+    const model_implicit *implicit = model_implicit_of(c->role);
+    if (state == SYNCSPEC_ABSENT && implicit && implicit->stamped) return FROM_NOW;
     return FROM_ARRAY;
 }
 

@@ -16,8 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model/types.h"
+#include "model/implicit.h"
 #include "model/limits.h"
+#include "model/types.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
 #include "spec/source.h"
@@ -403,65 +404,48 @@ static void load_column(loader *L, const ypair *pair, syncspec_column *c, spec_c
 
 /* ---- tables -------------------------------------------------------------------------- */
 
-static void implicit_column(syncspec_column *c, const char *name, const char *property,
-                            syncspec_type type, syncspec_column_role role, bool required) {
-    c->name = name;
-    c->property = property;
-    c->type = type;
-    c->role = role;
-    c->required = required;
+static void add_implicit(const loader *L, syncspec_table *t, syncspec_column *c,
+                         const model_implicit *row) {
+    c->name = model_implicit_name(row, L->schema);
+    c->property = row->role == SYNCSPEC_ROLE_OWNER ? L->owner_property : row->property;
+    c->type = row->type;
+    c->role = row->role;
+    c->required = row->required;
+    if (row->role == SYNCSPEC_ROLE_OWNER) t->owner_index = (int)(c - t->columns);
 }
 
-/* Whether a declared column name is one of this table's implicit columns. */
-static bool implicit_name(const loader *L, const syncspec_table *t, const char *name) {
-    return strcmp(name, "id") == 0 ||
-           (!t->local_only && strcmp(name, L->schema->owner_name) == 0) ||
-           (t->timestamps &&
-            (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0)) ||
-           (t->soft_delete && strcmp(name, "deleted_at") == 0);
-}
-
+/* The table's columns: the implicit ones that lead, the declared ones, the other implicit
+ * ones (model/implicit.c). */
 static void load_columns(loader *L, const ynode *columns, syncspec_table *t, spec_table_src *ts) {
     size_t declared = columns ? columns->count : 0;
-    size_t cap = 1 + declared + !t->local_only + 2 * t->timestamps + t->soft_delete;
+    size_t cap = declared;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++)
+        cap += model_implicit_in(&model_implicit_columns[i], t);
     syncspec_column *cols = arena_calloc(L->a, cap, sizeof *cols);
     spec_column_src *srcs = arena_calloc(L->a, cap, sizeof *srcs);
     size_t n = 0;
-    implicit_column(&cols[n++], "id", "id", SYNCSPEC_TYPE_ID, SYNCSPEC_ROLE_ID, true);
+    t->columns = cols;
+    t->owner_index = -1;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *row = &model_implicit_columns[i];
+        if (row->leads && model_implicit_in(row, t)) add_implicit(L, t, &cols[n++], row);
+    }
     for (size_t i = 0; i < declared; i++) {
         const ypair *pair = &columns->pairs[i];
-        if (implicit_name(L, t, pair->key->text)) {
-            const char *why = strcmp(pair->key->text, "id") == 0 ? "every table has an id"
-                              : strcmp(pair->key->text, "deleted_at") == 0
-                                  ? "the table has soft_delete: true"
-                              : strcmp(pair->key->text, L->schema->owner_name) == 0
-                                  ? "it is the owner column of every synced table"
-                                  : "the table has timestamps (on by default)";
+        const model_implicit *row = model_implicit_find(L->schema, t, pair->key->text);
+        if (row) {
             report(L, pair->key->line, pair->key->col, "redeclared-implicit-column",
                    "column '%s' is implicit in table '%s' and cannot be declared: %s",
-                   pair->key->text, t->name, why);
+                   pair->key->text, t->name, row->why);
             continue;
         }
         load_column(L, pair, &cols[n], &srcs[n]);
         n++;
     }
-    if (!t->local_only) {
-        t->owner_index = (int)n;
-        implicit_column(&cols[n++], L->schema->owner_name, L->owner_property, SYNCSPEC_TYPE_ID,
-                        SYNCSPEC_ROLE_OWNER, true);
-    } else {
-        t->owner_index = -1;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *row = &model_implicit_columns[i];
+        if (!row->leads && model_implicit_in(row, t)) add_implicit(L, t, &cols[n++], row);
     }
-    if (t->timestamps) {
-        implicit_column(&cols[n++], "created_at", "createdAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_CREATED_AT, true);
-        implicit_column(&cols[n++], "updated_at", "updatedAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_UPDATED_AT, true);
-    }
-    if (t->soft_delete)
-        implicit_column(&cols[n++], "deleted_at", "deletedAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_DELETED_AT, false);
-    t->columns = cols;
     t->column_count = n;
     ts->columns = srcs;
 }
@@ -743,7 +727,7 @@ static int load(const syncspec_schema **out, const spec_source **out_src, arena 
 
     syncspec_schema *s = arena_alloc(a, sizeof *s);
     s->name = "app";
-    s->owner_name = "owner_id";
+    s->owner_name = model_implicit_of(SYNCSPEC_ROLE_OWNER)->name;
     s->id_format = SYNCSPEC_ID_UUID;
     s->pg_schema = "public";
     s->publication = "powersync";
