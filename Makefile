@@ -125,7 +125,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
+$(BUILD)/tests/%: tests/integration/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
