@@ -131,16 +131,15 @@ int compile_write_folder(compile_result *result, arena *a, const compile_request
                  ? COMPILE_OK
                  : COMPILE_EMIT_FAILED;
     output_count(o);
-    if (rc != COMPILE_OK) {
-        if (!check && !mkdir_errno) fs_rmdirs(out_dir, existed);
-    } else if (mkdir_errno) {
+    if (rc == COMPILE_OK && mkdir_errno) {
         /* Reported after rendering, so that a template error is reported first. */
         io_error(diags, "create", out_dir, mkdir_errno);
         rc = COMPILE_EMIT_FAILED;
-    } else {
+    } else if (rc == COMPILE_OK) {
         if (!check) rc = commit_files(o, &result->written, diags);
         keep_files(result, a, o);
     }
-    output_free(o);
+    output_free(o); /* removes the temporary files left, so that the folder can go */
+    if (rc != COMPILE_OK && !check && !mkdir_errno) fs_rmdirs(out_dir, existed);
     return rc;
 }
