@@ -22,7 +22,8 @@ LDLIBS   += $(PKG_LIBS) -lm -pthread -ldl
 
 # The compiler: one folder a stage. The runtime (libsyncspec) is what generated code links;
 # it carries model/ (the tables of types and rules), which the compiler reads too.
-TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c))
+TOOL_SRC    := $(sort $(wildcard src/util/*.c src/spec/*.c src/validate/*.c src/emit/*.c src/check/*.c \
+                 src/compile/*.c))
 # `syncspec serve` is a program of its own, syncspec-serve, which `syncspec serve` runs: its
 # libraries (HTTP, JWT, TLS, libpq) would otherwise load with every other command.
 SERVE_SRC   := $(sort $(wildcard src/serve/*.c)) src/cli/cmd_serve.c
@@ -123,7 +124,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
+$(BUILD)/tests/%: tests/integration/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 

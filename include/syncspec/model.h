@@ -102,14 +102,14 @@ typedef struct syncspec_table {
     /* Owner index first (synced tables), then `indexes`, then `unique`, in spec order. */
     const syncspec_index *indexes;
     size_t index_count;
-    int owner_column; /* position of the owner column in `columns`, -1 when local-only */
-    size_t row_size;  /* generated code: sizeof the row struct; 0 in a loaded model */
+    int owner_index; /* position of the owner column in `columns`, -1 when local-only */
+    size_t row_size; /* generated code: sizeof the row struct; 0 in a loaded model */
     unsigned line, col;
 } syncspec_table;
 
 typedef struct syncspec_schema {
-    const char *name;         /* prefix of generated C identifiers */
-    const char *owner_column; /* default "owner_id" */
+    const char *name;       /* prefix of generated C identifiers */
+    const char *owner_name; /* the owner column (the spec's owner_column), default "owner_id" */
     syncspec_id_format id_format;
     const char *pg_schema;   /* default "public" */
     const char *publication; /* default "powersync" */

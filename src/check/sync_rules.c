@@ -495,9 +495,9 @@ cleanup:
 static void check_query(findings *f, const syncspec_schema *schema, const syncspec_table *t,
                         const parsed_query *q, bool streams) {
     arena *a = f->a;
-    const char *want = arena_printf(a, "%s = %s", schema->owner_column,
+    const char *want = arena_printf(a, "%s = %s", schema->owner_name,
                                     streams ? "auth.user_id()" : "bucket.user_id");
-    if (!has_owner_filter(a, q, schema->owner_column, streams)) {
+    if (!has_owner_filter(a, q, schema->owner_name, streams)) {
         finding *x =
             findings_add(f, FINDING_ERROR, "sync-rules-owner-filter", TARGET, t->name, NULL,
                          "the query for %s in %s (line %u) is not filtered by %s: "

@@ -19,12 +19,25 @@ enum {
 };
 
 /*
- * Loads and validates a spec, printing its diagnostics to stderr. Returns 0 (warnings may
- * have been printed), -1 when the spec has errors, -2 when it cannot be read.
+ * Loads and validates a spec (compile_load_file), printing its diagnostics to stderr.
+ * Returns 0 (warnings may have been printed), -1 when the spec has errors, -2 when it
+ * cannot be read.
  */
 struct arena;
 struct syncspec_schema;
 int cli_load_spec(const struct syncspec_schema **out, struct arena *a, const char *path);
+
+/*
+ * Prints the diagnostics of a compiler run over the spec at `path`, sorted by position,
+ * then how many errors the spec has when it has some. `rc` is the run's compile_status;
+ * returns it (-1 also when errors were found despite a 0).
+ */
+struct diag_list;
+int cli_print_diags(struct diag_list *diags, const char *path, int rc);
+
+/* Prints how many generated files a run wrote into out_dir, and how many it left. */
+struct compile_result;
+void cli_print_written(const struct compile_result *result, const char *out_dir);
 
 /* Each command: argv[0] is the command's name; returns the exit status. */
 int cmd_lint(int argc, char **argv);

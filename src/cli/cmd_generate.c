@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "compile/compile.h"
 #include "emit/emit.h"
-#include "spec/spec.h"
-#include "util/fs_update.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
@@ -96,16 +95,14 @@ static void depfile_path(strbuf *sb, const char *path) {
  * The depfile's target is the stamp when there is one: outputs whose content did not change
  * keep their old mtime, so a build keyed on them would regenerate on every run.
  */
-static int write_depfile(const char *depfile, const char *stamp, const char *out_dir,
-                         const emit_file *files, size_t count, const char *spec_path,
-                         const char **templates_used) {
+static int write_depfile(const char *depfile, const char *stamp, const compile_result *r,
+                         const char *spec_path) {
+    const char **templates_used = r->templates_used;
     strbuf sb = STRBUF_INIT;
     if (stamp) depfile_path(&sb, stamp);
-    for (size_t i = 0; !stamp && i < count; i++) {
-        char *path = fs_join(out_dir, files[i].path);
+    for (size_t i = 0; !stamp && i < r->file_count; i++) {
         if (i) sb_append(&sb, " \\\n ");
-        depfile_path(&sb, path);
-        free(path);
+        depfile_path(&sb, r->files[i].path);
     }
     sb_append(&sb, ": ");
     depfile_path(&sb, spec_path);
@@ -145,108 +142,19 @@ static int touch(const char *path) {
     return rc;
 }
 
-/*
- * The files of one run, streamed from the renderer: each is compared with the file on disk
- * while it renders, and only a file that changes is written, to a temporary file beside
- * it. Nothing is renamed into place before every file has rendered, so a template error
- * (or a failed write) leaves every old file as it was.
- */
-typedef struct output_file {
-    emit_file file; /* its name relative to the folder; no content */
-    char *path;
-    fs_update update;
-    bool rendered; /* the template rendered without error */
-    bool changed;
-} output_file;
-
-typedef struct output {
-    const char *out_dir;
-    bool write;                        /* false for --check */
-    output_file files[EMIT_MAX_FILES]; /* by emit_file.index; two may be open at once */
-    size_t count;                      /* set once rendering is over */
-} output;
-
-static void *output_begin(void *data, const emit_file *file) {
-    output *o = data;
-    output_file *f = &o->files[file->index];
-    memset(f, 0, sizeof *f);
-    f->file = *file;
-    f->path = fs_join(o->out_dir, file->path);
-    if (!f->path) abort();
-    fs_update_open(&f->update, f->path, o->write);
-    return f;
-}
-
-static void output_write(void *file, const char *text, size_t length) {
-    fs_update_write(&((output_file *)file)->update, text, length);
-}
-
-static void output_end(void *file, bool ok) {
-    output_file *f = file;
-    f->rendered = ok;
-    if (ok)
-        f->changed = fs_update_finish(&f->update) != 0;
-    else
-        fs_update_discard(&f->update);
-}
-
-/* The files are numbered from 0 without gaps. */
-static void output_count(output *o) {
-    o->count = 0;
-    while (o->count < EMIT_MAX_FILES && o->files[o->count].path) o->count++;
-}
-
-static void output_free(output *o) {
-    for (size_t i = 0; i < o->count; i++) {
-        fs_update_discard(&o->files[i].update);
-        free(o->files[i].path);
-    }
-}
-
 /* --check: list what would change, write nothing. */
-static int check_files(const output *o) {
+static int check_files(const compile_result *r, const char *out_dir) {
     size_t stale = 0;
-    for (size_t i = 0; i < o->count; i++) {
-        const output_file *f = &o->files[i];
+    for (size_t i = 0; i < r->file_count; i++) {
+        const compile_file *f = &r->files[i];
         if (!f->changed) continue;
-        printf("%s: %s\n", f->update.missing ? "missing" : "stale", f->path);
+        printf("%s: %s\n", f->missing ? "missing" : "stale", f->path);
         stale++;
     }
     if (stale)
-        fprintf(stderr, "syncspec: %zu of %zu generated files out of date in %s\n", stale, o->count,
-                o->out_dir);
+        fprintf(stderr, "syncspec: %zu of %zu generated files out of date in %s\n", stale,
+                r->file_count, out_dir);
     return stale ? EXIT_FOUND : EXIT_ALIGNED;
-}
-
-/* Renames every written temporary file into place, once all of them were written. */
-static int commit_files(output *o) {
-    int status = EXIT_ALIGNED;
-    for (size_t i = 0; i < o->count && status == EXIT_ALIGNED; i++) {
-        const output_file *f = &o->files[i];
-        if (f->changed && f->update.error) {
-            cli_error("cannot write %s: %s", f->path, strerror(f->update.error));
-            status = EXIT_FAILED;
-        }
-    }
-    size_t written = 0;
-    for (size_t i = 0; i < o->count; i++) {
-        fs_update *u = &o->files[i].update;
-        if (!u->tmp_path) continue;
-        if (status != EXIT_ALIGNED) {
-            remove(u->tmp_path);
-        } else if (fs_commit(u->tmp_path, o->files[i].path) != 0) {
-            cli_error("cannot replace %s: %s", o->files[i].path, strerror(errno));
-            status = EXIT_FAILED;
-        } else {
-            written++;
-        }
-        free(u->tmp_path);
-        u->tmp_path = NULL;
-    }
-    if (status == EXIT_ALIGNED)
-        fprintf(stderr, "syncspec: %zu file%s written, %zu unchanged in %s\n", written,
-                written == 1 ? "" : "s", o->count - written, o->out_dir);
-    return status;
 }
 
 int cmd_generate(int argc, char **argv) {
@@ -260,59 +168,30 @@ int cmd_generate(int argc, char **argv) {
 
     int status = EXIT_FAILED;
     arena *a = arena_new();
-    const syncspec_schema *schema = NULL;
-    if (cli_load_spec(&schema, a, spec_path) != 0) goto cleanup;
-
     const char **only = parse_only(a, &opt_only);
     if (opt_dump) {
-        status = dump_context(schema, only);
+        const syncspec_schema *schema = NULL;
+        if (cli_load_spec(&schema, a, spec_path) == 0) status = dump_context(schema, only);
         goto cleanup;
     }
 
-    emit_options options = EMIT_OPTIONS_INIT;
-    options.only = only;
-    options.templates_dir = opt_templates;
-    /* The folder is made before rendering, since the temporary files go in it, and
-     * removed again if the run fails, so a failed run leaves no trace. */
-    output o = {.out_dir = out_dir, .write = !check}; /* every file's slot zero until begun */
-    size_t existed = strlen(out_dir);
-    int mkdir_errno = 0;
-    if (!check && fs_mkdirs_tracked(out_dir, &existed) != 0) {
-        mkdir_errno = errno;
-        o.write = false;
-    }
-    const char **templates_used = NULL;
+    compile_request request = {.spec_path = spec_path, .out_dir = out_dir, .check = check};
+    request.emit.only = only;
+    request.emit.templates_dir = opt_templates;
+    compile_result result;
     diag_list diags;
     diag_list_init(&diags, a);
-    emit_sink sink = {output_begin, output_write, output_end, &o};
-    rc = emit_generate_to(&sink, &templates_used, a, schema, &options, &diags);
-    output_count(&o);
-    diag_print(stderr, &diags);
+    rc = compile_run(&result, a, &request, &diags);
+    cli_print_diags(&diags, spec_path, rc);
     diag_list_free(&diags);
-    if (rc != 0) {
-        output_free(&o);
-        if (!check && !mkdir_errno) fs_rmdirs(out_dir, existed);
-        goto cleanup;
-    }
-
+    if (rc != COMPILE_OK) goto cleanup;
     if (check) {
-        status = check_files(&o);
-        output_free(&o);
+        status = check_files(&result, out_dir);
         goto cleanup;
     }
-    if (mkdir_errno) {
-        cli_error("cannot create %s: %s", out_dir, strerror(mkdir_errno));
-        output_free(&o);
-        goto cleanup;
-    }
-    status = commit_files(&o);
-    emit_file *files = arena_calloc(a, o.count ? o.count : 1, sizeof *files);
-    size_t count = o.count;
-    for (size_t i = 0; i < count; i++) files[i] = o.files[i].file;
-    output_free(&o);
-    if (status == EXIT_ALIGNED && depfile &&
-        write_depfile(depfile, stamp, out_dir, files, count, spec_path, templates_used) != 0)
-        status = EXIT_FAILED;
+    cli_print_written(&result, out_dir);
+    status = EXIT_ALIGNED;
+    if (depfile && write_depfile(depfile, stamp, &result, spec_path) != 0) status = EXIT_FAILED;
     if (status == EXIT_ALIGNED && stamp && touch(stamp) != 0) {
         cli_error("cannot touch %s: %s", stamp, strerror(errno));
         status = EXIT_FAILED;

@@ -6,14 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "cli/cli.h"
+#include "compile/compile.h"
 #include "emit/escape.h"
 #include "model/limits.h"
 #include "model/names.h"
 #include "model/types.h"
-#include "spec/spec.h"
+#include "spec/edit.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
 
@@ -128,115 +128,6 @@ static bool collect_columns(new_column *columns, size_t *count, size_t cap, aren
     return true;
 }
 
-typedef struct insertion {
-    size_t offset;        /* byte offset where the new table's text goes */
-    size_t key_indent;    /* column of the table names under `tables:` */
-    size_t option_indent; /* extra indentation of a table's options */
-    bool found;
-} insertion;
-
-/*
- * Finds where the `tables:` block mapping ends: after the line holding its last content.
- * Only events are read, so comments and formatting elsewhere never matter.
- */
-static int find_insertion(insertion *out, const char *text, size_t length, char **error) {
-    memset(out, 0, sizeof *out);
-    out->key_indent = 2;
-    out->option_indent = 2;
-    yaml_parser_t parser;
-    yaml_event_t event;
-    if (!yaml_parser_initialize(&parser)) return -1;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
-    int depth = 0;           /* nesting depth of mappings and sequences */
-    int tables_depth = 0;    /* depth inside the tables mapping; 0 before and after it */
-    bool expect_key = false; /* at depth 1: the next scalar is a top-level key */
-    bool next_is_tables = false;
-    size_t last_end = 0, first_table_line = 0;
-    bool have_table = false, have_option = false;
-    int rc = 0;
-    for (bool done = false; !done;) {
-        if (!yaml_parser_parse(&parser, &event)) {
-            *error = strdup(parser.problem ? parser.problem : "YAML error");
-            rc = -1;
-            break;
-        }
-        bool inside = tables_depth > 0 && depth >= tables_depth;
-        switch (event.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-            if (next_is_tables) {
-                if (event.type != YAML_MAPPING_START_EVENT ||
-                    event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE) {
-                    *error = strdup("'tables' is not a block mapping; new-table appends only "
-                                    "to a block mapping");
-                    rc = -1;
-                    done = true;
-                }
-                tables_depth = depth + 1;
-                out->found = true;
-            }
-            next_is_tables = false;
-            depth++;
-            if (depth == 1) expect_key = true;
-            break;
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT:
-            /* The end of the tables mapping itself is not content: libyaml places it at the
-             * next less-indented token, past any trailing comments. */
-            if (inside && depth > tables_depth) last_end = event.end_mark.index;
-            if (depth == tables_depth) tables_depth = 0;
-            depth--;
-            if (depth == 1) expect_key = true;
-            break;
-        case YAML_SCALAR_EVENT:
-            if (depth == 1) {
-                next_is_tables =
-                    expect_key && strcmp((const char *)event.data.scalar.value, "tables") == 0;
-                expect_key = !expect_key;
-            } else if (inside) {
-                last_end = event.end_mark.index;
-                if (depth == tables_depth && !have_table) {
-                    have_table = true;
-                    out->key_indent = event.start_mark.column;
-                    first_table_line = event.start_mark.line;
-                } else if (depth == tables_depth + 1 && have_table && !have_option &&
-                           event.start_mark.line > first_table_line &&
-                           event.start_mark.column > out->key_indent) {
-                    have_option = true;
-                    out->option_indent = event.start_mark.column - out->key_indent;
-                }
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            if (inside) last_end = event.end_mark.index;
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&event);
-    }
-    yaml_parser_delete(&parser);
-    if (rc == 0 && !out->found) {
-        *error = strdup("the spec has no 'tables:' mapping");
-        rc = -1;
-    }
-    if (rc == 0) {
-        /* Insert at the start of the line after the last content of the tables mapping. */
-        size_t off = last_end;
-        /* A block scalar (`|`, `>`) ends at the start of the next line already. */
-        if (off > 0 && text[off - 1] == '\n') {
-            out->offset = off;
-        } else {
-            while (off < length && text[off] != '\n') off++;
-            out->offset = off < length ? off + 1 : length;
-        }
-    }
-    return rc;
-}
-
 static unsigned count_lines(const char *text, size_t length) {
     unsigned n = 0;
     for (size_t i = 0; i < length; i++) n += text[i] == '\n';
@@ -265,7 +156,7 @@ static void indent(strbuf *sb, size_t n) {
     for (size_t i = 0; i < n; i++) sb_putc(sb, ' ');
 }
 
-static void table_text(strbuf *sb, arena *a, const insertion *at, const char *name,
+static void table_text(strbuf *sb, arena *a, const spec_table_slot *at, const char *name,
                        const new_column *columns, size_t count) {
     size_t k = at->key_indent, o = at->key_indent + at->option_indent;
     indent(sb, k);
@@ -304,6 +195,21 @@ static void table_text(strbuf *sb, arena *a, const insertion *at, const char *na
     }
 }
 
+/* Regenerates from the spec just written, as `generate SPEC -o DIR` does. */
+static int generate(arena *a, const char *spec_path, const strbuf *spec) {
+    const char *dir = out_dir ? out_dir : "generated";
+    compile_request request = {
+        .spec_path = spec_path, .spec_text = spec->data, .spec_length = spec->len, .out_dir = dir};
+    compile_result result;
+    diag_list diags;
+    diag_list_init(&diags, a);
+    int rc = cli_print_diags(&diags, spec_path, compile_run(&result, a, &request, &diags));
+    diag_list_free(&diags);
+    if (rc != COMPILE_OK) return EXIT_FAILED;
+    cli_print_written(&result, dir);
+    return EXIT_ALIGNED;
+}
+
 int cmd_new_table(int argc, char **argv) {
     cli_args args;
     int rc = cli_parse(&args, &new_table_command, argc, argv);
@@ -312,7 +218,7 @@ int cmd_new_table(int argc, char **argv) {
     const char *name = args.positional[1];
     int status = EXIT_FAILED;
     arena *a = arena_new();
-    char *text = NULL, *error = NULL;
+    char *text = NULL;
     size_t length = 0;
     strbuf result = STRBUF_INIT, table = STRBUF_INIT;
     new_column columns[1500];
@@ -343,9 +249,10 @@ int cmd_new_table(int argc, char **argv) {
                   spec_path, existing->line, existing->col);
         goto cleanup;
     }
-    insertion at;
-    if (find_insertion(&at, text, length, &error) != 0) {
-        cli_error("new-table: %s: %s; nothing written", spec_path, error ? error : "YAML error");
+    spec_table_slot at;
+    const char *error = NULL;
+    if (spec_find_table_slot(&at, a, text, length, &error) != 0) {
+        cli_error("new-table: %s: %s; nothing written", spec_path, error);
         goto cleanup;
     }
     table_text(&table, a, &at, name, columns, column_count);
@@ -366,7 +273,7 @@ int cmd_new_table(int argc, char **argv) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *updated = NULL;
-    rc = spec_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
+    rc = compile_load_buffer(&updated, a, spec_path, result.data, result.len, &diags);
     if (rc != 0 || diag_error_count(&diags)) {
         unsigned first =
             count_lines(text, at.offset) + 1 + (at.offset > 0 && text[at.offset - 1] != '\n');
@@ -391,16 +298,11 @@ int cmd_new_table(int argc, char **argv) {
     free(tmp);
     fprintf(stderr, "syncspec: added table '%s' to %s\n", name, spec_path);
     status = EXIT_ALIGNED;
-    if (!no_generate) {
-        char *gen_argv[] = {"generate", (char *)spec_path, "-o",
-                            (char *)(out_dir ? out_dir : "generated"), NULL};
-        status = cmd_generate(4, gen_argv);
-    }
+    if (!no_generate) status = generate(a, spec_path, &result);
 cleanup:
     sb_free(&result);
     sb_free(&table);
     free(text);
-    free(error);
     arena_free(a);
     cli_args_free(&args);
     return status;

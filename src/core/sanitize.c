@@ -541,7 +541,7 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         out->id = json_string_value(id);
         set_text(row, id_column, out->id);
     }
-    const syncspec_column *owner = t->owner_column >= 0 ? &t->columns[t->owner_column] : NULL;
+    const syncspec_column *owner = t->owner_index >= 0 ? &t->columns[t->owner_index] : NULL;
     /* Without a known operation the data cannot be judged (what is required depends on it). */
     if (!known_kind) return 1;
 

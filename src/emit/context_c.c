@@ -149,7 +149,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
     ctx_set_string(a, table, "insert_only", t->insert_only ? "true" : "false");
     ctx_set_string(a, table, "timestamps", t->timestamps ? "true" : "false");
     ctx_set_string(a, table, "soft_delete", t->soft_delete ? "true" : "false");
-    ctx_set_string(a, table, "owner_column", number(a, t->owner_column));
+    ctx_set_string(a, table, "owner_index", number(a, t->owner_index));
     ctx_set_string(a, table, "line", number(a, t->line));
     ctx_set_string(a, table, "col", number(a, t->col));
     ctx_set_string(a, table, "column_count", number(a, (int64_t)t->column_count));
@@ -184,7 +184,7 @@ ctx_value *context_c(arena *a, const syncspec_schema *schema) {
     ctx_set_string(a, root, "prefix", prefix);
     ctx_set_string(a, root, "upper_prefix", upper(a, prefix));
     ctx_set_string(a, root, "name_c", esc_c_string(a, schema->name));
-    ctx_set_string(a, root, "owner_column_c", esc_c_string(a, schema->owner_column));
+    ctx_set_string(a, root, "owner_name_c", esc_c_string(a, schema->owner_name));
     ctx_set_string(a, root, "id_format_enum",
                    schema->id_format == SYNCSPEC_ID_UUID ? "SYNCSPEC_ID_UUID" : "SYNCSPEC_ID_TEXT");
     ctx_set_string(a, root, "pg_schema_c", esc_c_string(a, schema->pg_schema));

@@ -75,7 +75,7 @@ ctx_value *context_root_escaped(arena *a, const syncspec_schema *schema, context
         banner->as.items[i] = ctx_string(a, comment(a, banner->as.items[i]->as.string));
     ctx_set(a, root, "banner", banner);
     ctx_set_string(a, root, "name", schema->name);
-    ctx_set_string(a, root, "owner_column", schema->owner_column);
+    ctx_set_string(a, root, "owner_column", schema->owner_name);
     return root;
 }
 

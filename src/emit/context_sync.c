@@ -144,7 +144,7 @@ static const ctx_value *postgres_table(arena *a, const void *data, size_t positi
     ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
     ctx_set_string(a, table, "table_q",
                    arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name)));
-    ctx_set_string(a, table, "owner_q", esc_sql_ident(a, all->schema->owner_column));
+    ctx_set_string(a, table, "owner_q", esc_sql_ident(a, all->schema->owner_name));
     /* PostgreSQL cuts longer names silently; two long table names must not collide. */
     const char *function = spec_shorten_name(a, arena_printf(a, "syncspec_log_%s", t->name));
     ctx_set_string(a, table, "function_q",

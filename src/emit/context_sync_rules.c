@@ -25,7 +25,7 @@ static const char *select_query(arena *a, const syncspec_schema *schema, const s
     }
     sb_append(&sb, esc_sql_ident(a, t->name));
     sb_append(&sb, " WHERE ");
-    sb_append(&sb, esc_sql_ident(a, schema->owner_column));
+    sb_append(&sb, esc_sql_ident(a, schema->owner_name));
     sb_append(&sb, " = ");
     sb_append(&sb, owner_parameter);
     const char *out = esc_yaml_scalar(a, sb_str(&sb));

@@ -40,8 +40,8 @@ size_t pg_check_kinds(model_check_kind *kinds, const syncspec_schema *schema,
 
 syncspec_index pg_index(arena *a, const syncspec_table *table, const syncspec_index *index) {
     syncspec_index out = *index;
-    if (!index->unique || table->owner_column < 0) return out;
-    const char *owner = table->columns[table->owner_column].name;
+    if (!index->unique || table->owner_index < 0) return out;
+    const char *owner = table->columns[table->owner_index].name;
     for (size_t k = 0; k < index->column_count; k++)
         if (strcmp(index->columns[k], owner) == 0) return out;
     const char **columns = arena_calloc(a, index->column_count + 1, sizeof *columns);

@@ -106,10 +106,10 @@ static int table_changes(json_t *tables, PGconn *conn, const syncspec_schema *sc
                                   " LEFT JOIN ") ||
                   sync_qualified(&sql, schema->pg_schema, t->name) ||
                   sync_puts(&sql, " AS t ON t.\"id\" = c.\"row_id\" AND t.") ||
-                  sync_ident(&sql, schema->owner_column) || sync_puts(&sql, " = $1");
+                  sync_ident(&sql, schema->owner_name) || sync_puts(&sql, " = $1");
     } else {
         failed |= sync_puts(&sql, " FROM ") || sync_qualified(&sql, schema->pg_schema, t->name) ||
-                  sync_puts(&sql, " AS t WHERE t.") || sync_ident(&sql, schema->owner_column) ||
+                  sync_puts(&sql, " AS t WHERE t.") || sync_ident(&sql, schema->owner_name) ||
                   sync_puts(&sql, " = $1");
     }
     if (failed) {
@@ -184,7 +184,7 @@ static int user_checksum(char **out, PGconn *conn, const syncspec_schema *schema
             failed |= checksum_expr(&sql, "t", &t->columns[i]);
         failed |= sync_puts(&sql, "), 1, 16))::bit(64)::bigint::numeric FROM ") ||
                   sync_qualified(&sql, schema->pg_schema, t->name) ||
-                  sync_puts(&sql, " AS t WHERE t.") || sync_ident(&sql, schema->owner_column) ||
+                  sync_puts(&sql, " AS t WHERE t.") || sync_ident(&sql, schema->owner_name) ||
                   sync_puts(&sql, " = $1");
     }
     failed |= sync_puts(&sql, ") AS x) AS y");

@@ -145,7 +145,7 @@ static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
         const syncspec_table *t = &schema->tables[k];
         if (t->local_only) continue;
         failed |= sync_puts(b, " UNION ALL SELECT ") || sql_literal(b, t->name) ||
-                  sync_puts(b, ", t.\"id\", t.") || sync_ident(b, schema->owner_column) ||
+                  sync_puts(b, ", t.\"id\", t.") || sync_ident(b, schema->owner_name) ||
                   sync_puts(b, " FROM ") || sync_qualified(b, ps, t->name) ||
                   sync_puts(b, " AS t WHERE $4::boolean");
     }
@@ -162,7 +162,7 @@ static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
                   row_json(b, schema, t) || sync_puts(b, " END FROM \"changed\" AS c LEFT JOIN ") ||
                   sync_qualified(b, ps, t->name) ||
                   sync_puts(b, " AS t ON t.\"id\" = c.\"row_id\" AND t.") ||
-                  sync_ident(b, schema->owner_column) ||
+                  sync_ident(b, schema->owner_name) ||
                   sync_puts(b, " = c.\"owner_id\" WHERE c.\"table_name\" = ") ||
                   sql_literal(b, t->name);
     }

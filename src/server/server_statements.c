@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/implicit.h"
 #include "server/server_internal.h"
 
 enum { MAX_PARAMS = 1600 };
@@ -60,7 +61,7 @@ static void owned_by_other(sql_builder *s, const syncspec_column *owner, int own
 int add_op_statement(statement_list *list, const syncspec_schema *schema, const syncspec_op *op,
                      size_t index, const char *user_id) {
     const syncspec_table *t = op->table;
-    const syncspec_column *owner = &t->columns[t->owner_column];
+    const syncspec_column *owner = &t->columns[t->owner_index];
     char(*scratch)[SYNCSPEC_TIMESTAMP_SIZE] = calloc(t->column_count, sizeof *scratch);
     sql_builder *s = calloc(1, sizeof *s);
     int rc = -1;
@@ -82,10 +83,14 @@ int add_op_statement(statement_list *list, const syncspec_schema *schema, const 
             if (soft) {
                 if (c->role == SYNCSPEC_ROLE_DELETED_AT) {
                     put(s, n++ ? ", " : "");
-                    put(s, "\"deleted_at\" = coalesce(\"deleted_at\", now())");
+                    ident(s, c->name);
+                    put(s, " = coalesce(");
+                    ident(s, c->name);
+                    put(s, ", now())");
                 } else if (c->role == SYNCSPEC_ROLE_UPDATED_AT) {
                     put(s, n++ ? ", " : "");
-                    put(s, "\"updated_at\" = now()");
+                    ident(s, c->name);
+                    put(s, " = now()");
                 }
                 continue;
             }
@@ -170,11 +175,10 @@ void put_batch_free(put_batch *batch) {
 static column_source source_of(const syncspec_table *t, size_t i, const void *row) {
     const syncspec_column *c = &t->columns[i];
     syncspec_state state = syncspec_row_state(c, row);
-    if ((int)i == t->owner_column) return FROM_OWNER;
+    if ((int)i == t->owner_index) return FROM_OWNER;
     if (state == SYNCSPEC_ABSENT && c->default_value) return FROM_DEFAULT;
-    if (state == SYNCSPEC_ABSENT &&
-        (c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_UPDATED_AT))
-        return FROM_NOW;
+    const model_implicit *implicit = model_implicit_of(c->role);
+    if (state == SYNCSPEC_ABSENT && implicit && implicit->stamped) return FROM_NOW;
     return FROM_ARRAY;
 }
 
@@ -266,7 +270,7 @@ int put_batch_flush(put_batch *batch, statement_list *list, const syncspec_schem
                     const char *user_id) {
     const syncspec_table *t = batch->table;
     if (!t) return 0;
-    const syncspec_column *owner = &t->columns[t->owner_column];
+    const syncspec_column *owner = &t->columns[t->owner_index];
     sql_builder *s = calloc(1, sizeof *s);
     if (!s) return -1;
     put(s, "WITH \"input\" AS (SELECT * FROM unnest(");

@@ -1,7 +1,7 @@
 /*
  * The loader: YAML tree → schema model. It checks structure (known keys, the kind of every
  * value, types, the version) and converts values to their canonical text; validate/ then
- * checks meaning over the finished model. It always builds a complete model, with defaults
+ * checks meaning over the finished model (compile/ runs the two in turn). It always builds a complete model, with defaults
  * where a value was wrong, so that every later rule still runs and reports.
  */
 #include <errno.h>
@@ -16,8 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model/types.h"
+#include "model/implicit.h"
 #include "model/limits.h"
+#include "model/types.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
 #include "spec/source.h"
@@ -27,11 +28,10 @@
 #include "spec/yaml_tree.h"
 #include "util/fsutil.h"
 #include "util/strbuf.h"
-#include "validate/validate.h"
 
 typedef struct loader {
-    arena *a;   /* the model */
-    arena *tmp; /* the tree, the source map, messages: freed when loading ends */
+    arena *a;   /* the model and its source map */
+    arena *tmp; /* the tree and messages: freed when loading ends */
     diag_list *diags;
     const char *file;
     syncspec_schema *schema;
@@ -281,7 +281,7 @@ static void load_enum(loader *L, const ynode *n, syncspec_column *c, spec_column
         return;
     }
     const char **values = arena_calloc(L->a, n->count, sizeof *values);
-    spec_pos *positions = arena_calloc(L->tmp, n->count, sizeof *positions);
+    spec_pos *positions = arena_calloc(L->a, n->count, sizeof *positions);
     size_t count = 0;
     strmap *seen = &L->enum_values;
     strmap_clear(seen);
@@ -404,65 +404,48 @@ static void load_column(loader *L, const ypair *pair, syncspec_column *c, spec_c
 
 /* ---- tables -------------------------------------------------------------------------- */
 
-static void implicit_column(syncspec_column *c, const char *name, const char *property,
-                            syncspec_type type, syncspec_column_role role, bool required) {
-    c->name = name;
-    c->property = property;
-    c->type = type;
-    c->role = role;
-    c->required = required;
+static void add_implicit(const loader *L, syncspec_table *t, syncspec_column *c,
+                         const model_implicit *row) {
+    c->name = model_implicit_name(row, L->schema);
+    c->property = row->role == SYNCSPEC_ROLE_OWNER ? L->owner_property : row->property;
+    c->type = row->type;
+    c->role = row->role;
+    c->required = row->required;
+    if (row->role == SYNCSPEC_ROLE_OWNER) t->owner_index = (int)(c - t->columns);
 }
 
-/* Whether a declared column name is one of this table's implicit columns. */
-static bool implicit_name(const loader *L, const syncspec_table *t, const char *name) {
-    return strcmp(name, "id") == 0 ||
-           (!t->local_only && strcmp(name, L->schema->owner_column) == 0) ||
-           (t->timestamps &&
-            (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0)) ||
-           (t->soft_delete && strcmp(name, "deleted_at") == 0);
-}
-
+/* The table's columns: the implicit ones that lead, the declared ones, the other implicit
+ * ones (model/implicit.c). */
 static void load_columns(loader *L, const ynode *columns, syncspec_table *t, spec_table_src *ts) {
     size_t declared = columns ? columns->count : 0;
-    size_t cap = 1 + declared + !t->local_only + 2 * t->timestamps + t->soft_delete;
+    size_t cap = declared;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++)
+        cap += model_implicit_in(&model_implicit_columns[i], t);
     syncspec_column *cols = arena_calloc(L->a, cap, sizeof *cols);
-    spec_column_src *srcs = arena_calloc(L->tmp, cap, sizeof *srcs);
+    spec_column_src *srcs = arena_calloc(L->a, cap, sizeof *srcs);
     size_t n = 0;
-    implicit_column(&cols[n++], "id", "id", SYNCSPEC_TYPE_ID, SYNCSPEC_ROLE_ID, true);
+    t->columns = cols;
+    t->owner_index = -1;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *row = &model_implicit_columns[i];
+        if (row->leads && model_implicit_in(row, t)) add_implicit(L, t, &cols[n++], row);
+    }
     for (size_t i = 0; i < declared; i++) {
         const ypair *pair = &columns->pairs[i];
-        if (implicit_name(L, t, pair->key->text)) {
-            const char *why = strcmp(pair->key->text, "id") == 0 ? "every table has an id"
-                              : strcmp(pair->key->text, "deleted_at") == 0
-                                  ? "the table has soft_delete: true"
-                              : strcmp(pair->key->text, L->schema->owner_column) == 0
-                                  ? "it is the owner column of every synced table"
-                                  : "the table has timestamps (on by default)";
+        const model_implicit *row = model_implicit_find(L->schema, t, pair->key->text);
+        if (row) {
             report(L, pair->key->line, pair->key->col, "redeclared-implicit-column",
                    "column '%s' is implicit in table '%s' and cannot be declared: %s",
-                   pair->key->text, t->name, why);
+                   pair->key->text, t->name, row->why);
             continue;
         }
         load_column(L, pair, &cols[n], &srcs[n]);
         n++;
     }
-    if (!t->local_only) {
-        t->owner_column = (int)n;
-        implicit_column(&cols[n++], L->schema->owner_column, L->owner_property, SYNCSPEC_TYPE_ID,
-                        SYNCSPEC_ROLE_OWNER, true);
-    } else {
-        t->owner_column = -1;
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *row = &model_implicit_columns[i];
+        if (!row->leads && model_implicit_in(row, t)) add_implicit(L, t, &cols[n++], row);
     }
-    if (t->timestamps) {
-        implicit_column(&cols[n++], "created_at", "createdAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_CREATED_AT, true);
-        implicit_column(&cols[n++], "updated_at", "updatedAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_UPDATED_AT, true);
-    }
-    if (t->soft_delete)
-        implicit_column(&cols[n++], "deleted_at", "deletedAt", SYNCSPEC_TYPE_TIMESTAMP,
-                        SYNCSPEC_ROLE_DELETED_AT, false);
-    t->columns = cols;
     t->column_count = n;
     ts->columns = srcs;
 }
@@ -504,7 +487,7 @@ static bool load_index(loader *L, const ynode *item, bool in_unique, syncspec_ta
         return false;
     }
     const char **names = arena_calloc(L->a, columns->count, sizeof *names);
-    spec_pos *positions = arena_calloc(L->tmp, columns->count, sizeof *positions);
+    spec_pos *positions = arena_calloc(L->a, columns->count, sizeof *positions);
     bool ok = true;
     for (size_t i = 0; i < columns->count; i++) {
         const ynode *c = columns->items[i];
@@ -528,11 +511,11 @@ static void load_indexes(loader *L, const ynode *indexes, const ynode *uniques, 
                          spec_table_src *ts) {
     size_t cap = 1 + (indexes ? indexes->count : 0) + (uniques ? uniques->count : 0);
     syncspec_index *ixs = arena_calloc(L->a, cap, sizeof *ixs);
-    spec_index_src *srcs = arena_calloc(L->tmp, cap, sizeof *srcs);
+    spec_index_src *srcs = arena_calloc(L->a, cap, sizeof *srcs);
     size_t n = 0;
     if (!t->local_only) {
         const char **cols = arena_calloc(L->a, 1, sizeof *cols);
-        cols[0] = L->schema->owner_column;
+        cols[0] = L->schema->owner_name;
         ixs[n].columns = cols;
         ixs[n].column_count = 1;
         ixs[n].implicit = true;
@@ -608,9 +591,9 @@ static void load_tables(loader *L, const ynode *root) {
                SPEC_LIMIT_TABLES);
         return;
     }
-    L->owner_property = spec_property_name(L->a, L->schema->owner_column);
+    L->owner_property = spec_property_name(L->a, L->schema->owner_name);
     syncspec_table *ts = arena_calloc(L->a, tables->count, sizeof *ts);
-    spec_table_src *srcs = arena_calloc(L->tmp, tables->count, sizeof *srcs);
+    spec_table_src *srcs = arena_calloc(L->a, tables->count, sizeof *srcs);
     for (size_t i = 0; i < tables->count; i++) load_table(L, &tables->pairs[i], &ts[i], &srcs[i]);
     L->schema->tables = ts;
     L->schema->table_count = tables->count;
@@ -650,7 +633,7 @@ static void load_root(loader *L, const ynode *root) {
     if (!s->name) s->name = "app";
 
     const char *owner = load_string(L, root, "owner_column", &src->owner_column);
-    if (owner) s->owner_column = owner;
+    if (owner) s->owner_name = owner;
 
     const ynode *n;
     int choice;
@@ -712,8 +695,8 @@ static void digest_wait(digest_job *j) {
     j->threaded = false;
 }
 
-static int load(const syncspec_schema **out, arena *a, const char *file, const char *data,
-                size_t len, diag_list *diags) {
+static int load(const syncspec_schema **out, const spec_source **out_src, arena *a,
+                const char *file, const char *data, size_t len, diag_list *diags) {
     size_t errors_before = diag_error_count(diags);
     if (len > SPEC_LIMIT_BYTES) {
         diag_add(diags, DIAG_ERROR, "spec-too-large", file, 1, 1,
@@ -744,7 +727,7 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
 
     syncspec_schema *s = arena_alloc(a, sizeof *s);
     s->name = "app";
-    s->owner_column = "owner_id";
+    s->owner_name = model_implicit_of(SYNCSPEC_ROLE_OWNER)->name;
     s->id_format = SYNCSPEC_ID_UUID;
     s->pg_schema = "public";
     s->publication = "powersync";
@@ -753,7 +736,7 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
     s->source_path = file;
     s->source_sha256 = digest.hex; /* filled in by the time load returns */
 
-    spec_source *src = arena_alloc(tmp, sizeof *src);
+    spec_source *src = arena_alloc(a, sizeof *src);
     src->file = file;
     loader L;
     memset(&L, 0, sizeof L);
@@ -765,22 +748,21 @@ static int load(const syncspec_schema **out, arena *a, const char *file, const c
     L.src = src;
     strmap_init(&L.enum_values, tmp);
     load_root(&L, root);
-    validate_schema(s, src, tmp, diags);
-    if (diag_error_count(diags) == errors_before) {
-        *out = s;
-        rc = 0;
-    }
+    *out = s;
+    *out_src = src;
+    if (diag_error_count(diags) == errors_before) rc = 0;
 cleanup:
     digest_wait(&digest);
     arena_free(tmp);
     return rc;
 }
 
-int spec_load_buffer(const syncspec_schema **out, arena *a, const char *path, const char *data,
-                     size_t len, diag_list *diags) {
+int spec_load_buffer(const syncspec_schema **out, const spec_source **src, arena *a,
+                     const char *path, const char *data, size_t len, diag_list *diags) {
     *out = NULL;
+    *src = NULL;
     const char *file = arena_strdup(a, path ? path : "<input>");
-    return load(out, a, file, data ? data : "", data ? len : 0, diags);
+    return load(out, src, a, file, data ? data : "", data ? len : 0, diags);
 }
 
 /*
@@ -842,8 +824,10 @@ static int read_spec(char **data, size_t *len, const char *path) {
     return 0;
 }
 
-int spec_load_file(const syncspec_schema **out, arena *a, const char *path, diag_list *diags) {
+int spec_load_file(const syncspec_schema **out, const spec_source **src, arena *a,
+                   const char *path, diag_list *diags) {
     *out = NULL;
+    *src = NULL;
     const char *file = arena_strdup(a, path);
     char *data = NULL;
     size_t len = 0;
@@ -856,7 +840,7 @@ int spec_load_file(const syncspec_schema **out, arena *a, const char *path, diag
         diag_add(diags, DIAG_ERROR, "io", file, 0, 0, "cannot read the spec: %s", strerror(errno));
         return -2;
     }
-    int rc = load(out, a, file, data, len, diags);
+    int rc = load(out, src, a, file, data, len, diags);
     free(data);
     return rc;
 }

@@ -208,6 +208,7 @@ static void on_scalar(builder *b, const yaml_event_t *ev) {
     size_t len = ev->data.scalar.length;
     n->text = copy_text(b, (const char *)ev->data.scalar.value, len);
     n->len = (uint32_t)len;
+    n->end = (uint32_t)ev->end_mark.index;
     bool force_string = false;
     check_tag(b, ev->data.scalar.tag, ev->start_mark, &force_string);
     bool plain_style =
@@ -236,6 +237,9 @@ static bool open_container(builder *b, const yaml_event_t *ev, ynode_kind kind) 
     check_tag(b, tag, ev->start_mark, &force_string);
     frame *f = &b->frames[b->depth++];
     f->node = new_node(b, kind, ev->start_mark);
+    f->node->flow = kind == YNODE_MAPPING
+                        ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                        : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
     f->start = b->scratch_len;
     return true;
 }
@@ -282,9 +286,10 @@ static void close_mapping(builder *b, ynode *map, const ynode **children, size_t
     map->count = (uint32_t)kept;
 }
 
-static void close_container(builder *b) {
+static void close_container(builder *b, const yaml_event_t *ev) {
     frame *f = &b->frames[--b->depth];
     ynode *n = f->node;
+    n->end = (uint32_t)ev->end_mark.index;
     /* scratch is NULL until a first child is kept ({} or [] alone). */
     const ynode **children = b->scratch ? b->scratch + f->start : NULL;
     size_t count = b->scratch_len - f->start;
@@ -391,6 +396,7 @@ int ytree_parse(const ynode **root, arena *a, arena *texts, const char *file, co
                      (const char *)ev.data.alias.anchor);
             b.failed = true;
             ynode *n = new_node(&b, YNODE_SCALAR, ev.start_mark);
+            n->end = (uint32_t)ev.end_mark.index;
             n->text = "";
             n->scalar = YSCALAR_NULL;
             add_node(&b, n);
@@ -404,7 +410,7 @@ int ytree_parse(const ynode **root, arena *a, arena *texts, const char *file, co
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-            close_container(&b);
+            close_container(&b, &ev);
             break;
         case YAML_STREAM_END_EVENT:
             done = true;

@@ -41,9 +41,14 @@ struct ynode {
     };
     uint32_t len, count; /* a spec is at most 16 MiB, so 32 bits hold any size */
     uint32_t line, col;  /* 1-based, in characters */
-    uint8_t kind;        /* ynode_kind */
-    uint8_t scalar;      /* yscalar_kind: how a scalar resolves */
-    bool plain;          /* written unquoted and untagged */
+    /* Byte offset just past the node in the text: a scalar's last character, a container's
+     * end as libyaml marks it (for a block container, the start of the next less-indented
+     * token, past trailing comments; for a flow one, past its closing bracket). */
+    uint32_t end;
+    uint8_t kind;   /* ynode_kind */
+    uint8_t scalar; /* yscalar_kind: how a scalar resolves */
+    bool plain;     /* written unquoted and untagged */
+    bool flow;      /* a mapping or list written in flow style ({ } or [ ]) */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/implicit.h"
 #include "model/limits.h"
 #include "model/names.h"
 #include "spec/strmap.h"
@@ -117,13 +118,13 @@ static void check_spec_names(validator *V) {
         strcmp(s->name, "syncspec") == 0)
         report(V, DIAG_ERROR, src->name, "reserved-name",
                "spec name 'syncspec' would clash with the runtime's syncspec_ identifiers");
-    if (src->owner_column.line &&
-        check_name(V, "owner column", s->owner_column, src->owner_column)) {
-        static const char *const implicit[] = {"id", "created_at", "updated_at", "deleted_at"};
-        for (size_t i = 0; i < sizeof implicit / sizeof *implicit; i++)
-            if (strcmp(s->owner_column, implicit[i]) == 0)
+    if (src->owner_column.line && check_name(V, "owner column", s->owner_name, src->owner_column)) {
+        for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+            const model_implicit *c = &model_implicit_columns[i];
+            if (c->role != SYNCSPEC_ROLE_OWNER && strcmp(s->owner_name, c->name) == 0)
                 report(V, DIAG_ERROR, src->owner_column, "reserved-name",
-                       "owner column cannot be '%s': that name is an implicit column", implicit[i]);
+                       "owner column cannot be '%s': that name is an implicit column", c->name);
+        }
     }
     if (src->pg_schema.line) check_name(V, "schema name", s->pg_schema, src->pg_schema);
     if (src->publication.line) check_name(V, "publication name", s->publication, src->publication);
@@ -264,14 +265,15 @@ static void check_reference(validator *V, const syncspec_table *t, const syncspe
 
 /* ---- tables -------------------------------------------------------------------------- */
 
+/* Why a table lacks a column it names, when that column is implicit in other tables. */
 static const char *missing_column_hint(const validator *V, const syncspec_table *t,
                                        const char *name) {
-    if (strcmp(name, "deleted_at") == 0 && !t->soft_delete)
-        return "deleted_at exists only on tables with soft_delete: true";
-    if ((strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0) && !t->timestamps)
-        return "created_at and updated_at exist only on tables with timestamps: true";
-    if (t->local_only && strcmp(name, V->schema->owner_column) == 0)
-        return "local-only tables have no owner column";
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *c = &model_implicit_columns[i];
+        if (c->absent && !model_implicit_in(c, t) &&
+            strcmp(model_implicit_name(c, V->schema), name) == 0)
+            return c->absent;
+    }
     return NULL;
 }
 
@@ -364,7 +366,7 @@ static void check_indexes(validator *V, const syncspec_table *t, const spec_tabl
             if (first->implicit)
                 diag_note(V->diags, d, 0, 0,
                           "every synced table already has an index on its owner column '%s'",
-                          V->schema->owner_column);
+                          V->schema->owner_name);
             else
                 diag_note(V->diags, d, first->line, first->col, "first declared here");
             continue;

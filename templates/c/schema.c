@@ -38,13 +38,13 @@ const syncspec_table {{prefix}}_tables[{{table_count}}] = {
      .insert_only = {{insert_only}}, .timestamps = {{timestamps}}, .soft_delete = {{soft_delete}},
      .columns = {{prefix}}_{{name}}_columns, .column_count = {{column_count}},
      {{#has_indexes}}.indexes = {{prefix}}_{{name}}_indexes, {{/has_indexes}}.index_count = {{index_count}},
-     .owner_column = {{owner_column}}, .row_size = sizeof({{prefix}}_{{name}}_row), .line = {{line}}, .col = {{col}}},
+     .owner_index = {{owner_index}}, .row_size = sizeof({{prefix}}_{{name}}_row), .line = {{line}}, .col = {{col}}},
 {{/tables}}
 };
 
 const syncspec_schema {{prefix}}_schema = {
     .name = {{name_c}},
-    .owner_column = {{owner_column_c}},
+    .owner_name = {{owner_name_c}},
     .id_format = {{id_format_enum}},
     .pg_schema = {{pg_schema_c}},
     .publication = {{publication_c}},

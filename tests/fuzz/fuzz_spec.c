@@ -3,16 +3,16 @@
  * spec is valid, every emitter. A valid spec must generate (an emitter that fails on one is
  * a bug), and every file it gets must be non-empty.
  */
+#include "compile/compile.h"
 #include "emit/emit.h"
 #include "fuzz.h"
-#include "spec/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     arena *a = arena_new();
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *schema = NULL;
-    if (spec_load_buffer(&schema, a, "fuzz.yaml", (const char *)data, size, &diags) == 0) {
+    if (compile_load_buffer(&schema, a, "fuzz.yaml", (const char *)data, size, &diags) == 0) {
         emit_file *files;
         size_t count;
         const char **used;

@@ -1,9 +1,9 @@
 /* The specs the fuzz targets run against, loaded once per process. */
 #include <string.h>
 
+#include "compile/compile.h"
 #include "emit/emit.h"
 #include "fuzz.h"
-#include "spec/spec.h"
 
 typedef struct loaded {
     arena *a;                      /* the model and the files */
@@ -26,7 +26,7 @@ const syncspec_schema *fuzz_spec(const char *relative) {
     const syncspec_schema *schema = NULL;
     syncspec_schema *layout = NULL;
     const char **used;
-    if (spec_load_file(&schema, a, path, &diags) ||
+    if (compile_load_file(&schema, a, path, &diags) ||
         emit_generate(&l->files, &l->count, &used, a, schema, NULL, &diags) ||
         syncspec_schema_layout(&layout, schema)) {
         diag_print(stderr, &diags);

@@ -17,8 +17,8 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "compile/compile.h"
 #include "emit/emit.h"
-#include "spec/spec.h"
 
 static const char *const specs[] = {"schemas/app.yaml", "tests/golden/edge/spec.yaml",
                                     "tests/golden/streams/spec.yaml"};
@@ -34,7 +34,7 @@ static void generate(generated *g, const char *path) {
     g->a = arena_new();
     diag_list diags;
     diag_list_init(&diags, g->a);
-    assert_int_equal(spec_load_file(&g->schema, g->a, path, &diags), 0);
+    assert_int_equal(compile_load_file(&g->schema, g->a, path, &diags), 0);
     emit_file *files;
     size_t count;
     const char **used;
@@ -88,7 +88,7 @@ static char *index_columns(const syncspec_index *index) {
  * names it in the key already. */
 static const char *pg_index_columns(const syncspec_table *t, const syncspec_index *index) {
     static char buf[4096];
-    const char *owner = t->columns[t->owner_column].name;
+    const char *owner = t->columns[t->owner_index].name;
     bool has_owner = false;
     for (size_t i = 0; i < index->column_count; i++)
         has_owner |= strcmp(index->columns[i], owner) == 0;

@@ -20,8 +20,8 @@
 #include "check/check.h"
 #include "check/deparse.h"
 #include "check/repair.h"
+#include "compile/compile.h"
 #include "emit/emit.h"
-#include "spec/spec.h"
 #include "util/strbuf.h"
 
 static const char spec_text[] = "syncspec: 1\n"
@@ -53,7 +53,7 @@ typedef struct fixture {
 
 static const syncspec_schema *load(fixture *x, const char *text) {
     const syncspec_schema *schema = NULL;
-    if (spec_load_buffer(&schema, x->a, "t.yaml", text, strlen(text), &x->diags) != 0)
+    if (compile_load_buffer(&schema, x->a, "t.yaml", text, strlen(text), &x->diags) != 0)
         fail_msg("the test spec does not load");
     return schema;
 }
@@ -266,7 +266,8 @@ static void test_deparse(void **state) {
     const syncspec_column *a = syncspec_table_column(t, "a"), *b = syncspec_table_column(t, "b"),
                           *c = syncspec_table_column(t, "c");
     assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_MIN), "CHECK ((a >= '-5'::integer))");
-    assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_MAX), "CHECK ((a <= '5000000000'::bigint))");
+    assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_MAX),
+                        "CHECK ((a <= '5000000000'::bigint))");
     assert_string_equal(deparse_check(x->a, a, MODEL_CHECK_ENUM), "CHECK ((a = 7))");
     assert_string_equal(deparse_check(x->a, b, MODEL_CHECK_MIN),
                         "CHECK ((b >= ('-1.5'::numeric)::double precision))");
@@ -277,7 +278,8 @@ static void test_deparse(void **state) {
         "CHECK ((b = ANY (ARRAY[(0.5)::double precision, (2)::double precision])))");
     assert_string_equal(deparse_check(x->a, c, MODEL_CHECK_ENUM),
                         "CHECK ((c = ANY (ARRAY['x'::text, 'it''s'::text])))");
-    assert_string_equal(deparse_check(x->a, c, MODEL_CHECK_LENGTH), "CHECK ((char_length(c) <= 9))");
+    assert_string_equal(deparse_check(x->a, c, MODEL_CHECK_LENGTH),
+                        "CHECK ((char_length(c) <= 9))");
 }
 
 static void test_rules_tables_and_buckets(void **state) {

@@ -18,9 +18,9 @@
 #include <sqlite3.h>
 #include <yaml.h>
 
+#include "compile/compile.h"
 #include "emit/emit.h"
 #include "emit/types.h"
-#include "spec/spec.h"
 #include "util/strbuf.h"
 
 static const char spec[] =
@@ -70,7 +70,7 @@ static const syncspec_schema *load(fixture *f, const char *text, const char *fro
     const char *data = arena_strdup(f->a, sb_str(&sb));
     sb_free(&sb);
     const syncspec_schema *schema = NULL;
-    if (spec_load_buffer(&schema, f->a, "specs/t.yaml", data, strlen(data), &f->diags) != 0) {
+    if (compile_load_buffer(&schema, f->a, "specs/t.yaml", data, strlen(data), &f->diags) != 0) {
         diag_print(stderr, &f->diags);
         fail_msg("the test spec does not load");
     }

@@ -9,7 +9,10 @@
 
 #include <cmocka.h>
 
+#include "compile/compile.h"
+#include "model/implicit.h"
 #include "model/limits.h"
+#include "spec/edit.h"
 #include "spec/names.h"
 #include "spec/sha256.h"
 #include "spec/spec.h"
@@ -27,7 +30,7 @@ static loaded *load_text(const char *yaml) {
     assert_non_null(l);
     l->a = arena_new();
     diag_list_init(&l->diags, l->a);
-    l->rc = spec_load_buffer(&l->schema, l->a, "spec.yaml", yaml, strlen(yaml), &l->diags);
+    l->rc = compile_load_buffer(&l->schema, l->a, "spec.yaml", yaml, strlen(yaml), &l->diags);
     return l;
 }
 
@@ -114,7 +117,7 @@ static void test_top_level_defaults(void **state) {
     loaded *l = load_ok(HEADER "tables:\n  notes:\n    columns:\n      body: text\n");
     const syncspec_schema *s = l->schema;
     assert_string_equal(s->name, "app");
-    assert_string_equal(s->owner_column, "owner_id");
+    assert_string_equal(s->owner_name, "owner_id");
     assert_int_equal(s->id_format, SYNCSPEC_ID_UUID);
     assert_string_equal(s->pg_schema, "public");
     assert_string_equal(s->publication, "powersync");
@@ -135,14 +138,14 @@ static void test_top_level_keys(void **state) {
                         "tables:\n  notes:\n    columns:\n      body: text\n");
     const syncspec_schema *s = l->schema;
     assert_string_equal(s->name, "notes_app");
-    assert_string_equal(s->owner_column, "user_id");
+    assert_string_equal(s->owner_name, "user_id");
     assert_int_equal(s->id_format, SYNCSPEC_ID_TEXT);
     assert_string_equal(s->pg_schema, "app_data");
     assert_string_equal(s->publication, "app_pub");
     assert_int_equal(s->sync_format, SYNCSPEC_SYNC_STREAMS);
     const syncspec_table *t = table(l, "notes");
-    assert_string_equal(t->columns[t->owner_column].name, "user_id");
-    assert_string_equal(t->columns[t->owner_column].property, "userId");
+    assert_string_equal(t->columns[t->owner_index].name, "user_id");
+    assert_string_equal(t->columns[t->owner_index].property, "userId");
     assert_string_equal(t->indexes[0].name, "idx_notes_user_id");
     unload(l);
 
@@ -290,10 +293,10 @@ static void test_implicit_columns(void **state) {
         assert_int_equal(c->required, order[i].required);
         if (order[i].role != SYNCSPEC_ROLE_DECLARED) assert_int_equal(c->line, 0);
     }
-    assert_int_equal(docs->owner_column, 3);
+    assert_int_equal(docs->owner_index, 3);
 
     const syncspec_table *prefs = table(l, "prefs");
-    assert_int_equal(prefs->owner_column, -1);
+    assert_int_equal(prefs->owner_index, -1);
     assert_int_equal(prefs->column_count, 4); /* id, key, created_at, updated_at */
     assert_string_equal(prefs->columns[2].name, "created_at");
     assert_int_equal(prefs->index_count, 0);
@@ -305,6 +308,115 @@ static void test_implicit_columns(void **state) {
 }
 
 /* A table with timestamps off or without soft delete may declare those names itself. */
+/* model/implicit.c is indexed by role: a role without its row would be a zero row. */
+static void test_implicit_table(void **state) {
+    (void)state;
+    assert_null(model_implicit_of(SYNCSPEC_ROLE_DECLARED));
+    for (size_t i = 0; i < MODEL_IMPLICIT_COUNT; i++) {
+        const model_implicit *c = &model_implicit_columns[i];
+        assert_int_equal(c->role, (int)i + 1);
+        assert_ptr_equal(model_implicit_of(c->role), c);
+        assert_non_null(c->name);
+        assert_non_null(c->why);
+    }
+    loaded *l = load_ok(HEADER "owner_column: user_id\ntables:\n"
+                               "  a: { soft_delete: true, columns: { x: text } }\n"
+                               "  b: { local_only: true, timestamps: false }\n");
+    const syncspec_table *a = table(l, "a"), *b = table(l, "b");
+    const model_implicit *owner = model_implicit_of(SYNCSPEC_ROLE_OWNER);
+    assert_string_equal(model_implicit_name(owner, l->schema), "user_id");
+    assert_ptr_equal(model_implicit_find(l->schema, a, "user_id"), owner);
+    assert_null(model_implicit_find(l->schema, a, "owner_id"));
+    assert_null(model_implicit_find(l->schema, b, "user_id"));
+    assert_null(model_implicit_find(l->schema, b, "created_at"));
+    assert_null(model_implicit_find(l->schema, a, "x"));
+    assert_int_equal(model_implicit_find(l->schema, a, "deleted_at")->role,
+                     SYNCSPEC_ROLE_DELETED_AT);
+    /* Every implicit column of a table is found by its name, and no other. */
+    for (size_t i = 0; i < a->column_count; i++) {
+        const model_implicit *c = model_implicit_find(l->schema, a, a->columns[i].name);
+        assert_int_equal(c ? (int)c->role : 0, a->columns[i].role);
+    }
+    unload(l);
+}
+
+/* The loader alone checks structure and hands over the model it built even then, so
+ * that validation still reports the rules of meaning; compile/ runs both. */
+static void test_loader_without_validation(void **state) {
+    (void)state;
+    static const char yaml[] = HEADER "tables:\n  notes:\n    colums: {}\n"
+                                      "    columns: { Title: text }\n";
+    arena *a = arena_new();
+    diag_list diags;
+    diag_list_init(&diags, a);
+    const syncspec_schema *s = NULL;
+    const spec_source *src = NULL;
+    assert_int_equal(spec_load_buffer(&s, &src, a, "x.yaml", yaml, strlen(yaml), &diags), -1);
+    assert_non_null(s);
+    assert_non_null(src);
+    assert_int_equal(diags.count, 1);
+    assert_string_equal(diags.items[0].code, "unknown-key");
+    assert_int_equal(src->tables[0].columns[1].name.line, 6);
+    diag_list_free(&diags);
+
+    /* The same through the compiler: the invalid column name is reported too. */
+    diag_list_init(&diags, a);
+    assert_int_equal(compile_load_buffer(&s, a, "x.yaml", yaml, strlen(yaml), &diags),
+                     COMPILE_INVALID);
+    assert_null(s);
+    assert_int_equal(diags.count, 2);
+    assert_string_equal(diags.items[1].code, "invalid-name");
+    diag_list_free(&diags);
+
+    /* No YAML mapping: no model. */
+    diag_list_init(&diags, a);
+    assert_int_equal(spec_load_buffer(&s, &src, a, "x.yaml", "[1]", 3, &diags), -1);
+    assert_null(s);
+    assert_null(src);
+    diag_list_free(&diags);
+    arena_free(a);
+}
+
+/* Where new-table appends a table: after the last content of `tables`. */
+static void test_table_slot(void **state) {
+    (void)state;
+    static const struct {
+        const char *yaml;
+        const char *before; /* the text before the slot ends with this */
+        size_t key_indent, option_indent;
+    } cases[] = {
+        {"tables:\n  a:\n    columns: { x: text }\nname: n\n", "{ x: text }\n", 2, 2},
+        {"tables:\n    a:\n        columns:\n            x: text", "x: text", 4, 4},
+        {"tables:\n  a: {}\n  b:\n      description: |\n        t\n\n# c\nname: n\n", "# c\n", 2,
+         4},
+        {"name: n\ntables:\n a: ~\n", " a: ~\n", 1, 2},
+        /* A block scalar ends at the start of the line after it. */
+        {"tables:\n  a: |\n    x\n  # c\nname: n\n", "    x\n", 2, 2},
+        {"tables:\r\n  a:\r\n    columns: {}  # x\r\n", "# x\r\n", 2, 2},
+    };
+    arena *a = arena_new();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        spec_table_slot slot;
+        const char *error = NULL, *yaml = cases[i].yaml;
+        size_t len = strlen(yaml), tail = strlen(cases[i].before);
+        assert_int_equal(spec_find_table_slot(&slot, a, yaml, len, &error), 0);
+        assert_true(slot.offset >= tail && slot.offset <= len);
+        assert_memory_equal(yaml + slot.offset - tail, cases[i].before, tail);
+        assert_int_equal(slot.key_indent, cases[i].key_indent);
+        assert_int_equal(slot.option_indent, cases[i].option_indent);
+    }
+    static const char *const refused[] = {"tables: { a: {} }\n", "tables: [a]\n", "name: n\n",
+                                          "tables:\n  a: [\n"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        spec_table_slot slot;
+        const char *error = NULL;
+        assert_int_equal(spec_find_table_slot(&slot, a, refused[i], strlen(refused[i]), &error),
+                         -1);
+        assert_non_null(error);
+    }
+    arena_free(a);
+}
+
 static void test_implicit_names_free_when_off(void **state) {
     (void)state;
     loaded *l =
@@ -599,7 +711,7 @@ static void test_app_yaml(void **state) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = NULL;
-    int rc = spec_load_file(&s, a, path, &diags);
+    int rc = compile_load_file(&s, a, path, &diags);
     diag_print(stderr, &diags);
     assert_int_equal(rc, 0);
     assert_int_equal(diags.count, 0);
@@ -620,14 +732,14 @@ static void test_unreadable_file(void **state) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = (const syncspec_schema *)&diags;
-    assert_int_equal(spec_load_file(&s, a, "/nonexistent/spec.yaml", &diags), -2);
+    assert_int_equal(compile_load_file(&s, a, "/nonexistent/spec.yaml", &diags), -2);
     assert_null(s);
     assert_int_equal(diags.count, 1);
     assert_string_equal(diags.items[0].code, "io");
     diag_list_free(&diags);
     /* A folder is not a spec either. */
     diag_list_init(&diags, a);
-    assert_int_equal(spec_load_file(&s, a, "/", &diags), -2);
+    assert_int_equal(compile_load_file(&s, a, "/", &diags), -2);
     assert_string_equal(diags.items[0].code, "io");
     diag_list_free(&diags);
     arena_free(a);
@@ -638,7 +750,7 @@ static void expect_only(const char *yaml, size_t len, const char *code) {
     diag_list diags;
     diag_list_init(&diags, a);
     const syncspec_schema *s = NULL;
-    assert_int_equal(spec_load_buffer(&s, a, "x.yaml", yaml, len, &diags), -1);
+    assert_int_equal(compile_load_buffer(&s, a, "x.yaml", yaml, len, &diags), -1);
     assert_null(s);
     if (diags.count != 1 || strcmp(diags.items[0].code, code) != 0) diag_print(stderr, &diags);
     assert_int_equal(diags.count, 1);
@@ -734,7 +846,7 @@ static void test_never_crashes(void **state) {
         diag_list diags;
         diag_list_init(&diags, a);
         const syncspec_schema *s = NULL;
-        int rc = spec_load_buffer(&s, a, "fuzz.yaml", buf, len, &diags);
+        int rc = compile_load_buffer(&s, a, "fuzz.yaml", buf, len, &diags);
         assert_true(rc == 0 || rc == -1);
         assert_true(rc == 0 ? s != NULL : diag_error_count(&diags) > 0);
         for (size_t i = 0; i < diags.count; i++) {
@@ -756,6 +868,9 @@ int main(void) {
         cmocka_unit_test(test_short_form),
         cmocka_unit_test(test_mapping_form),
         cmocka_unit_test(test_implicit_columns),
+        cmocka_unit_test(test_implicit_table),
+        cmocka_unit_test(test_loader_without_validation),
+        cmocka_unit_test(test_table_slot),
         cmocka_unit_test(test_implicit_names_free_when_off),
         cmocka_unit_test(test_indexes),
         cmocka_unit_test(test_index_name_shortening),

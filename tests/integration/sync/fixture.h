@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compile/compile.h"
 #include "emit/emit.h"
-#include "spec/spec.h"
 #include "syncspec.h"
 
 typedef struct sync_sql {
@@ -30,7 +30,7 @@ static int fixture_load(sync_sql *g, const char *spec_path) {
     g->a = arena_new();
     diag_list diags;
     diag_list_init(&diags, g->a);
-    if (spec_load_file(&g->schema, g->a, spec_path, &diags) != 0) return -1;
+    if (compile_load_file(&g->schema, g->a, spec_path, &diags) != 0) return -1;
     emit_file *files;
     size_t count;
     const char **used;

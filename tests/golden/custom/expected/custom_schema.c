@@ -136,17 +136,17 @@ const syncspec_table custom_tables[2] = {
      .insert_only = false, .timestamps = true, .soft_delete = false,
      .columns = custom_yes_columns, .column_count = 7,
      .indexes = custom_yes_indexes, .index_count = 1,
-     .owner_column = 4, .row_size = sizeof(custom_yes_row), .line = 16, .col = 3},
+     .owner_index = 4, .row_size = sizeof(custom_yes_row), .line = 16, .col = 3},
     {.name = "notes", .description = NULL, .local_only = false,
      .insert_only = false, .timestamps = false, .soft_delete = true,
      .columns = custom_notes_columns, .column_count = 8,
      .indexes = custom_notes_indexes, .index_count = 2,
-     .owner_column = 6, .row_size = sizeof(custom_notes_row), .line = 22, .col = 3},
+     .owner_index = 6, .row_size = sizeof(custom_notes_row), .line = 22, .col = 3},
 };
 
 const syncspec_schema custom_schema = {
     .name = "custom",
-    .owner_column = "account_id",
+    .owner_name = "account_id",
     .id_format = SYNCSPEC_ID_UUID,
     .pg_schema = "sync_data",
     .publication = "app_publication",

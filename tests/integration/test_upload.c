@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 
 typedef struct upgrade_case {
     const char *spec;

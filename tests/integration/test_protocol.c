@@ -15,9 +15,11 @@
 
 #include <cmocka.h>
 
-#include "../integration/sync/fixture.h"
-#include "../integration/sync/cmocka_env.h"
-#include "../integration/sync/powersync_client.h"
+#include "sync/fixture.h"
+
+/* These two use the fixture's types. */
+#include "sync/cmocka_env.h"
+#include "sync/powersync_client.h"
 
 static sync_sql app, streams, custom;
 
