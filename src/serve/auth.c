@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <rhonabwy.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,23 @@ static const char *claims_problem(const json_t *claims, const char *audience, ch
     return NULL;
 }
 
+/* Whether a token has the compact form of a signed JWT: three base64url parts (header,
+ * claims, signature) joined by two dots. Anything else (five parts: an encrypted or nested
+ * token) is refused before Rhonabwy parses it, so hostile input never reaches its JWE code,
+ * which a server that only verifies signatures has no use for. */
+static bool is_compact_jws(const char *token, size_t length) {
+    size_t dots = 0;
+    for (size_t i = 0; i < length; i++) {
+        char c = token[i];
+        if (c == '.')
+            dots++;
+        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_'))
+            return false;
+    }
+    return dots == 2;
+}
+
 int serve_auth_verify(serve_auth *auth, const char *header, char *user, size_t user_size,
                       char *reason, size_t reason_size) {
     const char *problem = NULL;
@@ -271,7 +289,7 @@ int serve_auth_verify(serve_auth *auth, const char *header, char *user, size_t u
         goto done;
     }
     /* Signed tokens only; no keys or key URLs taken from the token itself. */
-    if (r_jwt_init(&jwt) != RHN_OK ||
+    if (!is_compact_jws(token, length) || r_jwt_init(&jwt) != RHN_OK ||
         r_jwt_advanced_parsen(jwt, token, length, R_PARSE_NONE, R_FLAG_IGNORE_REMOTE) != RHN_OK ||
         r_jwt_get_type(jwt) != R_JWT_TYPE_SIGN) {
         problem = "the token is not a signed JWT";

@@ -368,6 +368,9 @@ test('tokens: RS256, ES256 and EdDSA verify; bad ones get 401 with a reason', as
     [token({ alg: 'none' }), /not a signed JWT/],
     [token({ alg: 'HS256', key: 'a development secret of 32 bytes!' }), /algorithm is not RS256, ES256 or EdDSA/],
     [token().slice(0, -10), /signature|not a signed JWT/],
+    // Five parts, as an encrypted token has: refused before any JWE parsing.
+    [`${token()}.e30.e30`, /not a signed JWT/],
+    [`${token()}=`, /not a signed JWT/],
   ];
   for (const [t, reason] of cases) {
     const r = await put(body, { auth: `Token ${t}` });
