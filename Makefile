@@ -39,7 +39,7 @@ RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
 CORE_SRC    := $(sort $(wildcard src/model/*.c)) \
                $(addprefix src/runtime/,c_numbers.c json_load.c json_reader.c model.c row.c \
                  sanitize.c sync_layout.c sync_util.c value.c)
-CLIENT_SRC  := $(addprefix src/runtime/,http_transport.c store.c store_apply.c store_download.c \
+CLIENT_SRC  := $(addprefix src/runtime/,http_transport.c store.c store_download.c \
                  store_sync.c)
 SERVER_SRC  := $(filter-out $(CORE_SRC) $(CLIENT_SRC),$(RUNTIME_SRC))
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -118,13 +118,13 @@ $(SERVE_BIN): $(SERVE_OBJ) $(BUILD)/src/cli/options.o $(BUILD)/src/cli/commands.
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $^ -o $@ $(SERVE_LIBS) $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync
-# tests share a header, so a change to it rebuilds them.
+# tests share headers, so a change to them rebuilds them.
 TEST_HEADERS := $(wildcard tests/integration/sync/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/integration/%.c $(TOOL_OBJ) $(LIB_A)
+$(BUILD)/tests/%: tests/integration/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $< $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS) -lcmocka
 

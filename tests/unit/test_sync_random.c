@@ -890,7 +890,7 @@ static void test_seed(void **state) {
     for (int d = 0; d < NDEV; d++) {
         snprintf(r.name[d], sizeof r.name[d], "dev%d", d);
         open_device(&r, d);
-        r.tr[d] = (fake_transport){r.e.server, &r.e.api, "alice", 0, 0, 0, 0};
+        r.tr[d] = (fake_transport){.server = r.e.server, .conn = &r.e.api, .user_id = "alice"};
     }
     if (r.inject) inject_failures(&r, true);
     run_steps(&r, acts);
