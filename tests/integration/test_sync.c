@@ -1152,7 +1152,7 @@ static void test_late_commit(void **state) {
     assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("02") "'"), 1);
     assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("01") "'"), 0);
     assert_true(pg_ok(c1, "COMMIT"));
-    /* The late one took the lower version: a "since version" feed would have skipped it. */
+    /* The late one took the lower version: a "since version" read would have skipped it. */
     assert_int_equal(pg_long(e->pg.conn,
                              "SELECT ((SELECT max(version) FROM syncspec_changes WHERE "
                              "row_id = '%s') < (SELECT min(version) FROM syncspec_changes "
@@ -1244,7 +1244,7 @@ static void test_typed_writes(void **state) {
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE content = 'typed' "
                                          "AND title IS NULL"),
                      1);
-    /* The pull gave the row its owner; a put that leaves the owner out keeps it. */
+    /* The download gave the row its owner; a put that leaves the owner out keeps it. */
     memset(row, 0, docs->row_size);
     *(syncspec_text_value *)FIELD("id") = (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
     *(syncspec_text_value *)FIELD("content") = (syncspec_text_value){SYNCSPEC_SET, "typed 2", 7};

@@ -896,7 +896,7 @@ static void run_steps(run *r, const action *acts) {
 }
 
 /* Every device syncs twice with nothing failing: after the first round every upload is
- * in, after the second every device has pulled all of them. */
+ * in, after the second every device has downloaded all of them. */
 static void final_syncs(run *r) {
     for (int round = 0; round < 2; round++)
         for (int d = 0; d < NDEV; d++) {
