@@ -1105,6 +1105,10 @@ static void test_download_waits_for_queue(void **state) {
                                   "created_at, updated_at) VALUES ('" D("02") "', 'server', "
                                   "'x', 'alice', now(), now())"));
     insert_doc(a, D("01"), "local", "c");
+    /* A transport that cannot download is refused before anything is sent. */
+    syncspec_transport upload_only = {.upload = fake_upload, .context = &t};
+    assert_int_equal(syncspec_store_sync(a, &upload_only, 0, &r, &err), SYNCSPEC_SYNC_INVALID);
+    assert_int_equal(t.uploads, 0);
     char *body = NULL;
     syncspec_download *d = NULL;
     assert_int_equal(syncspec_store_stream_request(a, &body, &err), 0);
