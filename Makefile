@@ -118,7 +118,7 @@ $(SERVE_BIN): $(SERVE_OBJ) $(BUILD)/src/cli/options.o $(BUILD)/src/cli/commands.
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $^ -o $@ $(SERVE_LIBS) $(LDLIBS)
 
 # Each unit test links the whole compiler and runtime (not cli/), plus cmocka. The sync
-# tests share a header, so a change to it rebuilds them.
+# tests share headers, so a change to them rebuilds them.
 TEST_HEADERS := $(wildcard tests/integration/sync/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_HEADERS) $(TOOL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -11,7 +11,6 @@
 
 #include "syncspec/download.h"
 #include "syncspec/error.h"
-#include "syncspec/feed.h"
 #include "syncspec/http.h"
 #include "syncspec/json.h"
 #include "syncspec/model.h"

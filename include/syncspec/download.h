@@ -74,18 +74,4 @@ SYNCSPEC_API int syncspec_download_feed(syncspec_download *download, const char 
 SYNCSPEC_API syncspec_download_status
 syncspec_download_get_status(const syncspec_download *download);
 
-/*
- * One round through the transport's `upload`, `write_checkpoint` and `stream` callbacks:
- * uploads the whole queue (as syncspec_store_sync does), asks for the write checkpoint when
- * something was uploaded, then reads the stream up to its first complete checkpoint, applies
- * it and closes it. After a checksum failure it connects once more. result->applied is
- * false when the checkpoint had to wait (local writes, or the write checkpoint not yet
- * reached). Returns 0 or a negative code; SYNCSPEC_SYNC_RETRY when the server did not
- * answer or ended the stream before a checkpoint.
- */
-SYNCSPEC_API int syncspec_store_sync_stream(syncspec_store *store,
-                                            const syncspec_transport *transport,
-                                            size_t max_transactions, syncspec_sync_result *result,
-                                            syncspec_sync_error *error);
-
 #endif

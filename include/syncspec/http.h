@@ -44,8 +44,8 @@ SYNCSPEC_API int syncspec_http_new(syncspec_http **out, const syncspec_http_opti
                                    syncspec_sync_error *error);
 SYNCSPEC_API void syncspec_http_free(syncspec_http *http);
 
-/* The transport's callbacks (upload, stream, write_checkpoint; no pull), for
- * syncspec_store_sync_stream. Its context is `http`, which must outlive its use. */
+/* The transport's callbacks (upload, stream, write_checkpoint), for
+ * syncspec_store_sync. Its context is `http`, which must outlive its use. */
 SYNCSPEC_API syncspec_transport syncspec_http_transport(syncspec_http *http);
 
 /* The last HTTP failure, for logs: "" when none. Borrowed, valid until the next request. */

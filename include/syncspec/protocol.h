@@ -128,6 +128,21 @@ SYNCSPEC_API int syncspec_sync_compact(syncspec_server *server, PGconn *conn, in
                                        syncspec_sync_error *error);
 
 /*
+ * The change log (syncspec_changes) grows with every write; this keeps it bounded. Call it
+ * from a periodic job (daily, say) on `conn` (idle; one statement, so one transaction): it
+ * deletes the log entries written more than `older_than` ago (a PostgreSQL interval, such
+ * as "7 days", sent as a parameter) and raises the horizon (syncspec_feed_horizon) to the
+ * highest transaction id it deleted. When that passes entries the sequencer had not read
+ * yet, its next run reads every row and every row sent instead, so no change is lost and
+ * every client stays valid. Sets *pruned to the number of entries deleted. Returns 0,
+ * SYNCSPEC_SYNC_INVALID when `older_than` is not a positive interval, or
+ * SYNCSPEC_SYNC_RETRY on a database error.
+ */
+SYNCSPEC_API int syncspec_sync_prune_changes(syncspec_server *server, PGconn *conn,
+                                             const char *older_than, int64_t *pruned,
+                                             syncspec_sync_error *error);
+
+/*
  * Waking up on commits: LISTEN on `conn`, a connection kept for this alone (its
  * notifications are read by syncspec_sync_wait), to "syncspec_changes" (a synced table was
  * written: run the sequencer) and "syncspec_ops" (the op log moved: call `next` on the

@@ -13,7 +13,7 @@
  *
  * This header is also the whole server side in one include, for libsyncspec-server
  * (pkg-config syncspec-server): the core (descriptors, values, rows, sanitizers), the
- * protocol (protocol.h) and the change feed (feed.h); see the end of the file.
+ * protocol (protocol.h); see the end of the file.
  */
 #ifndef SYNCSPEC_SERVER_H
 #define SYNCSPEC_SERVER_H
@@ -62,8 +62,7 @@ SYNCSPEC_API int syncspec_server_upload(syncspec_server *server, char **response
                                         const char *user_id, const char *body,
                                         syncspec_sync_error *error);
 
-/* The rest of the server side: last, as protocol.h and feed.h need syncspec_server. */
-#include "syncspec/feed.h"
+/* The rest of the server side: last, as protocol.h needs syncspec_server. */
 #include "syncspec/json.h"
 #include "syncspec/protocol.h"
 #include "syncspec/row.h"

@@ -3,7 +3,7 @@
  * (sqlite.sql) and change capture (sqlite_sync.sql), where every write to a synced table,
  * typed or plain SQL, is queued in PowerSync's ps_crud shape, grouped by local transaction;
  * upload batches built from that queue; server changes applied only when no local write is
- * pending and verified by checksum; and the account switch.
+ * pending and verified by checksum (download.h); and the account switch.
  *
  * Errors: functions return 0 or a negative SYNCSPEC_SYNC_* code, and fill the caller's
  * syncspec_sync_error (may be NULL) with a message.
@@ -22,24 +22,24 @@
 typedef struct sqlite3 sqlite3;
 
 /*
- * The app's connection to its server. Each callback sends one message and sets *response
- * to a malloc'd NUL-terminated reply (the store frees it), returning 0; or returns a
- * negative value when no answer came (the store then keeps everything and reports
- * SYNCSPEC_SYNC_RETRY). The user is the one the transport authenticates as.
- *   upload: body {"transactions": [...]}, reply as syncspec_server_upload writes it
- *   pull:   body {"checkpoint": "..." | null}, reply as syncspec_server_changes writes it
+ * The app's connection to its server (syncspec_http_transport of http.h is a ready one on
+ * libcurl). The user is the one the transport authenticates as.
+ *   upload: POST the body ({"client_id", "transactions": [...]}) to the app's upload
+ *           endpoint and set *response to a malloc'd NUL-terminated reply, as
+ *           syncspec_server_upload writes it (the store frees it), returning 0; or return
+ *           a negative value when no answer came (the store then keeps everything and
+ *           reports SYNCSPEC_SYNC_RETRY).
+ *   stream: POST /sync/stream with `body` (the PowerSync protocol, download.h), passing
+ *           the response's bytes as they arrive to `receive` until it returns non-zero
+ *           (then close the response) or the response ends; returns 0, or a negative
+ *           value when no 2xx answer came.
+ *   write_checkpoint: GET /write-checkpoint2.json?client_id=<client_id>, the reply as
+ *           `upload`'s (may be NULL: an upload's rows may then show their old state for a
+ *           moment after it).
  */
 typedef struct syncspec_transport {
     int (*upload)(void *context, char **response, const char *body);
-    int (*pull)(void *context, char **response, const char *request);
     void *context;
-    /*
-     * The PowerSync protocol (download.h; NULL when unused). stream: POST /sync/stream with
-     * `body`, passing the response's bytes as they arrive to `receive` until it returns
-     * non-zero (then close the response) or the response ends; returns 0, or a negative
-     * value when no 2xx answer came. write_checkpoint: GET
-     * /write-checkpoint2.json?client_id=<client_id>, the reply as `upload`'s.
-     */
     int (*stream)(void *context, const char *body,
                   int (*receive)(void *receive_context, const char *bytes, size_t len),
                   void *receive_context);
@@ -136,40 +136,32 @@ SYNCSPEC_API int syncspec_store_upload_body(syncspec_store *store, char **body,
                                             size_t max_transactions, syncspec_sync_error *error);
 /*
  * The server's answer to an upload: every transaction it reports applied, duplicate or
- * rejected leaves the queue; those it reports as "retry" stay. Sets *completed to the count
- * that left and *rejected to those among them the server refused (may be NULL).
+ * rejected leaves the queue; those it reports as "retry" stay. The rows of a rejected one
+ * take the server's state again with the next checkpoint applied (each bucket holding one
+ * is downloaded again). Sets *completed to the count that left and *rejected to those
+ * among them the server refused (may be NULL).
  */
 SYNCSPEC_API int syncspec_store_upload_complete(syncspec_store *store, const char *response,
                                                 size_t *completed, size_t *rejected,
                                                 syncspec_sync_error *error);
 
-/* {"checkpoint": ...}: what to send to the server's change feed. malloc'd. */
-SYNCSPEC_API int syncspec_store_pull_request(syncspec_store *store, char **request,
-                                             syncspec_sync_error *error);
-/*
- * Applies a change feed response in one transaction, without queueing anything, only when
- * no local write is pending (else SYNCSPEC_SYNC_PENDING and nothing changes); then compares
- * the checksum of all synced rows with the server's. On a mismatch the checkpoint is
- * cleared (the next pull is a full resync) and SYNCSPEC_SYNC_CHECKSUM is returned.
- */
-SYNCSPEC_API int syncspec_store_apply_changes(syncspec_store *store, const char *response,
-                                              syncspec_sync_error *error);
-
-/* The checksum of every synced row, as the server computes it: decimal text. */
-SYNCSPEC_API int syncspec_store_checksum(syncspec_store *store, char out[24],
-                                         syncspec_sync_error *error);
-
 typedef struct syncspec_sync_result {
     size_t uploaded; /* transactions the server completed */
     size_t rejected; /* of those, refused (kept on the server in syncspec_rejected_uploads) */
-    bool applied;    /* server changes were applied */
-    bool resynced;   /* a checksum mismatch caused a full resync */
+    bool applied;    /* a checkpoint of the server was applied */
+    bool resynced;   /* a bucket's checksum was wrong: it was downloaded again */
 } syncspec_sync_result;
 
 /*
- * One round: upload the whole queue (batches of `max_transactions`, 0 for 100), then pull
- * and apply server changes, resyncing fully once on a checksum mismatch. A transport error
- * returns SYNCSPEC_SYNC_RETRY with every unanswered batch still queued.
+ * One round, the call an app makes when it starts, after local writes or on a timer:
+ * uploads the whole queue (batches of `max_transactions`, 0 for 100), asks for the write
+ * checkpoint when something was uploaded, then downloads through the PowerSync protocol
+ * (download.h) up to the server's latest checkpoint and applies it. After a checksum
+ * failure it connects once more (result->resynced). Returns 0; SYNCSPEC_SYNC_RETRY when
+ * the server did not answer (every unanswered batch still queued, every op received
+ * kept); SYNCSPEC_SYNC_PENDING when local writes were queued during the round, so the
+ * checkpoint waits for them (sync again); result->applied is false, with 0, when the
+ * server has not reached the write checkpoint yet; or another negative code.
  */
 SYNCSPEC_API int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
                                      size_t max_transactions, syncspec_sync_result *result,

@@ -441,10 +441,7 @@ int syncspec_store_set_user(syncspec_store *store, const char *user_id,
                                    error);
         if (rc == 0) rc = store_keep_tx_id(store, queued, error);
         if (rc == 0)
-            rc = store_exec(store,
-                            "DELETE FROM \"syncspec_crud\";"
-                            "DELETE FROM \"syncspec_state\" WHERE \"key\" = 'checkpoint';",
-                            error);
+            rc = store_exec(store, "DELETE FROM \"syncspec_crud\"", error);
     }
     if (rc == 0) rc = store_state_set(store, "user_id", user_id, error);
     if (rc == 0) rc = store_exec(store, "COMMIT", error);

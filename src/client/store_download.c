@@ -7,7 +7,9 @@
  * and the checksum sum at that point; syncspec_bucket_rows says which bucket holds which
  * row, so a REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows
  * no other bucket holds. The checksum of a bucket is its applied sum plus the checksums of
- * its received ops, or, after a received CLEAR, the sum from that CLEAR on.
+ * its received ops, or, after a received CLEAR, the sum from that CLEAR on. A fourth,
+ * syncspec_revert, holds the rows of uploads the server refused (store_sync.c): the next
+ * applied checkpoint deletes those no bucket holds.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -33,11 +35,13 @@ const char store_download_sql[] =
     "\"row_id\" TEXT NOT NULL, \"bucket\" TEXT NOT NULL, "
     "PRIMARY KEY (\"type\", \"row_id\", \"bucket\")) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS \"syncspec_bucket_rows_bucket\" ON \"syncspec_bucket_rows\" "
-    "(\"bucket\");";
+    "(\"bucket\");"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_revert\" (\"type\" TEXT NOT NULL, "
+    "\"row_id\" TEXT NOT NULL, PRIMARY KEY (\"type\", \"row_id\")) WITHOUT ROWID;";
 
 const char store_download_clear_sql[] =
     "DELETE FROM \"syncspec_buckets\";DELETE FROM \"syncspec_oplog\";"
-    "DELETE FROM \"syncspec_bucket_rows\";"
+    "DELETE FROM \"syncspec_bucket_rows\";DELETE FROM \"syncspec_revert\";"
     "DELETE FROM \"syncspec_state\" WHERE \"key\" = 'write_checkpoint';";
 
 /* A line longer than this is refused rather than buffered: the service sends a few MB. */
@@ -462,6 +466,34 @@ static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncsp
     return rc;
 }
 
+/*
+ * A server row that clashes on a unique key other than id with a local row (one the server
+ * refused, or one written around the capture): the local row gives way, as it would have
+ * on the server. The upsert's bound values run again as an INSERT OR REPLACE, which
+ * deletes the clashing rows; a row the checkpoint holds comes back with its own PUT, since
+ * the server's rows at a checkpoint keep every unique key. Rare, so prepared each time.
+ */
+static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const syncspec_table *t,
+                            syncspec_sync_error *error) {
+    const char *sql = sqlite3_sql(upsert), *end = strstr(sql, ") ON CONFLICT");
+    syncspec_buffer text = {0};
+    sqlite3_stmt *replace = NULL;
+    int rc = 0;
+    if (!end || sync_puts(&text, "INSERT OR REPLACE") ||
+        syncspec_buffer_append(&text, sql + 6, (size_t)(end + 1 - (sql + 6))))
+        rc = NOMEM(error);
+    if (rc == 0 && (rc = prepare(&replace, store, text.data, error)) == 0) {
+        if (sqlite3_transfer_bindings(upsert, replace) != SQLITE_OK)
+            rc = store_db_error(store, error, t->name);
+        else
+            rc = step_done(replace, store, error);
+        sqlite3_transfer_bindings(replace, upsert);
+    }
+    sqlite3_finalize(replace);
+    syncspec_buffer_free(&text);
+    return rc;
+}
+
 /* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
 static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
                      const char *type, const char *id, const char *data,
@@ -496,6 +528,8 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
                         id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
     syncspec_buffer_free(&scratch);
     if (rc == 0) rc = step_done(*st, store, error);
+    if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
+        rc = replace_clashing(*st, store, t, error);
     if (rc) return rc;
     sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->member, 2, id, -1, SQLITE_STATIC);
@@ -503,14 +537,17 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     return step_done(s->member, store, error);
 }
 
-/* Rows that lost a bucket are noted in temp.syncspec_touched; those no bucket holds any
- * more are deleted at the end of the apply. */
+/* Rows that lost a bucket, or that a refused upload wrote, are noted in
+ * temp.syncspec_touched; those no bucket holds any more are deleted at the end of the
+ * apply. */
 static const char apply_begin_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_touched\" (\"type\" TEXT, \"row_id\" TEXT, "
     "PRIMARY KEY (\"type\", \"row_id\")) WITHOUT ROWID;"
     "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_checkpoint\" (\"name\" TEXT PRIMARY KEY) "
     "WITHOUT ROWID;"
-    "DELETE FROM temp.\"syncspec_touched\";DELETE FROM temp.\"syncspec_checkpoint\";";
+    "DELETE FROM temp.\"syncspec_touched\";DELETE FROM temp.\"syncspec_checkpoint\";"
+    "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
+    "\"syncspec_revert\";DELETE FROM \"syncspec_revert\";";
 
 /* Buckets no longer in the checkpoint: what they held goes. */
 static const char apply_removed_buckets_sql[] =
@@ -773,9 +810,8 @@ static int round_receive(void *context, const char *bytes, size_t len) {
     return r->rc != 0 || r->completed; /* enough: close the response */
 }
 
-/* Connects once and reads up to the first complete checkpoint. */
-static int stream_once(syncspec_store *store, const syncspec_transport *transport,
-                       syncspec_sync_result *result, syncspec_sync_error *error) {
+int store_stream_once(syncspec_store *store, const syncspec_transport *transport,
+                      syncspec_sync_result *result, syncspec_sync_error *error) {
     char *body = NULL;
     round_state r = {NULL, error, 0, false};
     int rc = syncspec_store_stream_request(store, &body, error);
@@ -794,34 +830,5 @@ static int stream_once(syncspec_store *store, const syncspec_transport *transpor
 cleanup:
     syncspec_download_free(r.d);
     free(body);
-    return rc;
-}
-
-int syncspec_store_sync_stream(syncspec_store *store, const syncspec_transport *transport,
-                               size_t max_transactions, syncspec_sync_result *result,
-                               syncspec_sync_error *error) {
-    syncspec_sync_result local = {0};
-    if (!result) result = &local;
-    *result = local;
-    if (!transport || !transport->stream || !transport->upload)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "a transport without stream or upload");
-    int rc = store_upload_all(store, transport, max_transactions, result, error);
-    if (rc == 0 && result->uploaded && transport->write_checkpoint) {
-        /* The rows just uploaded must be in any checkpoint applied from now on. */
-        char *response = NULL;
-        if (transport->write_checkpoint(transport->context, &response, store->device_id) != 0 ||
-            !response)
-            rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
-                            "write checkpoint: no answer from the server");
-        else
-            rc = syncspec_store_wait_for_write_checkpoint(store, response, error);
-        free(response);
-    }
-    if (rc) return rc;
-    rc = stream_once(store, transport, result, error);
-    if (rc == SYNCSPEC_SYNC_CHECKSUM) {
-        result->resynced = true;
-        rc = stream_once(store, transport, result, error);
-    }
     return rc;
 }

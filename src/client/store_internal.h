@@ -1,4 +1,4 @@
-/* The client store's internals, shared by store.c and store_sync.c. */
+/* The client store's internals, shared by store.c, store_sync.c and store_download.c. */
 #ifndef SYNCSPEC_RUNTIME_STORE_INTERNAL_H
 #define SYNCSPEC_RUNTIME_STORE_INTERNAL_H
 
@@ -62,5 +62,11 @@ extern const char store_download_clear_sql[];
 int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
                      size_t max_transactions, syncspec_sync_result *result,
                      syncspec_sync_error *error);
+
+/* Connects once through the transport's `stream` and reads up to the first complete
+ * checkpoint, applying it when it may; sets result->applied. SYNCSPEC_SYNC_RETRY when the
+ * server did not answer or ended the stream before a complete checkpoint. */
+int store_stream_once(syncspec_store *store, const syncspec_transport *transport,
+                      syncspec_sync_result *result, syncspec_sync_error *error);
 
 #endif

@@ -215,6 +215,33 @@ static int64_t op_tx(const syncspec_store *store, const char *op_id) {
     return end && *end == '\0' && tx > 0 ? (int64_t)tx : 0;
 }
 
+/*
+ * A refused transaction's rows hold what the server never took. They are reverted to the
+ * server's, as PowerSync's clients do, once no local write is queued: the next applied
+ * checkpoint deletes those no bucket holds (syncspec_revert), and each bucket holding one
+ * is downloaded again from its start (a CLEAR at op 0, as after a checksum failure), since
+ * the store keeps no copy of the server's row. Inside the caller's transaction.
+ */
+static int revert_refused(syncspec_store *store, int64_t tx, syncspec_sync_error *error) {
+    char sql[1536];
+    snprintf(sql, sizeof sql,
+             "INSERT OR IGNORE INTO \"syncspec_revert\" (\"type\", \"row_id\") SELECT "
+             "\"type\", \"row_id\" FROM \"syncspec_crud\" WHERE \"tx_id\" = %" PRId64 ";"
+             "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_reset\" (\"name\" TEXT PRIMARY KEY) "
+             "WITHOUT ROWID;DELETE FROM temp.\"syncspec_reset\";"
+             "INSERT OR IGNORE INTO temp.\"syncspec_reset\" SELECT r.\"bucket\" FROM "
+             "\"syncspec_bucket_rows\" AS r JOIN \"syncspec_crud\" AS c ON r.\"type\" = "
+             "c.\"type\" AND r.\"row_id\" = c.\"row_id\" WHERE c.\"tx_id\" = %" PRId64 ";"
+             "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+             "temp.\"syncspec_reset\");"
+             "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", \"checksum\") "
+             "SELECT \"name\", 0, 'CLEAR', 0 FROM temp.\"syncspec_reset\";"
+             "UPDATE \"syncspec_buckets\" SET \"op_id\" = 0, \"checksum\" = 0 WHERE \"name\" "
+             "IN (SELECT \"name\" FROM temp.\"syncspec_reset\");",
+             tx, tx);
+    return store_exec(store, sql, error);
+}
+
 int syncspec_store_upload_complete(syncspec_store *store, const char *response, size_t *completed,
                                    size_t *rejected, syncspec_sync_error *error) {
     if (completed) *completed = 0;
@@ -260,6 +287,8 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
                             op_id);
             goto rollback;
         }
+        if (strcmp(status, "rejected") == 0 && (rc = revert_refused(store, tx, error)) != 0)
+            goto rollback;
         sqlite3_bind_int64(del, 1, tx);
         if (sqlite3_step(del) != SQLITE_DONE) {
             rc = store_db_error(store, error, "completing the upload");
@@ -294,25 +323,6 @@ rollback:
 cleanup:
     sqlite3_finalize(del);
     json_decref(root);
-    return rc;
-}
-
-int syncspec_store_pull_request(syncspec_store *store, char **request, syncspec_sync_error *error) {
-    *request = NULL;
-    char *checkpoint = NULL;
-    int rc = store_state_get(&checkpoint, store, "checkpoint", error);
-    if (rc) return rc;
-    syncspec_buffer b = {0};
-    if (sync_puts(&b, "{\"checkpoint\":") ||
-        (checkpoint ? sync_json_string(&b, checkpoint, strlen(checkpoint))
-                    : sync_puts(&b, "null")) ||
-        sync_puts(&b, "}")) {
-        syncspec_buffer_free(&b);
-        rc = NOMEM(error);
-    } else {
-        *request = b.data;
-    }
-    free(checkpoint);
     return rc;
 }
 
@@ -357,25 +367,31 @@ int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transpo
     syncspec_sync_result local = {0};
     if (!result) result = &local;
     *result = local;
+    if (!transport || !transport->stream || !transport->upload)
+        return sync_error(error, SYNCSPEC_SYNC_INVALID, "a transport without stream or upload");
     int rc = store_upload_all(store, transport, max_transactions, result, error);
-    if (rc) return rc;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        char *request = NULL, *response = NULL;
-        if ((rc = syncspec_store_pull_request(store, &request, error)) != 0) return rc;
-        int sent = transport->pull(transport->context, &response, request);
-        free(request);
-        if (sent != 0 || !response) {
-            free(response);
-            return sync_error(error, SYNCSPEC_SYNC_RETRY, "pull: no answer from the server");
-        }
-        rc = syncspec_store_apply_changes(store, response, error);
+    if (rc == 0 && result->uploaded && transport->write_checkpoint) {
+        /* The rows just uploaded must be in any checkpoint applied from now on. */
+        char *response = NULL;
+        if (transport->write_checkpoint(transport->context, &response, store->device_id) != 0 ||
+            !response)
+            rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                            "write checkpoint: no answer from the server");
+        else
+            rc = syncspec_store_wait_for_write_checkpoint(store, response, error);
         free(response);
-        if (rc == 0) {
-            result->applied = true;
-            return 0;
-        }
-        if (rc != SYNCSPEC_SYNC_CHECKSUM) return rc;
-        result->resynced = true;
     }
+    if (rc) return rc;
+    rc = store_stream_once(store, transport, result, error);
+    if (rc == SYNCSPEC_SYNC_CHECKSUM) {
+        /* The failed buckets were dropped: they come whole on the next connection. */
+        result->resynced = true;
+        rc = store_stream_once(store, transport, result, error);
+    }
+    size_t queued = 0;
+    if (rc == 0 && !result->applied &&
+        (rc = syncspec_store_pending(store, &queued, NULL, error)) == 0 && queued)
+        rc = sync_error(error, SYNCSPEC_SYNC_PENDING,
+                        "%zu local writes were queued during the round: sync again", queued);
     return rc;
 }

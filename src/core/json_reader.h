@@ -1,7 +1,7 @@
 /*
- * A strict JSON reader that builds nothing: the client applies a change feed response of
- * hundreds of thousands of values straight from its text, where a tree of it would cost
- * more than applying it. Strings without escapes are returned in place.
+ * A strict JSON reader that builds nothing: the client applies a download's rows, hundreds
+ * of thousands of them, straight from their text, where a tree of each would cost more
+ * than applying it. Strings without escapes are returned in place.
  *
  * Reading is in document order: begin an object or array, step through its members, read
  * scalars, skip what is not needed. After any failure every call fails, and `error` and the

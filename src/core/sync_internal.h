@@ -1,4 +1,4 @@
-/* Shared by the client store, the server upload apply and the change feed. */
+/* Shared by the client store, the server upload apply and the PowerSync protocol. */
 #ifndef SYNCSPEC_RUNTIME_SYNC_INTERNAL_H
 #define SYNCSPEC_RUNTIME_SYNC_INTERNAL_H
 
@@ -21,19 +21,7 @@ int sync_ident(syncspec_buffer *b, const char *name);
 /* "schema"."name" */
 int sync_qualified(syncspec_buffer *b, const char *schema, const char *name);
 
-/*
- * The checksum of a set of rows: the sum, modulo 2^64, of the first 8 bytes (big-endian) of
- * the MD5 of each row's text. The row text is the table name, then for every column in
- * model order a 0x1f byte and either "-" (null) or "<byte length>:<canonical text>".
- * PostgreSQL computes the same sum in SQL (feed.c), so the two sides can be compared
- * without shipping rows.
- */
+/* The MD5 digest of `n` bytes: an uploaded transaction's text is recorded by it. */
 void sync_md5(unsigned char digest[16], const void *data, size_t n);
-uint64_t sync_row_hash(const char *text, size_t n);
-/* The column-value part of a row text. */
-int sync_row_text_value(syncspec_buffer *b, const char *text, size_t n);
-int sync_row_text_null(syncspec_buffer *b);
-/* The canonical checksum text of a real: its IEEE 754 bits, big-endian hex, -0 as 0. */
-void sync_real_hex(char out[17], double v);
 
 #endif

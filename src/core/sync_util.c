@@ -99,38 +99,7 @@ int sync_qualified(syncspec_buffer *b, const char *schema, const char *name) {
     return sync_ident(b, schema) || sync_puts(b, ".") || sync_ident(b, name) ? -1 : 0;
 }
 
-int sync_row_text_value(syncspec_buffer *b, const char *text, size_t n) {
-    /* "\x1f<length>:" without printf: this runs for every column of every synced row. */
-    char head[24], *p = head + sizeof head;
-    *--p = ':';
-    size_t v = n;
-    do *--p = (char)('0' + v % 10);
-    while ((v /= 10) > 0);
-    *--p = '\x1f';
-    return syncspec_buffer_append(b, p, (size_t)(head + sizeof head - p)) ||
-                   syncspec_buffer_append(b, text, n)
-               ? -1
-               : 0;
-}
-
-int sync_row_text_null(syncspec_buffer *b) { return sync_puts(b, "\x1f-"); }
-
-void sync_real_hex(char out[17], double v) {
-    v += 0.0; /* -0 becomes +0: SQLite may store -0.0 as the integer 0 */
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    snprintf(out, 17, "%016llx", (unsigned long long)bits);
-}
-
-uint64_t sync_row_hash(const char *text, size_t n) {
-    unsigned char d[16];
-    sync_md5(d, text, n);
-    uint64_t h = 0;
-    for (int i = 0; i < 8; i++) h = h << 8 | d[i];
-    return h;
-}
-
-/* MD5 (RFC 1321): PostgreSQL has md5() built in, so both sides can hash row texts alike. */
+/* MD5 (RFC 1321): the digest of an uploaded transaction's text (server.c). */
 typedef struct md5_state {
     uint32_t a, b, c, d;
 } md5_state;

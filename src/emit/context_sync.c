@@ -1,6 +1,6 @@
 /*
  * sqlite_sync.sql and postgres_sync.sql: the change capture of libsyncspec's client store
- * and the server-side tables of its upload apply and change feed. Synced tables only.
+ * and the server-side tables of its upload apply and downloads. Synced tables only.
  */
 #include <string.h>
 

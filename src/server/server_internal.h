@@ -1,7 +1,7 @@
 /*
  * The server's internals: server.c applies uploads from statements built by
- * server_statements.c and sent by server_pipeline.c; feed.c serves the change feed;
- * protocol_*.c serve the PowerSync protocol (protocol_internal.h).
+ * server_statements.c and sent by server_pipeline.c; protocol_*.c serve the PowerSync
+ * protocol (protocol_internal.h).
  */
 #ifndef SYNCSPEC_RUNTIME_SERVER_INTERNAL_H
 #define SYNCSPEC_RUNTIME_SERVER_INTERNAL_H

@@ -1,16 +1,14 @@
 /*
- * The sync core's server and download paths, each beside floors measured in the same run
- * on the same machine and PostgreSQL (PG* variables):
- *  - upload apply, end to end from the JSON body: 20,000 PUTs (documents, ~200-byte text)
- *    in client transactions of 500, against COPY of the same rows into an equivalent table,
- *    and against the recipe's handler pattern (parse, then one round trip per op inside a
- *    transaction). Targets: >= 25% of COPY's rows/s, >= 3x the per-op pattern.
- *  - download apply: 100,000 changed rows from the feed applied to a client, against plain
- *    inserts of the same rows. Target: >= 50% of the plain rows/s.
- * Usage: bench_sync_server SQLITE_SQL SQLITE_SYNC_SQL (generated files of schemas/app.yaml).
+ * The server's upload apply beside floors measured in the same run on the same machine and
+ * PostgreSQL (PG* variables): end to end from the JSON body, 20,000 PUTs (documents,
+ * ~200-byte text) in client transactions of 500, against COPY of the same rows into an
+ * equivalent table, and against the recipe's handler pattern (parse, then one round trip
+ * per op inside a transaction). Targets: >= 25% of COPY's rows/s, >= 3x the per-op
+ * pattern. Downloads are measured apart (bench_protocol: the server's stream).
+ * Usage: bench_sync_server, with schemas/app.yaml's postgres.sql and postgres_sync.sql
+ * installed.
  */
 #include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +17,12 @@
 
 #include "app_schema.h"
 
-enum { UPLOAD_OPS = 20000, PER_TX = 500, DOWNLOAD_ROWS = 100000 };
+enum { UPLOAD_OPS = 20000, PER_TX = 500 };
 
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static void exec_or_die(PGconn *conn, const char *sql) {
@@ -166,12 +151,10 @@ static double median3(double a, double b, double c) {
     return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
 }
 
-int main(int argc, char **argv) {
-    if (argc != 3) return 2;
+int main(void) {
     memset(content, 'x', 200);
-    char *sqlite_sql = slurp(argv[1]), *capture_sql = slurp(argv[2]);
     PGconn *conn = PQconnectdb("");
-    if (!sqlite_sql || !capture_sql || PQstatus(conn) != CONNECTION_OK) {
+    if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "bench: %s", PQerrorMessage(conn));
         return 1;
     }
@@ -197,72 +180,7 @@ int main(int argc, char **argv) {
     printf("  floor  parse + one round trip per op: %.0f rows/s; ratio %.2fx (target >= 3)\n",
            op_rate, up_rate / op_rate);
 
-    /* Download: 100,000 rows of another user written on the server, pulled by a fresh
-     * client, applied; against plain inserts of the same rows into the same SQLite table. */
-    exec_or_die(conn, "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
-                      "updated_at) SELECT lpad(to_hex(g), 8, '0') || '-2222-4222-8222-222222222222', "
-                      "'Title ' || g, repeat('y', 200), 'd', 'reader', now(), now() FROM "
-                      "generate_series(1, 100000) g");
-    char path[] = "/tmp/syncspec-bench-dl-XXXXXX";
-    if (!mkdtemp(path)) return 1;
-    char file[96];
-    snprintf(file, sizeof file, "%s/client.db", path);
-    syncspec_store *store;
-    if (syncspec_store_open(&store, file, &app_schema, sqlite_sql, capture_sql, &error) != 0 ||
-        syncspec_store_set_user(store, "reader", &error) != 0)
-        return 1;
-    char *request = NULL, *response = NULL;
-    if (syncspec_store_pull_request(store, &request, &error) != 0 ||
-        syncspec_server_changes(server, &response, conn, "reader", request, &error) != 0) {
-        fprintf(stderr, "bench: pull: %s\n", error.message);
-        return 1;
-    }
-    double t0 = now();
-    if (syncspec_store_apply_changes(store, response, &error) != 0) {
-        fprintf(stderr, "bench: apply: %s\n", error.message);
-        return 1;
-    }
-    double apply = now() - t0;
-    syncspec_store_free(store);
-
-    snprintf(file, sizeof file, "%s/plain.db", path);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    sqlite3_open(file, &db);
-    sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
-    sqlite3_exec(db, sqlite_sql, NULL, NULL, NULL);
-    t0 = now();
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
-                           "updated_at) VALUES (?1, ?2, ?3, 'd', 'reader', '2025-09-22T14:29:30.120Z', "
-                           "'2025-09-22T14:29:30.120Z')", -1, &st, NULL);
-    char id[40], title[32], text[201];
-    memset(text, 'y', 200);
-    text[200] = '\0';
-    for (int i = 1; i <= DOWNLOAD_ROWS; i++) {
-        snprintf(id, sizeof id, "%08x-2222-4222-8222-222222222222", i);
-        snprintf(title, sizeof title, "Title %d", i);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-        sqlite3_step(st);
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    double plain = now() - t0;
-    sqlite3_close(db);
-    printf("download apply, 100,000 changed rows from the feed: %.0f rows/s\n", DOWNLOAD_ROWS / apply);
-    printf("  floor  plain inserts of the same rows: %.0f rows/s; ratio %.2f (target >= 0.50)\n",
-           DOWNLOAD_ROWS / plain, plain / apply);
-    char command[160];
-    snprintf(command, sizeof command, "rm -rf %s", path);
-    if (system(command) != 0) return 1;
-    free(request);
-    free(response);
     syncspec_server_free(server);
     PQfinish(conn);
-    free(sqlite_sql);
-    free(capture_sql);
     return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * The runtime's JSON readers on any bytes: the streaming reader (json_reader.c, what the
- * server outlines an upload body with and the client reads a change feed with) walked over
- * the whole document, and the upload loader (json_load.c: repeated keys, numbers jansson
+ * server outlines an upload body with and the client reads a downloaded row with) walked
+ * over the whole document, and the upload loader (json_load.c: repeated keys, numbers jansson
  * cannot hold). The first byte sets the reader's allow_nul. A document the streaming
  * reader accepts, jansson accepts too, unless a number is beyond its range (the server
  * outlines an upload with the one and parses its transactions with the other).

@@ -29,7 +29,7 @@ client_api=$(declared $client_headers)
 server_api=$(declared $server_headers)
 # What only one side has (the core, in both libraries, is neither).
 client_only=$(declared include/syncspec/{store,download,http}.h)
-server_only=$(declared include/syncspec/{server,protocol,feed}.h)
+server_only=$(declared include/syncspec/{server,protocol}.h)
 
 [ "$(wc -l <<<"$all_api")" -gt 50 ] && ok declarations-found || fail declarations-found "$all_api"
 
@@ -70,7 +70,7 @@ else ok $t; fi
 t=client.h-alone
 included=$(cc -M -Iinclude -x c include/syncspec/client.h | tr ' \\' '\n\n')
 found=
-for h in jansson.h syncspec/server.h syncspec/protocol.h syncspec/feed.h syncspec/sanitize.h; do
+for h in jansson.h syncspec/server.h syncspec/protocol.h syncspec/sanitize.h; do
   grep -q "/$h\$" <<<"$included" && found="$found $h"
 done
 [ -z "$found" ] && ok $t || fail $t "includes$found"

@@ -390,7 +390,7 @@ static void test_pruned_log_reconciles(void **state) {
     add_project(e, P("03"), "alice", "three");
     sql(e, "UPDATE syncspec_changes SET written_at = now() - interval '1 hour'");
     int64_t pruned = 0;
-    assert_int_equal(syncspec_server_prune_changes(e->server, e->api, "1 minute", &pruned, &err),
+    assert_int_equal(syncspec_sync_prune_changes(e->server, e->api, "1 minute", &pruned, &err),
                      0);
     assert_int_equal(pruned, 6); /* every entry, the two inserts sequenced before too */
     sequence(e);

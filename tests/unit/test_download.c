@@ -172,7 +172,7 @@ static syncspec_sync_result sync_round(syncspec_store *s, ps_transport *t) {
     syncspec_transport tr = transport_of(t);
     syncspec_sync_result result;
     syncspec_sync_error err = {0};
-    int rc = syncspec_store_sync_stream(s, &tr, 0, &result, &err);
+    int rc = syncspec_store_sync(s, &tr, 0, &result, &err);
     if (rc) fail_msg("sync: %d %s", rc, err.message);
     return result;
 }

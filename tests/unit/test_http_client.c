@@ -187,7 +187,7 @@ static syncspec_sync_result device_sync(device *d) {
     syncspec_transport t = syncspec_http_transport(d->http);
     syncspec_sync_result r;
     syncspec_sync_error err = {0};
-    if (syncspec_store_sync_stream(d->store, &t, 0, &r, &err) != 0)
+    if (syncspec_store_sync(d->store, &t, 0, &r, &err) != 0)
         fail_msg("sync: %s (%s)", err.message, syncspec_http_last_error(d->http));
     return r;
 }
@@ -298,7 +298,7 @@ static void test_two_devices_and_sql_converge(void **state) {
     local(&a, "UPDATE projects SET name = 'offline' WHERE id = '" P("04") "'");
     syncspec_transport t = syncspec_http_transport(a.http);
     syncspec_sync_error err = {0};
-    assert_int_equal(syncspec_store_sync_stream(a.store, &t, 0, &r, &err), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(syncspec_store_sync(a.store, &t, 0, &r, &err), SYNCSPEC_SYNC_RETRY);
     size_t queued = 0;
     assert_int_equal(syncspec_store_pending(a.store, &queued, NULL, &err), 0);
     assert_int_equal(queued, 1);

@@ -1,5 +1,5 @@
 /*
- * The change feed's JSON reader (src/core/json_reader.c): values, escapes, in-place
+ * The download's JSON reader (src/core/json_reader.c): values, escapes, in-place
  * strings, skipping and seeking, and every malformed input failing at its byte, checked
  * against jansson, which the rest of the library parses with.
  */

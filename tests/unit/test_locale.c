@@ -110,7 +110,7 @@ static void test_round_trip(void **state) {
     syncspec_store *a = sync_env_store(&e, &g, "a", "u"), *b = sync_env_store(&e, &g, "b", "u");
     assert_non_null(a);
     assert_non_null(b);
-    fake_transport t = {e.server, &e.api, "u", 0, 0, 0, 0};
+    fake_transport t = {.server = e.server, .conn = &e.api, .user_id = "u"};
 
     char *msg = NULL;
     if (sqlite3_exec(syncspec_store_db(a),

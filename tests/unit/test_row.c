@@ -1,5 +1,5 @@
 /*
- * src/runtime/row.c over a spec loaded at run time: syncspec_schema_layout gives the row
+ * src/core/row.c over a spec loaded at run time: syncspec_schema_layout gives the row
  * layout a generated row struct has (checked against one written out here), and a row's
  * columns read back as canonical text, PostgreSQL parameters, JSON and SQLite bindings
  * (into a real in-memory SQLite database).

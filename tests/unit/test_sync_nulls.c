@@ -48,7 +48,7 @@ static void test_null_over_default(void **state) {
     syncspec_store *a = sync_env_store(&e, &g, "a", "u"), *b = sync_env_store(&e, &g, "b", "u");
     assert_non_null(a);
     assert_non_null(b);
-    fake_transport t = {e.server, &e.api, "u", 0, 0, 0, 0};
+    fake_transport t = {.server = e.server, .conn = &e.api, .user_id = "u"};
     /* "select" (default 'a') and "archived" (default false) are nullable. */
     exec(a, "INSERT INTO \"group\" (id, \"order\", \"select\", \"from\", archived, created_at, "
             "updated_at) VALUES ('g-null', 1, NULL, 1, NULL, " NOW ", " NOW ")");

@@ -1,4 +1,4 @@
-/* src/runtime/value.c: timestamps, reals, UUIDs, UTF-8, canonical JSON and the buffer they
+/* src/core/value.c: timestamps, reals, UUIDs, UTF-8, canonical JSON and the buffer they
  * write to, each against a table of inputs and the one answer each must get. */
 #include <math.h>
 #include <setjmp.h>

@@ -2,13 +2,15 @@
  * Shared by the sync tests: the generated SQL for a spec (rendered by the real templates),
  * a fresh PostgreSQL database per test (CREATE DATABASE on the server tests/run.sh starts),
  * client stores in temporary SQLite files, and an in-process transport that calls the
- * server functions, able to lose a response on purpose.
+ * server functions (uploads and the PowerSync protocol), able to lose a response or cut a
+ * stream on purpose.
  */
 #ifndef SYNC_FIXTURE_H
 #define SYNC_FIXTURE_H
 
 #include <libpq-fe.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,13 +199,26 @@ static inline syncspec_store *sync_env_store(sync_env *e, const sync_sql *g, con
 
 /* ---- an in-process transport ---- */
 
+/*
+ * The server's calls behind a syncspec_transport, as `syncspec serve` makes them: uploads
+ * through syncspec_server_upload, and the PowerSync protocol (a sequencer run, then one
+ * syncspec_sync_stream_next per connection, and write checkpoints). Faults on purpose: an
+ * upload applied whose answer is lost, one never sent, a stream cut after some bytes.
+ */
 typedef struct fake_transport {
     syncspec_server *server;
     PGconn **conn; /* where the "API server" gets its connection */
     const char *user_id;
     int lose_upload_responses; /* apply, then report no answer, this many times */
     int fail_uploads;          /* do not even send, this many times */
-    int uploads, pulls;
+    int uploads, streams;
+    size_t cut_stream_at; /* end the next stream after this many bytes (0: never) */
+    int write_checkpoints;
+    /* during a stream */
+    int (*receive)(void *, const char *, size_t);
+    void *receive_context;
+    size_t sent;
+    bool stopped; /* the receiver had enough, or the stream was cut */
 } fake_transport;
 
 static int fake_upload(void *context, char **response, const char *body) {
@@ -224,17 +239,65 @@ static int fake_upload(void *context, char **response, const char *body) {
     return rc == 0 ? 0 : -1;
 }
 
-static int fake_pull(void *context, char **response, const char *request) {
+/* A syncspec_line_writer onto the store's receiver, which gets each line in two pieces (a
+ * line spans reads), up to the cut. */
+static int fake_line(void *context, const char *line, size_t len) {
     fake_transport *t = context;
-    t->pulls++;
-    syncspec_sync_error e;
-    int rc = syncspec_server_changes(t->server, response, *t->conn, t->user_id, request, &e);
-    if (rc != 0) fprintf(stderr, "pull failed: %s\n", e.message);
-    return rc == 0 ? 0 : -1;
+    size_t half = len / 2;
+    if (t->cut_stream_at && t->sent + len > t->cut_stream_at) {
+        size_t part = t->cut_stream_at - t->sent;
+        if (part) t->receive(t->receive_context, line, part < half ? part : half);
+        t->stopped = true;
+        return -1;
+    }
+    t->sent += len;
+    if (t->receive(t->receive_context, line, half) ||
+        t->receive(t->receive_context, line + half, len - half)) {
+        t->stopped = true;
+        return -1;
+    }
+    return 0;
+}
+
+static int fake_stream(void *context, const char *body,
+                       int (*receive)(void *, const char *, size_t), void *receive_context) {
+    fake_transport *t = context;
+    t->streams++;
+    t->receive = receive;
+    t->receive_context = receive_context;
+    t->sent = 0;
+    t->stopped = false;
+    syncspec_sync_request *request = NULL;
+    syncspec_sync_stream *stream = NULL;
+    syncspec_sync_error e = {0};
+    int rc = syncspec_sync_sequence(t->server, *t->conn, NULL, &e);
+    if (rc == 0) rc = syncspec_sync_request_parse(&request, body, strlen(body), &e);
+    if (rc == 0) rc = syncspec_sync_stream_new(&stream, t->server, t->user_id, request, &e);
+    if (rc == 0) rc = syncspec_sync_stream_next(stream, *t->conn, fake_line, t, &e);
+    syncspec_sync_stream_free(stream);
+    syncspec_sync_request_free(request);
+    t->cut_stream_at = 0;
+    if (rc < 0 && !t->stopped) fprintf(stderr, "stream failed: %s\n", e.message);
+    return rc < 0 && !t->stopped ? -1 : 0; /* a cut stream is a response that ended */
+}
+
+static int fake_write_checkpoint(void *context, char **response, const char *client_id) {
+    fake_transport *t = context;
+    t->write_checkpoints++;
+    syncspec_sync_error e = {0};
+    int64_t n = 0;
+    if (syncspec_sync_write_checkpoint(t->server, *t->conn, t->user_id, client_id, &n, &e) != 0)
+        return -1;
+    if (!(*response = malloc(64))) return -1;
+    snprintf(*response, 64, "{\"data\":{\"write_checkpoint\":\"%lld\"}}", (long long)n);
+    return 0;
 }
 
 static inline syncspec_transport fake_transport_of(fake_transport *t) {
-    syncspec_transport tr = {.upload = fake_upload, .pull = fake_pull, .context = t};
+    syncspec_transport tr = {.upload = fake_upload,
+                             .context = t,
+                             .stream = fake_stream,
+                             .write_checkpoint = fake_write_checkpoint};
     return tr;
 }
 

@@ -6,11 +6,11 @@
 --                              client that names itself, written in the same database
 --                              transaction as its effects: a retried upload applies nothing twice
 --   syncspec_rejected_uploads  client transactions refused whole, with their errors
---   syncspec_changes           the change feed: one entry per changed row and owner, from any
+--   syncspec_changes           the change log: one entry per changed row and owner, from any
 --                              writer, stamped with the writing transaction's id and the
 --                              time it was written (so old entries can be pruned)
 --   syncspec_feed_horizon      one row: the highest transaction id of any entry pruned from
---                              the feed; a client whose checkpoint may miss one resyncs fully
+--                              the log; when the sequencer may miss one it reads every row
 --   syncspec_ops               the PowerSync op log: each bucket's PUT, REMOVE, MOVE and CLEAR
 --                              ops, appended by the sequencer from syncspec_changes
 --   syncspec_buckets           per bucket: the wrapping sum of its ops' checksums, their
@@ -94,8 +94,8 @@ BEGIN
 END
 $syncspec$;
 
--- "version" orders entries as they were written, which is not commit order; the feed reads
--- by "xid" against the snapshot a client last read at, so a transaction that commits late
+-- "version" orders entries as they were written, which is not commit order; the sequencer
+-- reads by "xid" against the snapshot it last read at, so a transaction that commits late
 -- is still delivered.
 CREATE TABLE IF NOT EXISTS "sync_data"."syncspec_changes" (
   "version" bigserial PRIMARY KEY,
@@ -126,7 +126,7 @@ BEGIN
 END
 $syncspec$;
 
--- Written by syncspec_server_prune_changes, read by every pull: the highest xid of any entry
+-- Written by syncspec_sync_prune_changes, read by the sequencer: the highest xid of any entry
 -- ever pruned (NULL: none yet). It only rises. "one" makes it a single row.
 CREATE TABLE IF NOT EXISTS "sync_data"."syncspec_feed_horizon" (
   "one" boolean PRIMARY KEY DEFAULT true CHECK ("one"),

@@ -1,7 +1,8 @@
 /*
- * libsyncspec's sync core end to end: client stores in real SQLite files, the server on a
- * fresh database of the real PostgreSQL 15 that tests/run.sh starts, per test. Without
- * PostgreSQL the tests fail under CI=true and are skipped otherwise.
+ * libsyncspec's sync core end to end: client stores in real SQLite files syncing with
+ * syncspec_store_sync (uploads, then downloads through the PowerSync protocol) against the
+ * server on a fresh database of the real PostgreSQL 15 that tests/run.sh starts, per test.
+ * Without PostgreSQL the tests fail under CI=true and are skipped otherwise.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -15,7 +16,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 
@@ -225,7 +226,7 @@ static void converge(env *e, int b_first) {
     if (!e->server) skip();
     syncspec_store *a = open_store(e, b_first ? "a2" : "a1", "alice");
     syncspec_store *b = open_store(e, b_first ? "b2" : "b1", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', 'P', " NOW
             ", " NOW ")");
@@ -253,12 +254,8 @@ static void converge(env *e, int b_first) {
     assert_false(r.resynced);
     char *da = dump(a), *db = dump(b);
     assert_string_equal(da, db);
-    /* And PostgreSQL agrees: every pull checked its checksum; spot-check the merge too. */
-    char sum_a[24], sum_b[24];
-    syncspec_sync_error err;
-    assert_int_equal(syncspec_store_checksum(a, sum_a, &err), 0);
-    assert_int_equal(syncspec_store_checksum(b, sum_b, &err), 0);
-    assert_string_equal(sum_a, sum_b);
+    /* And PostgreSQL agrees: every download checked its bucket checksums; spot-check the
+     * merge too. */
     char *content = pg_value(e->pg.conn, "SELECT content FROM documents WHERE id = '%s'", D("01"));
     assert_string_equal(content, b_first ? "from a" : "from b"); /* the last write wins */
     free(content);
@@ -306,7 +303,7 @@ static void test_isolation(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "alice", "alice");
-    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport ta = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     insert_doc(a, D("01"), "mine", "secret");
     assert_int_equal(do_sync(a, &ta, &r), 0);
@@ -345,20 +342,18 @@ static void test_isolation(void **state) {
                      4);
     /* Bob's own device: his write on Alice's id is dropped, and he never receives her rows. */
     syncspec_store *b = open_store(e, "bob", "bob");
-    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    fake_transport tb = {.server = e->server, .conn = &e->api, .user_id = "bob"};
     insert_doc(b, D("01"), "bobs", "bob");
     insert_doc(b, D("03"), "bobs own", "bob");
     assert_int_equal(do_sync(b, &tb, &r), 0);
     assert_int_equal(r.rejected, 1);
     assert_int_equal(count(b, "SELECT count(*) FROM documents"), 1);
     assert_int_equal(count(b, "SELECT count(*) FROM documents WHERE id = '" D("03") "'"), 1);
-    char *full = NULL;
-    syncspec_sync_error err;
-    assert_int_equal(
-        syncspec_server_changes(e->server, &full, e->api, "bob", "{\"checkpoint\":null}", &err), 0);
-    assert_null(strstr(full, D("01")));
-    assert_null(strstr(full, "secret"));
-    free(full);
+    assert_int_equal(pg_long(e->pg.conn,
+                             "SELECT count(*) FROM syncspec_ops WHERE bucket LIKE '%%bob%%' AND "
+                             "(object_id = '%s' OR strpos(line, 'secret') > 0)",
+                             D("01")),
+                     0);
     syncspec_store_free(a);
     syncspec_store_free(b);
 }
@@ -389,7 +384,8 @@ static void test_exactly_once_lost_response(void **state) {
     free(r2);
     /* Through the transport: a lost answer keeps the batch; the retry completes it. */
     insert_doc(a, D("02"), "t", "c");
-    fake_transport t = {e->server, &e->api, "alice", 1, 0, 0, 0};
+    fake_transport t = {
+        .server = e->server, .conn = &e->api, .user_id = "alice", .lose_upload_responses = 1};
     syncspec_sync_result r;
     assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
     size_t ops;
@@ -424,7 +420,7 @@ static void test_exactly_once_terminated(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     exec(a, "BEGIN");
     for (int i = 0; i < 20; i++) {
@@ -541,7 +537,7 @@ static void test_op_id_reuse(void **state) {
 
     /* A device restored from a backup reuses its op_ids: it takes a new device id. */
     syncspec_store *a = open_store(e, "a", "carol");
-    fake_transport t = {e->server, &e->api, "carol", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "carol"};
     syncspec_sync_result r;
     insert_doc(a, D("11"), "before the backup", "c");
     assert_int_equal(do_sync(a, &t, &r), 0);
@@ -575,7 +571,7 @@ static void test_rejection(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     insert_doc(a, D("01"), "first", "c");
     exec(a, "BEGIN");
@@ -628,7 +624,7 @@ static void test_put_keeps_its_transaction(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     char name[260];
     memset(name, 'n', 250);
@@ -691,7 +687,7 @@ static void test_put_survives_replace(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     syncspec_sync_error err;
     char name[260];
@@ -757,15 +753,15 @@ static void test_put_survives_replace(void **state) {
     char *links = text(a, "SELECT group_concat(id) FROM document_groups");
     assert_string_equal(links, L2);
     free(links);
-    /* A local row the server never had, written uncaptured, holding L2's pair: the pull's
-     * changed L2 clashes with it, and the store reloads every row instead. */
+    /* A local row the server never had, written uncaptured, holding L2's pair: the
+     * download's changed L2 clashes with it, and the local row gives way. */
     exec_uncaptured(e, "a",
                     "DELETE FROM document_groups; INSERT INTO document_groups (id, document_id, "
                     "group_id, created_at, updated_at) VALUES ('" L1
                     "', '" D("01") "', '" G1 "', " NOW ", " NOW ")");
     pg_ok(e->pg.conn, "UPDATE document_groups SET updated_at = now() WHERE id = '" L2 "'");
     assert_int_equal(do_sync(a, &t, &r), 0);
-    assert_true(r.resynced);
+    assert_true(r.applied);
     links = text(a, "SELECT group_concat(id) FROM document_groups");
     assert_string_equal(links, L2);
     free(links);
@@ -801,7 +797,7 @@ static void test_resend_same_text(void **state) {
          D("02"));
     assert_int_equal(syncspec_store_upload_body(a, &again, 1, &err), 0);
     assert_string_equal(again, first);
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     char *device = strdup(syncspec_store_device_id(a));
     assert_int_equal(do_sync(a, &t, &r), 0);
@@ -829,7 +825,7 @@ static void test_app_triggers(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice"), *b = open_store(e, "b", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     const char *touch = "CREATE TRIGGER touch AFTER UPDATE OF content ON documents BEGIN "
                         "UPDATE documents SET updated_at = '2030-01-01T00:00:00.000Z' WHERE id = "
@@ -934,7 +930,7 @@ static void test_unsendable_write(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     insert_doc(a, D("01"), "before", "c");
     exec(a,
@@ -984,17 +980,20 @@ static void test_unsendable_write(void **state) {
     syncspec_store_free(a);
 }
 
-/* ---- change feed ---- */
+/* ---- downloads ---- */
 
-static void test_feed(void **state) {
+/* Rows written with SQL in PostgreSQL reach the device, in the store's timestamp form; an
+ * owner change is a deletion for the old owner and a row for the new one; a bucket whose
+ * checksum is wrong here is downloaded again, which also repairs a row changed behind the
+ * queue's back. */
+static void test_changes_from_any_writer(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
     syncspec_store *b = open_store(e, "b", "bob");
-    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
-    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    fake_transport ta = {.server = e->server, .conn = &e->api, .user_id = "alice"};
+    fake_transport tb = {.server = e->server, .conn = &e->api, .user_id = "bob"};
     syncspec_sync_result r;
-    syncspec_sync_error err;
     assert_true(pg_ok(e->pg.conn,
                       "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
                       "updated_at) VALUES ('" D("01") "', 'direct', 'sql', 'psql', 'alice', "
@@ -1010,9 +1009,7 @@ static void test_feed(void **state) {
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
     assert_int_equal(do_sync(b, &tb, &r), 0);
     assert_int_equal(count(b, "SELECT count(*) FROM documents WHERE owner_id = 'bob'"), 1);
-    /* Resuming from a checkpoint gives exactly what changed since. */
-    char *request = NULL, *response = NULL;
-    assert_int_equal(syncspec_store_pull_request(a, &request, &err), 0);
+    /* Resuming gives what changed since, of this user only, a hard delete included. */
     assert_true(
         pg_ok(e->pg.conn,
               "INSERT INTO documents (id, content, device_id, owner_id, created_at, "
@@ -1020,32 +1017,23 @@ static void test_feed(void **state) {
                   "12") "', 'x', 'p', 'alice', now(), now()), ('" D("13") "', 'x', 'p', 'bob', "
                                                                           "now(), now())"));
     assert_true(pg_ok(e->pg.conn, "DELETE FROM documents WHERE id = '" D("11") "'"));
-    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice", request, &err),
-                     0);
-    json_t *root = json_loads(response, 0, NULL);
-    json_t *docs = json_object_get(json_object_get(root, "tables"), "documents");
-    assert_false(json_is_true(json_object_get(root, "full")));
-    assert_int_equal(json_array_size(json_object_get(docs, "rows")), 1);
-    assert_string_equal(
-        json_string_value(json_array_get(json_array_get(json_object_get(docs, "rows"), 0), 0)),
-        D("12"));
-    assert_int_equal(json_array_size(json_object_get(docs, "deleted")), 1);
-    assert_int_equal(json_object_size(json_object_get(root, "tables")), 1);
-    assert_int_equal(syncspec_store_apply_changes(a, response, &err), 0);
-    json_decref(root);
-    free(request);
-    free(response);
-    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
-    /* A corrupted local row (bypassing the queue) is caught by the checksum and repaired. */
-    exec(a, "BEGIN; UPDATE documents SET content = 'corrupt'; DELETE FROM syncspec_crud; COMMIT");
-    exec(a, "BEGIN; INSERT INTO documents (id, content, device_id, owner_id, created_at, "
-            "updated_at) VALUES ('" D("99") "', 'stray', 'x', 'alice', " NOW ", " NOW
-                                            "); DELETE FROM syncspec_crud; COMMIT");
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_true(r.applied);
+    char *ids = text(a, "SELECT group_concat(id) FROM documents");
+    assert_string_equal(ids, D("12"));
+    free(ids);
+    /* A corrupted local row (bypassing the queue) and a wrong bucket sum: the bucket is
+     * dropped, downloaded whole, and the row is the server's again. */
+    exec(a, "BEGIN; UPDATE documents SET content = 'corrupt'; DELETE FROM syncspec_crud; "
+            "UPDATE syncspec_buckets SET checksum = checksum + 1; COMMIT");
+    int connections = ta.streams;
     assert_int_equal(do_sync(a, &ta, &r), 0);
     assert_true(r.resynced);
-    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
+    assert_true(r.applied);
+    assert_int_equal(ta.streams, connections + 2);
     assert_int_equal(
         count(a, "SELECT count(*) FROM documents WHERE id = '" D("12") "' AND content = 'x'"), 1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
     assert_int_equal(do_sync(a, &ta, &r), 0);
     assert_false(r.resynced);
     syncspec_store_free(a);
@@ -1058,50 +1046,28 @@ static char *capture_triggers(syncspec_store *s) {
                    "type = 'trigger' AND tbl_name = 'documents' ORDER BY name)");
 }
 
-/* A pull large enough that the capture triggers step aside while it applies: they are back,
- * word for word, whether the apply commits or fails half-way, and they capture again. */
-static void test_large_pull(void **state) {
+/* A large download queues nothing, leaves the capture triggers word for word as they were,
+ * and they capture again. */
+static void test_large_download(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport ta = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
-    syncspec_sync_error err;
     char *before = capture_triggers(a);
     assert_non_null(strstr(before, "syncspec_capture()"));
     assert_true(pg_ok(
         e->pg.conn, "INSERT INTO documents (id, title, content, device_id, owner_id, created_at, "
                     "updated_at) SELECT lpad(to_hex(g), 8, '0') || '-0000-4000-8000-000000000000', "
                     "'t' || g, 'c', 'd', 'alice', now(), now() FROM generate_series(1, 2500) g"));
-    /* Half-way through the rows, a malformed one: nothing applies, the triggers are back. */
-    char *request = NULL, *response = NULL;
-    assert_int_equal(syncspec_store_pull_request(a, &request, &err), 0);
-    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice", request, &err),
-                     0);
-    /* The last row (the triggers stepped aside at row 1,000): its id no longer a string. */
-    char *last = NULL;
-    for (char *p = response; (p = strstr(p, "-0000-4000-8000-000000000000\"")); p++) last = p;
-    assert_non_null(last);
-    assert_int_equal(last[-9], '"');
-    last[-9] = '7';
-    assert_int_equal(syncspec_store_apply_changes(a, response, &err), SYNCSPEC_SYNC_INVALID);
-    assert_non_null(strstr(err.message, "malformed"));
-    free(request);
-    free(response);
-    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
+    assert_int_equal(do_sync(a, &ta, &r), 0);
+    assert_true(r.applied);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2500);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
     char *after = capture_triggers(a);
     assert_string_equal(after, before);
     free(after);
-    /* The same pull, whole. */
-    assert_int_equal(do_sync(a, &ta, &r), 0);
-    assert_false(r.resynced);
-    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2500);
-    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
-    after = capture_triggers(a);
-    assert_string_equal(after, before);
-    free(after);
     free(before);
-    /* Local writes are captured as before. */
     exec(a,
          "UPDATE documents SET title = 'local' WHERE id = '00000001-0000-4000-8000-000000000000'");
     insert_doc(a, D("01"), "new", "c");
@@ -1109,20 +1075,61 @@ static void test_large_pull(void **state) {
     syncspec_store_free(a);
 }
 
-/* A pull is not applied over local writes that are not uploaded yet. */
-static void test_feed_waits_for_queue(void **state) {
+/* A download into a store with queued writes keeps its checkpoint for later; the round
+ * that uploads them applies it. */
+static int defer_receive(void *context, const char *bytes, size_t len) {
+    return syncspec_download_feed(context, bytes, len, NULL) != 0;
+}
+
+/* A transport whose write checkpoint also writes on the device, as an app's other thread
+ * would during a round; upload and stream are the fake transport's. */
+typedef struct writing_transport {
+    fake_transport t;
+    syncspec_store *device;
+} writing_transport;
+
+static int write_during_round(void *context, char **response, const char *client_id) {
+    writing_transport *w = context;
+    insert_doc(w->device, D("09"), "during the round", "c");
+    return fake_write_checkpoint(&w->t, response, client_id);
+}
+
+static void test_download_waits_for_queue(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_error err;
+    syncspec_sync_result r;
+    assert_true(pg_ok(e->pg.conn, "INSERT INTO documents (id, content, device_id, owner_id, "
+                                  "created_at, updated_at) VALUES ('" D("02") "', 'server', "
+                                  "'x', 'alice', now(), now())"));
     insert_doc(a, D("01"), "local", "c");
-    char *response = NULL;
-    assert_int_equal(syncspec_server_changes(e->server, &response, e->api, "alice",
-                                             "{\"checkpoint\":null}", &err),
-                     0);
-    assert_int_equal(syncspec_store_apply_changes(a, response, &err), SYNCSPEC_SYNC_PENDING);
+    /* A transport that cannot download is refused before anything is sent. */
+    syncspec_transport upload_only = {.upload = fake_upload, .context = &t};
+    assert_int_equal(syncspec_store_sync(a, &upload_only, 0, &r, &err), SYNCSPEC_SYNC_INVALID);
+    assert_int_equal(t.uploads, 0);
+    char *body = NULL;
+    syncspec_download *d = NULL;
+    assert_int_equal(syncspec_store_stream_request(a, &body, &err), 0);
+    assert_int_equal(syncspec_download_new(&d, a, &err), 0);
+    assert_int_equal(fake_stream(&t, body, defer_receive, d), 0);
+    assert_int_equal(syncspec_download_get_status(d).deferred, 1);
+    assert_int_equal(syncspec_download_get_status(d).applied, 0);
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 1);
-    free(response);
+    syncspec_download_free(d);
+    free(body);
+    /* A write queued during the round: the round says so, and applies nothing. */
+    writing_transport w = {{.server = e->server, .conn = &e->api, .user_id = "alice"}, a};
+    syncspec_transport tr = fake_transport_of(&w.t); /* &w.t is &w: its first member */
+    tr.write_checkpoint = write_during_round;
+    assert_int_equal(syncspec_store_sync(a, &tr, 0, &r, &err), SYNCSPEC_SYNC_PENDING);
+    assert_false(r.applied);
+    assert_int_equal(r.uploaded, 1);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
+    assert_int_equal(do_sync(a, &t, &r), 0);
+    assert_true(r.applied);
+    assert_int_equal(count(a, "SELECT count(*) FROM documents"), 3);
     syncspec_store_free(a);
 }
 
@@ -1132,7 +1139,7 @@ static void test_late_commit(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     PGconn *c1 = pg_connect_db(e->pg.dbname), *c2 = pg_connect_db(e->pg.dbname);
     assert_int_equal(do_sync(a, &t, &r), 0);
@@ -1149,7 +1156,7 @@ static void test_late_commit(void **state) {
     assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("02") "'"), 1);
     assert_int_equal(count(a, "SELECT count(*) FROM documents WHERE id = '" D("01") "'"), 0);
     assert_true(pg_ok(c1, "COMMIT"));
-    /* The late one took the lower version: a "since version" feed would have skipped it. */
+    /* The late one took the lower version: a "since version" read would have skipped it. */
     assert_int_equal(pg_long(e->pg.conn,
                              "SELECT ((SELECT max(version) FROM syncspec_changes WHERE "
                              "row_id = '%s') < (SELECT min(version) FROM syncspec_changes "
@@ -1170,8 +1177,8 @@ static void test_account_switch(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", NULL);
-    fake_transport ta = {e->server, &e->api, "alice", 0, 0, 0, 0};
-    fake_transport tb = {e->server, &e->api, "bob", 0, 0, 0, 0};
+    fake_transport ta = {.server = e->server, .conn = &e->api, .user_id = "alice"};
+    fake_transport tb = {.server = e->server, .conn = &e->api, .user_id = "bob"};
     syncspec_sync_result r;
     syncspec_sync_error err;
     insert_doc(a, D("01"), "written before sign-in", "c");
@@ -1193,7 +1200,7 @@ static void test_account_switch(void **state) {
     assert_string_equal(syncspec_store_user_id(a), "bob");
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 0);
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 0);
-    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_state WHERE key = 'checkpoint'"), 0);
+    assert_int_equal(count(a, "SELECT count(*) FROM syncspec_buckets"), 0);
     assert_int_equal(count(a, "SELECT count(*) FROM preferences"), 1);
     assert_int_equal(count(a, "SELECT count(*) FROM local_metadata"), 1);
     assert_int_equal(do_sync(a, &tb, &r), 0);
@@ -1211,7 +1218,7 @@ static void test_typed_writes(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    fake_transport t = {e->server, &e->api, "alice", 0, 0, 0, 0};
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
     syncspec_sync_error err;
     const syncspec_table *docs = syncspec_schema_table(g.layout, "documents");
@@ -1241,7 +1248,7 @@ static void test_typed_writes(void **state) {
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents WHERE content = 'typed' "
                                          "AND title IS NULL"),
                      1);
-    /* The pull gave the row its owner; a put that leaves the owner out keeps it. */
+    /* The download gave the row its owner; a put that leaves the owner out keeps it. */
     memset(row, 0, docs->row_size);
     *(syncspec_text_value *)FIELD("id") = (syncspec_text_value){SYNCSPEC_SET, D("01"), 36};
     *(syncspec_text_value *)FIELD("content") = (syncspec_text_value){SYNCSPEC_SET, "typed 2", 7};
@@ -1363,9 +1370,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_upload_while_locked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanished_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsendable_write, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_feed_waits_for_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_pull, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_from_any_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_download_waits_for_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_download, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_account_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_writes, setup, teardown),

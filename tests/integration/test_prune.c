@@ -1,10 +1,11 @@
 /*
- * Pruning the change log (syncspec_server_prune_changes) on the real PostgreSQL 15 that
- * tests/run.sh starts, a fresh database per test: a client whose checkpoint is older than
- * what was pruned gets a full pull that leaves it with exactly PostgreSQL's rows (a hard
- * delete it never saw included), a newer one keeps pulling incrementally, the count and
- * the horizon are right (old entries only, the horizon never lowered), the interval is a
- * parameter, and postgres_sync.sql upgrades a database made before pruning in place.
+ * Pruning the change log (syncspec_sync_prune_changes) on the real PostgreSQL 15 that
+ * tests/run.sh starts, a fresh database per test: a store that synced before entries were
+ * pruned, which the sequencer had not read, still ends with exactly PostgreSQL's rows (a
+ * hard delete it never saw included), and so does one whose changes the prune kept; the
+ * count and the horizon are right (old entries only, the horizon never lowered), the
+ * interval is a parameter, and postgres_sync.sql upgrades a database made before pruning
+ * in place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,10 +13,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <jansson.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 
@@ -49,27 +49,14 @@ static void sql(env *e, const char *text) {
     if (!pg_ok(e->pg.conn, text)) fail_msg("SQL failed: %s", text);
 }
 
-/* One pull from the store's checkpoint, applied (its checksum checked); returns "full". */
-static bool pull(env *e, syncspec_store *s, const char *user, size_t *rows) {
-    char *request = NULL, *response = NULL;
+/* One round of syncspec_store_sync for `user`, which applies the server's checkpoint. */
+static void sync_store(env *e, syncspec_store *s, const char *user) {
+    fake_transport t = {.server = e->server, .conn = &e->api, .user_id = user};
+    syncspec_transport tr = fake_transport_of(&t);
+    syncspec_sync_result r;
     syncspec_sync_error err = {0};
-    assert_int_equal(syncspec_store_pull_request(s, &request, &err), 0);
-    if (syncspec_server_changes(e->server, &response, e->api, user, request, &err))
-        fail_msg("pull: %s", err.message);
-    if (syncspec_store_apply_changes(s, response, &err)) fail_msg("apply: %s", err.message);
-    json_t *root = json_loads(response, 0, NULL);
-    assert_non_null(root);
-    bool full = json_is_true(json_object_get(root, "full"));
-    const char *name;
-    json_t *part;
-    *rows = 0;
-    json_object_foreach(json_object_get(root, "tables"), name, part) {
-        *rows += json_array_size(json_object_get(part, "rows"));
-    }
-    json_decref(root);
-    free(request);
-    free(response);
-    return full;
+    if (syncspec_store_sync(s, &tr, 0, &r, &err) != 0) fail_msg("sync: %s", err.message);
+    assert_true(r.applied);
 }
 
 static long store_count(syncspec_store *s, const char *query) {
@@ -84,7 +71,7 @@ static long store_count(syncspec_store *s, const char *query) {
 static int64_t prune(env *e, const char *older_than) {
     int64_t n = -1;
     syncspec_sync_error err = {0};
-    if (syncspec_server_prune_changes(e->server, e->api, older_than, &n, &err))
+    if (syncspec_sync_prune_changes(e->server, e->api, older_than, &n, &err))
         fail_msg("prune: %s", err.message);
     return n;
 }
@@ -231,16 +218,16 @@ static void age_all(env *e) {
 
 /* ---- clients ---- */
 
-/* A client that synced before entries it needed were pruned: its next pull is full, and
- * leaves it with PostgreSQL's rows, the hard-deleted membership gone; local-only rows stay. */
-static void test_stale_client_resyncs(void **state) {
+/* A store that synced before entries the sequencer had not read were pruned: the
+ * sequencer reads every row instead, and the store ends with PostgreSQL's rows, the
+ * hard-deleted membership gone; local-only rows stay. */
+static void test_stale_client_converges(void **state) {
     env *e = *state;
     syncspec_store *a = open_store(e, "a", "alice");
-    size_t rows;
     seed(e);
-    assert_true(pull(e, a, "alice", &rows)); /* the first pull: no checkpoint */
-    assert_int_equal(rows, 9);
+    sync_store(e, a, "alice");
     assert_same_rows(e, a, "alice");
+    assert_int_equal(store_count(a, "SELECT count(*) FROM documents"), 3);
     assert_int_equal(sqlite3_exec(syncspec_store_db(a),
                                   "INSERT INTO preferences (id, key, value, created_at, "
                                   "updated_at) VALUES ('p1', 'theme', '\"dark\"', " TS ", " TS ")",
@@ -251,69 +238,36 @@ static void test_stale_client_resyncs(void **state) {
     age_all(e);
     assert_int_equal(prune(e, "7 days"), entries);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_changes"), 0);
-    /* Without the horizon this pull would be empty, and the deletion lost. */
-    assert_true(pull(e, a, "alice", &rows));
-    assert_int_equal(rows, 8); /* 9 before, less DG01 and G01 (now bob's), plus D04 */
+    /* Without the horizon the sequencer would see nothing, and the deletion be lost. */
+    sync_store(e, a, "alice");
     assert_same_rows(e, a, "alice");
     assert_int_equal(
         store_count(a, "SELECT count(*) FROM document_groups WHERE id = '" DG("01") "'"), 0);
     assert_int_equal(store_count(a, "SELECT count(*) FROM preferences"), 1);
-    /* Its new checkpoint is past everything pruned: incremental again. */
+    /* Incremental again: one change, one op. */
+    long ops = pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_ops");
     sql(e, "UPDATE documents SET content = 'after' WHERE id = '" D("01") "'");
-    assert_false(pull(e, a, "alice", &rows));
-    assert_int_equal(rows, 1);
+    sync_store(e, a, "alice");
+    assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_ops"), ops + 1);
     assert_same_rows(e, a, "alice");
-    /* Bob, who never synced, is unaffected: a first pull is full anyway. */
+    /* Bob, who never synced, is unaffected. */
     syncspec_store *b = open_store(e, "b", "bob");
-    assert_true(pull(e, b, "bob", &rows));
+    sync_store(e, b, "bob");
     assert_same_rows(e, b, "bob");
     syncspec_store_free(a);
     syncspec_store_free(b);
 }
 
-/* A checkpoint the server cannot read (a damaged store: xmin after xmax, xid 0, an xid
- * beyond 64 bits, not a snapshot at all) is answered as none: a full resync, after which
- * pulls are incremental again, never an error every later pull meets again. */
-static void test_unreadable_checkpoint_resyncs(void **state) {
+/* Entries the sequencer had read, pruned, change nothing for a store; those the prune kept
+ * (newer than the cut-off) still reach it. */
+static void test_read_entries_pruned(void **state) {
     env *e = *state;
     syncspec_store *a = open_store(e, "a", "alice");
-    size_t rows;
     seed(e);
-    assert_true(pull(e, a, "alice", &rows));
-    static const char *const bad[] = {
-        "10:5:", "0:0:", "5:10:4",
-        "99999999999999999999999:99999999999999999999999:", "not a snapshot"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(syncspec_store_db(a),
-                                            "UPDATE syncspec_state SET value = ?1 "
-                                            "WHERE key = 'checkpoint'",
-                                            -1, &st, NULL),
-                         SQLITE_OK);
-        sqlite3_bind_text(st, 1, bad[i], -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        assert_int_equal(sqlite3_changes(syncspec_store_db(a)), 1);
-        sqlite3_finalize(st);
-        if (!pull(e, a, "alice", &rows)) fail_msg("checkpoint %s: not a full answer", bad[i]);
-        assert_int_equal(rows, 9);
-        assert_same_rows(e, a, "alice");
-        assert_false(pull(e, a, "alice", &rows));
-        assert_int_equal(rows, 0);
-    }
-    syncspec_store_free(a);
-}
-
-/* A client whose checkpoint is newer than every pruned entry keeps its incremental pulls,
- * and receives the entries the prune kept (newer than the cut-off). */
-static void test_fresh_client_stays_incremental(void **state) {
-    env *e = *state;
-    syncspec_store *a = open_store(e, "a", "alice");
-    size_t rows;
-    seed(e);
-    assert_true(pull(e, a, "alice", &rows));
+    sync_store(e, a, "alice");
     long seeded = pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_changes");
     long last = pg_long(e->pg.conn, "SELECT max(version) FROM syncspec_changes");
-    change(e); /* after the checkpoint, and kept: written now */
+    change(e); /* after the sync, and kept: written now */
     char age_seed[160];
     snprintf(age_seed, sizeof age_seed,
              "UPDATE syncspec_changes SET written_at = now() - interval '30 days' "
@@ -322,15 +276,13 @@ static void test_fresh_client_stays_incremental(void **state) {
     sql(e, age_seed);
     assert_int_equal(prune(e, "7 days"), seeded);
     assert_int_equal(pg_long(e->pg.conn, "SELECT min(version) FROM syncspec_changes"), last + 1);
-    assert_false(pull(e, a, "alice", &rows));
-    assert_int_equal(rows, 4); /* D02, D03, D04, DG02; DG01 and G01 as deletions */
+    sync_store(e, a, "alice");
     assert_same_rows(e, a, "alice");
-    /* And once all of that is pruned too, still incremental: it has seen all of it. */
+    /* And once all of that is pruned too, the next change still arrives. */
     age_all(e);
     assert_true(prune(e, "7 days") > 0);
     sql(e, "UPDATE projects SET name = 'Q' WHERE id = '" P1 "'");
-    assert_false(pull(e, a, "alice", &rows));
-    assert_int_equal(rows, 1);
+    sync_store(e, a, "alice");
     assert_same_rows(e, a, "alice");
     syncspec_store_free(a);
 }
@@ -409,7 +361,7 @@ static void test_prune_interval_is_a_parameter(void **state) {
     for (int i = 0; i < 7; i++) {
         int64_t n = -1;
         syncspec_sync_error err = {0};
-        int rc = syncspec_server_prune_changes(e->server, e->api, bad[i], &n, &err);
+        int rc = syncspec_sync_prune_changes(e->server, e->api, bad[i], &n, &err);
         if (rc != SYNCSPEC_SYNC_INVALID)
             fail_msg("prune \"%s\": %d, expected SYNCSPEC_SYNC_INVALID", bad[i] ? bad[i] : "(null)",
                      rc);
@@ -539,7 +491,7 @@ static void test_upgrade(void **state) {
     syncspec_sync_error err;
     assert_int_equal(syncspec_server_new(&server, c->g.schema, &err), 0);
     int64_t n = -1;
-    assert_int_equal(syncspec_server_prune_changes(server, pg.conn, "1 day", &n, &err), 0);
+    assert_int_equal(syncspec_sync_prune_changes(server, pg.conn, "1 day", &n, &err), 0);
     assert_int_equal(n, 0); /* written at the upgrade, as far as pruning knows */
     char sql_text[256];
     snprintf(sql_text, sizeof sql_text,
@@ -547,7 +499,7 @@ static void test_upgrade(void **state) {
              "owner_id = 'bob'",
              s);
     assert_true(pg_ok(pg.conn, sql_text));
-    assert_int_equal(syncspec_server_prune_changes(server, pg.conn, "1 day", &n, &err), 0);
+    assert_int_equal(syncspec_sync_prune_changes(server, pg.conn, "1 day", &n, &err), 0);
     assert_int_equal(n, 1);
     char *kept = files(pg.conn, s), *rows = contents(pg.conn, s);
     assert_null(strstr(rows, "| t null")); /* the horizon was raised */
@@ -592,9 +544,8 @@ int main(void) {
         "('" D("01") "', 'a', 1, 'alice'), ('" D("02") "', 'b', 2, 'bob')",
         {0}};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_stale_client_resyncs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fresh_client_stays_incremental, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unreadable_checkpoint_resyncs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_client_converges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_entries_pruned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_count_and_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_interval_is_a_parameter, setup, teardown),
         {"test_upgrade_public_schema", test_upgrade, load, unload, &app},

@@ -1,14 +1,19 @@
 /*
- * Seeded random writes on three devices of one user, checked for convergence. Each seed
- * generates a fixed list of steps: plain SQL (INSERT, UPDATE, DELETE, INSERT OR REPLACE,
- * UPSERT, UPDATE OR REPLACE, two-row UPDATE and DELETE, INSERT .. SELECT, an UPDATE rolled
- * back to a savepoint) and typed writes (syncspec_store_put/patch/delete), alone or in
- * transactions (some rolled back, some carrying a value over max_length so the server
- * refuses them), on the store's connection or a second one; syncs in random order that lose
- * the upload's answer or fail to send it; store reopens; on some seeds the server fails
- * every 13th statement with a serialization error. Every step checks that what a committed
- * transaction changed was queued, under one transaction id. At the end every device syncs
- * twice, and
+ * Seeded random writes on three devices of one user, synced with syncspec_store_sync
+ * (uploads, then downloads through the PowerSync protocol), checked for convergence. Each
+ * seed generates a fixed list of steps: plain SQL (INSERT, UPDATE, DELETE, INSERT OR
+ * REPLACE, UPSERT, UPDATE OR REPLACE, two-row UPDATE and DELETE, INSERT .. SELECT, an
+ * UPDATE rolled back to a savepoint) and typed writes (syncspec_store_put/patch/delete),
+ * alone or in transactions (some rolled back, some carrying a value over max_length so the
+ * server refuses them), on the store's connection or a second one; syncs in random order
+ * that lose the upload's answer, fail to send it, or have the stream cut part way through
+ * a checkpoint; store reopens; server restarts (a new syncspec_server and connection);
+ * injected checksum errors (a bucket's sum here made wrong, alone or with a row changed
+ * behind the queue's back: the bucket is dropped and downloaded again); and the horizon
+ * passed (the op log compacted, or the change log pruned before the sequencer read it). On
+ * some seeds the server fails every 13th statement with a serialization error. Every step
+ * checks that what a committed transaction changed was queued, under one transaction id.
+ * At the end every device syncs twice, and
  *   - every device holds exactly what PostgreSQL holds;
  *   - the rows only one device writes ("d<k>_<i>") hold in PostgreSQL what an oracle says:
  *     that device's transactions the server did not refuse, applied in order, each
@@ -26,7 +31,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 #include "core/sync_internal.h"
 
 static sync_sql g;
@@ -106,7 +111,7 @@ typedef struct stmt {
     bool bad;                /* carries a value over max_length */
 } stmt;
 
-typedef enum { A_TX, A_SYNC, A_REOPEN } action_kind;
+typedef enum { A_TX, A_SYNC, A_REOPEN, A_RESTART, A_CORRUPT, A_COMPACT, A_PRUNE } action_kind;
 
 typedef struct action {
     action_kind kind;
@@ -116,6 +121,8 @@ typedef struct action {
     bool explicit_tx, rollback, other_conn;
     bool lose, fail; /* A_SYNC */
     int max_tx;
+    int cut_at;    /* A_SYNC: the stream ends after this many bytes (0: it does not) */
+    bool row_too;  /* A_CORRUPT: a row changed behind the queue's back as well */
 } action;
 
 /* Over notes.title's and items.name's max_length; its marker finds it in the queue. */
@@ -174,9 +181,13 @@ static void gen_stmt(stmt *s, int dev, bool bad) {
     gen_id(s->id2, dev);
     bool updates = s->kind == S_UPDATE || s->kind == S_TPATCH || s->kind == S_UPDATE_OR_REPLACE ||
                    s->kind == S_MULTI_UPDATE || s->kind == S_UNDONE;
+    /* A shared slot only when every row written is shared: an owned row holding one could
+     * be removed by another device's REPLACE of a shared row, which the oracle of owned
+     * rows does not foresee. */
+    bool shared = s->id[0] == 's' && (s->kind != S_MULTI_UPDATE || s->id2[0] == 's');
     for (size_t ci = 1; ci < t->column_count; ci++) {
         if (!writable(&t->columns[ci])) continue;
-        if (chance(updates ? 40 : 75)) gen_value(s, &t->columns[ci], (int)ci, dev, s->id[0] == 's');
+        if (chance(updates ? 40 : 75)) gen_value(s, &t->columns[ci], (int)ci, dev, shared);
         s->upsert_set[ci] = chance(60);
     }
     if (bad) {
@@ -191,8 +202,9 @@ static void gen_stmt(stmt *s, int dev, bool bad) {
 
 static void gen_sync(action *a) {
     a->kind = A_SYNC;
-    a->lose = chance(25);
-    a->fail = !a->lose && chance(10);
+    a->lose = chance(20);
+    a->fail = !a->lose && chance(8);
+    a->cut_at = !a->fail && chance(15) ? 1 + rn(1500) : 0;
     a->max_tx = chance(30) ? 1 + rn(3) : 0;
 }
 
@@ -221,6 +233,12 @@ static void gen_actions(action *acts, int n) {
             gen_sync(a);
         else if (r < 25)
             a->kind = A_REOPEN;
+        else if (r < 27)
+            a->kind = A_RESTART;
+        else if (r < 29)
+            a->kind = (a->row_too = chance(50), A_CORRUPT);
+        else if (r < 30)
+            a->kind = chance(50) ? A_COMPACT : A_PRUNE;
         else
             gen_tx(a);
     }
@@ -245,10 +263,17 @@ static void print_stmt(const stmt *s) {
 static void print_action(int i, const action *a) {
     printf("  [%d] dev%d ", i, a->dev);
     if (a->kind == A_SYNC) {
-        printf("sync%s%s max_tx=%d\n", a->lose ? " (answer lost)" : "",
+        printf("sync%s%s max_tx=%d", a->lose ? " (answer lost)" : "",
                a->fail ? " (upload fails)" : "", a->max_tx);
+        printf(a->cut_at ? " (stream cut after %d bytes)\n" : "\n", a->cut_at);
     } else if (a->kind == A_REOPEN) {
         printf("reopen\n");
+    } else if (a->kind == A_RESTART) {
+        printf("server restart\n");
+    } else if (a->kind == A_CORRUPT) {
+        printf("bucket checksum made wrong%s\n", a->row_too ? ", and a row changed uncaptured" : "");
+    } else if (a->kind == A_COMPACT || a->kind == A_PRUNE) {
+        printf("%s\n", a->kind == A_COMPACT ? "op log compacted" : "change log pruned");
     } else {
         printf("%s%s", a->other_conn ? "(second connection) " : "",
                a->explicit_tx ? "BEGIN; " : "");
@@ -613,9 +638,12 @@ typedef struct run {
     sqlite3 *other[NDEV];
     fake_transport tr[NDEV];
     char name[NDEV][ID];
-    /* A device whose last upload may have been refused (or its answer lost, which may hide
-     * a refusal): only then may its next pull find a checksum mismatch and resync. */
+    /* A device whose bucket sum was made wrong, not yet downloaded again: only such a
+     * device may find a checksum mismatch and resync, and it must before the end, unless
+     * a refused upload had the bucket downloaded again anyway. */
     bool may_resync[NDEV];
+    bool excused[NDEV]; /* ... and a refused upload may have had it downloaded again */
+    int resyncs, cuts, restarts, corruptions, horizons; /* what the seed exercised */
     committed txlog[STEPS];
     int ntx;
     syncspec_buffer why;
@@ -688,17 +716,92 @@ static void step_sync(run *r, int i, const action *a) {
     fake_transport *t = &r->tr[a->dev];
     t->lose_upload_responses = a->lose;
     t->fail_uploads = a->fail;
+    t->cut_stream_at = (size_t)a->cut_at;
     syncspec_sync_result res;
     syncspec_sync_error err = {0};
     int rc = sync_device(r, a->dev, a->max_tx, &res, &err);
     t->lose_upload_responses = t->fail_uploads = 0;
-    if (res.rejected || a->lose) r->may_resync[a->dev] = true;
+    t->cut_stream_at = 0;
     if (res.resynced && !r->may_resync[a->dev])
-        say(r, i, "dev%d resynced with no refused upload before", a->dev);
-    if (rc == 0 && res.applied && !a->lose) r->may_resync[a->dev] = false;
-    bool retry_expected = a->lose || a->fail || r->inject;
+        say(r, i, "dev%d resynced with no checksum made wrong before", a->dev);
+    if (res.resynced) r->may_resync[a->dev] = r->excused[a->dev] = false;
+    if (res.rejected && r->may_resync[a->dev]) r->excused[a->dev] = true;
+    r->resyncs += res.resynced;
+    r->cuts += a->cut_at > 0 && rc == SYNCSPEC_SYNC_RETRY && !a->lose;
+    bool retry_expected = a->lose || a->fail || a->cut_at || r->inject;
     if (rc != 0 && !(rc == SYNCSPEC_SYNC_RETRY && retry_expected))
         say(r, i, "dev%d sync: rc=%d %s", a->dev, rc, err.message);
+}
+
+/* A new server and API connection, as after a restart of the process that serves them. */
+static void step_restart(run *r) {
+    syncspec_sync_error err = {0};
+    r->restarts++;
+    syncspec_server_free(r->e.server);
+    r->e.server = NULL;
+    PQfinish(r->e.api);
+    assert_non_null(r->e.api = pg_connect_db(r->e.pg.dbname));
+    assert_int_equal(syncspec_server_new(&r->e.server, g.schema, &err), 0);
+    for (int d = 0; d < NDEV; d++) r->tr[d].server = r->e.server;
+}
+
+static void fn_zero(sqlite3_context *context, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(context, 0);
+}
+
+/* A checksum error: a bucket's sum here made wrong, and with `row_too` a downloaded note
+ * changed through a connection whose capture is off (so nothing is queued), which only
+ * downloading the bucket again repairs. A row with queued writes is left alone: an upload
+ * would carry the change. */
+static void step_corrupt(run *r, const action *a) {
+    char path[128];
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/%s.db", r->e.dir, r->name[a->dev]);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const char *names[] = {"syncspec_capture", "syncspec_tx"};
+    for (int k = 0; k < 2; k++)
+        sqlite3_create_function(db, names[k], 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
+    sqlite3_create_function(db, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL,
+                            NULL);
+    /* A bucket downloading again from its start (a CLEAR kept) no longer counts its sum. */
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE syncspec_buckets SET checksum = "
+                                      "(checksum + 1) % 4294967296 WHERE name NOT IN (SELECT "
+                                      "bucket FROM syncspec_oplog WHERE op = 'CLEAR')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    bool corrupted = sqlite3_changes(db) > 0;
+    if (corrupted && a->row_too)
+        assert_int_equal(sqlite3_exec(db,
+                                      "UPDATE notes SET body = 'corrupt' WHERE id = (SELECT "
+                                      "row_id FROM syncspec_bucket_rows WHERE type = 'notes' AND "
+                                      "row_id NOT IN (SELECT row_id FROM syncspec_crud) LIMIT 1)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    if (corrupted) r->may_resync[a->dev] = true;
+    r->corruptions += corrupted;
+}
+
+/* The horizon passed: the op log compacted (a store inside a compacted run gets a CLEAR
+ * and the bucket again), or every change log entry pruned, those the sequencer has not
+ * read included (its next run reads every row). */
+static void step_horizon(run *r, int i, const action *a) {
+    syncspec_sync_error err = {0};
+    int64_t n = 0;
+    int rc;
+    if (a->kind == A_COMPACT) {
+        rc = syncspec_sync_compact(r->e.server, r->e.api, &n, &err);
+    } else {
+        assert_true(pg_ok(r->e.api, "UPDATE syncspec_changes SET written_at = now() - "
+                                    "interval '1 hour'"));
+        rc = syncspec_sync_prune_changes(r->e.server, r->e.api, "1 minute", &n, &err);
+    }
+    if (rc) say(r, i, "%s: rc=%d %s", a->kind == A_COMPACT ? "compact" : "prune", rc, err.message);
+    r->horizons += n > 0;
 }
 
 /* Every owned row the transaction changed has an op queued by it: a DELETE for a row that
@@ -778,6 +881,12 @@ static void run_steps(run *r, const action *acts) {
         if (a->kind == A_REOPEN) {
             close_device(r, a->dev);
             open_device(r, a->dev);
+        } else if (a->kind == A_RESTART) {
+            step_restart(r);
+        } else if (a->kind == A_CORRUPT) {
+            step_corrupt(r, a);
+        } else if (a->kind == A_COMPACT || a->kind == A_PRUNE) {
+            step_horizon(r, i, a);
         } else if (a->kind == A_SYNC) {
             step_sync(r, i, a);
         } else {
@@ -787,19 +896,23 @@ static void run_steps(run *r, const action *acts) {
 }
 
 /* Every device syncs twice with nothing failing: after the first round every upload is
- * in, after the second every device has pulled all of them. */
+ * in, after the second every device has downloaded all of them. */
 static void final_syncs(run *r) {
     for (int round = 0; round < 2; round++)
         for (int d = 0; d < NDEV; d++) {
             syncspec_sync_result res;
             syncspec_sync_error err = {0};
             int rc = sync_device(r, d, 0, &res, &err);
-            if (res.rejected) r->may_resync[d] = true;
             if (res.resynced && !r->may_resync[d])
-                say(r, STEPS, "final sync: dev%d resynced with no refused upload before", d);
-            if (rc == 0 && res.applied) r->may_resync[d] = false;
+                say(r, STEPS, "final sync: dev%d resynced with no checksum made wrong before", d);
+            if (res.resynced) r->may_resync[d] = r->excused[d] = false;
+            if (res.rejected && r->may_resync[d]) r->excused[d] = true;
+            r->resyncs += res.resynced;
             if (rc != 0) say(r, STEPS, "final sync %d dev%d: rc=%d %s", round, d, rc, err.message);
         }
+    for (int d = 0; d < NDEV; d++)
+        if (r->may_resync[d] && !r->excused[d])
+            say(r, STEPS, "dev%d: a wrong bucket sum went unnoticed", d);
 }
 
 /* A transaction is refused exactly when it carries an over-long value, or when a unique
@@ -890,7 +1003,7 @@ static void test_seed(void **state) {
     for (int d = 0; d < NDEV; d++) {
         snprintf(r.name[d], sizeof r.name[d], "dev%d", d);
         open_device(&r, d);
-        r.tr[d] = (fake_transport){r.e.server, &r.e.api, "alice", 0, 0, 0, 0};
+        r.tr[d] = (fake_transport){.server = r.e.server, .conn = &r.e.api, .user_id = "alice"};
     }
     if (r.inject) inject_failures(&r, true);
     run_steps(&r, acts);
@@ -898,6 +1011,9 @@ static void test_seed(void **state) {
     if (!r.why.data) final_syncs(&r);
     if (!r.why.data) check_convergence(&r);
     if (!r.why.data) check_oracle(&r);
+    printf("seed %d: %d checksums made wrong, %d resyncs, %d streams cut, %d server restarts, "
+           "%d horizons passed\n",
+           r.seed, r.corruptions, r.resyncs, r.cuts, r.restarts, r.horizons);
     for (int d = 0; d < NDEV; d++) close_device(&r, d);
     for (int i = 0; i < r.ntx; i++) free(r.txlog[i].eff);
     sync_env_close(&r.e);
@@ -912,8 +1028,8 @@ static void test_seed(void **state) {
     { "seed " #n, test_seed, NULL, NULL, (void *)(intptr_t)(n) }
 
 int main(void) {
-    if (fixture_load(&g, "tests/unit/sync_random.yaml") != 0) {
-        fprintf(stderr, "cannot load tests/unit/sync_random.yaml (run from the repository root)\n");
+    if (fixture_load(&g, "tests/integration/sync_random.yaml") != 0) {
+        fprintf(stderr, "cannot load tests/integration/sync_random.yaml (run from the repository root)\n");
         return 1;
     }
     for (size_t k = 0; k < g.schema->table_count; k++)
