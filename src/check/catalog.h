@@ -24,8 +24,8 @@ typedef struct db_column {
      * NULL when it does not cast it. */
     const char *cast_type;
     bool not_null;
-    bool has_default; /* a default, or a generated or identity value */
-    bool primary_key; /* part of the primary key (SQLite, which says so per column) */
+    bool has_default;   /* a default, or a generated or identity value */
+    bool primary_key;   /* part of the primary key (SQLite, which says so per column) */
     bool boolean_check; /* the table's SQL holds CHECK (<column> IN (0, 1)) (SQLite) */
 } db_column;
 
@@ -91,7 +91,7 @@ typedef struct db_server {
     const char *wal_level, *max_replication_slots, *max_wal_senders, *max_slot_wal_keep_size;
     const char **inactive_slots; /* read when max_slot_wal_keep_size is -1 */
     size_t inactive_slot_count;
-    bool publication; /* the spec's publication exists; then the rest is read */
+    bool publication;  /* the spec's publication exists; then the rest is read */
     bool publishes[4]; /* insert, update, delete, truncate */
     bool via_root, all_tables;
     db_publication_table *published;
@@ -103,7 +103,7 @@ typedef struct db_kind db_kind;
 
 typedef struct catalog {
     const db_kind *kind;
-    bool fold_case; /* names match without regard to ASCII case, as SQLite matches them */
+    bool fold_case;   /* names match without regard to ASCII case, as SQLite matches them */
     db_table *tables; /* sorted by name (see catalog_sort) */
     size_t table_count;
     db_server *server; /* PostgreSQL only; NULL otherwise */
@@ -114,7 +114,7 @@ typedef struct catalog {
  * it grew); the new item is the last of *count. */
 void *catalog_push(arena *a, void *items, size_t *count, size_t *cap, size_t size);
 
-/* The SQLite and PostgreSQL kinds (diff.c). */
+/* The SQLite and PostgreSQL kinds (diff.h). */
 extern const db_kind db_kind_sqlite, db_kind_postgres;
 
 /* Whether two names are the same to the database (fold_case). */

@@ -7,7 +7,6 @@
 #include "check/diff.h"
 
 #include <ctype.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "check/deparse.h"
@@ -21,7 +20,7 @@ static finding *add(diff *d, finding_severity severity, const char *code, const 
     return findings_add(d->f, severity, code, d->kind->target, t->name, column, "%s", message);
 }
 
-#define SAY(d, ...) arena_printf((d)->a, __VA_ARGS__)
+static bool has(const diff *d, unsigned flag) { return (d->kind->flags & flag) != 0; }
 
 const char *diff_qualified(const diff *d, const char *name) {
     if (!d->cat->server) return esc_sql_ident(d->a, name);
@@ -75,7 +74,7 @@ static void missing_column(diff *d, const syncspec_table *t, const db_table *dt,
      * default, and a PRIMARY KEY never. */
     const char *statement =
         diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_ADD_COLUMN, .column = c});
-    bool addable = d->kind->alters_in_place ||
+    bool addable = has(d, DB_ALTERS_IN_PLACE) ||
                    (c->role != SYNCSPEC_ROLE_ID && !(d->kind->not_null(c) && !c->default_value));
     if (statement && !addable)
         statement = repair_comment(d->a, SAY(d,
@@ -90,21 +89,22 @@ static void missing_column(diff *d, const syncspec_table *t, const db_table *dt,
 static void extra_column(diff *d, const syncspec_table *t, const db_table *dt,
                          const db_column *col) {
     bool blocks_inserts = col->not_null && !col->has_default;
-    finding *x = add(d, blocks_inserts ? FINDING_ERROR : FINDING_WARNING, "extra-column", t,
-                     col->name,
-                     SAY(d,
-                         blocks_inserts ? "column %s.%s is not in the spec, and is NOT NULL "
-                                          "without a default: inserts of spec rows fail"
-                                        : "column %s.%s is not in the spec",
-                         t->name, col->name));
+    finding *x =
+        add(d, blocks_inserts ? FINDING_ERROR : FINDING_WARNING, "extra-column", t, col->name,
+            SAY(d,
+                blocks_inserts ? "column %s.%s is not in the spec, and is NOT NULL "
+                                 "without a default: inserts of spec rows fail"
+                               : "column %s.%s is not in the spec",
+                t->name, col->name));
     x->line = t->line;
     x->actual = col->type;
     /* A key column goes with the key (missing-primary-key says so). */
     if (!col->primary_key && !dt->managed)
-        x->fix = repair_comment(d->a, SAY(d, "destructive, not applied: ALTER TABLE %s DROP "
-                                             "COLUMN %s;",
-                                          diff_qualified(d, t->name),
-                                          esc_sql_ident(d->a, col->name)));
+        x->fix =
+            repair_comment(d->a, SAY(d,
+                                     "destructive, not applied: ALTER TABLE %s DROP "
+                                     "COLUMN %s;",
+                                     diff_qualified(d, t->name), esc_sql_ident(d->a, col->name)));
 }
 
 static void type_mismatch(diff *d, const syncspec_table *t, const db_table *dt,
@@ -124,7 +124,7 @@ static void type_mismatch(diff *d, const syncspec_table *t, const db_table *dt,
     if (dt->managed)
         x->fix = repair_comment(
             d->a, "not applied: the client schema declares this column; change it there");
-    else if (k->alters_in_place)
+    else if (has(d, DB_ALTERS_IN_PLACE))
         x->fix = repair_comment(d->a, SAY(d,
                                           "may lose data, not applied: ALTER TABLE %s ALTER "
                                           "COLUMN %s TYPE %s USING %s::%s;",
@@ -139,17 +139,17 @@ static void nullability(diff *d, const syncspec_table *t, const syncspec_column 
     bool want = d->kind->not_null(c);
     if (col->not_null == want || (c->role == SYNCSPEC_ROLE_ID && col->primary_key)) return;
     bool owner = c->role == SYNCSPEC_ROLE_OWNER && want;
-    finding *x = add(
-        d, FINDING_ERROR, owner ? "owner-nullable" : "nullability", t, c->name,
-        owner ? SAY(d, "owner column %s.%s is nullable: rows without an owner reach no one",
-                    t->name, c->name)
-              : SAY(d, "column %s.%s is %s, the spec says %s", t->name, c->name,
-                    col->not_null ? "NOT NULL" : "nullable", want ? "NOT NULL" : "nullable"));
+    finding *x =
+        add(d, FINDING_ERROR, owner ? "owner-nullable" : "nullability", t, c->name,
+            owner ? SAY(d, "owner column %s.%s is nullable: rows without an owner reach no one",
+                        t->name, c->name)
+                  : SAY(d, "column %s.%s is %s, the spec says %s", t->name, c->name,
+                        col->not_null ? "NOT NULL" : "nullable", want ? "NOT NULL" : "nullable"));
     x->line = check_line(t, c);
     x->expected = want ? "NOT NULL" : "NULL";
     x->actual = col->not_null ? "NOT NULL" : "NULL";
     /* SET NOT NULL fails, changing nothing, while a NULL remains: safe to run. */
-    x->fix = d->kind->alters_in_place
+    x->fix = has(d, DB_ALTERS_IN_PLACE)
                  ? diff_repair(d, t,
                                (emit_repair){.kind = want ? EMIT_REPAIR_SET_NOT_NULL
                                                           : EMIT_REPAIR_DROP_NOT_NULL,
@@ -165,7 +165,7 @@ static void nullability(diff *d, const syncspec_table *t, const syncspec_column 
 static void primary_key(diff *d, const syncspec_table *t, const db_table *dt,
                         const syncspec_column *c, const db_column *col) {
     finding *x;
-    if (d->kind->key_per_column) {
+    if (has(d, DB_KEY_PER_COLUMN)) {
         if ((c && c->role == SYNCSPEC_ROLE_ID) == col->primary_key) return;
         x = add(d, FINDING_ERROR, "missing-primary-key", t, "id",
                 SAY(d,
@@ -178,10 +178,10 @@ static void primary_key(diff *d, const syncspec_table *t, const db_table *dt,
         for (size_t i = 0; i < dt->index_count; i++)
             if (dt->indexes[i].primary) key = &dt->indexes[i];
         if (key && strcmp(key->columns, "id") == 0 && !*key->irregular) return;
-        x = add(d, FINDING_ERROR, "missing-primary-key", t, "id",
-                key ? SAY(d, "the primary key of %s is (%s), the spec says (id)", t->name,
-                          key->columns)
-                    : SAY(d, "%s has no primary key on id", t->name));
+        x = add(
+            d, FINDING_ERROR, "missing-primary-key", t, "id",
+            key ? SAY(d, "the primary key of %s is (%s), the spec says (id)", t->name, key->columns)
+                : SAY(d, "%s has no primary key on id", t->name));
         x->actual = key ? key->columns : NULL;
         x->fix = key ? repair_comment(d->a, SAY(d,
                                                 "not applied (replaces the primary key): ALTER "
@@ -199,10 +199,11 @@ static void primary_key(diff *d, const syncspec_table *t, const db_table *dt,
 
 static void missing_boolean_check(diff *d, const syncspec_table *t, const syncspec_column *c,
                                   const db_column *col) {
-    if (!d->kind->boolean_checks || c->type != SYNCSPEC_TYPE_BOOLEAN || col->boolean_check) return;
-    finding *x = add(d, FINDING_WARNING, "missing-boolean-check", t, c->name,
-                     SAY(d, "boolean column %s.%s has no CHECK (%s IN (0, 1))", t->name, c->name,
-                         c->name));
+    if (!has(d, DB_BOOLEAN_CHECKS) || c->type != SYNCSPEC_TYPE_BOOLEAN || col->boolean_check)
+        return;
+    finding *x =
+        add(d, FINDING_WARNING, "missing-boolean-check", t, c->name,
+            SAY(d, "boolean column %s.%s has no CHECK (%s IN (0, 1))", t->name, c->name, c->name));
     x->line = check_line(t, c);
     x->expected = SAY(d, "CHECK (%s IN (0, 1))", esc_sql_ident(d->a, c->name));
     x->fix = rebuild(d, "add a CHECK constraint");
@@ -217,7 +218,8 @@ static void check_definition(diff *d, const syncspec_table *t, const syncspec_co
     /* Added NOT VALID (the usual way on a large table): new rows are checked, the rows
      * before it may still break it until it is validated. */
     size_t want_len = strlen(want);
-    bool not_valid = strncmp(have, want, want_len) == 0 && strcmp(have + want_len, " NOT VALID") == 0;
+    bool not_valid =
+        strncmp(have, want, want_len) == 0 && strcmp(have + want_len, " NOT VALID") == 0;
     finding *x =
         add(d, FINDING_ERROR, not_valid ? "check-not-valid" : "check-mismatch", t, c->name,
             not_valid ? SAY(d,
@@ -231,11 +233,11 @@ static void check_definition(diff *d, const syncspec_table *t, const syncspec_co
     x->actual = have;
     /* Replacing is one statement: while a row breaks the spec's CHECK it fails and
      * changes nothing. */
-    x->fix = diff_repair(d, t,
-                         (emit_repair){.kind = not_valid ? EMIT_REPAIR_VALIDATE_CHECK
-                                                         : EMIT_REPAIR_REPLACE_CHECK,
-                                       .column = c,
-                                       .check_kind = kind});
+    x->fix = diff_repair(
+        d, t,
+        (emit_repair){.kind = not_valid ? EMIT_REPAIR_VALIDATE_CHECK : EMIT_REPAIR_REPLACE_CHECK,
+                      .column = c,
+                      .check_kind = kind});
 }
 
 static const db_check *find_check(const db_table *dt, const char *name) {
@@ -246,7 +248,7 @@ static const db_check *find_check(const db_table *dt, const char *name) {
 
 static void generated_checks(diff *d, const syncspec_table *t, const db_table *dt,
                              const syncspec_column *c) {
-    if (!d->kind->named_checks) return;
+    if (!has(d, DB_NAMED_CHECKS)) return;
     model_check_kind kinds[MODEL_CHECK_COUNT];
     size_t count = pg_check_kinds(kinds, d->schema, c);
     for (size_t q = 0; q < count; q++) {
@@ -256,13 +258,14 @@ static void generated_checks(diff *d, const syncspec_table *t, const db_table *d
             check_definition(d, t, c, kinds[q], check);
             continue;
         }
-        finding *x = add(d, FINDING_ERROR, "missing-check", t, c->name,
-                         SAY(d, "CHECK constraint %s (%s) is missing", name,
-                             model_check_of(kinds[q])->name));
+        finding *x = add(
+            d, FINDING_ERROR, "missing-check", t, c->name,
+            SAY(d, "CHECK constraint %s (%s) is missing", name, model_check_of(kinds[q])->name));
         x->line = check_line(t, c);
         x->expected = name;
         x->fix = diff_repair(
-            d, t, (emit_repair){.kind = EMIT_REPAIR_ADD_CHECK, .column = c, .check_kind = kinds[q]});
+            d, t,
+            (emit_repair){.kind = EMIT_REPAIR_ADD_CHECK, .column = c, .check_kind = kinds[q]});
     }
 }
 
@@ -290,9 +293,9 @@ static void extra_checks(diff *d, const syncspec_table *t, const db_table *dt) {
                              check->name, t->name));
         x->line = t->line;
         x->actual = check->name;
-        x->fix = repair_comment(d->a, SAY(d, "not applied: ALTER TABLE %s DROP CONSTRAINT %s;",
-                                          diff_qualified(d, t->name),
-                                          esc_sql_ident(d->a, check->name)));
+        x->fix =
+            repair_comment(d->a, SAY(d, "not applied: ALTER TABLE %s DROP CONSTRAINT %s;",
+                                     diff_qualified(d, t->name), esc_sql_ident(d->a, check->name)));
     }
 }
 
@@ -307,18 +310,19 @@ static void diff_column(diff *d, const syncspec_table *t, const db_table *dt, si
     }
     if (!c) {
         extra_column(d, t, dt, col);
-        if (d->kind->key_per_column) primary_key(d, t, dt, NULL, col);
+        if (has(d, DB_KEY_PER_COLUMN)) primary_key(d, t, dt, NULL, col);
         return;
     }
     if (dt->managed) {
         /* PowerSync keeps rows as JSON behind views: no constraints, and a type only
          * where the view casts. */
-        if (c->role != SYNCSPEC_ROLE_ID && col->cast_type) type_mismatch(d, t, dt, c, col->cast_type);
+        if (c->role != SYNCSPEC_ROLE_ID && col->cast_type)
+            type_mismatch(d, t, dt, c, col->cast_type);
         return;
     }
     type_mismatch(d, t, dt, c, col->type);
     nullability(d, t, c, col);
-    if (d->kind->key_per_column) primary_key(d, t, dt, c, col);
+    if (has(d, DB_KEY_PER_COLUMN)) primary_key(d, t, dt, c, col);
     missing_boolean_check(d, t, c, col);
     generated_checks(d, t, dt, c);
 }
@@ -354,8 +358,8 @@ static const char *drop_index(const diff *d, const syncspec_table *t, const db_i
 static void missing_index(diff *d, const syncspec_table *t, const db_table *dt,
                           const syncspec_index *spec) {
     syncspec_index index = d->kind->created_index(d->a, t, spec);
-    finding *x = add(d, FINDING_ERROR, "missing-index", t, NULL,
-                     SAY(d, "index %s is missing", index.name));
+    finding *x =
+        add(d, FINDING_ERROR, "missing-index", t, NULL, SAY(d, "index %s is missing", index.name));
     x->line = spec->line ? spec->line : t->line;
     if (dt->managed) {
         x->expected = SAY(d, "%s__%s__%s", dt->local_store ? "ps_data_local" : "ps_data", t->name,
@@ -364,8 +368,7 @@ static void missing_index(diff *d, const syncspec_table *t, const db_table *dt,
         return;
     }
     x->index = index.name;
-    x->expected =
-        SAY(d, "%s(%s)", index.unique ? "UNIQUE " : "", index_columns(d, t, dt, &index));
+    x->expected = SAY(d, "%s(%s)", index.unique ? "UNIQUE " : "", index_columns(d, t, dt, &index));
     x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_INDEX, .index = spec});
 }
 
@@ -385,9 +388,10 @@ static void extra_index(diff *d, const syncspec_table *t, const db_table *dt,
     x->index = dt->managed ? NULL : index->name;
     x->line = t->line;
     x->actual = SAY(d, "%s(%s)", index->unique ? "UNIQUE " : "", index->columns);
-    x->fix = dt->managed       ? client_schema(d, "remove it there")
-             : inline_unique ? rebuild(d, "drop a UNIQUE constraint")
-                             : repair_comment(d->a, SAY(d, "not applied: %s", drop_index(d, t, index)));
+    x->fix = dt->managed ? client_schema(d, "remove it there")
+             : inline_unique
+                 ? rebuild(d, "drop a UNIQUE constraint")
+                 : repair_comment(d->a, SAY(d, "not applied: %s", drop_index(d, t, index)));
 }
 
 static void index_mismatch(diff *d, const syncspec_table *t, const db_table *dt,
@@ -441,58 +445,50 @@ static void diff_index(diff *d, const syncspec_table *t, const db_table *dt, siz
 
 /* ---- tables ----------------------------------------------------------------------------- */
 
-typedef void pair_fn(diff *d, const syncspec_table *t, const db_table *dt, size_t spec,
-                     size_t db);
+/* The name of the spec's column or index k. */
+static const char *spec_item(const syncspec_table *t, bool indexes, size_t k) {
+    return indexes ? t->indexes[k].name : t->columns[k].name;
+}
+
+/* The name of the database's column or index j; NULL for an index that is neither the
+ * spec's nor extra (the primary key's, which primary_key compares). */
+static const char *db_item(const db_table *dt, bool indexes, size_t j) {
+    if (!indexes) return dt->columns[j].name;
+    return dt->indexes[j].primary ? NULL : dt->indexes[j].name;
+}
 
 /*
- * Pairs the spec's items (columns or indexes) with the database's by name and hands each
- * pair to `visit`, an index past the end standing for "none": in the database's order then
- * the spec's missing ones, or in the spec's order then the database's extra ones
- * (db_kind.database_order). `db_name` names the database's items; `skip` marks those that
- * are neither (a primary key index).
+ * Pairs the spec's columns (or indexes) with the database's by name and compares each
+ * pair, an index past the end standing for "none": in the database's order then the
+ * spec's missing ones, or in the spec's order then the database's extra ones
+ * (db_kind.database_order), so that findings come in the order the database is read.
  */
-static void walk(diff *d, const syncspec_table *t, const db_table *dt, size_t spec_count,
-                 const char *(*spec_name)(const syncspec_table *t, size_t k), size_t db_count,
-                 const char *const *db_name, const bool *skip, pair_fn *visit) {
+static void walk(diff *d, const syncspec_table *t, const db_table *dt, bool indexes) {
+    size_t spec_count = indexes ? t->index_count : t->column_count;
+    size_t db_count = indexes ? dt->index_count : dt->column_count;
+    void (*visit)(diff *, const syncspec_table *, const db_table *, size_t, size_t) =
+        indexes ? diff_index : diff_column;
     size_t *spec_of = arena_calloc(d->a, db_count + 1, sizeof *spec_of);
     size_t *db_of = arena_calloc(d->a, spec_count + 1, sizeof *db_of);
+    const char **names = arena_calloc(d->a, db_count + 1, sizeof *names);
     for (size_t k = 0; k < spec_count; k++) db_of[k] = db_count;
     for (size_t j = 0; j < db_count; j++) {
+        names[j] = db_item(dt, indexes, j);
         spec_of[j] = spec_count;
-        for (size_t k = 0; k < spec_count && !skip[j] && spec_of[j] == spec_count; k++)
-            if (catalog_same_name(d->cat, spec_name(t, k), db_name[j])) spec_of[j] = k;
+        for (size_t k = 0; k < spec_count && names[j] && spec_of[j] == spec_count; k++)
+            if (catalog_same_name(d->cat, spec_item(t, indexes, k), names[j])) spec_of[j] = k;
         if (spec_of[j] < spec_count && db_of[spec_of[j]] == db_count) db_of[spec_of[j]] = j;
     }
-    if (d->kind->database_order) {
+    if (has(d, DB_DATABASE_ORDER)) {
         for (size_t j = 0; j < db_count; j++)
-            if (!skip[j]) visit(d, t, dt, spec_of[j], j);
+            if (names[j]) visit(d, t, dt, spec_of[j], j);
         for (size_t k = 0; k < spec_count; k++)
             if (db_of[k] == db_count) visit(d, t, dt, k, db_count);
     } else {
         for (size_t k = 0; k < spec_count; k++) visit(d, t, dt, k, db_of[k]);
         for (size_t j = 0; j < db_count; j++)
-            if (!skip[j] && spec_of[j] == spec_count) visit(d, t, dt, spec_count, j);
+            if (names[j] && spec_of[j] == spec_count) visit(d, t, dt, spec_count, j);
     }
-}
-
-static const char *column_name(const syncspec_table *t, size_t k) { return t->columns[k].name; }
-static const char *index_name(const syncspec_table *t, size_t k) { return t->indexes[k].name; }
-
-static void diff_columns(diff *d, const syncspec_table *t, const db_table *dt) {
-    const char **names = arena_calloc(d->a, dt->column_count + 1, sizeof *names);
-    bool *skip = arena_calloc(d->a, dt->column_count + 1, sizeof *skip);
-    for (size_t j = 0; j < dt->column_count; j++) names[j] = dt->columns[j].name;
-    walk(d, t, dt, t->column_count, column_name, dt->column_count, names, skip, diff_column);
-}
-
-static void diff_indexes(diff *d, const syncspec_table *t, const db_table *dt) {
-    const char **names = arena_calloc(d->a, dt->index_count + 1, sizeof *names);
-    bool *skip = arena_calloc(d->a, dt->index_count + 1, sizeof *skip);
-    for (size_t j = 0; j < dt->index_count; j++) {
-        names[j] = dt->indexes[j].name;
-        skip[j] = dt->indexes[j].primary;
-    }
-    walk(d, t, dt, t->index_count, index_name, dt->index_count, names, skip, diff_index);
 }
 
 /*
@@ -510,7 +506,8 @@ static void table_options(diff *d, const syncspec_table *t, const db_table *dt) 
     } options[] = {
         {o->insert_only, FINDING_ERROR, "insertOnly",
          "rows written on the device are not kept there, and updates fail"},
-        {o->track_previous, FINDING_WARNING, "trackPrevious", "uploads carry the old values as well"},
+        {o->track_previous, FINDING_WARNING, "trackPrevious",
+         "uploads carry the old values as well"},
         {o->track_metadata, FINDING_WARNING, "trackMetadata", "writes carry a _metadata column"},
         {o->ignore_empty_updates, FINDING_WARNING, "ignoreEmptyUpdates",
          "updates that change nothing are not uploaded"},
@@ -531,43 +528,39 @@ static void table_options(diff *d, const syncspec_table *t, const db_table *dt) 
 }
 
 /* What the table is beyond its columns: row-level security, persistence, replica
- * identity (what PostgreSQL's logical replication depends on). */
+ * identity (what PostgreSQL's logical replication depends on). An UNLOGGED table cannot be
+ * published; SET LOGGED comes before the publication block in the repair file, so that
+ * block can then add it. */
 static void table_properties(diff *d, const syncspec_table *t, const db_table *dt) {
-    if (dt->row_security) {
-        finding *x = add(d, FINDING_WARNING, "row-level-security", t, NULL,
-                         SAY(d,
-                             "%s has row-level security: the sync service needs a role "
-                             "with BYPASSRLS to replicate it",
-                             t->name));
+    const struct {
+        bool on;
+        finding_severity severity;
+        const char *code, *message, *expected, *actual;
+        emit_repair_kind repair; /* EMIT_REPAIR_KIND_COUNT: a comment, not applied */
+    } properties[] = {
+        {dt->row_security, FINDING_WARNING, "row-level-security",
+         "has row-level security: the sync service needs a role with BYPASSRLS to replicate it",
+         NULL, NULL, EMIT_REPAIR_KIND_COUNT},
+        {dt->unlogged, FINDING_ERROR, "unlogged-table",
+         "is UNLOGGED: it cannot be published, so its changes never reach clients", "LOGGED",
+         "UNLOGGED", EMIT_REPAIR_SET_LOGGED},
+        {dt->replica_identity_nothing, FINDING_ERROR, "replica-identity-nothing",
+         "has REPLICA IDENTITY NOTHING: its changes cannot be replicated", "DEFAULT", "NOTHING",
+         EMIT_REPAIR_REPLICA_IDENTITY},
+    };
+    for (size_t i = 0; i < sizeof properties / sizeof *properties; i++) {
+        if (!properties[i].on) continue;
+        finding *x = add(d, properties[i].severity, properties[i].code, t, NULL,
+                         SAY(d, "%s %s", t->name, properties[i].message));
         x->line = t->line;
-        x->fix = repair_comment(d->a, SAY(d,
-                                          "if the policies are not needed: ALTER TABLE %s "
-                                          "DISABLE ROW LEVEL SECURITY;",
-                                          diff_qualified(d, t->name)));
-    }
-    if (dt->unlogged) {
-        /* PostgreSQL refuses to publish it; SET LOGGED comes before the publication block
-         * in the repair file, so that block can then add it. */
-        finding *x = add(d, FINDING_ERROR, "unlogged-table", t, NULL,
-                         SAY(d,
-                             "%s is UNLOGGED: it cannot be published, so its changes never "
-                             "reach clients",
-                             t->name));
-        x->line = t->line;
-        x->expected = "LOGGED";
-        x->actual = "UNLOGGED";
-        x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_SET_LOGGED});
-    }
-    if (dt->replica_identity_nothing) {
-        finding *x = add(d, FINDING_ERROR, "replica-identity-nothing", t, NULL,
-                         SAY(d,
-                             "%s has REPLICA IDENTITY NOTHING: its changes cannot be "
-                             "replicated",
-                             t->name));
-        x->line = t->line;
-        x->expected = "DEFAULT";
-        x->actual = "NOTHING";
-        x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_REPLICA_IDENTITY});
+        x->expected = properties[i].expected;
+        x->actual = properties[i].actual;
+        x->fix = properties[i].repair < EMIT_REPAIR_KIND_COUNT
+                     ? diff_repair(d, t, (emit_repair){.kind = properties[i].repair})
+                     : repair_comment(d->a, SAY(d,
+                                                "if the policies are not needed: ALTER TABLE %s "
+                                                "DISABLE ROW LEVEL SECURITY;",
+                                                diff_qualified(d, t->name)));
     }
 }
 
@@ -588,8 +581,9 @@ static void foreign_keys(diff *d, const syncspec_table *t, const db_table *dt) {
                                t->name, column, fk->target ? fk->target : "?"));
         x->line = fk->name ? t->line : check_line(t, spec_column(d, t, fk->column));
         x->actual = fk->target;
-        x->fix = fk->name ? repair_comment(d->a, SAY(d, "not applied: ALTER TABLE %s DROP "
-                                                        "CONSTRAINT %s;",
+        x->fix = fk->name ? repair_comment(d->a, SAY(d,
+                                                     "not applied: ALTER TABLE %s DROP "
+                                                     "CONSTRAINT %s;",
                                                      diff_qualified(d, t->name),
                                                      esc_sql_ident(d->a, fk->name)))
                           : rebuild(d, "drop a foreign key");
@@ -599,12 +593,11 @@ static void foreign_keys(diff *d, const syncspec_table *t, const db_table *dt) {
 /* A relation of the table's name that is no table: CREATE TABLE IF NOT EXISTS would do
  * nothing, and a view cannot be published. */
 static void not_a_table(diff *d, const syncspec_table *t, const db_table *dt) {
-    finding *x = add(d, FINDING_ERROR, "not-a-table", t, NULL,
-                     d->kind->powersync_views
-                         ? SAY(d, "%s is a %s, and not one PowerSync manages", t->name,
-                               dt->relation)
-                         : SAY(d, "%s is a %s, not a table: it cannot be published", t->name,
-                               dt->relation));
+    finding *x =
+        add(d, FINDING_ERROR, "not-a-table", t, NULL,
+            has(d, DB_POWERSYNC_VIEWS)
+                ? SAY(d, "%s is a %s, and not one PowerSync manages", t->name, dt->relation)
+                : SAY(d, "%s is a %s, not a table: it cannot be published", t->name, dt->relation));
     x->line = t->line;
     x->expected = "table";
     x->actual = dt->relation;
@@ -620,7 +613,7 @@ static void not_a_table(diff *d, const syncspec_table *t, const db_table *dt) {
 static void diff_table(diff *d, const syncspec_table *t) {
     const db_table *dt = catalog_table(d->cat, t->name);
     bool table = dt && strcmp(dt->relation, "table") == 0;
-    if (t->local_only && !d->kind->keeps_local_only) {
+    if (t->local_only && !has(d, DB_KEEPS_LOCAL_ONLY)) {
         if (!table) return;
         finding *x = add(d, FINDING_WARNING, "local-only-in-postgres", t, NULL,
                          SAY(d, "local-only table %s exists in PostgreSQL", t->name));
@@ -630,8 +623,8 @@ static void diff_table(diff *d, const syncspec_table *t) {
         return;
     }
     if (!dt) {
-        finding *x = add(d, FINDING_ERROR, "missing-table", t, NULL,
-                         SAY(d, "table %s is missing", t->name));
+        finding *x =
+            add(d, FINDING_ERROR, "missing-table", t, NULL, SAY(d, "table %s is missing", t->name));
         x->line = t->line;
         x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_CREATE_TABLE});
         return;
@@ -649,10 +642,10 @@ static void diff_table(diff *d, const syncspec_table *t) {
         x->expected = want;
         x->actual = have;
     }
-    diff_columns(d, t, dt);
+    walk(d, t, dt, false);
     extra_checks(d, t, dt);
-    if (!d->kind->key_per_column) primary_key(d, t, dt, NULL, NULL);
-    diff_indexes(d, t, dt);
+    if (!has(d, DB_KEY_PER_COLUMN)) primary_key(d, t, dt, NULL, NULL);
+    walk(d, t, dt, true);
     if (dt->managed) table_options(d, t, dt);
     table_properties(d, t, dt);
     foreign_keys(d, t, dt);
@@ -691,15 +684,14 @@ void diff_catalog(findings *f, const syncspec_schema *schema, const catalog *cat
     f->queries += cat->queries;
     if (cat->server) diff_settings(&d);
     for (size_t i = 0; i < schema->table_count; i++) diff_table(&d, &schema->tables[i]);
-    if (d.kind->reports_extra_tables) extra_tables(&d);
+    if (has(&d, DB_REPORTS_EXTRA_TABLES)) extra_tables(&d);
     if (cat->server) diff_publication(&d);
 }
 
 /* The checkers: a reader, then the diff. */
-static int check_with(findings *f, const syncspec_schema *schema, const char *source,
-                      const char **error,
-                      int (*read)(catalog *, arena *, const syncspec_schema *, const char *,
-                                  const char **)) {
+static int
+check_with(findings *f, const syncspec_schema *schema, const char *source, const char **error,
+           int (*read)(catalog *, arena *, const syncspec_schema *, const char *, const char **)) {
     catalog cat;
     if (read(&cat, f->a, schema, source, error) != 0) return -1;
     diff_catalog(f, schema, &cat);
@@ -739,27 +731,20 @@ static syncspec_index spec_index(arena *a, const syncspec_table *table,
     return *index;
 }
 
-const db_kind db_kind_sqlite = {
-    .target = "sqlite",
-    .generated_file = "sqlite.sql",
-    .type_name = sqlite_type_name,
-    .not_null = sqlite_not_null,
-    .created_index = spec_index,
-    .affinity = sqlite_affinity,
-    .database_order = true,
-    .keeps_local_only = true,
-    .key_per_column = true,
-    .boolean_checks = true,
-    .powersync_views = true,
-    .reports_extra_tables = true,
-};
-
-const db_kind db_kind_postgres = {
-    .target = "postgres",
-    .generated_file = "postgres.sql",
-    .type_name = pg_type_name,
-    .not_null = pg_not_null,
-    .created_index = pg_index,
-    .named_checks = true,
-    .alters_in_place = true,
-};
+/* target, generated file, type names, NOT NULL, indexes as created, affinity, flags */
+const db_kind db_kind_sqlite = {"sqlite",
+                                "sqlite.sql",
+                                sqlite_type_name,
+                                sqlite_not_null,
+                                spec_index,
+                                sqlite_affinity,
+                                DB_DATABASE_ORDER | DB_KEEPS_LOCAL_ONLY | DB_KEY_PER_COLUMN |
+                                    DB_BOOLEAN_CHECKS | DB_POWERSYNC_VIEWS |
+                                    DB_REPORTS_EXTRA_TABLES};
+const db_kind db_kind_postgres = {"postgres",
+                                  "postgres.sql",
+                                  pg_type_name,
+                                  pg_not_null,
+                                  pg_index,
+                                  NULL,
+                                  DB_NAMED_CHECKS | DB_ALTERS_IN_PLACE};

@@ -12,6 +12,20 @@
 #include "check/check.h"
 #include "check/repair.h"
 
+/* How databases differ, as far as comparing them with the spec goes. */
+enum db_kind_flag {
+    /* Findings follow the database's columns and indexes, then the spec's missing ones
+     * (SQLite); otherwise the spec's, then the database's extra ones. */
+    DB_DATABASE_ORDER = 1 << 0,
+    DB_KEEPS_LOCAL_ONLY = 1 << 1,     /* local-only tables belong in it (a client database) */
+    DB_KEY_PER_COLUMN = 1 << 2,       /* the primary key is read per column, not as an index */
+    DB_BOOLEAN_CHECKS = 1 << 3,       /* booleans are 0/1 under CHECK (c IN (0, 1)) */
+    DB_NAMED_CHECKS = 1 << 4,         /* the generated CHECKs are compared by name and text */
+    DB_ALTERS_IN_PLACE = 1 << 5,      /* ALTER TABLE changes types, NOT NULL, keys; else rebuild */
+    DB_POWERSYNC_VIEWS = 1 << 6,      /* a view may be a PowerSync-managed table */
+    DB_REPORTS_EXTRA_TABLES = 1 << 7, /* a table the spec does not have is drift */
+};
+
 struct db_kind {
     const char *target;         /* the findings' target and the repair templates: "sqlite" */
     const char *generated_file; /* the file that creates this database: "sqlite.sql" */
@@ -23,16 +37,7 @@ struct db_kind {
     /* The type a declared type stands for, compared with type_name (SQLite: its
      * affinity); NULL when types are compared as the database prints them. */
     const char *(*affinity)(const char *declared);
-    /* Findings follow the database's columns and indexes, then the spec's missing ones
-     * (SQLite); otherwise the spec's, then the database's extra ones. */
-    bool database_order;
-    bool keeps_local_only;     /* local-only tables belong in it (a client database) */
-    bool key_per_column;       /* the primary key is read per column, not as an index */
-    bool boolean_checks;       /* booleans are 0/1 under CHECK (c IN (0, 1)) */
-    bool named_checks;         /* the generated CHECKs are compared by name and definition */
-    bool alters_in_place;      /* ALTER TABLE changes types, NOT NULL and keys; else rebuild */
-    bool powersync_views;      /* a view may be a PowerSync-managed table */
-    bool reports_extra_tables; /* a table the spec does not have is drift (not server-only) */
+    unsigned flags; /* db_kind_flag */
 };
 
 /* The state one comparison shares. */
@@ -43,6 +48,9 @@ typedef struct diff {
     const catalog *cat;
     const db_kind *kind;
 } diff;
+
+/* A message or statement, allocated in the comparison's arena. */
+#define SAY(d, ...) arena_printf((d)->a, __VA_ARGS__)
 
 /* Adds the findings of `cat` against the spec to f. */
 void diff_catalog(findings *f, const syncspec_schema *schema, const catalog *cat);

@@ -16,8 +16,6 @@ static finding *add(diff *d, finding_severity severity, const char *code, const 
     return findings_add(d->f, severity, code, d->kind->target, table, NULL, "%s", message);
 }
 
-#define SAY(d, ...) arena_printf((d)->a, __VA_ARGS__)
-
 /* A setting that needs a restart: what it is, what the sync service needs, the fix. */
 static void setting(diff *d, const char *code, const char *value, bool fine, const char *expected,
                     const char *message, const char *fix) {
@@ -50,8 +48,8 @@ void diff_settings(diff *d) {
                              "it retains WAL without bound",
                              s->inactive_slots[i]));
         x->actual = s->inactive_slots[i];
-        x->fix = repair_comment(d->a,
-                                "not applied: ALTER SYSTEM SET max_slot_wal_keep_size = '1GB';");
+        x->fix =
+            repair_comment(d->a, "not applied: ALTER SYSTEM SET max_slot_wal_keep_size = '1GB';");
     }
 }
 
@@ -105,27 +103,24 @@ static void publication_options(diff *d) {
 /* A synced table published with a column list or a row filter: the sync service then
  * replicates only some columns or rows, and clients silently miss the rest. */
 static void published_subset(diff *d, const syncspec_table *t, const db_publication_table *p) {
-    const char *pub = d->schema->publication;
-    if (p->columns) {
-        finding *x = add(d, FINDING_ERROR, "publication-columns", t->name,
-                         SAY(d,
-                             "table %s is in publication %s with a column list (%s): the "
-                             "other columns never reach clients",
-                             t->name, pub, p->columns));
+    const struct {
+        const char *actual; /* NULL when published whole in this respect */
+        const char *code, *subset, *missed, *expected;
+    } subsets[] = {
+        {p->columns ? SAY(d, "(%s)", p->columns) : NULL, "publication-columns", "a column list",
+         "the other columns", "all columns"},
+        {p->row_filter ? SAY(d, "WHERE %s", p->row_filter) : NULL, "publication-row-filter",
+         "a row filter", "other rows", "all rows"},
+    };
+    for (size_t i = 0; i < sizeof subsets / sizeof *subsets; i++) {
+        if (!subsets[i].actual) continue;
+        finding *x = add(d, FINDING_ERROR, subsets[i].code, t->name,
+                         SAY(d, "table %s is in publication %s with %s %s: %s never reach clients",
+                             t->name, d->schema->publication, subsets[i].subset, subsets[i].actual,
+                             subsets[i].missed));
         x->line = t->line;
-        x->expected = "all columns";
-        x->actual = SAY(d, "(%s)", p->columns);
-        x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_READD_TABLE});
-    }
-    if (p->row_filter) {
-        finding *x = add(d, FINDING_ERROR, "publication-row-filter", t->name,
-                         SAY(d,
-                             "table %s is in publication %s with a row filter WHERE %s: "
-                             "other rows never reach clients",
-                             t->name, pub, p->row_filter));
-        x->line = t->line;
-        x->expected = "all rows";
-        x->actual = SAY(d, "WHERE %s", p->row_filter);
+        x->expected = subsets[i].expected;
+        x->actual = subsets[i].actual;
         x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_READD_TABLE});
     }
 }
@@ -136,10 +131,11 @@ static void published_subset(diff *d, const syncspec_table *t, const db_publicat
 static void published_extra(diff *d, const db_publication_table *p) {
     const char *pub = d->schema->publication;
     bool ours = strcmp(p->schema, d->schema->pg_schema) == 0;
-    finding *x = add(d, FINDING_WARNING, "publication-extra-table",
-                     ours ? p->name : SAY(d, "%s.%s", p->schema, p->name),
-                     SAY(d, "table %s.%s is in publication %s but is not a synced table of the spec",
-                         p->schema, p->name, pub));
+    finding *x =
+        add(d, FINDING_WARNING, "publication-extra-table",
+            ours ? p->name : SAY(d, "%s.%s", p->schema, p->name),
+            SAY(d, "table %s.%s is in publication %s but is not a synced table of the spec",
+                p->schema, p->name, pub));
     x->actual = SAY(d, "%s.%s", p->schema, p->name);
     x->fix = repair_comment(d->a, SAY(d, "not applied: ALTER PUBLICATION %s DROP TABLE %s.%s;",
                                       esc_sql_ident(d->a, pub), esc_sql_ident(d->a, p->schema),
@@ -162,9 +158,8 @@ void diff_publication(diff *d) {
     bool *listed = arena_calloc(d->a, schema->table_count + 1, sizeof *listed);
     for (size_t i = 0; i < s->published_count; i++) {
         const db_publication_table *p = &s->published[i];
-        const syncspec_table *t = strcmp(p->schema, schema->pg_schema) == 0
-                                      ? table_lookup_find(&lookup, p->name)
-                                      : NULL;
+        const syncspec_table *t =
+            strcmp(p->schema, schema->pg_schema) == 0 ? table_lookup_find(&lookup, p->name) : NULL;
         if (t) {
             listed[t - schema->tables] = true;
             if (!t->local_only) published_subset(d, t, p);
@@ -179,15 +174,16 @@ void diff_publication(diff *d) {
         bool not_table = dt && strcmp(dt->relation, "table") != 0;
         if (!t->local_only && !listed[i] && !not_table) {
             finding *x = add(d, FINDING_ERROR, "publication-table-missing", t->name,
-                             SAY(d, "table %s is not in publication %s: its changes never reach "
-                                    "clients",
+                             SAY(d,
+                                 "table %s is not in publication %s: its changes never reach "
+                                 "clients",
                                  t->name, schema->publication));
             x->line = t->line;
             x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_ADD_TABLE});
         } else if (t->local_only && listed[i]) {
-            finding *x = add(d, FINDING_ERROR, "publication-local-only", t->name,
-                             SAY(d, "local-only table %s is in publication %s", t->name,
-                                 schema->publication));
+            finding *x = add(
+                d, FINDING_ERROR, "publication-local-only", t->name,
+                SAY(d, "local-only table %s is in publication %s", t->name, schema->publication));
             x->line = t->line;
             x->fix = diff_repair(d, t, (emit_repair){.kind = EMIT_REPAIR_PUBLICATION_DROP_TABLE});
         }

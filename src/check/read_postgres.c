@@ -6,8 +6,8 @@
  * or 8,000.
  */
 #include <dlfcn.h>
-#include <stddef.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +24,9 @@
  */
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
-    X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear)         \
-        X(PQntuples) X(PQgetvalue) X(PQgetisnull)
+    X(PQstatus)                                                                                    \
+    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
+        X(PQgetvalue) X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -212,45 +213,46 @@ static int read_tables(pg_reader *r) {
                       "c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', "
                       "'m', 'f') AND $2::text IS NOT NULL ORDER BY c.relname");
     if (tables)
-        columns = query(r, "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
-                           "a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> "
-                           "'' FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
-                           "a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND "
-                           "NOT a.attisdropped AND $2::text IS NOT NULL ORDER BY c.relname, "
-                           "a.attnum");
+        columns =
+            query(r, "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+                     "a.attnotnull, a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> "
+                     "'' FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = "
+                     "a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND "
+                     "NOT a.attisdropped AND $2::text IS NOT NULL ORDER BY c.relname, "
+                     "a.attnum");
     /* Key columns only; anything that makes an index other than a plain ascending btree
      * over columns (NULLS LAST, the columns' own collations, default operator classes) is
      * spelled out in the last column, so a same-named index that differs that way is a
      * mismatch. */
     if (columns)
-        indexes =
-            query(r, "SELECT t.relname, i.relname, x.indisunique, x.indisprimary, (SELECT "
-                     "string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(x.indkey) WITH "
-                     "ORDINALITY k(attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = "
-                     "t.oid AND a.attnum = k.attnum WHERE k.n <= x.indnkeyatts), concat_ws(' "
-                     "', CASE WHEN am.amname <> 'btree' THEN 'USING ' || am.amname END, CASE "
-                     "WHEN x.indexprs IS NOT NULL THEN 'on expressions' END, CASE WHEN 1 = "
-                     "ANY (SELECT o & 1 FROM unnest(x.indoption) o) THEN 'DESC' END, CASE WHEN 2 = ANY "
-                     "(SELECT o & 3 FROM unnest(x.indoption) o) THEN 'NULLS FIRST' END, CASE "
-                     "WHEN 1 = ANY (SELECT o & 3 FROM unnest(x.indoption) o) THEN 'NULLS "
-                     "LAST' END, (SELECT string_agg('COLLATE ' || quote_ident(co.collname), "
-                     "' ' ORDER BY k.n) FROM unnest(x.indcollation, x.indkey) WITH ORDINALITY "
-                     "k(coll, attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "
-                     "AND a.attnum = k.attnum JOIN pg_catalog.pg_collation co ON co.oid = "
-                     "k.coll WHERE k.coll <> a.attcollation), (SELECT string_agg(oc.opcname, "
-                     "' ' ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(cls, n) JOIN "
-                     "pg_catalog.pg_opclass oc ON oc.oid = k.cls WHERE NOT oc.opcdefault), CASE "
-                     "WHEN x.indnatts <> x.indnkeyatts THEN 'INCLUDE' END, CASE WHEN "
-                     "x.indpred IS NOT NULL THEN 'partial' END), (SELECT con.conname FROM "
-                     "pg_catalog.pg_constraint con WHERE con.conrelid = t.oid AND "
-                     "con.conindid = x.indexrelid AND con.contype IN ('u', 'x')) FROM "
-                     "pg_catalog.pg_index x "
-                     "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "
-                     "pg_catalog.pg_am am ON am.oid = i.relam JOIN pg_catalog.pg_class t ON "
-                     "t.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
-                     "t.relnamespace WHERE n.nspname = $1 AND $2::text IS NOT NULL ORDER BY "
-                     "t.relname, i.relname");
+        indexes = query(
+            r, "SELECT t.relname, i.relname, x.indisunique, x.indisprimary, (SELECT "
+               "string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(x.indkey) WITH "
+               "ORDINALITY k(attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = "
+               "t.oid AND a.attnum = k.attnum WHERE k.n <= x.indnkeyatts), concat_ws(' "
+               "', CASE WHEN am.amname <> 'btree' THEN 'USING ' || am.amname END, CASE "
+               "WHEN x.indexprs IS NOT NULL THEN 'on expressions' END, CASE WHEN 1 = "
+               "ANY (SELECT o & 1 FROM unnest(x.indoption) o) THEN 'DESC' END, CASE WHEN 2 = ANY "
+               "(SELECT o & 3 FROM unnest(x.indoption) o) THEN 'NULLS FIRST' END, CASE "
+               "WHEN 1 = ANY (SELECT o & 3 FROM unnest(x.indoption) o) THEN 'NULLS "
+               "LAST' END, (SELECT string_agg('COLLATE ' || quote_ident(co.collname), "
+               "' ' ORDER BY k.n) FROM unnest(x.indcollation, x.indkey) WITH ORDINALITY "
+               "k(coll, attnum, n) JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid "
+               "AND a.attnum = k.attnum JOIN pg_catalog.pg_collation co ON co.oid = "
+               "k.coll WHERE k.coll <> a.attcollation), (SELECT string_agg(oc.opcname, "
+               "' ' ORDER BY k.n) FROM unnest(x.indclass) WITH ORDINALITY k(cls, n) JOIN "
+               "pg_catalog.pg_opclass oc ON oc.oid = k.cls WHERE NOT oc.opcdefault), CASE "
+               "WHEN x.indnatts <> x.indnkeyatts THEN 'INCLUDE' END, CASE WHEN "
+               "x.indpred IS NOT NULL THEN 'partial' END), (SELECT con.conname FROM "
+               "pg_catalog.pg_constraint con WHERE con.conrelid = t.oid AND "
+               "con.conindid = x.indexrelid AND con.contype IN ('u', 'x')) FROM "
+               "pg_catalog.pg_index x "
+               "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "
+               "pg_catalog.pg_am am ON am.oid = i.relam JOIN pg_catalog.pg_class t ON "
+               "t.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
+               "t.relnamespace WHERE n.nspname = $1 AND $2::text IS NOT NULL ORDER BY "
+               "t.relname, i.relname");
     if (indexes)
         checks = query(r, "SELECT t.relname, con.conname, (SELECT string_agg(a.attname, ',') FROM "
                           "pg_catalog.pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = ANY "

@@ -21,6 +21,8 @@ typedef struct sqlite_reader {
     /* Prepared once, reset per table. */
     sqlite3_stmt *columns, *indexes, *foreign_keys;
     sqlite3_stmt *store_indexes, *view_triggers; /* PowerSync-managed tables */
+    size_t cap;                                  /* of the array being read */
+    const char *store;                           /* the JSON store whose indexes are being read */
     const char *error;
 } sqlite_reader;
 
@@ -85,128 +87,118 @@ static int step_error(sqlite_reader *r, const char *what) {
     return -1;
 }
 
-/* Binds the table name and resets the statement for another table. */
-static sqlite3_stmt *for_table(sqlite3_stmt *st, const char *name) {
+/* Runs a per-table statement for `name`, handing each row to `row`; `what` names what it
+ * reads, for the error. */
+static int each_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st, const char *name,
+                    const char *what, void (*row)(sqlite_reader *, db_table *, sqlite3_stmt *)) {
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    return st;
+    r->cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(r, t, st);
+    return rc == SQLITE_DONE ? 0 : step_error(r, arena_printf(r->a, "the %s of %s", what, name));
 }
 
-static int read_columns(sqlite_reader *r, db_table *t, const char *sql) {
-    sqlite3_stmt *st = for_table(r->columns, t->name);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        t->columns = catalog_push(r->a, t->columns, &t->column_count, &cap, sizeof *t->columns);
-        db_column *c = &t->columns[t->column_count - 1];
-        c->name = text_at(r->a, st, 0);
-        c->type = text_at(r->a, st, 1);
-        c->not_null = sqlite3_column_int(st, 2) != 0;
-        c->primary_key = sqlite3_column_int(st, 3) != 0;
-        c->has_default = sqlite3_column_type(st, 4) != SQLITE_NULL ||
-                         sqlite3_column_int(st, 5) >= 2; /* a generated column */
-        if (!c->name) c->name = "?";
-        c->boolean_check = has_boolean_check(r->a, sql, c->name);
-        if (t->managed) c->cast_type = view_column_type(r->a, sql, c->name);
-    }
-    return rc == SQLITE_DONE ? 0 : step_error(r, arena_printf(r->a, "the columns of %s", t->name));
+/* pragma_table_xinfo: name, type, notnull, pk, dflt_value, hidden. */
+static void column_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st) {
+    t->columns = catalog_push(r->a, t->columns, &t->column_count, &r->cap, sizeof *t->columns);
+    db_column *c = &t->columns[t->column_count - 1];
+    const char *sql = r->sql[t - r->cat->tables];
+    c->name = text_at(r->a, st, 0);
+    c->type = text_at(r->a, st, 1);
+    c->not_null = sqlite3_column_int(st, 2) != 0;
+    c->primary_key = sqlite3_column_int(st, 3) != 0;
+    c->has_default = sqlite3_column_type(st, 4) != SQLITE_NULL ||
+                     sqlite3_column_int(st, 5) >= 2; /* a generated column */
+    if (!c->name) c->name = "?";
+    c->boolean_check = has_boolean_check(r->a, sql, c->name);
+    if (t->managed) c->cast_type = view_column_type(r->a, sql, c->name);
 }
 
-static int read_indexes(sqlite_reader *r, db_table *t) {
-    sqlite3_stmt *st = for_table(r->indexes, t->name);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = text_at(r->a, st, 0), *origin = text_at(r->a, st, 2);
-        /* The primary key shows in the columns. */
-        if (!name || (origin && strcmp(origin, "pk") == 0)) continue;
-        t->indexes = catalog_push(r->a, t->indexes, &t->index_count, &cap, sizeof *t->indexes);
-        db_index *x = &t->indexes[t->index_count - 1];
-        const char *columns = text_at(r->a, st, 3);
-        x->name = name;
-        x->unique = sqlite3_column_int(st, 1) != 0;
-        x->columns = columns ? columns : "";
-        x->irregular = sqlite3_column_int(st, 4) != 0 ? "partial" : "";
-        x->inline_unique = origin && strcmp(origin, "u") == 0;
-    }
-    return rc == SQLITE_DONE ? 0 : step_error(r, arena_printf(r->a, "the indexes of %s", t->name));
+/* name, unique, origin, key columns, partial. The primary key shows in the columns. */
+static void index_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st) {
+    const char *name = text_at(r->a, st, 0), *origin = text_at(r->a, st, 2);
+    if (!name || (origin && strcmp(origin, "pk") == 0)) return;
+    t->indexes = catalog_push(r->a, t->indexes, &t->index_count, &r->cap, sizeof *t->indexes);
+    db_index *x = &t->indexes[t->index_count - 1];
+    const char *columns = text_at(r->a, st, 3);
+    x->name = name;
+    x->unique = sqlite3_column_int(st, 1) != 0;
+    x->columns = columns ? columns : "";
+    x->irregular = sqlite3_column_int(st, 4) != 0 ? "partial" : "";
+    x->inline_unique = origin && strcmp(origin, "u") == 0;
 }
 
-static int read_foreign_keys(sqlite_reader *r, db_table *t) {
-    sqlite3_stmt *st = for_table(r->foreign_keys, t->name);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        t->foreign_keys = catalog_push(r->a, t->foreign_keys, &t->foreign_key_count, &cap,
-                                       sizeof *t->foreign_keys);
-        db_foreign_key *fk = &t->foreign_keys[t->foreign_key_count - 1];
-        fk->column = text_at(r->a, st, 0);
-        fk->target = text_at(r->a, st, 1);
-    }
-    return rc == SQLITE_DONE ? 0
-                             : step_error(r, arena_printf(r->a, "the foreign keys of %s", t->name));
+/* from, table. */
+static void foreign_key_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st) {
+    t->foreign_keys = catalog_push(r->a, t->foreign_keys, &t->foreign_key_count, &r->cap,
+                                   sizeof *t->foreign_keys);
+    db_foreign_key *fk = &t->foreign_keys[t->foreign_key_count - 1];
+    fk->column = text_at(r->a, st, 0);
+    fk->target = text_at(r->a, st, 1);
 }
 
 /*
- * The indexes PowerSync made on a table's JSON store for the client schema: named
+ * An index PowerSync made on a table's JSON store for the client schema: named
  * <store>__<index>, over the casts of the indexed columns, read as "column TYPE,...".
+ * Only PowerSync's own: the automatic primary key index has no SQL.
  */
-static int read_store_indexes(sqlite_reader *r, db_table *t) {
-    const char *store =
-        arena_printf(r->a, "%s__%s", t->local_store ? "ps_data_local" : "ps_data", t->name);
-    sqlite3_stmt *st = for_table(r->store_indexes, store);
-    size_t prefix = strlen(store) + 2, cap = 0;
+static void store_index_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st) {
+    const char *full = text_at(r->a, st, 0), *sql = text_at(r->a, st, 1);
+    const char *store = r->store;
+    size_t prefix = strlen(store) + 2;
+    if (!full || !sql || strlen(full) <= prefix || sqlite3_strnicmp(full, store, prefix - 2) ||
+        strncmp(full + prefix - 2, "__", 2) != 0)
+        return;
     strbuf have = STRBUF_INIT;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *full = text_at(r->a, st, 0), *sql = text_at(r->a, st, 1);
-        /* Only PowerSync's own: the automatic primary key index has no SQL. */
-        if (!full || !sql || strlen(full) <= prefix || sqlite3_strnicmp(full, store, prefix - 2) ||
-            strncmp(full + prefix - 2, "__", 2) != 0)
-            continue;
-        sb_reset(&have);
-        const char *column, *type;
-        for (const char *p = next_cast(r->a, normalize_sql(r->a, sql), &column, &type); p;
-             p = next_cast(r->a, p, &column, &type)) {
-            if (have.len) sb_putc(&have, ',');
-            sb_appendf(&have, "%s %s", column, type);
-        }
-        t->indexes = catalog_push(r->a, t->indexes, &t->index_count, &cap, sizeof *t->indexes);
-        db_index *x = &t->indexes[t->index_count - 1];
-        x->name = full + prefix;
-        x->columns = arena_strndup(r->a, sb_str(&have), have.len);
-        x->irregular = "";
+    const char *column, *type;
+    for (const char *p = next_cast(r->a, normalize_sql(r->a, sql), &column, &type); p;
+         p = next_cast(r->a, p, &column, &type)) {
+        if (have.len) sb_putc(&have, ',');
+        sb_appendf(&have, "%s %s", column, type);
     }
+    t->indexes = catalog_push(r->a, t->indexes, &t->index_count, &r->cap, sizeof *t->indexes);
+    db_index *x = &t->indexes[t->index_count - 1];
+    x->name = full + prefix;
+    x->columns = arena_strndup(r->a, sb_str(&have), have.len);
+    x->irregular = "";
     sb_free(&have);
-    return rc == SQLITE_DONE ? 0 : step_error(r, arena_printf(r->a, "the indexes of %s", store));
 }
 
 /*
- * The table options the client schema gave PowerSync, read from the triggers of the view.
+ * A trigger of a PowerSync view, for the table options the client schema gave it.
  * insertOnly leaves only an insert trigger; the update trigger's queued write names its
  * extra parts (old_values, the view's _metadata column), and its last value is a bitmask
  * of options, 16 for ignoreEmptyUpdates.
  */
-static int read_options(sqlite_reader *r, db_table *t) {
-    sqlite3_stmt *st = for_table(r->view_triggers, t->name);
+static void trigger_row(sqlite_reader *r, db_table *t, sqlite3_stmt *st) {
     db_powersync_options *o = &t->options;
-    bool updates = false;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *normalized = normalize_sql(r->a, text_at(r->a, st, 0));
-        if (!strstr(normalized, "insteadofupdate")) continue;
-        updates = true;
-        o->track_previous |= strstr(normalized, "old_values") != NULL;
-        o->track_metadata |= strstr(normalized, "new._metadata") != NULL;
-        const char *end = strstr(normalized, ");end");
-        const char *comma = end;
-        while (comma && comma > normalized && isdigit((unsigned char)comma[-1])) comma--;
-        if (comma && comma < end && comma[-1] == ',')
-            o->ignore_empty_updates |= (atoi(comma) & 16) != 0;
-    }
-    o->insert_only = !updates;
-    return rc == SQLITE_DONE ? 0
-                             : step_error(r, arena_printf(r->a, "the triggers of %s", t->name));
+    const char *normalized = normalize_sql(r->a, text_at(r->a, st, 0));
+    if (!strstr(normalized, "insteadofupdate")) return;
+    o->insert_only = false;
+    o->track_previous |= strstr(normalized, "old_values") != NULL;
+    o->track_metadata |= strstr(normalized, "new._metadata") != NULL;
+    const char *end = strstr(normalized, ");end");
+    const char *comma = end;
+    while (comma && comma > normalized && isdigit((unsigned char)comma[-1])) comma--;
+    if (comma && comma < end && comma[-1] == ',')
+        o->ignore_empty_updates |= (atoi(comma) & 16) != 0;
+}
+
+static int read_table(sqlite_reader *r, db_table *t) {
+    if (each_row(r, t, r->columns, t->name, "columns", column_row) != 0) return -1;
+    if (!t->managed)
+        return each_row(r, t, r->indexes, t->name, "indexes", index_row) != 0 ||
+                       each_row(r, t, r->foreign_keys, t->name, "foreign keys", foreign_key_row) !=
+                           0
+                   ? -1
+                   : 0;
+    r->store = arena_printf(r->a, "%s__%s", t->local_store ? "ps_data_local" : "ps_data", t->name);
+    t->options.insert_only = true; /* until an update trigger shows */
+    return each_row(r, t, r->store_indexes, r->store, "indexes", store_index_row) != 0 ||
+                   each_row(r, t, r->view_triggers, t->name, "triggers", trigger_row) != 0
+               ? -1
+               : 0;
 }
 
 /* Every table and view, in the order catalog_table searches (NOCASE is its order). */
@@ -269,10 +261,7 @@ static int read_database(sqlite_reader *r, const syncspec_schema *schema) {
     for (size_t i = 0; i < schema->table_count; i++) {
         db_table *t = (db_table *)catalog_table(r->cat, schema->tables[i].name);
         if (!t || (strcmp(t->relation, "table") != 0 && !t->managed)) continue;
-        if (read_columns(r, t, r->sql[t - r->cat->tables]) != 0) return -1;
-        if (t->managed ? read_store_indexes(r, t) != 0 || read_options(r, t) != 0
-                       : read_indexes(r, t) != 0 || read_foreign_keys(r, t) != 0)
-            return -1;
+        if (read_table(r, t) != 0) return -1;
     }
     return 0;
 }
