@@ -7,7 +7,6 @@
  */
 #include <dlfcn.h>
 #include <libpq-fe.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +24,9 @@
 #define PQ_FUNCTIONS(X)                                                                            \
     X(PQconnectdbParams)                                                                           \
     X(PQstatus)                                                                                    \
-    X(PQerrorMessage) X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples)        \
-        X(PQgetvalue) X(PQgetisnull)
+    X(PQerrorMessage)                                                                              \
+    X(PQfinish) X(PQexecParams) X(PQresultStatus) X(PQclear) X(PQntuples) X(PQgetvalue)            \
+        X(PQgetisnull)
 
 #define PQ_SLOT(name) __typeof__(name) *name;
 static struct { PQ_FUNCTIONS(PQ_SLOT) } pq;
@@ -150,7 +150,8 @@ static void read_relations(pg_reader *r, const PGresult *res) {
 }
 
 /* Column rows: table, name, format_type, attnotnull, has a default. */
-static void read_column(pg_reader *r, db_table *t, const PGresult *res, int i) {
+static void read_column(pg_reader *r, db_table *t, const PGresult *res, int i, int rows) {
+    if (!t->columns) t->columns = arena_calloc(r->a, (size_t)rows, sizeof *t->columns);
     db_column *c = &t->columns[t->column_count++];
     c->name = text(r->a, res, i, 1);
     c->type = text(r->a, res, i, 2);
@@ -160,7 +161,8 @@ static void read_column(pg_reader *r, db_table *t, const PGresult *res, int i) {
 
 /* Index rows: table, name, unique, primary, key columns, what makes the index other than a
  * plain btree over columns, and the unique (or exclusion) constraint it implements. */
-static void read_index(pg_reader *r, db_table *t, const PGresult *res, int i) {
+static void read_index(pg_reader *r, db_table *t, const PGresult *res, int i, int rows) {
+    if (!t->indexes) t->indexes = arena_calloc(r->a, (size_t)rows, sizeof *t->indexes);
     db_index *x = &t->indexes[t->index_count++];
     x->name = text(r->a, res, i, 1);
     x->unique = flag(res, i, 2);
@@ -171,7 +173,8 @@ static void read_index(pg_reader *r, db_table *t, const PGresult *res, int i) {
 }
 
 /* CHECK rows: table, name, columns, definition. */
-static void read_check(pg_reader *r, db_table *t, const PGresult *res, int i) {
+static void read_check(pg_reader *r, db_table *t, const PGresult *res, int i, int rows) {
+    if (!t->checks) t->checks = arena_calloc(r->a, (size_t)rows, sizeof *t->checks);
     db_check *c = &t->checks[t->check_count++];
     c->name = text(r->a, res, i, 1);
     c->columns = value(r->a, res, i, 2);
@@ -179,28 +182,24 @@ static void read_check(pg_reader *r, db_table *t, const PGresult *res, int i) {
 }
 
 /* Foreign key rows: table, name, columns. */
-static void read_foreign_key(pg_reader *r, db_table *t, const PGresult *res, int i) {
+static void read_foreign_key(pg_reader *r, db_table *t, const PGresult *res, int i, int rows) {
+    if (!t->foreign_keys)
+        t->foreign_keys = arena_calloc(r->a, (size_t)rows, sizeof *t->foreign_keys);
     db_foreign_key *fk = &t->foreign_keys[t->foreign_key_count++];
     fk->name = text(r->a, res, i, 1);
     fk->column = value(r->a, res, i, 2);
 }
 
-/*
- * Hands each run of rows of one table (a result is ordered by table) to `read`, having
- * made room for them in the array at `items_offset` in db_table.
- */
-static void read_rows(pg_reader *r, const PGresult *res, size_t items_offset, size_t item_size,
-                      void (*read)(pg_reader *, db_table *, const PGresult *, int)) {
+/* Hands each row of a result ordered by table to `read`, with the table and the number of
+ * its rows (one run each). */
+static void read_rows(pg_reader *r, const PGresult *res,
+                      void (*read)(pg_reader *, db_table *, const PGresult *, int, int)) {
     int n = pq.PQntuples(res);
     for (int i = 0; i < n;) {
         int end = i + 1;
         while (end < n && strcmp(pq.PQgetvalue(res, end, 0), pq.PQgetvalue(res, i, 0)) == 0) end++;
         db_table *t = (db_table *)catalog_table(r->cat, pq.PQgetvalue(res, i, 0));
-        if (t) {
-            void *items = arena_calloc(r->a, (size_t)(end - i), item_size);
-            memcpy((char *)t + items_offset, &items, sizeof items);
-            for (int k = i; k < end; k++) read(r, t, res, k);
-        }
+        for (int k = i; t && k < end; k++) read(r, t, res, k, end - i);
         i = end;
     }
 }
@@ -272,10 +271,10 @@ static int read_tables(pg_reader *r) {
     int rc = -1;
     if (!fks) goto cleanup;
     read_relations(r, tables);
-    read_rows(r, columns, offsetof(db_table, columns), sizeof(db_column), read_column);
-    read_rows(r, indexes, offsetof(db_table, indexes), sizeof(db_index), read_index);
-    read_rows(r, checks, offsetof(db_table, checks), sizeof(db_check), read_check);
-    read_rows(r, fks, offsetof(db_table, foreign_keys), sizeof(db_foreign_key), read_foreign_key);
+    read_rows(r, columns, read_column);
+    read_rows(r, indexes, read_index);
+    read_rows(r, checks, read_check);
+    read_rows(r, fks, read_foreign_key);
     rc = 0;
 cleanup:
     pq.PQclear(tables);
