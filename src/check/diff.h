@@ -42,11 +42,11 @@ struct db_kind {
 
 /* The state one comparison shares. */
 typedef struct diff {
-    findings *f;
-    arena *a;
+    const catalog *cat;  /* the database as read */
+    const db_kind *kind; /* cat->kind */
     const syncspec_schema *schema;
-    const catalog *cat;
-    const db_kind *kind;
+    findings *f; /* where the findings go */
+    arena *a;    /* f->a */
 } diff;
 
 /* A message or statement, allocated in the comparison's arena. */
