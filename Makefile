@@ -106,7 +106,7 @@ $(SHARED_LIBS):
 	    -o $@ $(shell pkg-config --libs $(LIB_PKGS)) -lm -pthread
 	ln -sf $(notdir $@) $(basename $@)
 
-# --as-needed: the program calls libpq only through dlopen (src/check/postgres.c), so
+# --as-needed: the program calls libpq only through dlopen (src/check/read_postgres.c), so
 # libpq and its dependencies are not loaded, and do not slow down, every command it runs.
 $(BIN): $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $(CLI_OBJ) $(TOOL_OBJ) $(LIB_A) -o $@ $(LDLIBS)

@@ -447,6 +447,10 @@ static int read_rules(rules *out, findings *f, const syncspec_schema *schema, co
         for (size_t k = before; k < out->count && !carries_spec_table; k++)
             carries_spec_table = syncspec_schema_table(schema, out->queries[k].table) != NULL;
         if (!carries_spec_table) continue;
+        /* A bucket must bind user_id to the signed-in user; a stream should be
+         * auto-subscribed. */
+        finding_severity severity = FINDING_ERROR;
+        const char *code = NULL, *message = NULL, *expected = NULL, *actual = NULL;
         if (buckets) {
             yaml_node_t *parameters = mapping_get(&doc, entry, "parameters");
             bool bound = false;
@@ -461,27 +465,34 @@ static int read_rules(rules *out, findings *f, const syncspec_schema *schema, co
                 bound = sql && binds_user_id(a, sql);
             }
             if (!bound) {
-                finding *x = findings_add(
-                    f, FINDING_ERROR, "sync-rules-parameters", TARGET, NULL, NULL,
-                    "bucket %s (%s line %u) does not bind user_id to the signed-in user: "
-                    "bucket.user_id then filters nothing it should",
-                    name, path, line);
-                x->expected = "SELECT request.user_id() as user_id";
-                x->actual = scalar(parameters) ? arena_strdup(a, scalar(parameters))
-                            : parameters       ? "(a list)"
-                                               : "(no parameters)";
+                code = "sync-rules-parameters";
+                message = arena_printf(a,
+                                       "bucket %s (%s line %u) does not bind user_id to the "
+                                       "signed-in user: bucket.user_id then filters nothing it "
+                                       "should",
+                                       name, path, line);
+                expected = "SELECT request.user_id() as user_id";
+                actual = scalar(parameters) ? arena_strdup(a, scalar(parameters))
+                         : parameters       ? "(a list)"
+                                            : "(no parameters)";
             }
         } else {
             const char *subscribe = scalar(mapping_get(&doc, entry, "auto_subscribe"));
             if (!subscribe || strcmp(subscribe, "true") != 0) {
-                finding *x = findings_add(
-                    f, FINDING_WARNING, "sync-rules-auto-subscribe", TARGET, NULL, NULL,
-                    "stream %s (%s line %u) is not auto-subscribed: clients receive nothing "
-                    "until they subscribe to it",
-                    name, path, line);
-                x->expected = "auto_subscribe: true";
-                x->actual = subscribe ? arena_strdup(a, subscribe) : "(absent)";
+                severity = FINDING_WARNING;
+                code = "sync-rules-auto-subscribe";
+                message = arena_printf(a,
+                                       "stream %s (%s line %u) is not auto-subscribed: clients "
+                                       "receive nothing until they subscribe to it",
+                                       name, path, line);
+                expected = "auto_subscribe: true";
+                actual = subscribe ? arena_strdup(a, subscribe) : "(absent)";
             }
+        }
+        if (code) {
+            finding *x = findings_add(f, severity, code, TARGET, NULL, NULL, "%s", message);
+            x->expected = expected;
+            x->actual = actual;
         }
     }
     rc = 0;

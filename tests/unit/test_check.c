@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "check/catalog.h"
 #include "check/check.h"
 #include "check/deparse.h"
 #include "check/repair.h"
@@ -543,6 +544,66 @@ static void test_sqlite_powersync_views(void **state) {
         "extra-table t -;not-a-table notes -");
 }
 
+/* The SQLite reader records what the database has, as it spells it, and judges nothing:
+ * findings come from the diff alone. */
+static void test_sqlite_catalog(void **state) {
+    fixture *x = *state;
+    catalog cat;
+    const char *error = NULL;
+    const char *path = sqlite_db(x, "c.db",
+                                 "CREATE TABLE Notes (id TEXT PRIMARY KEY NOT NULL, pinned "
+                                 "BOOLEAN CHECK (\"pinned\" IN (0, 1)), body VARCHAR(20) "
+                                 "DEFAULT 'x', rank INT, UNIQUE (body));"
+                                 "CREATE INDEX idx_rank ON notes (rank DESC) WHERE rank > 0;"
+                                 "CREATE VIEW v AS SELECT 1;");
+    assert_int_equal(read_sqlite(&cat, x->a, x->schema, path, &error), 0);
+    assert_int_equal(x->f.count, 0);
+    assert_true(cat.fold_case);
+    assert_null(cat.server);
+    assert_int_equal(cat.table_count, 2);
+    const db_table *t = catalog_table(&cat, "notes");
+    assert_non_null(t);
+    assert_string_equal(t->name, "Notes");
+    assert_string_equal(t->relation, "table");
+    assert_false(t->managed);
+    assert_int_equal(t->column_count, 4);
+    assert_true(t->columns[0].primary_key && t->columns[0].not_null);
+    assert_true(t->columns[1].boolean_check);
+    assert_false(t->columns[2].boolean_check);
+    assert_string_equal(t->columns[2].type, "VARCHAR(20)");
+    assert_true(t->columns[2].has_default);
+    assert_false(t->columns[3].has_default);
+    assert_int_equal(t->index_count, 2); /* the key's index is not one of them */
+    for (size_t i = 0; i < t->index_count; i++) {
+        const db_index *index = &t->indexes[i];
+        if (strcmp(index->name, "idx_rank") == 0) {
+            assert_string_equal(index->columns, "rank DESC");
+            assert_string_equal(index->irregular, "partial");
+            assert_false(index->unique || index->inline_unique);
+        } else {
+            assert_string_equal(index->columns, "body");
+            assert_true(index->unique && index->inline_unique);
+        }
+    }
+    assert_string_equal(catalog_table(&cat, "V")->relation, "view");
+
+    /* A PowerSync database: the views are managed, typed by their casts, and their stores'
+     * indexes and triggers read. */
+    path = sqlite_db(x, "p.db", powersync_sql(x, "INTEGER", "ps_data_local__prefs"));
+    assert_int_equal(read_sqlite(&cat, x->a, x->schema, path, &error), 0);
+    t = catalog_table(&cat, "notes");
+    assert_true(t->managed);
+    assert_false(t->local_store);
+    assert_false(t->options.insert_only || t->options.track_previous);
+    assert_string_equal(t->columns[2].name, "pinned");
+    assert_string_equal(t->columns[2].cast_type, "INTEGER");
+    assert_int_equal(t->index_count, 3);
+    assert_string_equal(t->indexes[2].name, "uq_notes_body_rank");
+    assert_string_equal(t->indexes[2].columns, "body TEXT,rank INTEGER");
+    assert_true(catalog_table(&cat, "prefs")->local_store);
+    assert_int_equal(x->f.count, 0);
+}
+
 static void test_sqlite_cannot_check(void **state) {
     fixture *x = *state;
     const char *error = NULL;
@@ -674,6 +735,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sqlite_generated_and_equivalent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_drift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_powersync_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sqlite_cannot_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repair_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deparse, setup, teardown),
