@@ -37,8 +37,11 @@ step() { # name, command...
   rm -f "$log"
 }
 
-for t in "$build"/tests/test_*; do
-  [ -x "$t" ] && step "unit/$(basename "$t")" "$t"
+for t in "$build"/tests/test_*; do # the C tests, named by their folder
+  [ -x "$t" ] || continue
+  name=$(basename "$t") room=unit
+  [ -f "tests/integration/$name.c" ] && room=integration
+  step "$room/$name" "$t"
 done
 step golden tests/golden/run.sh "$build"
 step invalid-corpus tests/invalid/run.sh "$build"

@@ -1,8 +1,9 @@
 /*
  * The loader: YAML tree → schema model. It checks structure (known keys, the kind of every
  * value, types, the version) and converts values to their canonical text; validate/ then
- * checks meaning over the finished model (compile/ runs the two in turn). It always builds a complete model, with defaults
- * where a value was wrong, so that every later rule still runs and reports.
+ * checks meaning over the finished model (compile/ runs the two in turn). It always builds
+ * a complete model, with defaults where a value was wrong, so that every later rule still
+ * runs and reports.
  */
 #include <errno.h>
 #include <fcntl.h>

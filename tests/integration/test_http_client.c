@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
 #include "spec/sha256.h"
+#include "sync/fixture.h"
 
 static sync_sql app;
 static char serve_path[512];

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
 #include "core/json_reader.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 static char locale_dir[64];
