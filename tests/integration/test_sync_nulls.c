@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/fixture.h"
-#include "../integration/sync/cmocka_env.h"
+#include "sync/fixture.h"
+#include "sync/cmocka_env.h"
 
 static sync_sql app, streams;
 
