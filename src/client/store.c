@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/store_internal.h"
+#include "model/implicit.h"
 
 /* ---- the SQL functions the capture triggers call ---- */
 
@@ -490,8 +491,10 @@ static int bind_column(sqlite3_stmt *st, int p, const syncspec_column *c, const 
     }
 }
 
-static bool is_timestamp_role(const syncspec_column *c) {
-    return c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_UPDATED_AT;
+/* created_at and updated_at: a write that leaves them out stores the current time. */
+static bool is_stamped(const syncspec_column *c) {
+    const model_implicit *implicit = model_implicit_of(c->role);
+    return implicit && implicit->stamped;
 }
 
 static int check_table(const syncspec_table *t, const void *row, syncspec_sync_error *error) {
@@ -520,7 +523,7 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     size_t n = 0;
     for (size_t i = 0; i < t->column_count && ok; i++) {
         const syncspec_column *c = &t->columns[i];
-        if (syncspec_row_state(c, row) == SYNCSPEC_ABSENT && !is_timestamp_role(c)) continue;
+        if (syncspec_row_state(c, row) == SYNCSPEC_ABSENT && !is_stamped(c)) continue;
         ok = !(n++ && sync_puts(&sql, ", ")) && !sync_ident(&sql, c->name);
     }
     ok = ok && !sync_puts(&sql, ") VALUES (");
@@ -553,7 +556,7 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     for (size_t i = 0; i < t->column_count; i++) {
         const syncspec_column *c = &t->columns[i];
         syncspec_state state = syncspec_row_state(c, row);
-        if (state == SYNCSPEC_ABSENT && !is_timestamp_role(c)) continue;
+        if (state == SYNCSPEC_ABSENT && !is_stamped(c)) continue;
         if (state == SYNCSPEC_ABSENT)
             sqlite3_bind_text(st, ++p, now, -1, SQLITE_TRANSIENT);
         else

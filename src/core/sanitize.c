@@ -11,6 +11,7 @@
 
 #include "core/c_numbers.h"
 #include "core/json_load.h"
+#include "model/implicit.h"
 #include "syncspec.h"
 
 /* Scratch text for one op: chunks that never move, reset (not freed) between ops. */
@@ -611,8 +612,9 @@ int syncspec_sanitize(syncspec_op *out, syncspec_sanitizer *s, const json_t *op,
         /* Server-set timestamps may be absent; so may columns with a default. */
         for (size_t i = 0; i < t->column_count; i++) {
             const syncspec_column *c = &t->columns[i];
+            const model_implicit *implicit = model_implicit_of(c->role);
             if (!c->required || c->default_value || c == owner || c->role == SYNCSPEC_ROLE_ID ||
-                c->role == SYNCSPEC_ROLE_CREATED_AT || c->role == SYNCSPEC_ROLE_UPDATED_AT)
+                (implicit && implicit->stamped))
                 continue;
             if (state_of(row, c) == SYNCSPEC_ABSENT && !json_object_get(data, c->name) &&
                 !json_object_get(data, c->property))
