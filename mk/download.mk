@@ -1,0 +1,5 @@
+# The client's downloads through the PowerSync protocol: their benchmark
+# (tests/bench/bench_download.sh).
+$(BUILD)/tests/bench_download: tests/bench/bench_download.c $(GENERATED_C) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
