@@ -73,18 +73,24 @@ static int step_done(sqlite3_stmt *st, syncspec_store *store, syncspec_sync_erro
     return step == SQLITE_DONE ? 0 : store_db_error(store, error, "download");
 }
 
+/* An op id in text: the decimal digits of a non-negative int64. */
+static bool op_id_text(const char *s, size_t n, int64_t *out) {
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - (s[i] - '0')) / 10) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return n > 0 && v < INT64_MAX;
+}
+
 /* An op id: a decimal string of a non-negative int64 (or a JSON integer). */
 static bool op_id_of(const json_t *v, int64_t *out) {
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return *out >= 0;
     }
-    const char *s = json_string_value(v);
-    if (!s || *s < '0' || *s > '9') return false;
-    char *end = NULL;
-    long long n = strtoll(s, &end, 10);
-    *out = n;
-    return *end == '\0' && n >= 0 && n < INT64_MAX;
+    return json_is_string(v) && op_id_text(json_string_value(v), json_string_length(v), out);
 }
 
 /* A checksum: a JSON integer read as u32. */
@@ -246,22 +252,130 @@ static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
     return 0;
 }
 
-/* A "data" line: its ops are kept in one transaction; ops at or before the bucket's last
- * applied op (sent again) are ignored. */
-static int take_data(syncspec_download *d, json_t *line, syncspec_sync_error *error) {
+/* One op of a data line as read: strings point into the line or into the op's scratch. */
+typedef struct data_op {
+    json_scalar kind, type, id;
+    const char *data; /* a PUT's row: the JSON string's value, or an object's text */
+    size_t data_len;
+    bool has_op_id, has_checksum;
+    int64_t op_id;
+    uint32_t checksum;
+} data_op;
+
+/* Scratch for each string of an op that may hold escapes (valid until the next op). */
+typedef struct op_scratch {
+    syncspec_buffer key, kind, type, id, data;
+} op_scratch;
+
+/* A string member's value into `out`; anything else leaves out->kind null. */
+static bool read_string_member(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
+    if (json_reader_peek(r) != '"') {
+        out->kind = JSON_SCALAR_NULL;
+        return json_reader_skip(r);
+    }
+    return json_reader_scalar(r, out, scratch);
+}
+
+/* Reads the op object at the reader. False on a JSON failure (the reader says which). */
+static bool read_op(json_reader *r, data_op *op, op_scratch *x) {
+    json_scalar key, v;
+    memset(op, 0, sizeof *op);
+    if (!json_reader_object_begin(r)) return false;
+    for (size_t i = 0; json_reader_object_next(r, &i, &key, &x->key); i++) {
+        char peek = json_reader_peek(r);
+        if (json_scalar_is(&key, "op")) {
+            if (!read_string_member(r, &op->kind, &x->kind)) return false;
+        } else if (json_scalar_is(&key, "object_type")) {
+            if (!read_string_member(r, &op->type, &x->type)) return false;
+        } else if (json_scalar_is(&key, "object_id")) {
+            if (!read_string_member(r, &op->id, &x->id)) return false;
+        } else if (json_scalar_is(&key, "data") && (peek == '{' || peek == '"')) {
+            /* An object is kept as its text: the apply reads it as the string's value. */
+            size_t from = json_reader_offset(r);
+            if (peek == '{') {
+                if (!json_reader_skip(r)) return false;
+                op->data = r->start + from;
+                op->data_len = json_reader_offset(r) - from;
+            } else {
+                if (!json_reader_scalar(r, &v, &x->data)) return false;
+                op->data = v.text;
+                op->data_len = v.length;
+            }
+        } else if (json_scalar_is(&key, "op_id") && peek != '{' && peek != '[') {
+            if (!json_reader_scalar(r, &v, NULL)) return false;
+            op->has_op_id = v.kind == JSON_SCALAR_INTEGER
+                                ? (op->op_id = v.integer) >= 0
+                                : v.kind == JSON_SCALAR_STRING &&
+                                      op_id_text(v.text, v.length, &op->op_id);
+        } else if (json_scalar_is(&key, "checksum") && peek != '{' && peek != '[') {
+            if (!json_reader_scalar(r, &v, NULL)) return false;
+            op->has_checksum = v.kind == JSON_SCALAR_INTEGER;
+            op->checksum = (uint32_t)(uint64_t)v.integer;
+        } else {
+            if (json_scalar_is(&key, "data")) op->data = NULL; /* null, or not a row */
+            if (!json_reader_skip(r)) return false;
+        }
+    }
+    return r->error == NULL;
+}
+
+/* Whether `op` is one the protocol allows, with what its kind requires. */
+static bool op_valid(const data_op *op, bool *put) {
+    bool known = op->kind.kind == JSON_SCALAR_STRING;
+    *put = known && json_scalar_is(&op->kind, "PUT");
+    bool remove = known && json_scalar_is(&op->kind, "REMOVE");
+    known = *put || remove || (known && (json_scalar_is(&op->kind, "MOVE") ||
+                                         json_scalar_is(&op->kind, "CLEAR")));
+    bool row = op->type.kind == JSON_SCALAR_STRING && op->id.kind == JSON_SCALAR_STRING;
+    return known && op->has_op_id && op->has_checksum && (!(*put || remove) || row) &&
+           (!*put || op->data);
+}
+
+static int json_failed(syncspec_sync_error *error, const json_reader *r) {
+    return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: a line is not JSON: %s at byte %zu",
+                      r->error, json_reader_offset(r));
+}
+
+static void bind_scalar(sqlite3_stmt *st, int p, const json_scalar *v) {
+    sqlite3_bind_text64(st, p, v->text, v->length, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+/*
+ * A "data" line's value, at the reader: its ops are kept in one transaction as they are
+ * read from the text (no tree of a line of thousands of ops is built); ops at or before the
+ * bucket's last applied op (sent again) are ignored. The bucket may follow the ops in the
+ * object: it is found first.
+ */
+static int take_data(syncspec_download *d, json_reader *r, syncspec_sync_error *error) {
     syncspec_store *store = d->store;
-    const char *bucket = json_string_value(json_object_get(line, "bucket"));
-    json_t *ops = json_object_get(line, "data");
-    if (!bucket || !json_is_array(ops))
-        return malformed(error, "a data line without bucket or data");
+    syncspec_buffer key_scratch = {0}, bucket_scratch = {0};
+    op_scratch x = {0};
+    json_scalar key, bucket = {0};
+    size_t ops_at = 0;
+    bool have_ops = false;
+    json_reader_object_begin(r);
+    for (size_t i = 0; json_reader_object_next(r, &i, &key, &key_scratch); i++) {
+        if (json_scalar_is(&key, "bucket") && json_reader_peek(r) == '"') {
+            json_reader_scalar(r, &bucket, &bucket_scratch);
+        } else {
+            if (json_scalar_is(&key, "data")) {
+                have_ops = json_reader_peek(r) == '[';
+                ops_at = json_reader_offset(r);
+            }
+            json_reader_skip(r);
+        }
+    }
     sqlite3_stmt *ins = NULL;
     int64_t applied = 0;
-    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
-    if (rc) return rc;
+    int rc = 0;
+    if (r->error) return json_failed(error, r);
+    if (bucket.kind != JSON_SCALAR_STRING || !have_ops)
+        return malformed(error, "a data line without bucket or data");
+    if ((rc = store_exec(store, "BEGIN IMMEDIATE", error))) goto cleanup;
     if ((rc = prepare(&ins, store, "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1",
                       error)))
         goto rollback;
-    sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
+    bind_scalar(ins, 1, &bucket);
     if (sqlite3_step(ins) == SQLITE_ROW) applied = sqlite3_column_int64(ins, 0);
     sqlite3_finalize(ins);
     ins = NULL;
@@ -271,48 +385,44 @@ static int take_data(syncspec_download *d, json_t *line, syncspec_sync_error *er
                       "?6, ?7)",
                       error)))
         goto rollback;
-    size_t i;
-    json_t *op;
-    json_array_foreach(ops, i, op) {
-        const char *kind = json_string_value(json_object_get(op, "op"));
-        const char *type = json_string_value(json_object_get(op, "object_type"));
-        const char *id = json_string_value(json_object_get(op, "object_id"));
-        json_t *data = json_object_get(op, "data");
-        int64_t op_id;
-        uint32_t sum;
-        bool put = kind && strcmp(kind, "PUT") == 0, remove = kind && strcmp(kind, "REMOVE") == 0;
-        if (!kind || !op_id_of(json_object_get(op, "op_id"), &op_id) ||
-            !checksum_of(json_object_get(op, "checksum"), &sum) ||
-            (!put && !remove && strcmp(kind, "MOVE") != 0 && strcmp(kind, "CLEAR") != 0) ||
-            ((put || remove) && (!type || !id)) ||
-            (put && !json_is_string(data) && !json_is_object(data))) {
+    json_reader_seek(r, ops_at);
+    json_reader_array_begin(r);
+    data_op op;
+    for (size_t i = 0; json_reader_array_next(r, &i); i++) {
+        bool put;
+        if (!read_op(r, &op, &x)) break;
+        if (!op_valid(&op, &put)) {
             rc = malformed(error, "an op without op_id, a known op, checksum or its row");
             goto rollback;
         }
         d->status.ops++;
-        if (op_id <= applied) continue;
-        char *text = put && json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
-        sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 2, op_id);
-        sqlite3_bind_text(ins, 3, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 6, sum);
-        if (text)
-            sqlite3_bind_text(ins, 7, text, -1, free);
-        else if (put)
-            sqlite3_bind_text64(ins, 7, json_string_value(data), json_string_length(data),
-                                SQLITE_STATIC, SQLITE_UTF8);
-        else
-            sqlite3_bind_null(ins, 7);
+        if (op.op_id <= applied) continue;
+        bind_scalar(ins, 1, &bucket);
+        sqlite3_bind_int64(ins, 2, op.op_id);
+        bind_scalar(ins, 3, &op.kind);
+        if (op.type.kind == JSON_SCALAR_STRING) bind_scalar(ins, 4, &op.type);
+        if (op.id.kind == JSON_SCALAR_STRING) bind_scalar(ins, 5, &op.id);
+        sqlite3_bind_int64(ins, 6, op.checksum);
+        if (put) sqlite3_bind_text64(ins, 7, op.data, op.data_len, SQLITE_STATIC, SQLITE_UTF8);
         if ((rc = step_done(ins, store, error))) goto rollback;
         sqlite3_clear_bindings(ins);
     }
+    if (r->error) {
+        rc = json_failed(error, r);
+        goto rollback;
+    }
     sqlite3_finalize(ins);
-    return store_exec(store, "COMMIT", error);
+    ins = NULL;
+    rc = store_exec(store, "COMMIT", error);
+    goto cleanup;
 rollback:
     sqlite3_finalize(ins);
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+    syncspec_buffer_free(&key_scratch);
+    syncspec_buffer_free(&bucket_scratch);
+    syncspec_buffer *scratch[] = {&x.key, &x.kind, &x.type, &x.id, &x.data};
+    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) syncspec_buffer_free(scratch[i]);
     return rc;
 }
 
@@ -699,26 +809,54 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *e
 
 /* ---- lines ---- */
 
+/*
+ * A line: its members are found with the reader, which checks the whole line. A data line
+ * (the bulk of a download) is read from the text; the others are small and read as a tree.
+ */
 static int take_line(syncspec_download *d, const char *text, size_t len,
                      syncspec_sync_error *error) {
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
     if (i == len) return 0; /* blank lines are allowed */
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    json_scalar key;
+    size_t data_at = 0;
+    bool data = false, other = false;
+    json_reader_init(&r, text, len);
+    r.allow_nul = true;
+    if (json_reader_peek(&r) != '{') json_reader_fail(&r, "not an object");
+    json_reader_object_begin(&r);
+    for (size_t k = 0; json_reader_object_next(&r, &k, &key, &scratch); k++) {
+        if (json_scalar_is(&key, "data")) {
+            data = true;
+            data_at = json_reader_offset(&r);
+        } else {
+            other |= json_scalar_is(&key, "checkpoint") || json_scalar_is(&key, "checkpoint_diff");
+        }
+        json_reader_skip(&r);
+    }
+    json_reader_end(&r);
+    syncspec_buffer_free(&scratch);
+    if (r.error)
+        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                          "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
+                          json_reader_offset(&r));
+    if (data && !other) {
+        json_reader_seek(&r, data_at);
+        return take_data(d, &r, error);
+    }
     json_error_t jerr;
     json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
-    if (!json_is_object(line)) {
-        json_decref(line);
+    if (!line)
         return sync_error(error, SYNCSPEC_SYNC_INVALID,
                           "sync stream: a line is not a JSON object: %s", jerr.text);
-    }
     int rc = 0;
     json_t *v;
     if ((v = json_object_get(line, "checkpoint"))) {
         rc = take_checkpoint(d, v, true, error);
     } else if ((v = json_object_get(line, "checkpoint_diff"))) {
         rc = take_checkpoint(d, v, false, error);
-    } else if ((v = json_object_get(line, "data"))) {
-        rc = take_data(d, v, error);
     } else if ((v = json_object_get(line, "checkpoint_complete"))) {
         rc = take_complete(d, v, error);
     } else if ((v = json_object_get(line, "token_expires_in"))) {
