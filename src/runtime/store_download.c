@@ -622,17 +622,21 @@ static const char apply_begin_sql[] =
     "WITHOUT ROWID;"
     "DELETE FROM temp.\"syncspec_touched\";DELETE FROM temp.\"syncspec_checkpoint\";";
 
-/* Buckets no longer in the checkpoint: what they held goes. */
+/* Buckets no longer in the checkpoint: what they held goes. Each bucket holding rows has a
+ * position in syncspec_buckets, so the rows are found through the few buckets that left,
+ * never by reading every row held. Their received ops are left out of the apply, and
+ * dropped with the others at its end. */
 static const char apply_removed_buckets_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_gone\" (\"name\" TEXT PRIMARY KEY) "
+    "WITHOUT ROWID;DELETE FROM temp.\"syncspec_gone\";"
+    "INSERT INTO temp.\"syncspec_gone\" SELECT \"name\" FROM \"syncspec_buckets\" WHERE "
+    "\"name\" NOT IN (SELECT \"name\" FROM temp.\"syncspec_checkpoint\");"
     "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
-    "\"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_buckets\" WHERE \"name\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");";
+    "\"syncspec_bucket_rows\" WHERE \"bucket\" IN (SELECT \"name\" FROM temp.\"syncspec_gone\");"
+    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_gone\");"
+    "DELETE FROM \"syncspec_buckets\" WHERE \"name\" IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_gone\");";
 
 /* The checkpoint's buckets, with their new last op and checksum (validated: the server's). */
 static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
@@ -659,12 +663,13 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     return rc;
 }
 
-/* Every received op in op id order. */
+/* Every received op of the checkpoint's buckets, in op id order. */
 static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
     sqlite3_stmt *ops = NULL;
     int rc = prepare(&ops, store,
                      "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
-                     "\"syncspec_oplog\" ORDER BY \"op_id\", \"bucket\"",
+                     "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+                     "temp.\"syncspec_checkpoint\") ORDER BY \"op_id\", \"bucket\"",
                      error);
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(ops)) == SQLITE_ROW) {
