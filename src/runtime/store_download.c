@@ -496,7 +496,8 @@ cleanup:
 
 /*
  * Binds the value at the reader, from a PUT's row data, to parameter `p`: JSON objects and
- * arrays as their text, timestamps in the store's form. Returns an SQLite result code; a
+ * arrays as their text, timestamps in the store's form. Text read in place is bound without
+ * a copy: the row data outlives the statement's step. Returns an SQLite result code; a
  * malformed value leaves the reader failed instead.
  */
 static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_reader *r,
@@ -506,7 +507,7 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
         size_t from = json_reader_offset(r);
         if (!json_reader_skip(r)) return SQLITE_OK;
         return sqlite3_bind_text64(st, p, r->start + from, json_reader_offset(r) - from,
-                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+                                   SQLITE_STATIC, SQLITE_UTF8);
     }
     json_scalar v;
     if (!json_reader_scalar(r, &v, scratch)) return SQLITE_OK;
@@ -520,7 +521,8 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
             if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0)
                 return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
         }
-        return sqlite3_bind_text64(st, p, v.text, v.length, SQLITE_TRANSIENT, SQLITE_UTF8);
+        return sqlite3_bind_text64(st, p, v.text, v.length,
+                                   v.in_scratch ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8);
     case JSON_SCALAR_INTEGER:
         return sqlite3_bind_int64(st, p, (sqlite3_int64)v.integer);
     case JSON_SCALAR_REAL:
@@ -534,12 +536,16 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
     }
 }
 
-/* The index of the column of `t` named by a key, or -1. */
-static int column_index(const syncspec_table *t, const json_scalar *key) {
+static bool column_named(const syncspec_column *c, const json_scalar *key) {
+    return strlen(c->name) == key->length && memcmp(c->name, key->text, key->length) == 0;
+}
+
+/* The index of the column of `t` named by a key, or -1. Rows usually list the columns in
+ * the table's order: column `hint` is tried first. */
+static int column_index(const syncspec_table *t, const json_scalar *key, size_t hint) {
+    if (hint < t->column_count && column_named(&t->columns[hint], key)) return (int)hint;
     for (size_t i = 0; i < t->column_count; i++)
-        if (strlen(t->columns[i].name) == key->length &&
-            memcmp(t->columns[i].name, key->text, key->length) == 0)
-            return (int)i;
+        if (column_named(&t->columns[i], key)) return (int)i;
     return -1;
 }
 
@@ -547,6 +553,7 @@ static int column_index(const syncspec_table *t, const json_scalar *key) {
 typedef struct apply_statements {
     sqlite3_stmt **upsert; /* per table of the schema */
     sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
+    syncspec_buffer scratch; /* for the values of rows that hold escapes */
 } apply_statements;
 
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
@@ -583,16 +590,16 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     if (rc) return rc;
     /* Read straight from the text, with no tree: the bulk of an initial sync. */
     json_reader r;
-    syncspec_buffer scratch = {0};
+    syncspec_buffer *scratch = &s->scratch;
     json_scalar key;
     json_reader_init(&r, data ? data : "", data ? strlen(data) : 0);
     sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
     bool object = json_reader_object_begin(&r);
-    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, &scratch); i++) {
-        int k = column_index(t, &key);
+    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, scratch); i++) {
+        int k = column_index(t, &key, i);
         if (k < 0 || t->columns[k].role == SYNCSPEC_ROLE_ID) { /* not ours, or the op's id */
             json_reader_skip(&r);
-        } else if (bind_value(*st, k + 1, &t->columns[k], &r, &scratch) != SQLITE_OK) {
+        } else if (bind_value(*st, k + 1, &t->columns[k], &r, scratch) != SQLITE_OK) {
             rc = store_db_error(store, error, t->name);
         }
     }
@@ -604,7 +611,6 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
                         "sync stream: the data of %s %s is not a JSON object: %s at byte %zu", type,
                         id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
-    syncspec_buffer_free(&scratch);
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc) return rc;
     sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
@@ -663,13 +669,24 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     return rc;
 }
 
-/* Every received op of the checkpoint's buckets, in op id order. */
+/* Every received op of the checkpoint's buckets, in op id order. The oplog's key is
+ * (bucket, op id): when its ops are of one bucket, that order is op id order already, and
+ * the ops are read without sorting them (with their rows) first. */
 static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
     sqlite3_stmt *ops = NULL;
-    int rc = prepare(&ops, store,
-                     "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
-                     "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
-                     "temp.\"syncspec_checkpoint\") ORDER BY \"op_id\", \"bucket\"",
+    int64_t several = 0;
+    int rc = store_query_int64(&several, store,
+                               "SELECT (SELECT min(\"bucket\") FROM \"syncspec_oplog\") IS NOT "
+                               "(SELECT max(\"bucket\") FROM \"syncspec_oplog\")",
+                               error);
+    if (rc == 0)
+        rc = prepare(&ops, store,
+                     several ? "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
+                               "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+                               "temp.\"syncspec_checkpoint\") ORDER BY \"op_id\", \"bucket\""
+                             : "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
+                               "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+                               "temp.\"syncspec_checkpoint\") ORDER BY \"bucket\", \"op_id\"",
                      error);
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(ops)) == SQLITE_ROW) {
@@ -779,6 +796,7 @@ cleanup:
     for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
         sqlite3_finalize(s.upsert[i]);
     free(s.upsert);
+    syncspec_buffer_free(&s.scratch);
     sqlite3_finalize(s.member);
     sqlite3_finalize(s.unmember);
     sqlite3_finalize(s.touch);
