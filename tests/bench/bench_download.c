@@ -8,6 +8,7 @@
  * - the cost of one checkpoint_diff that changes one row, on a store holding 1,000 rows and
  *   on one holding 100,000: it must not grow with the rows held.
  *
+ * Times are CPU time of the process (a shared machine's load moves wall time both ways).
  * Usage: bench_download SQLITE_SQL SQLITE_SYNC_SQL [STREAM_OUT] (the generated files of
  * schemas/app.yaml). STREAM_OUT receives the initial sync's lines, so that another client
  * can be timed on the very same stream.
@@ -176,7 +177,6 @@ static syncspec_store *open_store(bench *b) {
         fprintf(stderr, "bench_download: %s\n", error.message);
         exit(1);
     }
-    if (getenv("CACHE")) sqlite3_exec(syncspec_store_db(store), getenv("CACHE"), NULL, NULL, NULL);
     return store;
 }
 
