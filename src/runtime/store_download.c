@@ -2,12 +2,14 @@
  * The client store's downloads through the PowerSync protocol (syncspec/download.h).
  *
  * Three tables keep the state, so a download survives a lost connection or a crash:
- * syncspec_oplog holds the ops received and not applied yet (a line's ops are written in
- * one transaction as it arrives); syncspec_buckets holds, per bucket, the last op applied
- * and the checksum sum at that point; syncspec_bucket_rows says which bucket holds which
- * row, so a REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows
- * no other bucket holds. The checksum of a bucket is its applied sum plus the checksums of
- * its received ops, or, after a received CLEAR, the sum from that CLEAR on.
+ * syncspec_oplog holds the ops received and not applied yet, a data line's ops as one row
+ * (their text, the last op id and the sum of their checksums), written as the line arrives:
+ * one row per thousand ops rather than one per op is what keeps an initial sync near the
+ * cost of plain inserts. syncspec_buckets holds, per bucket, the last op applied and the
+ * checksum sum at that point; syncspec_bucket_rows says which bucket holds which row, so a
+ * REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows no other
+ * bucket holds. The checksum of a bucket is its applied sum plus the sums of its received
+ * lines, or, after a received CLEAR, the sum from that CLEAR on.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -25,15 +27,14 @@
 const char store_download_sql[] =
     "CREATE TABLE IF NOT EXISTS \"syncspec_buckets\" (\"name\" TEXT PRIMARY KEY, "
     "\"op_id\" INTEGER NOT NULL, \"checksum\" INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS \"syncspec_oplog\" (\"bucket\" TEXT NOT NULL, "
-    "\"op_id\" INTEGER NOT NULL, \"op\" TEXT NOT NULL, \"type\" TEXT, \"row_id\" TEXT, "
-    "\"checksum\" INTEGER NOT NULL, \"data\" TEXT, PRIMARY KEY (\"bucket\", \"op_id\")) "
-    "WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS \"syncspec_bucket_rows\" (\"type\" TEXT NOT NULL, "
-    "\"row_id\" TEXT NOT NULL, \"bucket\" TEXT NOT NULL, "
-    "PRIMARY KEY (\"type\", \"row_id\", \"bucket\")) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS \"syncspec_bucket_rows_bucket\" ON \"syncspec_bucket_rows\" "
-    "(\"bucket\");";
+    "CREATE TABLE IF NOT EXISTS \"syncspec_oplog\" (\"seq\" INTEGER PRIMARY KEY, "
+    "\"bucket\" TEXT NOT NULL, \"last_op_id\" INTEGER NOT NULL, \"cleared\" INTEGER NOT NULL, "
+    "\"checksum\" INTEGER NOT NULL, \"count\" INTEGER NOT NULL, \"ops\" TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS \"syncspec_oplog_bucket\" ON \"syncspec_oplog\" (\"bucket\", "
+    "\"last_op_id\");"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_bucket_rows\" (\"bucket\" TEXT NOT NULL, "
+    "\"type\" TEXT NOT NULL, \"row_id\" TEXT NOT NULL, "
+    "PRIMARY KEY (\"bucket\", \"type\", \"row_id\")) WITHOUT ROWID;";
 
 const char store_download_clear_sql[] =
     "DELETE FROM \"syncspec_buckets\";DELETE FROM \"syncspec_oplog\";"
@@ -108,7 +109,7 @@ int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_s
     syncspec_buffer b = {0};
     int rc = prepare(&st, store,
                      "SELECT \"name\", max(\"op_id\") FROM (SELECT \"name\", \"op_id\" FROM "
-                     "\"syncspec_buckets\" UNION ALL SELECT \"bucket\", \"op_id\" FROM "
+                     "\"syncspec_buckets\" UNION ALL SELECT \"bucket\", \"last_op_id\" FROM "
                      "\"syncspec_oplog\") GROUP BY \"name\" ORDER BY \"name\"",
                      error);
     if (rc) return rc;
@@ -340,16 +341,30 @@ static void bind_scalar(sqlite3_stmt *st, int p, const json_scalar *v) {
     sqlite3_bind_text64(st, p, v->text, v->length, SQLITE_STATIC, SQLITE_UTF8);
 }
 
+static void op_scratch_free(op_scratch *x) {
+    syncspec_buffer *scratch[] = {&x->key, &x->kind, &x->type, &x->id, &x->data};
+    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) syncspec_buffer_free(scratch[i]);
+}
+
+/* What a data line keeps: the text of its new ops, as a JSON array, and their sum. */
+typedef struct kept_ops {
+    syncspec_buffer text;
+    int64_t last_op_id, count;
+    bool cleared;      /* a CLEAR is among them: the sum counts from the last one */
+    uint32_t checksum; /* wrapping */
+} kept_ops;
+
 /*
- * A "data" line's value, at the reader: its ops are kept in one transaction as they are
- * read from the text (no tree of a line of thousands of ops is built); ops at or before the
- * bucket's last applied op (sent again) are ignored. The bucket may follow the ops in the
- * object: it is found first.
+ * A "data" line's value, at the reader, is kept as one row of the oplog: the text of its
+ * ops after the bucket's last op received or applied (ops sent again are ignored), with
+ * their sum. Each op is checked as it is read (no tree of thousands of ops is built). The
+ * bucket may follow the ops in the object: it is found first.
  */
 static int take_data(syncspec_download *d, json_reader *r, syncspec_sync_error *error) {
     syncspec_store *store = d->store;
     syncspec_buffer key_scratch = {0}, bucket_scratch = {0};
     op_scratch x = {0};
+    kept_ops kept = {{0}, 0, 0, false, 0};
     json_scalar key, bucket = {0};
     size_t ops_at = 0;
     bool have_ops = false;
@@ -365,64 +380,85 @@ static int take_data(syncspec_download *d, json_reader *r, syncspec_sync_error *
             json_reader_skip(r);
         }
     }
-    sqlite3_stmt *ins = NULL;
-    int64_t applied = 0;
+    sqlite3_stmt *st = NULL;
     int rc = 0;
-    if (r->error) return json_failed(error, r);
-    if (bucket.kind != JSON_SCALAR_STRING || !have_ops)
-        return malformed(error, "a data line without bucket or data");
-    if ((rc = store_exec(store, "BEGIN IMMEDIATE", error))) goto cleanup;
-    if ((rc = prepare(&ins, store, "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1",
+    if (r->error) {
+        rc = json_failed(error, r);
+        goto cleanup;
+    }
+    if (bucket.kind != JSON_SCALAR_STRING || !have_ops) {
+        rc = malformed(error, "a data line without bucket or data");
+        goto cleanup;
+    }
+    if ((rc = prepare(&st, store,
+                      "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
+                      "\"name\" = ?1), 0), coalesce((SELECT max(\"last_op_id\") FROM "
+                      "\"syncspec_oplog\" WHERE \"bucket\" = ?1), 0))",
                       error)))
-        goto rollback;
-    bind_scalar(ins, 1, &bucket);
-    if (sqlite3_step(ins) == SQLITE_ROW) applied = sqlite3_column_int64(ins, 0);
-    sqlite3_finalize(ins);
-    ins = NULL;
-    if ((rc = prepare(&ins, store,
-                      "INSERT OR REPLACE INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
-                      "\"type\", \"row_id\", \"checksum\", \"data\") VALUES (?1, ?2, ?3, ?4, ?5, "
-                      "?6, ?7)",
-                      error)))
-        goto rollback;
+        goto cleanup;
+    bind_scalar(st, 1, &bucket);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = store_db_error(store, error, "download");
+        goto cleanup;
+    }
+    kept.last_op_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
     json_reader_seek(r, ops_at);
     json_reader_array_begin(r);
     data_op op;
     for (size_t i = 0; json_reader_array_next(r, &i); i++) {
         bool put;
+        json_reader_peek(r);
+        size_t from = json_reader_offset(r);
         if (!read_op(r, &op, &x)) break;
         if (!op_valid(&op, &put)) {
             rc = malformed(error, "an op without op_id, a known op, checksum or its row");
-            goto rollback;
+            goto cleanup;
         }
         d->status.ops++;
-        if (op.op_id <= applied) continue;
-        bind_scalar(ins, 1, &bucket);
-        sqlite3_bind_int64(ins, 2, op.op_id);
-        bind_scalar(ins, 3, &op.kind);
-        if (op.type.kind == JSON_SCALAR_STRING) bind_scalar(ins, 4, &op.type);
-        if (op.id.kind == JSON_SCALAR_STRING) bind_scalar(ins, 5, &op.id);
-        sqlite3_bind_int64(ins, 6, op.checksum);
-        if (put) sqlite3_bind_text64(ins, 7, op.data, op.data_len, SQLITE_STATIC, SQLITE_UTF8);
-        if ((rc = step_done(ins, store, error))) goto rollback;
-        sqlite3_clear_bindings(ins);
+        if (op.op_id <= kept.last_op_id) continue;
+        kept.last_op_id = op.op_id;
+        kept.count++;
+        if (json_scalar_is(&op.kind, "CLEAR")) {
+            kept.cleared = true;
+            kept.checksum = op.checksum;
+        } else {
+            kept.checksum += op.checksum;
+        }
+        if (sync_puts(&kept.text, kept.text.len ? "," : "[") ||
+            syncspec_buffer_append(&kept.text, r->start + from, json_reader_offset(r) - from)) {
+            rc = NOMEM(error);
+            goto cleanup;
+        }
     }
     if (r->error) {
         rc = json_failed(error, r);
-        goto rollback;
+        goto cleanup;
     }
-    sqlite3_finalize(ins);
-    ins = NULL;
-    rc = store_exec(store, "COMMIT", error);
-    goto cleanup;
-rollback:
-    sqlite3_finalize(ins);
-    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!kept.text.len) goto cleanup; /* nothing new */
+    if (sync_puts(&kept.text, "]")) {
+        rc = NOMEM(error);
+        goto cleanup;
+    }
+    if ((rc = prepare(&st, store,
+                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                      "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      error)))
+        goto cleanup;
+    bind_scalar(st, 1, &bucket);
+    sqlite3_bind_int64(st, 2, kept.last_op_id);
+    sqlite3_bind_int(st, 3, kept.cleared);
+    sqlite3_bind_int64(st, 4, kept.checksum);
+    sqlite3_bind_int64(st, 5, kept.count);
+    sqlite3_bind_text64(st, 6, kept.text.data, kept.text.len, SQLITE_STATIC, SQLITE_UTF8);
+    rc = step_done(st, store, error);
 cleanup:
+    sqlite3_finalize(st);
     syncspec_buffer_free(&key_scratch);
     syncspec_buffer_free(&bucket_scratch);
-    syncspec_buffer *scratch[] = {&x.key, &x.kind, &x.type, &x.id, &x.data};
-    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) syncspec_buffer_free(scratch[i]);
+    syncspec_buffer_free(&kept.text);
+    op_scratch_free(&x);
     return rc;
 }
 
@@ -441,9 +477,9 @@ static int bucket_sum(uint32_t *out, syncspec_store *store, sqlite3_stmt *st, co
 static const char bucket_sum_sql[] =
     "SELECT (CASE WHEN k.\"at\" IS NULL THEN coalesce((SELECT \"checksum\" FROM "
     "\"syncspec_buckets\" WHERE \"name\" = ?1), 0) ELSE 0 END + coalesce((SELECT "
-    "sum(\"checksum\") FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op_id\" >= "
-    "coalesce(k.\"at\", 0)), 0)) & 4294967295 FROM (SELECT max(\"op_id\") AS \"at\" FROM "
-    "\"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op\" = 'CLEAR') AS k";
+    "sum(\"checksum\") FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"seq\" >= "
+    "coalesce(k.\"at\", 0)), 0)) & 4294967295 FROM (SELECT max(\"seq\") AS \"at\" FROM "
+    "\"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"cleared\") AS k";
 
 /*
  * Drops what was received of each bucket whose sum is wrong and marks it for a full
@@ -460,8 +496,9 @@ static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_sy
         (rc = prepare(&drop, store, "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1",
                       error)) ||
         (rc = prepare(&mark, store,
-                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
-                      "\"checksum\") VALUES (?1, 0, 'CLEAR', 0)",
+                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                      "\"checksum\", \"count\", \"ops\") VALUES (?1, 0, 1, 0, 1, "
+                      "'[{\"op_id\":\"0\",\"op\":\"CLEAR\",\"checksum\":0}]')",
                       error)) ||
         (rc = prepare(&reset, store,
                       "UPDATE \"syncspec_buckets\" SET \"op_id\" = 0, \"checksum\" = 0 WHERE "
@@ -554,6 +591,7 @@ typedef struct apply_statements {
     sqlite3_stmt **upsert; /* per table of the schema */
     sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
     syncspec_buffer scratch; /* for the values of rows that hold escapes */
+    op_scratch op;           /* for the strings of the op being applied */
 } apply_statements;
 
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
@@ -579,12 +617,22 @@ static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncsp
     return rc;
 }
 
+/* The synced table named `type`, or NULL. */
+static const syncspec_table *synced_table(const syncspec_schema *schema, const json_scalar *type) {
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        if (!t->local_only && strlen(t->name) == type->length &&
+            memcmp(t->name, type->text, type->length) == 0)
+            return t;
+    }
+    return NULL;
+}
+
 /* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
 static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
-                     const char *type, const char *id, const char *data,
-                     syncspec_sync_error *error) {
-    const syncspec_table *t = syncspec_schema_table(store->schema, type);
-    if (!t || t->local_only) return 0; /* a table this client does not sync */
+                     const data_op *op, syncspec_sync_error *error) {
+    const syncspec_table *t = synced_table(store->schema, &op->type);
+    if (!t) return 0; /* a table this client does not sync */
     sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
     int rc = *st ? 0 : prepare_upsert(st, store, t, error);
     if (rc) return rc;
@@ -592,7 +640,7 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     json_reader r;
     syncspec_buffer *scratch = &s->scratch;
     json_scalar key;
-    json_reader_init(&r, data ? data : "", data ? strlen(data) : 0);
+    json_reader_init(&r, op->data, op->data_len);
     sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
     bool object = json_reader_object_begin(&r);
     for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, scratch); i++) {
@@ -605,16 +653,18 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     }
     for (size_t k = 0; k < t->column_count && rc == 0; k++)
         if (t->columns[k].role == SYNCSPEC_ROLE_ID &&
-            sqlite3_bind_text(*st, (int)k + 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            sqlite3_bind_text64(*st, (int)k + 1, op->id.text, op->id.length, SQLITE_TRANSIENT,
+                                SQLITE_UTF8) != SQLITE_OK)
             rc = store_db_error(store, error, t->name);
     if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
-                        "sync stream: the data of %s %s is not a JSON object: %s at byte %zu", type,
-                        id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
+                        "sync stream: the data of %s %.*s is not a JSON object: %s at byte %zu",
+                        t->name, (int)op->id.length, op->id.text,
+                        r.error ? r.error : "unexpected value", json_reader_offset(&r));
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc) return rc;
-    sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->member, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->member, 1, t->name, -1, SQLITE_STATIC);
+    bind_scalar(s->member, 2, &op->id);
     sqlite3_bind_text(s->member, 3, bucket, -1, SQLITE_STATIC);
     return step_done(s->member, store, error);
 }
@@ -654,7 +704,7 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     if (rc == 0)
         rc = prepare(&state, store,
                      "INSERT INTO \"syncspec_buckets\" (\"name\", \"op_id\", \"checksum\") VALUES "
-                     "(?1, coalesce((SELECT max(\"op_id\") FROM \"syncspec_oplog\" WHERE "
+                     "(?1, coalesce((SELECT max(\"last_op_id\") FROM \"syncspec_oplog\" WHERE "
                      "\"bucket\" = ?1), 0), ?2) ON CONFLICT (\"name\") DO UPDATE SET \"op_id\" = "
                      "max(\"op_id\", excluded.\"op_id\"), \"checksum\" = excluded.\"checksum\"",
                      error);
@@ -669,55 +719,58 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     return rc;
 }
 
-/* Every received op of the checkpoint's buckets, in op id order. The oplog's key is
- * (bucket, op id): when its ops are of one bucket, that order is op id order already, and
- * the ops are read without sorting them (with their rows) first. */
-static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
-    sqlite3_stmt *ops = NULL;
-    int64_t several = 0;
-    int rc = store_query_int64(&several, store,
-                               "SELECT (SELECT min(\"bucket\") FROM \"syncspec_oplog\") IS NOT "
-                               "(SELECT max(\"bucket\") FROM \"syncspec_oplog\")",
-                               error);
-    if (rc == 0)
-        rc = prepare(&ops, store,
-                     several ? "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
-                               "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
-                               "temp.\"syncspec_checkpoint\") ORDER BY \"op_id\", \"bucket\""
-                             : "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
-                               "\"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
-                               "temp.\"syncspec_checkpoint\") ORDER BY \"bucket\", \"op_id\"",
-                     error);
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(ops)) == SQLITE_ROW) {
-        const char *bucket = (const char *)sqlite3_column_text(ops, 0);
-        const char *op = (const char *)sqlite3_column_text(ops, 1);
-        const char *type = (const char *)sqlite3_column_text(ops, 2);
-        const char *id = (const char *)sqlite3_column_text(ops, 3);
-        if (strcmp(op, "PUT") == 0) {
-            rc = apply_put(s, store, bucket, type, id, (const char *)sqlite3_column_text(ops, 4),
-                           error);
-        } else if (strcmp(op, "REMOVE") == 0) {
-            sqlite3_bind_text(s->unmember, 1, type, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->unmember, 2, id, -1, SQLITE_STATIC);
+/* The ops of one kept line, in order. */
+static int apply_line(apply_statements *s, syncspec_store *store, const char *bucket,
+                      const char *ops, size_t len, syncspec_sync_error *error) {
+    json_reader r;
+    data_op op;
+    int rc = 0;
+    json_reader_init(&r, ops, len);
+    json_reader_array_begin(&r);
+    for (size_t i = 0; rc == 0 && json_reader_array_next(&r, &i); i++) {
+        if (!read_op(&r, &op, &s->op)) break;
+        if (json_scalar_is(&op.kind, "PUT")) {
+            rc = apply_put(s, store, bucket, &op, error);
+        } else if (json_scalar_is(&op.kind, "REMOVE")) {
+            bind_scalar(s->unmember, 1, &op.type);
+            bind_scalar(s->unmember, 2, &op.id);
             sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->touch, 1, type, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->touch, 2, id, -1, SQLITE_STATIC);
+            bind_scalar(s->touch, 1, &op.type);
+            bind_scalar(s->touch, 2, &op.id);
             if ((rc = step_done(s->unmember, store, error)) == 0)
                 rc = step_done(s->touch, store, error);
-        } else if (strcmp(op, "CLEAR") == 0) {
+        } else if (json_scalar_is(&op.kind, "CLEAR")) {
             sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
             sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
             if ((rc = step_done(s->clear_touched, store, error)) == 0)
                 rc = step_done(s->clear, store, error);
         } /* MOVE: only its checksum counts */
     }
-    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
-    sqlite3_finalize(ops);
+    if (rc == 0 && r.error) rc = json_failed(error, &r); /* checked when it arrived */
     return rc;
 }
 
-/* Deletes the touched rows of every synced table that no bucket holds. */
+/* Every kept line of the checkpoint's buckets, in the order received: each bucket's ops in
+ * op id order. */
+static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
+    sqlite3_stmt *lines = NULL;
+    int rc = prepare(&lines, store,
+                     "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE \"bucket\" IN "
+                     "(SELECT \"name\" FROM temp.\"syncspec_checkpoint\") ORDER BY \"seq\"",
+                     error);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(lines)) == SQLITE_ROW)
+        rc = apply_line(s, store, (const char *)sqlite3_column_text(lines, 0),
+                        (const char *)sqlite3_column_text(lines, 1),
+                        (size_t)sqlite3_column_bytes(lines, 1), error);
+    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
+    sqlite3_finalize(lines);
+    return rc;
+}
+
+/* Deletes the touched rows of every synced table that no bucket holds. syncspec_bucket_rows
+ * is keyed by bucket first (one B-tree to write per row held, not two): a row is looked up
+ * in each bucket the store has, a handful (CROSS JOIN keeps SQLite to that order). */
 static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
     int rc = 0;
@@ -729,7 +782,8 @@ static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
             sync_puts(&sql, " WHERE \"id\" IN (SELECT x.\"row_id\" FROM temp.\"syncspec_touched\" "
                             "AS x WHERE x.\"type\" = '") ||
             sync_puts(&sql, t->name) ||
-            sync_puts(&sql, "' AND NOT EXISTS (SELECT 1 FROM \"syncspec_bucket_rows\" AS r WHERE "
+            sync_puts(&sql, "' AND NOT EXISTS (SELECT 1 FROM \"syncspec_buckets\" AS b CROSS JOIN "
+                            "\"syncspec_bucket_rows\" AS r ON r.\"bucket\" = b.\"name\" AND "
                             "r.\"type\" = x.\"type\" AND r.\"row_id\" = x.\"row_id\"));"))
             rc = NOMEM(error);
     }
@@ -750,12 +804,52 @@ static const char *const apply_sql[] = {
 };
 
 /*
+ * A checkpoint of this many ops or more is applied with the capture triggers set aside:
+ * their WHEN keeps server rows out of the queue, but a trigger that does nothing still runs
+ * a trigger program for each row, about a fifth of a large apply. They are dropped inside
+ * the apply's transaction and created again before its commit, so a rollback or a crash
+ * brings them back too. A small checkpoint is not worth the schema change.
+ */
+enum { OPS_BEFORE_SETTING_ASIDE = 1000 };
+
+/* The CREATE text of the triggers set aside. */
+typedef struct aside_triggers {
+    char **sql;
+    size_t count;
+} aside_triggers;
+
+static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_sync_error *error) {
+    int64_t ops = 0;
+    int rc = store_query_int64(&ops, store,
+                               "SELECT coalesce(sum(\"count\"), 0) FROM \"syncspec_oplog\" WHERE "
+                               "\"bucket\" IN (SELECT \"name\" FROM temp.\"syncspec_checkpoint\")",
+                               error);
+    if (rc == 0 && ops >= OPS_BEFORE_SETTING_ASIDE)
+        rc = store_drop_capture_triggers(store, NULL, &a->sql, &a->count, error);
+    return rc;
+}
+
+/* Creates the triggers set aside again (when `restore`) and forgets them. */
+static int triggers_back(aside_triggers *a, syncspec_store *store, bool restore,
+                         syncspec_sync_error *error) {
+    int rc = 0;
+    for (size_t i = 0; i < a->count; i++) {
+        if (restore && rc == 0) rc = store_exec(store, a->sql[i], error);
+        free(a->sql[i]);
+    }
+    free(a->sql);
+    *a = (aside_triggers){0};
+    return rc;
+}
+
+/*
  * Applies the received checkpoint in one transaction when no local write is queued and the
  * write checkpoint is reached. Sets *applied.
  */
 static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_error *error) {
     syncspec_store *store = d->store;
     apply_statements s = {0};
+    aside_triggers aside = {0};
     int64_t wait_for = 0;
     size_t pending = 0;
     *applied = false;
@@ -779,13 +873,14 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
     for (size_t i = 0; i < sizeof one / sizeof *one && rc == 0; i++)
         rc = prepare(one[i], store, apply_sql[i], error);
     if (rc || (rc = record_buckets(d, error)) ||
-        (rc = store_exec(store, apply_removed_buckets_sql, error)))
+        (rc = store_exec(store, apply_removed_buckets_sql, error)) ||
+        (rc = triggers_aside(&aside, store, error)))
         goto rollback;
     store->cap->capture = 0; /* server rows are never queued for upload */
     rc = apply_ops(&s, store, error);
     if (rc == 0) rc = delete_orphans(store, error);
     store->cap->capture = 1;
-    if (rc || (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
+    if (rc || (rc = triggers_back(&aside, store, true, error)) || (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
         (rc = store_exec(store, "COMMIT", error)))
         goto rollback;
     *applied = true;
@@ -793,10 +888,12 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
 rollback:
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 cleanup:
+    triggers_back(&aside, store, false, NULL); /* after a rollback: back with it */
     for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
         sqlite3_finalize(s.upsert[i]);
     free(s.upsert);
     syncspec_buffer_free(&s.scratch);
+    op_scratch_free(&s.op);
     sqlite3_finalize(s.member);
     sqlite3_finalize(s.unmember);
     sqlite3_finalize(s.touch);
