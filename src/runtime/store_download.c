@@ -348,117 +348,134 @@ static void op_scratch_free(op_scratch *x) {
 
 /* What a data line keeps: the text of its new ops, as a JSON array, and their sum. */
 typedef struct kept_ops {
-    syncspec_buffer text;
+    json_scalar bucket;
+    syncspec_buffer bucket_text, text;
     int64_t last_op_id, count;
     bool cleared;      /* a CLEAR is among them: the sum counts from the last one */
     uint32_t checksum; /* wrapping */
 } kept_ops;
 
-/*
- * A "data" line's value, at the reader, is kept as one row of the oplog: the text of its
- * ops after the bucket's last op received or applied (ops sent again are ignored), with
- * their sum. Each op is checked as it is read (no tree of thousands of ops is built). The
- * bucket may follow the ops in the object: it is found first.
- */
-static int take_data(syncspec_download *d, json_reader *r, syncspec_sync_error *error) {
-    syncspec_store *store = d->store;
-    syncspec_buffer key_scratch = {0}, bucket_scratch = {0};
-    op_scratch x = {0};
-    kept_ops kept = {{0}, 0, 0, false, 0};
-    json_scalar key, bucket = {0};
-    size_t ops_at = 0;
-    bool have_ops = false;
-    json_reader_object_begin(r);
-    for (size_t i = 0; json_reader_object_next(r, &i, &key, &key_scratch); i++) {
-        if (json_scalar_is(&key, "bucket") && json_reader_peek(r) == '"') {
-            json_reader_scalar(r, &bucket, &bucket_scratch);
-        } else {
-            if (json_scalar_is(&key, "data")) {
-                have_ops = json_reader_peek(r) == '[';
-                ops_at = json_reader_offset(r);
-            }
-            json_reader_skip(r);
-        }
-    }
+static void kept_ops_free(kept_ops *k) {
+    syncspec_buffer_free(&k->bucket_text);
+    syncspec_buffer_free(&k->text);
+}
+
+/* The last op of `bucket` the store has, applied or received: ops up to it are ignored. */
+static int received_until(int64_t *out, syncspec_store *store, const json_scalar *bucket,
+                          syncspec_sync_error *error) {
     sqlite3_stmt *st = NULL;
-    int rc = 0;
-    if (r->error) {
-        rc = json_failed(error, r);
-        goto cleanup;
-    }
-    if (bucket.kind != JSON_SCALAR_STRING || !have_ops) {
-        rc = malformed(error, "a data line without bucket or data");
-        goto cleanup;
-    }
-    if ((rc = prepare(&st, store,
-                      "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
-                      "\"name\" = ?1), 0), coalesce((SELECT max(\"last_op_id\") FROM "
-                      "\"syncspec_oplog\" WHERE \"bucket\" = ?1), 0))",
-                      error)))
-        goto cleanup;
-    bind_scalar(st, 1, &bucket);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int rc = prepare(&st, store,
+                     "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
+                     "\"name\" = ?1), 0), coalesce((SELECT max(\"last_op_id\") FROM "
+                     "\"syncspec_oplog\" WHERE \"bucket\" = ?1), 0))",
+                     error);
+    if (rc) return rc;
+    bind_scalar(st, 1, bucket);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
         rc = store_db_error(store, error, "download");
-        goto cleanup;
-    }
-    kept.last_op_id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    st = NULL;
-    json_reader_seek(r, ops_at);
-    json_reader_array_begin(r);
+    return rc;
+}
+
+/* The ops array at the reader, each checked as it is read (no tree of thousands of ops is
+ * built); those after kept->last_op_id are added to `kept`. */
+static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept,
+                    syncspec_sync_error *error) {
+    op_scratch x = {0};
     data_op op;
-    for (size_t i = 0; json_reader_array_next(r, &i); i++) {
+    int rc = received_until(&kept->last_op_id, d->store, &kept->bucket, error);
+    json_reader_array_begin(r);
+    for (size_t i = 0; rc == 0 && json_reader_array_next(r, &i); i++) {
         bool put;
         json_reader_peek(r);
         size_t from = json_reader_offset(r);
         if (!read_op(r, &op, &x)) break;
         if (!op_valid(&op, &put)) {
             rc = malformed(error, "an op without op_id, a known op, checksum or its row");
-            goto cleanup;
+            break;
         }
         d->status.ops++;
-        if (op.op_id <= kept.last_op_id) continue;
-        kept.last_op_id = op.op_id;
-        kept.count++;
+        if (op.op_id <= kept->last_op_id) continue; /* sent again */
+        kept->last_op_id = op.op_id;
+        kept->count++;
         if (json_scalar_is(&op.kind, "CLEAR")) {
-            kept.cleared = true;
-            kept.checksum = op.checksum;
+            kept->cleared = true;
+            kept->checksum = op.checksum;
         } else {
-            kept.checksum += op.checksum;
+            kept->checksum += op.checksum;
         }
-        if (sync_puts(&kept.text, kept.text.len ? "," : "[") ||
-            syncspec_buffer_append(&kept.text, r->start + from, json_reader_offset(r) - from)) {
+        if (sync_puts(&kept->text, kept->text.len ? "," : "[") ||
+            syncspec_buffer_append(&kept->text, r->start + from, json_reader_offset(r) - from))
             rc = NOMEM(error);
-            goto cleanup;
+    }
+    op_scratch_free(&x);
+    if (rc == 0 && r->error) rc = json_failed(error, r);
+    if (rc == 0 && kept->text.len && sync_puts(&kept->text, "]")) rc = NOMEM(error);
+    return rc;
+}
+
+/*
+ * A "data" line's value, at the reader: its bucket and the ops after the bucket's last op
+ * received or applied (ops sent again are ignored), into `kept`. The bucket usually comes
+ * first and the ops are read at once; when it follows them, they are read after it.
+ */
+static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept,
+                     syncspec_sync_error *error) {
+    syncspec_buffer key_scratch = {0};
+    json_scalar key;
+    size_t ops_at = 0;
+    bool have_ops = false, read = false;
+    int rc = 0;
+    json_reader_object_begin(r);
+    for (size_t i = 0; rc == 0 && json_reader_object_next(r, &i, &key, &key_scratch); i++) {
+        bool is_data = json_scalar_is(&key, "data");
+        if (json_scalar_is(&key, "bucket") && json_reader_peek(r) == '"') {
+            json_reader_scalar(r, &kept->bucket, &kept->bucket_text);
+        } else if (is_data && json_reader_peek(r) == '[' &&
+                   kept->bucket.kind == JSON_SCALAR_STRING && !read) {
+            have_ops = read = true;
+            rc = read_ops(d, r, kept, error);
+        } else {
+            if (is_data) {
+                have_ops = json_reader_peek(r) == '[';
+                ops_at = json_reader_offset(r);
+                read = false;
+            }
+            json_reader_skip(r);
         }
     }
-    if (r->error) {
-        rc = json_failed(error, r);
-        goto cleanup;
-    }
-    if (!kept.text.len) goto cleanup; /* nothing new */
-    if (sync_puts(&kept.text, "]")) {
-        rc = NOMEM(error);
-        goto cleanup;
-    }
-    if ((rc = prepare(&st, store,
-                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
-                      "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                      error)))
-        goto cleanup;
-    bind_scalar(st, 1, &bucket);
-    sqlite3_bind_int64(st, 2, kept.last_op_id);
-    sqlite3_bind_int(st, 3, kept.cleared);
-    sqlite3_bind_int64(st, 4, kept.checksum);
-    sqlite3_bind_int64(st, 5, kept.count);
-    sqlite3_bind_text64(st, 6, kept.text.data, kept.text.len, SQLITE_STATIC, SQLITE_UTF8);
-    rc = step_done(st, store, error);
-cleanup:
-    sqlite3_finalize(st);
     syncspec_buffer_free(&key_scratch);
-    syncspec_buffer_free(&bucket_scratch);
-    syncspec_buffer_free(&kept.text);
-    op_scratch_free(&x);
+    if (rc) return rc;
+    if (r->error) return json_failed(error, r);
+    if (kept->bucket.kind != JSON_SCALAR_STRING || !have_ops)
+        return malformed(error, "a data line without bucket or data");
+    if (read) return 0;
+    size_t end = json_reader_offset(r);
+    json_reader_seek(r, ops_at);
+    rc = read_ops(d, r, kept, error);
+    json_reader_seek(r, end);
+    return rc;
+}
+
+/* Keeps a data line's new ops as one row of the oplog. */
+static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_sync_error *error) {
+    if (!kept->count) return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(&st, store,
+                     "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                     "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     error);
+    if (rc) return rc;
+    bind_scalar(st, 1, &kept->bucket);
+    sqlite3_bind_int64(st, 2, kept->last_op_id);
+    sqlite3_bind_int(st, 3, kept->cleared);
+    sqlite3_bind_int64(st, 4, kept->checksum);
+    sqlite3_bind_int64(st, 5, kept->count);
+    sqlite3_bind_text64(st, 6, kept->text.data, kept->text.len, SQLITE_STATIC, SQLITE_UTF8);
+    rc = step_done(st, store, error);
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -751,11 +768,12 @@ static int apply_line(apply_statements *s, syncspec_store *store, const char *bu
 }
 
 /* Every kept line of the checkpoint's buckets, in the order received: each bucket's ops in
- * op id order. */
+ * op id order. The lines are read in the table's order ("+" keeps SQLite from reading them
+ * through the bucket index and then sorting them, texts and all). */
 static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
     sqlite3_stmt *lines = NULL;
     int rc = prepare(&lines, store,
-                     "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE \"bucket\" IN "
+                     "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE +\"bucket\" IN "
                      "(SELECT \"name\" FROM temp.\"syncspec_checkpoint\") ORDER BY \"seq\"",
                      error);
     int step = SQLITE_DONE;
@@ -930,8 +948,9 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *e
 /* ---- lines ---- */
 
 /*
- * A line: its members are found with the reader, which checks the whole line. A data line
- * (the bulk of a download) is read from the text; the others are small and read as a tree.
+ * A line. A data line (the bulk of a download) is read from the text in one pass, its ops
+ * kept once the whole line has proved to be JSON; the others are small and read as a tree.
+ * A line that holds a checkpoint besides data is a checkpoint, as the order below says.
  */
 static int take_line(syncspec_download *d, const char *text, size_t len,
                      syncspec_sync_error *error) {
@@ -940,38 +959,40 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
     if (i == len) return 0; /* blank lines are allowed */
     json_reader r;
     syncspec_buffer scratch = {0};
+    kept_ops kept = {0};
     json_scalar key;
-    size_t data_at = 0;
     bool data = false, other = false;
+    int rc = 0;
     json_reader_init(&r, text, len);
     r.allow_nul = true;
     if (json_reader_peek(&r) != '{') json_reader_fail(&r, "not an object");
     json_reader_object_begin(&r);
-    for (size_t k = 0; json_reader_object_next(&r, &k, &key, &scratch); k++) {
-        if (json_scalar_is(&key, "data")) {
+    for (size_t k = 0; rc == 0 && json_reader_object_next(&r, &k, &key, &scratch); k++) {
+        if (json_scalar_is(&key, "data") && !data && !other) {
             data = true;
-            data_at = json_reader_offset(&r);
+            if (json_reader_peek(&r) == '{')
+                rc = read_data(d, &r, &kept, error);
+            else
+                rc = malformed(error, "a data line without bucket or data");
         } else {
             other |= json_scalar_is(&key, "checkpoint") || json_scalar_is(&key, "checkpoint_diff");
+            json_reader_skip(&r);
         }
-        json_reader_skip(&r);
     }
-    json_reader_end(&r);
+    if (rc == 0) json_reader_end(&r);
     syncspec_buffer_free(&scratch);
-    if (r.error)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID,
-                          "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
-                          json_reader_offset(&r));
-    if (data && !other) {
-        json_reader_seek(&r, data_at);
-        return take_data(d, &r, error);
-    }
+    if (rc == 0 && r.error)
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
+                        json_reader_offset(&r));
+    if (rc == 0 && data && !other) rc = keep_ops(d->store, &kept, error);
+    kept_ops_free(&kept);
+    if (rc || (data && !other)) return rc;
     json_error_t jerr;
     json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
     if (!line)
         return sync_error(error, SYNCSPEC_SYNC_INVALID,
                           "sync stream: a line is not a JSON object: %s", jerr.text);
-    int rc = 0;
     json_t *v;
     if ((v = json_object_get(line, "checkpoint"))) {
         rc = take_checkpoint(d, v, true, error);
