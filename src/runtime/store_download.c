@@ -304,10 +304,10 @@ static bool read_op(json_reader *r, data_op *op, op_scratch *x) {
             }
         } else if (json_scalar_is(&key, "op_id") && peek != '{' && peek != '[') {
             if (!json_reader_scalar(r, &v, NULL)) return false;
-            op->has_op_id = v.kind == JSON_SCALAR_INTEGER
-                                ? (op->op_id = v.integer) >= 0
-                                : v.kind == JSON_SCALAR_STRING &&
-                                      op_id_text(v.text, v.length, &op->op_id);
+            op->has_op_id =
+                v.kind == JSON_SCALAR_INTEGER
+                    ? (op->op_id = v.integer) >= 0
+                    : v.kind == JSON_SCALAR_STRING && op_id_text(v.text, v.length, &op->op_id);
         } else if (json_scalar_is(&key, "checksum") && peek != '{' && peek != '[') {
             if (!json_reader_scalar(r, &v, NULL)) return false;
             op->has_checksum = v.kind == JSON_SCALAR_INTEGER;
@@ -325,16 +325,17 @@ static bool op_valid(const data_op *op, bool *put) {
     bool known = op->kind.kind == JSON_SCALAR_STRING;
     *put = known && json_scalar_is(&op->kind, "PUT");
     bool remove = known && json_scalar_is(&op->kind, "REMOVE");
-    known = *put || remove || (known && (json_scalar_is(&op->kind, "MOVE") ||
-                                         json_scalar_is(&op->kind, "CLEAR")));
+    known = *put || remove ||
+            (known && (json_scalar_is(&op->kind, "MOVE") || json_scalar_is(&op->kind, "CLEAR")));
     bool row = op->type.kind == JSON_SCALAR_STRING && op->id.kind == JSON_SCALAR_STRING;
     return known && op->has_op_id && op->has_checksum && (!(*put || remove) || row) &&
            (!*put || op->data);
 }
 
 static int json_failed(syncspec_sync_error *error, const json_reader *r) {
-    return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: a line is not JSON: %s at byte %zu",
-                      r->error, json_reader_offset(r));
+    return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                      "sync stream: a line is not JSON: %s at byte %zu", r->error,
+                      json_reader_offset(r));
 }
 
 static void bind_scalar(sqlite3_stmt *st, int p, const json_scalar *v) {
@@ -898,7 +899,8 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
     rc = apply_ops(&s, store, error);
     if (rc == 0) rc = delete_orphans(store, error);
     store->cap->capture = 1;
-    if (rc || (rc = triggers_back(&aside, store, true, error)) || (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
+    if (rc || (rc = triggers_back(&aside, store, true, error)) ||
+        (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
         (rc = store_exec(store, "COMMIT", error)))
         goto rollback;
     *applied = true;

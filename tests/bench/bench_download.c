@@ -77,7 +77,8 @@ static void add(text *t, const char *fmt, ...) {
     va_list ap;
     for (;;) {
         va_start(ap, fmt);
-        int n = vsnprintf(t->data ? t->data + t->len : NULL, t->data ? t->cap - t->len : 0, fmt, ap);
+        int n =
+            vsnprintf(t->data ? t->data + t->len : NULL, t->data ? t->cap - t->len : 0, fmt, ap);
         va_end(ap);
         if (n < 0) abort();
         if (t->data && t->len + (size_t)n < t->cap) {
@@ -172,7 +173,8 @@ static syncspec_store *open_store(bench *b) {
     snprintf(file, sizeof file, "%s/store%d.db", b->dir, b->files++);
     syncspec_store *store;
     syncspec_sync_error error;
-    if (syncspec_store_open(&store, file, &app_schema, b->schema_sql, b->capture_sql, &error) != 0 ||
+    if (syncspec_store_open(&store, file, &app_schema, b->schema_sql, b->capture_sql, &error) !=
+            0 ||
         syncspec_store_set_user(store, "user-1", &error) != 0) {
         fprintf(stderr, "bench_download: %s\n", error.message);
         exit(1);
@@ -274,8 +276,9 @@ int main(int argc, char **argv) {
         }
     }
     double p = median(plain, ROUNDS), a = median(applied, ROUNDS);
-    printf("initial sync, 100,000 rows through the protocol into the store: %.0f ms (%.0f rows/s)\n",
-           a * 1e3, ROWS / a);
+    printf(
+        "initial sync, 100,000 rows through the protocol into the store: %.0f ms (%.0f rows/s)\n",
+        a * 1e3, ROWS / a);
     printf("  floor  plain inserts of the same rows: %.0f ms (%.0f rows/s)\n", p * 1e3, ROWS / p);
     printf("  ratio  %.2fx the floor (target <= 2.00)\n", a / p);
     double small = one_change(&b, SMALL), large = one_change(&b, ROWS);

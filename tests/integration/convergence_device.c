@@ -55,8 +55,8 @@ static int sync_until_applied(syncspec_store *store, const syncspec_transport *t
         size_t pending = 1;
         int rc = syncspec_store_sync_stream(store, transport, 0, &result, error);
         if (rc != 0 && rc != SYNCSPEC_SYNC_RETRY) return rc;
-        if (rc == 0 && result.applied && syncspec_store_pending(store, &pending, NULL, error) == 0 &&
-            pending == 0)
+        if (rc == 0 && result.applied &&
+            syncspec_store_pending(store, &pending, NULL, error) == 0 && pending == 0)
             return 0;
         nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     }
@@ -76,9 +76,15 @@ static json_t *table_rows(sqlite3 *db, const char *table) {
         for (int i = 0; i < sqlite3_column_count(st); i++) {
             json_t *v;
             switch (sqlite3_column_type(st, i)) {
-            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, i)); break;
-            case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, i)); break;
-            case SQLITE_NULL: v = json_null(); break;
+            case SQLITE_INTEGER:
+                v = json_integer(sqlite3_column_int64(st, i));
+                break;
+            case SQLITE_FLOAT:
+                v = json_real(sqlite3_column_double(st, i));
+                break;
+            case SQLITE_NULL:
+                v = json_null();
+                break;
             default:
                 v = json_stringn((const char *)sqlite3_column_text(st, i),
                                  (size_t)sqlite3_column_bytes(st, i));
@@ -113,21 +119,24 @@ int main(int argc, char **argv) {
         return 2;
     }
     device d = {argv[3], argv[4]};
-    char *schema_sql = slurp(argv[1], "sqlite.sql"), *capture_sql = slurp(argv[1], "sqlite_sync.sql");
+    char *schema_sql = slurp(argv[1], "sqlite.sql"),
+         *capture_sql = slurp(argv[1], "sqlite_sync.sql");
     syncspec_store *store = NULL;
     syncspec_http *http = NULL;
     syncspec_sync_error error = {0};
     syncspec_http_options options = {credentials, &d, NULL, 0};
     int rc = schema_sql && capture_sql ? 0 : -1;
     if (rc) snprintf(error.message, sizeof error.message, "no generated SQL in %s", argv[1]);
-    if (rc == 0) rc = syncspec_store_open(&store, argv[2], &app_schema, schema_sql, capture_sql, &error);
+    if (rc == 0)
+        rc = syncspec_store_open(&store, argv[2], &app_schema, schema_sql, capture_sql, &error);
     if (rc == 0) rc = syncspec_store_set_user(store, argv[5], &error);
     if (rc == 0) rc = syncspec_http_new(&http, &options, &error);
     syncspec_transport transport = syncspec_http_transport(http);
     for (int i = 6; i < argc && rc == 0; i++) {
         if (strcmp(argv[i], "exec") == 0 && i + 1 < argc) {
             char *message = NULL;
-            if (sqlite3_exec(syncspec_store_db(store), argv[++i], NULL, NULL, &message) != SQLITE_OK) {
+            if (sqlite3_exec(syncspec_store_db(store), argv[++i], NULL, NULL, &message) !=
+                SQLITE_OK) {
                 snprintf(error.message, sizeof error.message, "%s: %s", argv[i], message);
                 rc = -1;
             }
@@ -135,14 +144,16 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "sync") == 0) {
             rc = sync_until_applied(store, &transport, &error);
         } else if (strcmp(argv[i], "dump") == 0) {
-            if ((rc = dump(store)) != 0) snprintf(error.message, sizeof error.message, "dump failed");
+            if ((rc = dump(store)) != 0)
+                snprintf(error.message, sizeof error.message, "dump failed");
         } else {
             snprintf(error.message, sizeof error.message, "unknown command %s", argv[i]);
             rc = -1;
         }
     }
-    if (rc) fprintf(stderr, "convergence_device: %s (%s)\n", error.message,
-                    http ? syncspec_http_last_error(http) : "");
+    if (rc)
+        fprintf(stderr, "convergence_device: %s (%s)\n", error.message,
+                http ? syncspec_http_last_error(http) : "");
     syncspec_http_free(http);
     syncspec_store_free(store);
     free(schema_sql);
