@@ -17,8 +17,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "../integration/sync/cmocka_env.h"
 #include "../integration/sync/fixture.h"
+
+#include "../integration/sync/cmocka_env.h" /* after fixture.h */
 
 static sync_sql edge;
 
