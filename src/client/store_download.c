@@ -2,14 +2,16 @@
  * The client store's downloads through the PowerSync protocol (syncspec/download.h).
  *
  * Three tables keep the state, so a download survives a lost connection or a crash:
- * syncspec_oplog holds the ops received and not applied yet (a line's ops are written in
- * one transaction as it arrives); syncspec_buckets holds, per bucket, the last op applied
- * and the checksum sum at that point; syncspec_bucket_rows says which bucket holds which
- * row, so a REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows
- * no other bucket holds. The checksum of a bucket is its applied sum plus the checksums of
- * its received ops, or, after a received CLEAR, the sum from that CLEAR on. A fourth,
- * syncspec_revert, holds the rows of uploads the server refused (store_sync.c): the next
- * applied checkpoint deletes those no bucket holds.
+ * syncspec_oplog holds the ops received and not applied yet, a data line's ops as one row
+ * (their text, the last op id and the sum of their checksums), written as the line arrives:
+ * one row per thousand ops rather than one per op is what keeps an initial sync near the
+ * cost of plain inserts. syncspec_buckets holds, per bucket, the last op applied and the
+ * checksum sum at that point; syncspec_bucket_rows says which bucket holds which row, so a
+ * REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows no other
+ * bucket holds. The checksum of a bucket is its applied sum plus the sums of its received
+ * lines, or, after a received CLEAR, the sum from that CLEAR on. A fourth, syncspec_revert,
+ * holds the rows of uploads the server refused (store_sync.c): the next applied checkpoint
+ * deletes those no bucket holds.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -27,15 +29,14 @@
 const char store_download_sql[] =
     "CREATE TABLE IF NOT EXISTS \"syncspec_buckets\" (\"name\" TEXT PRIMARY KEY, "
     "\"op_id\" INTEGER NOT NULL, \"checksum\" INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS \"syncspec_oplog\" (\"bucket\" TEXT NOT NULL, "
-    "\"op_id\" INTEGER NOT NULL, \"op\" TEXT NOT NULL, \"type\" TEXT, \"row_id\" TEXT, "
-    "\"checksum\" INTEGER NOT NULL, \"data\" TEXT, PRIMARY KEY (\"bucket\", \"op_id\")) "
-    "WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS \"syncspec_bucket_rows\" (\"type\" TEXT NOT NULL, "
-    "\"row_id\" TEXT NOT NULL, \"bucket\" TEXT NOT NULL, "
-    "PRIMARY KEY (\"type\", \"row_id\", \"bucket\")) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS \"syncspec_bucket_rows_bucket\" ON \"syncspec_bucket_rows\" "
-    "(\"bucket\");"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_oplog\" (\"seq\" INTEGER PRIMARY KEY, "
+    "\"bucket\" TEXT NOT NULL, \"last_op_id\" INTEGER NOT NULL, \"cleared\" INTEGER NOT NULL, "
+    "\"checksum\" INTEGER NOT NULL, \"count\" INTEGER NOT NULL, \"ops\" TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS \"syncspec_oplog_bucket\" ON \"syncspec_oplog\" (\"bucket\", "
+    "\"last_op_id\");"
+    "CREATE TABLE IF NOT EXISTS \"syncspec_bucket_rows\" (\"bucket\" TEXT NOT NULL, "
+    "\"type\" TEXT NOT NULL, \"row_id\" TEXT NOT NULL, "
+    "PRIMARY KEY (\"bucket\", \"type\", \"row_id\")) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS \"syncspec_revert\" (\"type\" TEXT NOT NULL, "
     "\"row_id\" TEXT NOT NULL, PRIMARY KEY (\"type\", \"row_id\")) WITHOUT ROWID;";
 
@@ -77,18 +78,24 @@ static int step_done(sqlite3_stmt *st, syncspec_store *store, syncspec_sync_erro
     return step == SQLITE_DONE ? 0 : store_db_error(store, error, "download");
 }
 
+/* An op id in text: the decimal digits of a non-negative int64. */
+static bool op_id_text(const char *s, size_t n, int64_t *out) {
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (INT64_MAX - (s[i] - '0')) / 10) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return n > 0 && v < INT64_MAX;
+}
+
 /* An op id: a decimal string of a non-negative int64 (or a JSON integer). */
 static bool op_id_of(const json_t *v, int64_t *out) {
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return *out >= 0;
     }
-    const char *s = json_string_value(v);
-    if (!s || *s < '0' || *s > '9') return false;
-    char *end = NULL;
-    long long n = strtoll(s, &end, 10);
-    *out = n;
-    return *end == '\0' && n >= 0 && n < INT64_MAX;
+    return json_is_string(v) && op_id_text(json_string_value(v), json_string_length(v), out);
 }
 
 /* A checksum: a JSON integer read as u32. */
@@ -106,7 +113,7 @@ int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_s
     syncspec_buffer b = {0};
     int rc = prepare(&st, store,
                      "SELECT \"name\", max(\"op_id\") FROM (SELECT \"name\", \"op_id\" FROM "
-                     "\"syncspec_buckets\" UNION ALL SELECT \"bucket\", \"op_id\" FROM "
+                     "\"syncspec_buckets\" UNION ALL SELECT \"bucket\", \"last_op_id\" FROM "
                      "\"syncspec_oplog\") GROUP BY \"name\" ORDER BY \"name\"",
                      error);
     if (rc) return rc;
@@ -250,73 +257,230 @@ static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
     return 0;
 }
 
-/* A "data" line: its ops are kept in one transaction; ops at or before the bucket's last
- * applied op (sent again) are ignored. */
-static int take_data(syncspec_download *d, json_t *line, syncspec_sync_error *error) {
-    syncspec_store *store = d->store;
-    const char *bucket = json_string_value(json_object_get(line, "bucket"));
-    json_t *ops = json_object_get(line, "data");
-    if (!bucket || !json_is_array(ops))
-        return malformed(error, "a data line without bucket or data");
-    sqlite3_stmt *ins = NULL;
-    int64_t applied = 0;
-    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
+/* One op of a data line as read: strings point into the line or into the op's scratch. */
+typedef struct data_op {
+    json_scalar kind, type, id;
+    const char *data; /* a PUT's row: the JSON string's value, or an object's text */
+    size_t data_len;
+    bool has_op_id, has_checksum;
+    int64_t op_id;
+    uint32_t checksum;
+} data_op;
+
+/* Scratch for each string of an op that may hold escapes (valid until the next op). */
+typedef struct op_scratch {
+    syncspec_buffer key, kind, type, id, data;
+} op_scratch;
+
+/* A string member's value into `out`; anything else leaves out->kind null. */
+static bool read_string_member(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
+    if (json_reader_peek(r) != '"') {
+        out->kind = JSON_SCALAR_NULL;
+        return json_reader_skip(r);
+    }
+    return json_reader_scalar(r, out, scratch);
+}
+
+/* Reads the op object at the reader. False on a JSON failure (the reader says which). */
+static bool read_op(json_reader *r, data_op *op, op_scratch *x) {
+    json_scalar key, v;
+    memset(op, 0, sizeof *op);
+    if (!json_reader_object_begin(r)) return false;
+    for (size_t i = 0; json_reader_object_next(r, &i, &key, &x->key); i++) {
+        char peek = json_reader_peek(r);
+        if (json_scalar_is(&key, "op")) {
+            if (!read_string_member(r, &op->kind, &x->kind)) return false;
+        } else if (json_scalar_is(&key, "object_type")) {
+            if (!read_string_member(r, &op->type, &x->type)) return false;
+        } else if (json_scalar_is(&key, "object_id")) {
+            if (!read_string_member(r, &op->id, &x->id)) return false;
+        } else if (json_scalar_is(&key, "data") && (peek == '{' || peek == '"')) {
+            /* An object is kept as its text: the apply reads it as the string's value. */
+            size_t from = json_reader_offset(r);
+            if (peek == '{') {
+                if (!json_reader_skip(r)) return false;
+                op->data = r->start + from;
+                op->data_len = json_reader_offset(r) - from;
+            } else {
+                if (!json_reader_scalar(r, &v, &x->data)) return false;
+                op->data = v.text;
+                op->data_len = v.length;
+            }
+        } else if (json_scalar_is(&key, "op_id") && peek != '{' && peek != '[') {
+            if (!json_reader_scalar(r, &v, NULL)) return false;
+            op->has_op_id =
+                v.kind == JSON_SCALAR_INTEGER
+                    ? (op->op_id = v.integer) >= 0
+                    : v.kind == JSON_SCALAR_STRING && op_id_text(v.text, v.length, &op->op_id);
+        } else if (json_scalar_is(&key, "checksum") && peek != '{' && peek != '[') {
+            if (!json_reader_scalar(r, &v, NULL)) return false;
+            op->has_checksum = v.kind == JSON_SCALAR_INTEGER;
+            op->checksum = (uint32_t)(uint64_t)v.integer;
+        } else {
+            if (json_scalar_is(&key, "data")) op->data = NULL; /* null, or not a row */
+            if (!json_reader_skip(r)) return false;
+        }
+    }
+    return r->error == NULL;
+}
+
+/* Whether `op` is one the protocol allows, with what its kind requires. */
+static bool op_valid(const data_op *op, bool *put) {
+    bool known = op->kind.kind == JSON_SCALAR_STRING;
+    *put = known && json_scalar_is(&op->kind, "PUT");
+    bool remove = known && json_scalar_is(&op->kind, "REMOVE");
+    known = *put || remove ||
+            (known && (json_scalar_is(&op->kind, "MOVE") || json_scalar_is(&op->kind, "CLEAR")));
+    bool row = op->type.kind == JSON_SCALAR_STRING && op->id.kind == JSON_SCALAR_STRING;
+    return known && op->has_op_id && op->has_checksum && (!(*put || remove) || row) &&
+           (!*put || op->data);
+}
+
+static int json_failed(syncspec_sync_error *error, const json_reader *r) {
+    return sync_error(error, SYNCSPEC_SYNC_INVALID,
+                      "sync stream: a line is not JSON: %s at byte %zu", r->error,
+                      json_reader_offset(r));
+}
+
+static void bind_scalar(sqlite3_stmt *st, int p, const json_scalar *v) {
+    sqlite3_bind_text64(st, p, v->text, v->length, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+static void op_scratch_free(op_scratch *x) {
+    syncspec_buffer *scratch[] = {&x->key, &x->kind, &x->type, &x->id, &x->data};
+    for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) syncspec_buffer_free(scratch[i]);
+}
+
+/* What a data line keeps: the text of its new ops, as a JSON array, and their sum. */
+typedef struct kept_ops {
+    json_scalar bucket;
+    syncspec_buffer bucket_text, text;
+    int64_t last_op_id, count;
+    bool cleared;      /* a CLEAR is among them: the sum counts from the last one */
+    uint32_t checksum; /* wrapping */
+} kept_ops;
+
+static void kept_ops_free(kept_ops *k) {
+    syncspec_buffer_free(&k->bucket_text);
+    syncspec_buffer_free(&k->text);
+}
+
+/* The last op of `bucket` the store has, applied or received: ops up to it are ignored. */
+static int received_until(int64_t *out, syncspec_store *store, const json_scalar *bucket,
+                          syncspec_sync_error *error) {
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(&st, store,
+                     "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
+                     "\"name\" = ?1), 0), coalesce((SELECT max(\"last_op_id\") FROM "
+                     "\"syncspec_oplog\" WHERE \"bucket\" = ?1), 0))",
+                     error);
     if (rc) return rc;
-    if ((rc = prepare(&ins, store, "SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE \"name\" = ?1",
-                      error)))
-        goto rollback;
-    sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
-    if (sqlite3_step(ins) == SQLITE_ROW) applied = sqlite3_column_int64(ins, 0);
-    sqlite3_finalize(ins);
-    ins = NULL;
-    if ((rc = prepare(&ins, store,
-                      "INSERT OR REPLACE INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
-                      "\"type\", \"row_id\", \"checksum\", \"data\") VALUES (?1, ?2, ?3, ?4, ?5, "
-                      "?6, ?7)",
-                      error)))
-        goto rollback;
-    size_t i;
-    json_t *op;
-    json_array_foreach(ops, i, op) {
-        const char *kind = json_string_value(json_object_get(op, "op"));
-        const char *type = json_string_value(json_object_get(op, "object_type"));
-        const char *id = json_string_value(json_object_get(op, "object_id"));
-        json_t *data = json_object_get(op, "data");
-        int64_t op_id;
-        uint32_t sum;
-        bool put = kind && strcmp(kind, "PUT") == 0, remove = kind && strcmp(kind, "REMOVE") == 0;
-        if (!kind || !op_id_of(json_object_get(op, "op_id"), &op_id) ||
-            !checksum_of(json_object_get(op, "checksum"), &sum) ||
-            (!put && !remove && strcmp(kind, "MOVE") != 0 && strcmp(kind, "CLEAR") != 0) ||
-            ((put || remove) && (!type || !id)) ||
-            (put && !json_is_string(data) && !json_is_object(data))) {
+    bind_scalar(st, 1, bucket);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = store_db_error(store, error, "download");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The ops array at the reader, each checked as it is read (no tree of thousands of ops is
+ * built); those after kept->last_op_id are added to `kept`. */
+static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept,
+                    syncspec_sync_error *error) {
+    op_scratch x = {0};
+    data_op op;
+    int rc = received_until(&kept->last_op_id, d->store, &kept->bucket, error);
+    json_reader_array_begin(r);
+    for (size_t i = 0; rc == 0 && json_reader_array_next(r, &i); i++) {
+        bool put;
+        json_reader_peek(r);
+        size_t from = json_reader_offset(r);
+        if (!read_op(r, &op, &x)) break;
+        if (!op_valid(&op, &put)) {
             rc = malformed(error, "an op without op_id, a known op, checksum or its row");
-            goto rollback;
+            break;
         }
         d->status.ops++;
-        if (op_id <= applied) continue;
-        char *text = put && json_is_object(data) ? json_dumps(data, JSON_COMPACT) : NULL;
-        sqlite3_bind_text(ins, 1, bucket, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 2, op_id);
-        sqlite3_bind_text(ins, 3, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 6, sum);
-        if (text)
-            sqlite3_bind_text(ins, 7, text, -1, free);
-        else if (put)
-            sqlite3_bind_text64(ins, 7, json_string_value(data), json_string_length(data),
-                                SQLITE_STATIC, SQLITE_UTF8);
-        else
-            sqlite3_bind_null(ins, 7);
-        if ((rc = step_done(ins, store, error))) goto rollback;
-        sqlite3_clear_bindings(ins);
+        if (op.op_id <= kept->last_op_id) continue; /* sent again */
+        kept->last_op_id = op.op_id;
+        kept->count++;
+        if (json_scalar_is(&op.kind, "CLEAR")) {
+            kept->cleared = true;
+            kept->checksum = op.checksum;
+        } else {
+            kept->checksum += op.checksum;
+        }
+        if (sync_puts(&kept->text, kept->text.len ? "," : "[") ||
+            syncspec_buffer_append(&kept->text, r->start + from, json_reader_offset(r) - from))
+            rc = NOMEM(error);
     }
-    sqlite3_finalize(ins);
-    return store_exec(store, "COMMIT", error);
-rollback:
-    sqlite3_finalize(ins);
-    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    op_scratch_free(&x);
+    if (rc == 0 && r->error) rc = json_failed(error, r);
+    if (rc == 0 && kept->text.len && sync_puts(&kept->text, "]")) rc = NOMEM(error);
+    return rc;
+}
+
+/*
+ * A "data" line's value, at the reader: its bucket and the ops after the bucket's last op
+ * received or applied (ops sent again are ignored), into `kept`. The bucket usually comes
+ * first and the ops are read at once; when it follows them, they are read after it.
+ */
+static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept,
+                     syncspec_sync_error *error) {
+    syncspec_buffer key_scratch = {0};
+    json_scalar key;
+    size_t ops_at = 0;
+    bool have_ops = false, read = false;
+    int rc = 0;
+    json_reader_object_begin(r);
+    for (size_t i = 0; rc == 0 && json_reader_object_next(r, &i, &key, &key_scratch); i++) {
+        bool is_data = json_scalar_is(&key, "data");
+        if (json_scalar_is(&key, "bucket") && json_reader_peek(r) == '"') {
+            json_reader_scalar(r, &kept->bucket, &kept->bucket_text);
+        } else if (is_data && json_reader_peek(r) == '[' &&
+                   kept->bucket.kind == JSON_SCALAR_STRING && !read) {
+            have_ops = read = true;
+            rc = read_ops(d, r, kept, error);
+        } else {
+            if (is_data) {
+                have_ops = json_reader_peek(r) == '[';
+                ops_at = json_reader_offset(r);
+                read = false;
+            }
+            json_reader_skip(r);
+        }
+    }
+    syncspec_buffer_free(&key_scratch);
+    if (rc) return rc;
+    if (r->error) return json_failed(error, r);
+    if (kept->bucket.kind != JSON_SCALAR_STRING || !have_ops)
+        return malformed(error, "a data line without bucket or data");
+    if (read) return 0;
+    size_t end = json_reader_offset(r);
+    json_reader_seek(r, ops_at);
+    rc = read_ops(d, r, kept, error);
+    json_reader_seek(r, end);
+    return rc;
+}
+
+/* Keeps a data line's new ops as one row of the oplog. */
+static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_sync_error *error) {
+    if (!kept->count) return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(&st, store,
+                     "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                     "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     error);
+    if (rc) return rc;
+    bind_scalar(st, 1, &kept->bucket);
+    sqlite3_bind_int64(st, 2, kept->last_op_id);
+    sqlite3_bind_int(st, 3, kept->cleared);
+    sqlite3_bind_int64(st, 4, kept->checksum);
+    sqlite3_bind_int64(st, 5, kept->count);
+    sqlite3_bind_text64(st, 6, kept->text.data, kept->text.len, SQLITE_STATIC, SQLITE_UTF8);
+    rc = step_done(st, store, error);
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -335,9 +499,9 @@ static int bucket_sum(uint32_t *out, syncspec_store *store, sqlite3_stmt *st, co
 static const char bucket_sum_sql[] =
     "SELECT (CASE WHEN k.\"at\" IS NULL THEN coalesce((SELECT \"checksum\" FROM "
     "\"syncspec_buckets\" WHERE \"name\" = ?1), 0) ELSE 0 END + coalesce((SELECT "
-    "sum(\"checksum\") FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op_id\" >= "
-    "coalesce(k.\"at\", 0)), 0)) & 4294967295 FROM (SELECT max(\"op_id\") AS \"at\" FROM "
-    "\"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"op\" = 'CLEAR') AS k";
+    "sum(\"checksum\") FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"seq\" >= "
+    "coalesce(k.\"at\", 0)), 0)) & 4294967295 FROM (SELECT max(\"seq\") AS \"at\" FROM "
+    "\"syncspec_oplog\" WHERE \"bucket\" = ?1 AND \"cleared\") AS k";
 
 /*
  * Drops what was received of each bucket whose sum is wrong and marks it for a full
@@ -354,8 +518,8 @@ static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_sy
         (rc = prepare(&drop, store, "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" = ?1",
                       error)) ||
         (rc = prepare(&mark, store,
-                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", "
-                      "\"checksum\") VALUES (?1, 0, 'CLEAR', 0)",
+                      "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                      "\"checksum\", \"count\", \"ops\") VALUES (?1, " STORE_OPLOG_CLEAR_LINE ")",
                       error)) ||
         (rc = prepare(&reset, store,
                       "UPDATE \"syncspec_buckets\" SET \"op_id\" = 0, \"checksum\" = 0 WHERE "
@@ -390,7 +554,8 @@ cleanup:
 
 /*
  * Binds the value at the reader, from a PUT's row data, to parameter `p`: JSON objects and
- * arrays as their text, timestamps in the store's form. Returns an SQLite result code; a
+ * arrays as their text, timestamps in the store's form. Text read in place is bound without
+ * a copy: the row data outlives the statement's step. Returns an SQLite result code; a
  * malformed value leaves the reader failed instead.
  */
 static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_reader *r,
@@ -400,7 +565,7 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
         size_t from = json_reader_offset(r);
         if (!json_reader_skip(r)) return SQLITE_OK;
         return sqlite3_bind_text64(st, p, r->start + from, json_reader_offset(r) - from,
-                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+                                   SQLITE_STATIC, SQLITE_UTF8);
     }
     json_scalar v;
     if (!json_reader_scalar(r, &v, scratch)) return SQLITE_OK;
@@ -414,7 +579,8 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
             if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0)
                 return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
         }
-        return sqlite3_bind_text64(st, p, v.text, v.length, SQLITE_TRANSIENT, SQLITE_UTF8);
+        return sqlite3_bind_text64(st, p, v.text, v.length,
+                                   v.in_scratch ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8);
     case JSON_SCALAR_INTEGER:
         return sqlite3_bind_int64(st, p, (sqlite3_int64)v.integer);
     case JSON_SCALAR_REAL:
@@ -428,12 +594,16 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
     }
 }
 
-/* The index of the column of `t` named by a key, or -1. */
-static int column_index(const syncspec_table *t, const json_scalar *key) {
+static bool column_named(const syncspec_column *c, const json_scalar *key) {
+    return strlen(c->name) == key->length && memcmp(c->name, key->text, key->length) == 0;
+}
+
+/* The index of the column of `t` named by a key, or -1. Rows usually list the columns in
+ * the table's order: column `hint` is tried first. */
+static int column_index(const syncspec_table *t, const json_scalar *key, size_t hint) {
+    if (hint < t->column_count && column_named(&t->columns[hint], key)) return (int)hint;
     for (size_t i = 0; i < t->column_count; i++)
-        if (strlen(t->columns[i].name) == key->length &&
-            memcmp(t->columns[i].name, key->text, key->length) == 0)
-            return (int)i;
+        if (column_named(&t->columns[i], key)) return (int)i;
     return -1;
 }
 
@@ -441,6 +611,8 @@ static int column_index(const syncspec_table *t, const json_scalar *key) {
 typedef struct apply_statements {
     sqlite3_stmt **upsert; /* per table of the schema */
     sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
+    syncspec_buffer scratch; /* for the values of rows that hold escapes */
+    op_scratch op;           /* for the strings of the op being applied */
 } apply_statements;
 
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
@@ -494,45 +666,56 @@ static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const s
     return rc;
 }
 
+/* The synced table named `type`, or NULL. */
+static const syncspec_table *synced_table(const syncspec_schema *schema, const json_scalar *type) {
+    for (size_t i = 0; i < schema->table_count; i++) {
+        const syncspec_table *t = &schema->tables[i];
+        if (!t->local_only && strlen(t->name) == type->length &&
+            memcmp(t->name, type->text, type->length) == 0)
+            return t;
+    }
+    return NULL;
+}
+
 /* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
 static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
-                     const char *type, const char *id, const char *data,
-                     syncspec_sync_error *error) {
-    const syncspec_table *t = syncspec_schema_table(store->schema, type);
-    if (!t || t->local_only) return 0; /* a table this client does not sync */
+                     const data_op *op, syncspec_sync_error *error) {
+    const syncspec_table *t = synced_table(store->schema, &op->type);
+    if (!t) return 0; /* a table this client does not sync */
     sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
     int rc = *st ? 0 : prepare_upsert(st, store, t, error);
     if (rc) return rc;
     /* Read straight from the text, with no tree: the bulk of an initial sync. */
     json_reader r;
-    syncspec_buffer scratch = {0};
+    syncspec_buffer *scratch = &s->scratch;
     json_scalar key;
-    json_reader_init(&r, data ? data : "", data ? strlen(data) : 0);
+    json_reader_init(&r, op->data, op->data_len);
     sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
     bool object = json_reader_object_begin(&r);
-    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, &scratch); i++) {
-        int k = column_index(t, &key);
+    for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, scratch); i++) {
+        int k = column_index(t, &key, i);
         if (k < 0 || t->columns[k].role == SYNCSPEC_ROLE_ID) { /* not ours, or the op's id */
             json_reader_skip(&r);
-        } else if (bind_value(*st, k + 1, &t->columns[k], &r, &scratch) != SQLITE_OK) {
+        } else if (bind_value(*st, k + 1, &t->columns[k], &r, scratch) != SQLITE_OK) {
             rc = store_db_error(store, error, t->name);
         }
     }
     for (size_t k = 0; k < t->column_count && rc == 0; k++)
         if (t->columns[k].role == SYNCSPEC_ROLE_ID &&
-            sqlite3_bind_text(*st, (int)k + 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            sqlite3_bind_text64(*st, (int)k + 1, op->id.text, op->id.length, SQLITE_TRANSIENT,
+                                SQLITE_UTF8) != SQLITE_OK)
             rc = store_db_error(store, error, t->name);
     if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
         rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
-                        "sync stream: the data of %s %s is not a JSON object: %s at byte %zu", type,
-                        id, r.error ? r.error : "unexpected value", json_reader_offset(&r));
-    syncspec_buffer_free(&scratch);
+                        "sync stream: the data of %s %.*s is not a JSON object: %s at byte %zu",
+                        t->name, (int)op->id.length, op->id.text,
+                        r.error ? r.error : "unexpected value", json_reader_offset(&r));
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
         rc = replace_clashing(*st, store, t, error);
     if (rc) return rc;
-    sqlite3_bind_text(s->member, 1, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->member, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->member, 1, t->name, -1, SQLITE_STATIC);
+    bind_scalar(s->member, 2, &op->id);
     sqlite3_bind_text(s->member, 3, bucket, -1, SQLITE_STATIC);
     return step_done(s->member, store, error);
 }
@@ -549,17 +732,21 @@ static const char apply_begin_sql[] =
     "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
     "\"syncspec_revert\";DELETE FROM \"syncspec_revert\";";
 
-/* Buckets no longer in the checkpoint: what they held goes. */
+/* Buckets no longer in the checkpoint: what they held goes. Each bucket holding rows has a
+ * position in syncspec_buckets, so the rows are found through the few buckets that left,
+ * never by reading every row held. Their received ops are left out of the apply, and
+ * dropped with the others at its end. */
 static const char apply_removed_buckets_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_gone\" (\"name\" TEXT PRIMARY KEY) "
+    "WITHOUT ROWID;DELETE FROM temp.\"syncspec_gone\";"
+    "INSERT INTO temp.\"syncspec_gone\" SELECT \"name\" FROM \"syncspec_buckets\" WHERE "
+    "\"name\" NOT IN (SELECT \"name\" FROM temp.\"syncspec_checkpoint\");"
     "INSERT OR IGNORE INTO temp.\"syncspec_touched\" SELECT \"type\", \"row_id\" FROM "
-    "\"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_buckets\" WHERE \"name\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");"
-    "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" NOT IN (SELECT \"name\" FROM "
-    "temp.\"syncspec_checkpoint\");";
+    "\"syncspec_bucket_rows\" WHERE \"bucket\" IN (SELECT \"name\" FROM temp.\"syncspec_gone\");"
+    "DELETE FROM \"syncspec_bucket_rows\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_gone\");"
+    "DELETE FROM \"syncspec_buckets\" WHERE \"name\" IN (SELECT \"name\" FROM "
+    "temp.\"syncspec_gone\");";
 
 /* The checkpoint's buckets, with their new last op and checksum (validated: the server's). */
 static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
@@ -571,7 +758,7 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     if (rc == 0)
         rc = prepare(&state, store,
                      "INSERT INTO \"syncspec_buckets\" (\"name\", \"op_id\", \"checksum\") VALUES "
-                     "(?1, coalesce((SELECT max(\"op_id\") FROM \"syncspec_oplog\" WHERE "
+                     "(?1, coalesce((SELECT max(\"last_op_id\") FROM \"syncspec_oplog\" WHERE "
                      "\"bucket\" = ?1), 0), ?2) ON CONFLICT (\"name\") DO UPDATE SET \"op_id\" = "
                      "max(\"op_id\", excluded.\"op_id\"), \"checksum\" = excluded.\"checksum\"",
                      error);
@@ -586,43 +773,59 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
     return rc;
 }
 
-/* Every received op in op id order. */
-static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
-    sqlite3_stmt *ops = NULL;
-    int rc = prepare(&ops, store,
-                     "SELECT \"bucket\", \"op\", \"type\", \"row_id\", \"data\" FROM "
-                     "\"syncspec_oplog\" ORDER BY \"op_id\", \"bucket\"",
-                     error);
-    int step = SQLITE_DONE;
-    while (rc == 0 && (step = sqlite3_step(ops)) == SQLITE_ROW) {
-        const char *bucket = (const char *)sqlite3_column_text(ops, 0);
-        const char *op = (const char *)sqlite3_column_text(ops, 1);
-        const char *type = (const char *)sqlite3_column_text(ops, 2);
-        const char *id = (const char *)sqlite3_column_text(ops, 3);
-        if (strcmp(op, "PUT") == 0) {
-            rc = apply_put(s, store, bucket, type, id, (const char *)sqlite3_column_text(ops, 4),
-                           error);
-        } else if (strcmp(op, "REMOVE") == 0) {
-            sqlite3_bind_text(s->unmember, 1, type, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->unmember, 2, id, -1, SQLITE_STATIC);
+/* The ops of one kept line, in order. */
+static int apply_line(apply_statements *s, syncspec_store *store, const char *bucket,
+                      const char *ops, size_t len, syncspec_sync_error *error) {
+    json_reader r;
+    data_op op;
+    int rc = 0;
+    json_reader_init(&r, ops, len);
+    json_reader_array_begin(&r);
+    for (size_t i = 0; rc == 0 && json_reader_array_next(&r, &i); i++) {
+        if (!read_op(&r, &op, &s->op)) break;
+        if (json_scalar_is(&op.kind, "PUT")) {
+            rc = apply_put(s, store, bucket, &op, error);
+        } else if (json_scalar_is(&op.kind, "REMOVE")) {
+            bind_scalar(s->unmember, 1, &op.type);
+            bind_scalar(s->unmember, 2, &op.id);
             sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->touch, 1, type, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->touch, 2, id, -1, SQLITE_STATIC);
+            bind_scalar(s->touch, 1, &op.type);
+            bind_scalar(s->touch, 2, &op.id);
             if ((rc = step_done(s->unmember, store, error)) == 0)
                 rc = step_done(s->touch, store, error);
-        } else if (strcmp(op, "CLEAR") == 0) {
+        } else if (json_scalar_is(&op.kind, "CLEAR")) {
             sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
             sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
             if ((rc = step_done(s->clear_touched, store, error)) == 0)
                 rc = step_done(s->clear, store, error);
         } /* MOVE: only its checksum counts */
     }
-    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
-    sqlite3_finalize(ops);
+    if (rc == 0 && r.error) rc = json_failed(error, &r); /* checked when it arrived */
     return rc;
 }
 
-/* Deletes the touched rows of every synced table that no bucket holds. */
+/* Every kept line of the checkpoint's buckets, in the order received: each bucket's ops in
+ * op id order. The lines are read in the table's order ("+" keeps SQLite from reading them
+ * through the bucket index and then sorting them, texts and all). */
+static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
+    sqlite3_stmt *lines = NULL;
+    int rc = prepare(&lines, store,
+                     "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE +\"bucket\" IN "
+                     "(SELECT \"name\" FROM temp.\"syncspec_checkpoint\") ORDER BY \"seq\"",
+                     error);
+    int step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(lines)) == SQLITE_ROW)
+        rc = apply_line(s, store, (const char *)sqlite3_column_text(lines, 0),
+                        (const char *)sqlite3_column_text(lines, 1),
+                        (size_t)sqlite3_column_bytes(lines, 1), error);
+    if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
+    sqlite3_finalize(lines);
+    return rc;
+}
+
+/* Deletes the touched rows of every synced table that no bucket holds. syncspec_bucket_rows
+ * is keyed by bucket first (one B-tree to write per row held, not two): a row is looked up
+ * in each bucket the store has, a handful (CROSS JOIN keeps SQLite to that order). */
 static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
     syncspec_buffer sql = {0};
     int rc = 0;
@@ -634,7 +837,8 @@ static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
             sync_puts(&sql, " WHERE \"id\" IN (SELECT x.\"row_id\" FROM temp.\"syncspec_touched\" "
                             "AS x WHERE x.\"type\" = '") ||
             sync_puts(&sql, t->name) ||
-            sync_puts(&sql, "' AND NOT EXISTS (SELECT 1 FROM \"syncspec_bucket_rows\" AS r WHERE "
+            sync_puts(&sql, "' AND NOT EXISTS (SELECT 1 FROM \"syncspec_buckets\" AS b CROSS JOIN "
+                            "\"syncspec_bucket_rows\" AS r ON r.\"bucket\" = b.\"name\" AND "
                             "r.\"type\" = x.\"type\" AND r.\"row_id\" = x.\"row_id\"));"))
             rc = NOMEM(error);
     }
@@ -655,12 +859,52 @@ static const char *const apply_sql[] = {
 };
 
 /*
+ * A checkpoint of this many ops or more is applied with the capture triggers set aside:
+ * their WHEN keeps server rows out of the queue, but a trigger that does nothing still runs
+ * a trigger program for each row, about a fifth of a large apply. They are dropped inside
+ * the apply's transaction and created again before its commit, so a rollback or a crash
+ * brings them back too. A small checkpoint is not worth the schema change.
+ */
+enum { OPS_BEFORE_SETTING_ASIDE = 1000 };
+
+/* The CREATE text of the triggers set aside. */
+typedef struct aside_triggers {
+    char **sql;
+    size_t count;
+} aside_triggers;
+
+static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_sync_error *error) {
+    int64_t ops = 0;
+    int rc = store_query_int64(&ops, store,
+                               "SELECT coalesce(sum(\"count\"), 0) FROM \"syncspec_oplog\" WHERE "
+                               "\"bucket\" IN (SELECT \"name\" FROM temp.\"syncspec_checkpoint\")",
+                               error);
+    if (rc == 0 && ops >= OPS_BEFORE_SETTING_ASIDE)
+        rc = store_drop_capture_triggers(store, NULL, &a->sql, &a->count, error);
+    return rc;
+}
+
+/* Creates the triggers set aside again (when `restore`) and forgets them. */
+static int triggers_back(aside_triggers *a, syncspec_store *store, bool restore,
+                         syncspec_sync_error *error) {
+    int rc = 0;
+    for (size_t i = 0; i < a->count; i++) {
+        if (restore && rc == 0) rc = store_exec(store, a->sql[i], error);
+        free(a->sql[i]);
+    }
+    free(a->sql);
+    *a = (aside_triggers){0};
+    return rc;
+}
+
+/*
  * Applies the received checkpoint in one transaction when no local write is queued and the
  * write checkpoint is reached. Sets *applied.
  */
 static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_error *error) {
     syncspec_store *store = d->store;
     apply_statements s = {0};
+    aside_triggers aside = {0};
     int64_t wait_for = 0;
     size_t pending = 0;
     *applied = false;
@@ -684,13 +928,15 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
     for (size_t i = 0; i < sizeof one / sizeof *one && rc == 0; i++)
         rc = prepare(one[i], store, apply_sql[i], error);
     if (rc || (rc = record_buckets(d, error)) ||
-        (rc = store_exec(store, apply_removed_buckets_sql, error)))
+        (rc = store_exec(store, apply_removed_buckets_sql, error)) ||
+        (rc = triggers_aside(&aside, store, error)))
         goto rollback;
     store->cap->capture = 0; /* server rows are never queued for upload */
     rc = apply_ops(&s, store, error);
     if (rc == 0) rc = delete_orphans(store, error);
     store->cap->capture = 1;
-    if (rc || (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
+    if (rc || (rc = triggers_back(&aside, store, true, error)) ||
+        (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
         (rc = store_exec(store, "COMMIT", error)))
         goto rollback;
     *applied = true;
@@ -698,9 +944,12 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_e
 rollback:
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 cleanup:
+    triggers_back(&aside, store, false, NULL); /* after a rollback: back with it */
     for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
         sqlite3_finalize(s.upsert[i]);
     free(s.upsert);
+    syncspec_buffer_free(&s.scratch);
+    op_scratch_free(&s.op);
     sqlite3_finalize(s.member);
     sqlite3_finalize(s.unmember);
     sqlite3_finalize(s.touch);
@@ -736,26 +985,57 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *e
 
 /* ---- lines ---- */
 
+/*
+ * A line. A data line (the bulk of a download) is read from the text in one pass, its ops
+ * kept once the whole line has proved to be JSON; the others are small and read as a tree.
+ * A line that holds a checkpoint besides data is a checkpoint, as the order below says.
+ */
 static int take_line(syncspec_download *d, const char *text, size_t len,
                      syncspec_sync_error *error) {
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
     if (i == len) return 0; /* blank lines are allowed */
+    json_reader r;
+    syncspec_buffer scratch = {0};
+    kept_ops kept = {0};
+    json_scalar key;
+    bool data = false, other = false;
+    int rc = 0;
+    json_reader_init(&r, text, len);
+    r.allow_nul = true;
+    if (json_reader_peek(&r) != '{') json_reader_fail(&r, "not an object");
+    json_reader_object_begin(&r);
+    for (size_t k = 0; rc == 0 && json_reader_object_next(&r, &k, &key, &scratch); k++) {
+        if (json_scalar_is(&key, "data") && !data && !other) {
+            data = true;
+            if (json_reader_peek(&r) == '{')
+                rc = read_data(d, &r, &kept, error);
+            else
+                rc = malformed(error, "a data line without bucket or data");
+        } else {
+            other |= json_scalar_is(&key, "checkpoint") || json_scalar_is(&key, "checkpoint_diff");
+            json_reader_skip(&r);
+        }
+    }
+    if (rc == 0) json_reader_end(&r);
+    syncspec_buffer_free(&scratch);
+    if (rc == 0 && r.error)
+        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+                        "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
+                        json_reader_offset(&r));
+    if (rc == 0 && data && !other) rc = keep_ops(d->store, &kept, error);
+    kept_ops_free(&kept);
+    if (rc || (data && !other)) return rc;
     json_error_t jerr;
     json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
-    if (!json_is_object(line)) {
-        json_decref(line);
+    if (!line)
         return sync_error(error, SYNCSPEC_SYNC_INVALID,
                           "sync stream: a line is not a JSON object: %s", jerr.text);
-    }
-    int rc = 0;
     json_t *v;
     if ((v = json_object_get(line, "checkpoint"))) {
         rc = take_checkpoint(d, v, true, error);
     } else if ((v = json_object_get(line, "checkpoint_diff"))) {
         rc = take_checkpoint(d, v, false, error);
-    } else if ((v = json_object_get(line, "data"))) {
-        rc = take_data(d, v, error);
     } else if ((v = json_object_get(line, "checkpoint_complete"))) {
         rc = take_complete(d, v, error);
     } else if ((v = json_object_get(line, "token_expires_in"))) {

@@ -55,6 +55,10 @@ void store_now(char buf[SYNCSPEC_TIMESTAMP_SIZE]);
  * the store opens, and the statements that empty them. */
 extern const char store_download_sql[];
 extern const char store_download_clear_sql[];
+/* The columns after "bucket" of the syncspec_oplog line that marks a bucket for a full
+ * download again (a checksum failure, a refused upload): a CLEAR at op 0. */
+#define STORE_OPLOG_CLEAR_LINE \
+    "0, 1, 0, 1, '[{\"op_id\":\"0\",\"op\":\"CLEAR\",\"checksum\":0}]'"
 
 /* Uploads the whole queue in batches of `max_transactions` (0: 100), adding to
  * result->uploaded and ->rejected; SYNCSPEC_SYNC_RETRY with unanswered batches still

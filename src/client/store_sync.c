@@ -223,7 +223,7 @@ static int64_t op_tx(const syncspec_store *store, const char *op_id) {
  * the store keeps no copy of the server's row. Inside the caller's transaction.
  */
 static int revert_refused(syncspec_store *store, int64_t tx, syncspec_sync_error *error) {
-    char sql[1536];
+    char sql[2048];
     snprintf(sql, sizeof sql,
              "INSERT OR IGNORE INTO \"syncspec_revert\" (\"type\", \"row_id\") SELECT "
              "\"type\", \"row_id\" FROM \"syncspec_crud\" WHERE \"tx_id\" = %" PRId64 ";"
@@ -234,8 +234,9 @@ static int revert_refused(syncspec_store *store, int64_t tx, syncspec_sync_error
              "c.\"type\" AND r.\"row_id\" = c.\"row_id\" WHERE c.\"tx_id\" = %" PRId64 ";"
              "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
              "temp.\"syncspec_reset\");"
-             "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"op_id\", \"op\", \"checksum\") "
-             "SELECT \"name\", 0, 'CLEAR', 0 FROM temp.\"syncspec_reset\";"
+             "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+             "\"checksum\", \"count\", \"ops\") SELECT \"name\", " STORE_OPLOG_CLEAR_LINE
+             " FROM temp.\"syncspec_reset\";"
              "UPDATE \"syncspec_buckets\" SET \"op_id\" = 0, \"checksum\" = 0 WHERE \"name\" "
              "IN (SELECT \"name\" FROM temp.\"syncspec_reset\");",
              tx, tx);

@@ -769,7 +769,7 @@ static void step_corrupt(run *r, const action *a) {
     /* A bucket downloading again from its start (a CLEAR kept) no longer counts its sum. */
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE syncspec_buckets SET checksum = "
                                       "(checksum + 1) % 4294967296 WHERE name NOT IN (SELECT "
-                                      "bucket FROM syncspec_oplog WHERE op = 'CLEAR')",
+                                      "bucket FROM syncspec_oplog WHERE cleared)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     bool corrupted = sqlite3_changes(db) > 0;
