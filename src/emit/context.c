@@ -81,16 +81,28 @@ void ctx_mark_ends(arena *a, ctx_value *list) {
         ctx_set_ends(a, (ctx_value *)list->as.items[i], i, list->count);
 }
 
-const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
+static bool field_is(const ctx_field *f, const char *key, size_t key_len) {
+    /* Length and first letter rule out most fields without a call. */
+    return f->key_len == key_len &&
+           (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0));
+}
+
+const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
+                                unsigned *hint) {
     if (!object || object->kind != CTX_OBJECT) return NULL;
-    for (unsigned i = 0; i < object->count; i++) {
-        const ctx_field *f = &object->as.fields[i];
-        /* Length and first letter rule out most fields without a call. */
-        if (f->key_len == key_len &&
-            (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0)))
-            return f->value;
-    }
+    if (*hint < object->count && field_is(&object->as.fields[*hint], key, key_len))
+        return object->as.fields[*hint].value;
+    for (unsigned i = 0; i < object->count; i++)
+        if (field_is(&object->as.fields[i], key, key_len)) {
+            *hint = i;
+            return object->as.fields[i].value;
+        }
     return NULL;
+}
+
+const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
+    unsigned hint = 0;
+    return ctx_get_hinted(object, key, key_len, &hint);
 }
 
 bool ctx_is_list(const ctx_value *v) {

@@ -96,6 +96,11 @@ void ctx_set_ends(arena *a, ctx_value *item, size_t index, size_t count);
 
 /* NULL when the key is absent or `object` is not an object. */
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len);
+/* ctx_get, trying field *hint first and leaving in it the index the key was found at: the
+ * objects one builder makes have their fields in the same order, so a template tag that
+ * looks its name up in item after item finds it at the first try. */
+const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
+                                unsigned *hint);
 
 /* True for a list of either kind. */
 bool ctx_is_list(const ctx_value *value);

@@ -23,7 +23,7 @@ static const char *const c_reserved[] = {
 static const char *c_field(arena *a, const char *name) {
     /* The first letter first: this runs for every column each time columns are walked. */
     for (const char *const *k = c_reserved; *k; k++)
-        if (**k == *name && strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+        if (**k == *name && strcmp(*k, name) == 0) return arena_concat(a, name, "_", NULL);
     return name;
 }
 

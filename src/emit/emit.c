@@ -97,6 +97,11 @@ static int load_template(const char **text, size_t *length, const char **used, a
 
 enum { MAX_TEMPLATES = 64 };
 
+typedef struct resolved_partial {
+    const char *folder, *name;
+    const template *t;
+} resolved_partial;
+
 /* The templates of one run, compiled once each; partials resolve within a target's folder. */
 typedef struct template_set {
     arena *a;
@@ -107,6 +112,11 @@ typedef struct template_set {
     const char *used[MAX_TEMPLATES + 1];
     const template *compiled[MAX_TEMPLATES];
     size_t count;
+    /* The partial tags resolved so far, by the tag's name (a pointer into its template)
+     * and the folder: a partial is asked for again for every table, and this answers
+     * without making its path. */
+    resolved_partial partials[MAX_TEMPLATES];
+    size_t partial_count;
     strbuf out; /* reused from file to file: its memory is already paged in */
 } template_set;
 
@@ -133,7 +143,14 @@ static const template *template_get(template_set *set, const char *path) {
 
 static const template *resolve_partial(void *data, const char *name, size_t length) {
     template_set *set = data;
-    return template_get(set, arena_printf(set->a, "%s/%.*s", set->folder, (int)length, name));
+    for (size_t i = 0; i < set->partial_count; i++)
+        if (set->partials[i].name == name && set->partials[i].folder == set->folder)
+            return set->partials[i].t;
+    const template *t =
+        template_get(set, arena_printf(set->a, "%s/%.*s", set->folder, (int)length, name));
+    if (set->partial_count < MAX_TEMPLATES)
+        set->partials[set->partial_count++] = (resolved_partial){set->folder, name, t};
+    return t;
 }
 
 static void enter_folder(template_set *set, const char *path) {

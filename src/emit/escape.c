@@ -9,7 +9,7 @@
 static const char *quote_doubling(arena *a, const char *s, char quote) {
     size_t n = 2;
     for (const char *p = s; *p; p++) n += *p == quote ? 2 : 1;
-    char *out = arena_alloc(a, n + 1), *o = out;
+    char *out = arena_alloc_uninit(a, n + 1), *o = out;
     *o++ = quote;
     for (const char *p = s; *p; p++) {
         if (*p == quote) *o++ = quote;
@@ -213,6 +213,6 @@ static const char *const ts_reserved[] = {
 
 const char *esc_ts_ident(arena *a, const char *name) {
     for (const char *const *k = ts_reserved; *k; k++)
-        if (**k == *name && strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+        if (**k == *name && strcmp(*k, name) == 0) return arena_concat(a, name, "_", NULL);
     return name;
 }

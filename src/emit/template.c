@@ -16,6 +16,10 @@ struct node {
     node_kind kind;
     const char *text; /* literal text, or the name */
     size_t length;
+    size_t first_length; /* of the name's first part, before any '.' */
+    /* Where the name's first part was last found (ctx_get_hinted); the one thing rendering
+     * writes into a compiled template, so a template renders on one thread at a time. */
+    unsigned *hint;
     node *children; /* sections */
     size_t child_count, child_cap;
     unsigned line, col;
@@ -159,6 +163,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col, "empty tag");
             continue;
         }
+        const char *dot = memchr(inner, '.', name_len);
+        size_t first_length = dot && name_len > 1 ? (size_t)(dot - inner) : name_len;
         if (sigil == '#' || sigil == '^') {
             if (depth == MAX_NESTING) {
                 diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col,
@@ -168,6 +174,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             stack[++depth] = (node){.kind = sigil == '#' ? NODE_SECTION : NODE_INVERTED,
                                     .text = inner,
                                     .length = name_len,
+                                    .first_length = first_length,
+                                    .hint = arena_alloc(a, sizeof(unsigned)),
                                     .line = line,
                                     .col = col};
         } else if (sigil == '/') {
@@ -199,6 +207,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                       (node){.kind = sigil == '>' ? NODE_PARTIAL : NODE_VARIABLE,
                              .text = inner,
                              .length = name_len,
+                             .first_length = first_length,
+                             .hint = arena_alloc(a, sizeof(unsigned)),
                              .line = line,
                              .col = col});
         }
@@ -231,10 +241,10 @@ typedef struct render_state {
 /* Resolves a dotted name: the first part from the innermost context that has it. */
 static const ctx_value *lookup(const render_state *s, const node *n) {
     if (n->length == 1 && n->text[0] == '.') return s->stack[s->depth - 1];
-    const char *dot = memchr(n->text, '.', n->length);
-    size_t first = dot ? (size_t)(dot - n->text) : n->length;
     const ctx_value *v = NULL;
-    for (size_t i = s->depth; i-- > 0 && !v;) v = ctx_get(s->stack[i], n->text, first);
+    for (size_t i = s->depth; i-- > 0 && !v;)
+        v = ctx_get_hinted(s->stack[i], n->text, n->first_length, n->hint);
+    const char *dot = n->first_length < n->length ? n->text + n->first_length : NULL;
     while (v && dot) {
         const char *part = dot + 1;
         const char *stop = n->text + n->length;

@@ -187,3 +187,21 @@ char *arena_printf(arena *a, const char *fmt, ...) {
     va_end(ap);
     return p;
 }
+
+char *arena_concat(arena *a, ...) {
+    va_list ap;
+    va_start(ap, a);
+    size_t n = 0;
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) n += strlen(s);
+    va_end(ap);
+    char *out = alloc_raw(a, n + 1), *o = out;
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        size_t len = strlen(s);
+        memcpy(o, s, len);
+        o += len;
+    }
+    va_end(ap);
+    *o = '\0';
+    return out;
+}
