@@ -72,13 +72,19 @@ ctx_value *ctx_string(arena *a, const char *s);
 const ctx_value *ctx_bool(bool b);
 const ctx_value *ctx_null(void);
 
+/* Doubles an object's room for fields (ctx_set_n's rare case). */
+void ctx_grow_fields(arena *a, ctx_value *object);
+
 /* Object setters; the key and string are borrowed (they must outlive the context). Keys
  * are set once per object: a setter appends without looking for an existing key. A NULL
- * string sets null. */
-void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
-               const ctx_value *value);
-/* Inline, so that the length of a literal key is known when compiling: the builders set
- * every field of every column each time a template walks the columns. */
+ * string sets null. Inline, so that the length of a literal key is known when compiling
+ * and a field costs no call: the builders set every field of every column each time a
+ * template walks the columns. */
+static inline void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
+                             const ctx_value *value) {
+    if (object->count == object->cap) ctx_grow_fields(a, object);
+    object->as.fields[object->count++] = (ctx_field){key, value, key_len};
+}
 static inline void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *value) {
     ctx_set_n(a, object, key, strlen(key), value);
 }

@@ -106,31 +106,38 @@ void arena_reset(arena *a) {
     a->total = keep ? keep->size : 0;
 }
 
+/* alloc_from when the current block is full (or there is none), kept out of line so that
+ * the common case stays a few instructions with nothing to save and restore. */
+__attribute__((noinline)) static void *alloc_from_new_block(arena *a, size_t size, bool *zero) {
+    block *b = a->head;
+    /* Large requests get a block of their own, kept behind the current one so the current
+     * block's free space is not wasted. */
+    if (size > ARENA_BLOCK / 4 && b) {
+        block *big = block_new(size);
+        big->next = b->next;
+        b->next = big;
+        big->used = size;
+        a->total += size;
+        *zero = false;
+        return big->data;
+    }
+    b = NULL;
+    if (a->total >= HUGE_AFTER && size <= HUGE_BLOCK - sizeof(block)) b = map_huge();
+    if (!b) b = block_new(size > ARENA_BLOCK ? size : ARENA_BLOCK);
+    b->next = a->head;
+    a->head = b;
+    a->total += b->size;
+    b->used = size;
+    *zero = b->mapped;
+    return b->data;
+}
+
 /* Uninitialized memory: for text, which is written in full right away. Sets *zero when
  * the memory is known to be zero-filled (fresh from map_huge). */
 static void *alloc_from(arena *a, size_t size, bool *zero) {
-    size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (size == 0) size = ARENA_ALIGN;
+    size = size ? (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1) : ARENA_ALIGN;
     block *b = a->head;
-    if (!b || b->size - b->used < size) {
-        /* Large requests get a block of their own, kept behind the current one so the
-         * current block's free space is not wasted. */
-        if (size > ARENA_BLOCK / 4 && b) {
-            block *big = block_new(size);
-            big->next = b->next;
-            b->next = big;
-            big->used = size;
-            a->total += size;
-            *zero = false;
-            return big->data;
-        }
-        b = NULL;
-        if (a->total >= HUGE_AFTER && size <= HUGE_BLOCK - sizeof(block)) b = map_huge();
-        if (!b) b = block_new(size > ARENA_BLOCK ? size : ARENA_BLOCK);
-        b->next = a->head;
-        a->head = b;
-        a->total += b->size;
-    }
+    if (!b || b->size - b->used < size) return alloc_from_new_block(a, size, zero);
     void *p = b->data + b->used;
     b->used += size;
     *zero = b->mapped;

@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Called only when `extra` bytes and the NUL do not fit: appending is what rendering does
- * most, and the check inline in its callers costs less than a call each time. */
-static void grow(strbuf *sb, size_t extra) {
+void sb_grow(strbuf *sb, size_t extra) {
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap - sb->len <= extra) cap *= 2;
     char *p = realloc(sb->data, cap);
@@ -16,13 +14,6 @@ static void grow(strbuf *sb, size_t extra) {
     }
     sb->data = p;
     sb->cap = cap;
-}
-
-void sb_append_n(strbuf *sb, const char *s, size_t n) {
-    if (sb->cap - sb->len <= n) grow(sb, n);
-    memcpy(sb->data + sb->len, s, n);
-    sb->len += n;
-    sb->data[sb->len] = '\0';
 }
 
 void sb_append(strbuf *sb, const char *s) { sb_append_n(sb, s, strlen(s)); }
@@ -35,7 +26,7 @@ void sb_vappendf(strbuf *sb, const char *fmt, va_list ap) {
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n <= 0) return;
-    if (sb->cap - sb->len <= (size_t)n) grow(sb, (size_t)n);
+    if (sb->cap - sb->len <= (size_t)n) sb_grow(sb, (size_t)n);
     vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;
 }
