@@ -85,20 +85,20 @@ static bool field_is(const ctx_field *f, const char *key, size_t key_len) {
 }
 
 const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
-                                unsigned *hint) {
+                                ctx_hint *hint) {
     if (!object || object->kind != CTX_OBJECT) return NULL;
-    if (*hint < object->count && field_is(&object->as.fields[*hint], key, key_len))
-        return object->as.fields[*hint].value;
+    if (hint->index < object->count && object->as.fields[hint->index].key == hint->key)
+        return object->as.fields[hint->index].value;
     for (unsigned i = 0; i < object->count; i++)
         if (field_is(&object->as.fields[i], key, key_len)) {
-            *hint = i;
+            *hint = (ctx_hint){i, object->as.fields[i].key};
             return object->as.fields[i].value;
         }
     return NULL;
 }
 
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
-    unsigned hint = 0;
+    ctx_hint hint = {0, NULL};
     return ctx_get_hinted(object, key, key_len, &hint);
 }
 

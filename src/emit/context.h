@@ -75,7 +75,8 @@ const ctx_value *ctx_null(void);
 /* Doubles an object's room for fields (ctx_set_n's rare case). */
 void ctx_grow_fields(arena *a, ctx_value *object);
 
-/* Object setters; the key and string are borrowed (they must outlive the context). Keys
+/* Object setters; the key and string are borrowed (the string must outlive the context,
+ * the key every render of it: see ctx_hint). Keys
  * are set once per object: a setter appends without looking for an existing key. A NULL
  * string sets null. Inline, so that the length of a literal key is known when compiling
  * and a field costs no call: the builders set every field of every column each time a
@@ -102,11 +103,20 @@ void ctx_set_ends(arena *a, ctx_value *item, size_t index, size_t count);
 
 /* NULL when the key is absent or `object` is not an object. */
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len);
-/* ctx_get, trying field *hint first and leaving in it the index the key was found at: the
- * objects one builder makes have their fields in the same order, so a template tag that
- * looks its name up in item after item finds it at the first try. */
+/*
+ * Where a key was last found: the field's index, and the key's address. The objects one
+ * builder makes have their fields in the same order under the same keys, so a template
+ * tag that looks its name up in item after item finds it at the first try without
+ * comparing text; this is why keys must outlive every render of the context (they are
+ * string literals, or live in the arena of a whole context).
+ */
+typedef struct ctx_hint {
+    unsigned index;
+    const char *key;
+} ctx_hint;
+/* ctx_get, trying the field *hint names first and leaving in it where the key was found. */
 const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
-                                unsigned *hint);
+                                ctx_hint *hint);
 
 /* True for a list of either kind. */
 bool ctx_is_list(const ctx_value *value);

@@ -19,7 +19,7 @@ struct node {
     size_t first_length; /* of the name's first part, before any '.' */
     /* Where the name's first part was last found (ctx_get_hinted); the one thing rendering
      * writes into a compiled template, so a template renders on one thread at a time. */
-    unsigned *hint;
+    ctx_hint *hint;
     node *children; /* sections */
     size_t child_count, child_cap;
     unsigned line, col;
@@ -175,7 +175,7 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                                     .text = inner,
                                     .length = name_len,
                                     .first_length = first_length,
-                                    .hint = arena_alloc(a, sizeof(unsigned)),
+                                    .hint = arena_alloc(a, sizeof(ctx_hint)),
                                     .line = line,
                                     .col = col};
         } else if (sigil == '/') {
@@ -208,7 +208,7 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                              .text = inner,
                              .length = name_len,
                              .first_length = first_length,
-                             .hint = arena_alloc(a, sizeof(unsigned)),
+                             .hint = arena_alloc(a, sizeof(ctx_hint)),
                              .line = line,
                              .col = col});
         }
