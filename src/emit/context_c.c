@@ -131,6 +131,22 @@ static const ctx_value *column_item(arena *a, const void *data, size_t position,
     return column_context(a, &source->table->columns[position]);
 }
 
+/* Indexes too: one of the walks looks at them. */
+static const ctx_value *index_item(arena *a, const void *data, size_t position, size_t count) {
+    const syncspec_index *x = &((const syncspec_table *)data)->indexes[position];
+    (void)count;
+    ctx_value *index = ctx_object(a);
+    ctx_set_string(a, index, "position", number(a, (int64_t)position));
+    ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
+    ctx_set_string(a, index, "count", number(a, (int64_t)x->column_count));
+    ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
+    ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
+    ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
+    ctx_set_string(a, index, "line", number(a, x->line));
+    ctx_set_string(a, index, "col", number(a, x->col));
+    return index;
+}
+
 /* One table's context, built while rendering and freed after (see ctx_lazy_list): a
  * 1,000-table spec never holds every column's context at once. */
 static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
@@ -158,21 +174,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
     source->prefix = prefix;
     source->table = t;
     ctx_set(a, table, "columns", ctx_lazy_list(a, t->column_count, column_item, source));
-    ctx_value *indexes = ctx_list(a, t->index_count);
-    for (size_t k = 0; k < t->index_count; k++) {
-        const syncspec_index *x = &t->indexes[k];
-        ctx_value *index = ctx_object(a);
-        ctx_set_string(a, index, "position", number(a, (int64_t)k));
-        ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
-        ctx_set_string(a, index, "count", number(a, (int64_t)x->column_count));
-        ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
-        ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
-        ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
-        ctx_set_string(a, index, "line", number(a, x->line));
-        ctx_set_string(a, index, "col", number(a, x->col));
-        ctx_push(a, indexes, index);
-    }
-    ctx_set(a, table, "indexes", indexes);
+    ctx_set(a, table, "indexes", ctx_lazy_list(a, t->index_count, index_item, t));
     ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
     ctx_set_ends(a, table, position, count);
     return table;

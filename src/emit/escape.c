@@ -118,7 +118,7 @@ const char *esc_c_string(arena *a, const char *s) {
     char buf[5];
     size_t n = 2;
     for (size_t i = 0; p[i]; i++) n += c_escape(buf, p[i], p[i + 1]);
-    char *out = arena_alloc(a, n + 1), *o = out;
+    char *out = arena_alloc_uninit(a, n + 1), *o = out;
     *o++ = '"';
     for (size_t i = 0; p[i]; i++) o += c_escape(o, p[i], p[i + 1]);
     *o++ = '"';
@@ -149,7 +149,7 @@ static const char *js_string(arena *a, const char *s, char quote) {
     for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++, n++)
         plain = *p >= 0x20 && *p != 0x7f && *p != (unsigned char)quote && *p != '\\' && *p != 0xe2;
     if (plain) {
-        char *out = arena_alloc(a, n + 3);
+        char *out = arena_alloc_uninit(a, n + 3);
         out[0] = quote;
         memcpy(out + 1, s, n);
         out[n + 1] = quote;
