@@ -68,7 +68,10 @@ static const char *unique_match(arena *a, const syncspec_table *t) {
         any = true;
         for (size_t k = 0; k < x->column_count; k++) {
             const char *q = esc_sql_ident(a, x->columns[k]);
-            sb_appendf(&sb, "%sr.%s = NEW.%s", k ? " AND " : "", q, q);
+            sb_append(&sb, k ? " AND r." : "r.");
+            sb_append(&sb, q);
+            sb_append(&sb, " = NEW.");
+            sb_append(&sb, q);
         }
         sb_append(&sb, ")");
     }
