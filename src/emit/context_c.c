@@ -41,18 +41,34 @@ static const char *const role_enums[] = {"SYNCSPEC_ROLE_DECLARED",   "SYNCSPEC_R
                                          "SYNCSPEC_ROLE_OWNER",      "SYNCSPEC_ROLE_CREATED_AT",
                                          "SYNCSPEC_ROLE_UPDATED_AT", "SYNCSPEC_ROLE_DELETED_AT"};
 
+/* Decimal text without printf: this runs for every column of every table. */
+static const char *number(arena *a, int64_t v) {
+    static const char *const small[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    if (v >= 0 && v < 10) return small[v];
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    return arena_strdup(a, p);
+}
+
 static const char *bound(arena *a, const syncspec_column *c, const syncspec_bound *b) {
     if (!b->set) return "{0}";
     /* INT64_C(-9223372036854775808) negates a constant int64_t cannot hold (-Wpedantic). */
     if (c->type == SYNCSPEC_TYPE_INTEGER && b->i == INT64_MIN)
         return "{.set = true, .i = (-INT64_C(9223372036854775807) - 1), .r = "
                "-9223372036854775808.0}";
-    if (c->type == SYNCSPEC_TYPE_INTEGER)
-        return arena_printf(a, "{.set = true, .i = INT64_C(%" PRId64 "), .r = %" PRId64 ".0}", b->i,
-                            b->i);
+    if (c->type == SYNCSPEC_TYPE_INTEGER) {
+        const char *i = number(a, b->i);
+        return arena_concat(a, "{.set = true, .i = INT64_C(", i, "), .r = ", i, ".0}", NULL);
+    }
     char buf[32];
     spec_format_real(buf, b->r);
-    return arena_printf(a, "{.set = true, .r = %s%s}", buf, strpbrk(buf, ".e") ? "" : ".0");
+    return arena_concat(a, "{.set = true, .r = ", buf, strpbrk(buf, ".e") ? "" : ".0", "}", NULL);
 }
 
 static const char *joined_literals(arena *a, const char *const *items, size_t count) {
@@ -69,21 +85,6 @@ static const char *joined_literals(arena *a, const char *const *items, size_t co
 static ctx_value *comment_lines(arena *a, const char *text) {
     ctx_value *lines = context_lines(a, text ? esc_c_comment(a, text) : NULL);
     return lines;
-}
-
-/* Decimal text without printf: this runs for every column of every table. */
-static const char *number(arena *a, int64_t v) {
-    static const char *const small[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-    if (v >= 0 && v < 10) return small[v];
-    char buf[24], *p = buf + sizeof buf;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) *--p = '-';
-    return arena_strdup(a, p);
 }
 
 static ctx_value *column_context(arena *a, const syncspec_column *c) {

@@ -5,8 +5,19 @@
 
 #include "util/strbuf.h"
 
+/* The text between two quotes, as is: what most names need. */
+static const char *quoted(arena *a, const char *s, size_t length, char open, char close) {
+    char *out = arena_alloc_uninit(a, length + 3);
+    out[0] = open;
+    memcpy(out + 1, s, length);
+    out[length + 1] = close;
+    out[length + 2] = '\0';
+    return out;
+}
+
 /* Surrounds with `quote`, doubling each occurrence of it. */
 static const char *quote_doubling(arena *a, const char *s, char quote) {
+    if (!strchr(s, quote)) return quoted(a, s, strlen(s), quote, quote);
     size_t n = 2;
     for (const char *p = s; *p; p++) n += *p == quote ? 2 : 1;
     char *out = arena_alloc_uninit(a, n + 1), *o = out;
@@ -113,8 +124,13 @@ static size_t c_escape(char out[5], unsigned char c, unsigned char next) {
 }
 
 const char *esc_c_string(arena *a, const char *s) {
-    /* Two passes: measure, then write straight into the arena. */
     const unsigned char *p = (const unsigned char *)s;
+    size_t plain = 0;
+    while (p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '"' && p[plain] != '\\' &&
+           p[plain] != '?')
+        plain++;
+    if (!p[plain]) return quoted(a, s, plain, '"', '"');
+    /* Two passes: measure, then write straight into the arena. */
     char buf[5];
     size_t n = 2;
     for (size_t i = 0; p[i]; i++) n += c_escape(buf, p[i], p[i + 1]);
@@ -148,14 +164,7 @@ static const char *js_string(arena *a, const char *s, char quote) {
     bool plain = true;
     for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++, n++)
         plain = *p >= 0x20 && *p != 0x7f && *p != (unsigned char)quote && *p != '\\' && *p != 0xe2;
-    if (plain) {
-        char *out = arena_alloc_uninit(a, n + 3);
-        out[0] = quote;
-        memcpy(out + 1, s, n);
-        out[n + 1] = quote;
-        out[n + 2] = '\0';
-        return out;
-    }
+    if (plain) return quoted(a, s, n, quote, quote);
     strbuf sb = STRBUF_INIT;
     sb_putc(&sb, quote);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
