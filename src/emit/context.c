@@ -84,11 +84,9 @@ static bool field_is(const ctx_field *f, const char *key, size_t key_len) {
            (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0));
 }
 
-const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
-                                ctx_hint *hint) {
+const ctx_value *ctx_find(const ctx_value *object, const char *key, size_t key_len,
+                          ctx_hint *hint) {
     if (!object || object->kind != CTX_OBJECT) return NULL;
-    if (hint->index < object->count && object->as.fields[hint->index].key == hint->key)
-        return object->as.fields[hint->index].value;
     for (unsigned i = 0; i < object->count; i++)
         if (field_is(&object->as.fields[i], key, key_len)) {
             *hint = (ctx_hint){i, object->as.fields[i].key};
@@ -98,8 +96,8 @@ const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t
 }
 
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
-    ctx_hint hint = {0, NULL};
-    return ctx_get_hinted(object, key, key_len, &hint);
+    ctx_hint hint;
+    return ctx_find(object, key, key_len, &hint);
 }
 
 bool ctx_is_list(const ctx_value *v) {

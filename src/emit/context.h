@@ -114,9 +114,18 @@ typedef struct ctx_hint {
     unsigned index;
     const char *key;
 } ctx_hint;
-/* ctx_get, trying the field *hint names first and leaving in it where the key was found. */
-const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key, size_t key_len,
-                                ctx_hint *hint);
+/* ctx_get, leaving in *hint where the key was found (NULL: not found). */
+const ctx_value *ctx_find(const ctx_value *object, const char *key, size_t key_len,
+                          ctx_hint *hint);
+/* ctx_get, trying the field *hint names first: inline, since a template does it for every
+ * tag it renders, and leaving in *hint where the key was found. */
+static inline const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key,
+                                              size_t key_len, ctx_hint *hint) {
+    if (object && object->kind == CTX_OBJECT && hint->index < object->count &&
+        object->as.fields[hint->index].key == hint->key)
+        return object->as.fields[hint->index].value;
+    return ctx_find(object, key, key_len, hint);
+}
 
 /* True for a list of either kind. */
 bool ctx_is_list(const ctx_value *value);

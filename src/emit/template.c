@@ -293,6 +293,22 @@ static void render_with(render_state *s, const node *n, const ctx_value *top) {
     s->depth--;
 }
 
+/* Stops the whole render at `n` with an error. */
+static void stop(render_state *s, const node *n, const char *message) {
+    s->stopped = true;
+    s->status = -1;
+    diag_add(s->diags, DIAG_ERROR, "template-limit", s->t->file, n->line, n->col, "%s", message);
+}
+
+/* Output grows without bound only through list items and partials, so that is where its
+ * size is checked, not at every tag. */
+static bool output_limit_reached(render_state *s, const node *n) {
+    if (s->stopped) return true;
+    if (s->flushed + s->out->len <= MAX_OUTPUT) return false;
+    stop(s, n, "the output passes 512 MiB (does a partial include itself?)");
+    return true;
+}
+
 typedef struct section_items {
     render_state *s;
     const node *n;
@@ -308,18 +324,13 @@ static int render_item(void *data, const ctx_value *item) {
         s->flushed += s->out->len;
         sb_reset(s->out);
     }
+    output_limit_reached(s, it->n);
     return 0;
-}
-
-/* Stops the whole render at `n` with an error. */
-static void stop(render_state *s, const node *n, const char *message) {
-    s->stopped = true;
-    s->status = -1;
-    diag_add(s->diags, DIAG_ERROR, "template-limit", s->t->file, n->line, n->col, "%s", message);
 }
 
 /* A partial renders in the current context, from the template the resolver names. */
 static void render_partial(render_state *s, const node *n) {
+    if (output_limit_reached(s, n)) return;
     if (++s->partial_renders > MAX_PARTIAL_RENDERS) {
         char message[96];
         snprintf(message, sizeof message,
@@ -348,10 +359,6 @@ static void render_partial(render_state *s, const node *n) {
 static void render_nodes(render_state *s, const node *nodes, size_t count) {
     for (size_t i = 0; i < count && !s->stopped; i++) {
         const node *n = &nodes[i];
-        if (s->flushed + s->out->len > MAX_OUTPUT) {
-            stop(s, n, "the output passes 512 MiB (does a partial include itself?)");
-            return;
-        }
         if (n->kind == NODE_TEXT) {
             sb_append_n(s->out, n->text, n->length);
             continue;
