@@ -16,10 +16,6 @@ void sb_grow(strbuf *sb, size_t extra) {
     sb->cap = cap;
 }
 
-void sb_append(strbuf *sb, const char *s) { sb_append_n(sb, s, strlen(s)); }
-
-void sb_putc(strbuf *sb, char c) { sb_append_n(sb, &c, 1); }
-
 void sb_vappendf(strbuf *sb, const char *fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
