@@ -153,9 +153,15 @@ static const template *resolve_partial(void *data, const char *name, size_t leng
     return t;
 }
 
+/* The same folder keeps its string, which the resolved partials are known by. */
 static void enter_folder(template_set *set, const char *path) {
     const char *slash = strrchr(path, '/');
-    set->folder = slash ? arena_strndup(set->a, path, (size_t)(slash - path)) : ".";
+    size_t length = slash ? (size_t)(slash - path) : 0;
+    if (!slash)
+        set->folder = ".";
+    else if (!set->folder || strlen(set->folder) != length ||
+             memcmp(set->folder, path, length) != 0)
+        set->folder = arena_strndup(set->a, path, length);
 }
 
 /* Renders one template file over a context; NULL on error (diagnostics added). */
