@@ -213,8 +213,8 @@ static bool render_to_sink(template_set *set, const char *path, const ctx_value 
  * thread would have made them.
  *
  * The thread is worth its keep: on the 1,000-table benchmark spec (make bench) it takes
- * 0.37 G of the 1.04 G instructions off the main thread (callgrind), about a third of the
- * run's time on two free cores (docs/testing.md has the figures).
+ * 0.37 G of 1.04 G instructions, a third of the main thread's work, to the other core
+ * (callgrind; docs/testing.md has the figures).
  */
 enum { LANES = 2 };
 
