@@ -8,8 +8,9 @@ static const ctx_value ctx_false = {.kind = CTX_BOOL, .boolean = false};
 static const ctx_value ctx_null_value = {.kind = CTX_NULL};
 
 static ctx_value *new_value(arena *a, ctx_kind kind) {
-    ctx_value *v = arena_alloc(a, sizeof *v);
-    v->kind = (unsigned char)kind;
+    /* Zeroed by assignment: a few stores, where arena_alloc's memset is a call. */
+    ctx_value *v = arena_alloc_uninit(a, sizeof *v);
+    *v = (ctx_value){.kind = (unsigned char)kind};
     return v;
 }
 
@@ -46,16 +47,12 @@ ctx_value *ctx_string(arena *a, const char *s) {
 const ctx_value *ctx_bool(bool b) { return b ? &ctx_true : &ctx_false; }
 const ctx_value *ctx_null(void) { return &ctx_null_value; }
 
-void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
-               const ctx_value *value) {
-    if (object->count == object->cap) {
-        unsigned cap = object->cap * 2;
-        ctx_field *fields = arena_alloc_uninit(a, cap * sizeof *fields);
-        memcpy(fields, object->as.fields, object->count * sizeof *fields);
-        object->as.fields = fields;
-        object->cap = cap;
-    }
-    object->as.fields[object->count++] = (ctx_field){key, value, key_len};
+void ctx_grow_fields(arena *a, ctx_value *object) {
+    unsigned cap = object->cap * 2;
+    ctx_field *fields = arena_alloc_uninit(a, cap * sizeof *fields);
+    memcpy(fields, object->as.fields, object->count * sizeof *fields);
+    object->as.fields = fields;
+    object->cap = cap;
 }
 
 void ctx_push(arena *a, ctx_value *list, const ctx_value *value) {
@@ -81,16 +78,26 @@ void ctx_mark_ends(arena *a, ctx_value *list) {
         ctx_set_ends(a, (ctx_value *)list->as.items[i], i, list->count);
 }
 
-const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
+static bool field_is(const ctx_field *f, const char *key, size_t key_len) {
+    /* Length and first letter rule out most fields without a call. */
+    return f->key_len == key_len &&
+           (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0));
+}
+
+const ctx_value *ctx_find(const ctx_value *object, const char *key, size_t key_len,
+                          ctx_hint *hint) {
     if (!object || object->kind != CTX_OBJECT) return NULL;
-    for (unsigned i = 0; i < object->count; i++) {
-        const ctx_field *f = &object->as.fields[i];
-        /* Length and first letter rule out most fields without a call. */
-        if (f->key_len == key_len &&
-            (key_len == 0 || (f->key[0] == key[0] && memcmp(f->key, key, key_len) == 0)))
-            return f->value;
-    }
+    for (unsigned i = 0; i < object->count; i++)
+        if (field_is(&object->as.fields[i], key, key_len)) {
+            *hint = (ctx_hint){i, object->as.fields[i].key};
+            return object->as.fields[i].value;
+        }
     return NULL;
+}
+
+const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len) {
+    ctx_hint hint;
+    return ctx_find(object, key, key_len, &hint);
 }
 
 bool ctx_is_list(const ctx_value *v) {

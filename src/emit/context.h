@@ -72,13 +72,20 @@ ctx_value *ctx_string(arena *a, const char *s);
 const ctx_value *ctx_bool(bool b);
 const ctx_value *ctx_null(void);
 
-/* Object setters; the key and string are borrowed (they must outlive the context). Keys
+/* Doubles an object's room for fields (ctx_set_n's rare case). */
+void ctx_grow_fields(arena *a, ctx_value *object);
+
+/* Object setters; the key and string are borrowed (the string must outlive the context,
+ * the key every render of it: see ctx_hint). Keys
  * are set once per object: a setter appends without looking for an existing key. A NULL
- * string sets null. */
-void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
-               const ctx_value *value);
-/* Inline, so that the length of a literal key is known when compiling: the builders set
- * every field of every column each time a template walks the columns. */
+ * string sets null. Inline, so that the length of a literal key is known when compiling
+ * and a field costs no call: the builders set every field of every column each time a
+ * template walks the columns. */
+static inline void ctx_set_n(arena *a, ctx_value *object, const char *key, size_t key_len,
+                             const ctx_value *value) {
+    if (object->count == object->cap) ctx_grow_fields(a, object);
+    object->as.fields[object->count++] = (ctx_field){key, value, key_len};
+}
 static inline void ctx_set(arena *a, ctx_value *object, const char *key, const ctx_value *value) {
     ctx_set_n(a, object, key, strlen(key), value);
 }
@@ -96,6 +103,29 @@ void ctx_set_ends(arena *a, ctx_value *item, size_t index, size_t count);
 
 /* NULL when the key is absent or `object` is not an object. */
 const ctx_value *ctx_get(const ctx_value *object, const char *key, size_t key_len);
+/*
+ * Where a key was last found: the field's index, and the key's address. The objects one
+ * builder makes have their fields in the same order under the same keys, so a template
+ * tag that looks its name up in item after item finds it at the first try without
+ * comparing text; this is why keys must outlive every render of the context (they are
+ * string literals, or live in the arena of a whole context).
+ */
+typedef struct ctx_hint {
+    unsigned index;
+    const char *key;
+} ctx_hint;
+/* ctx_get, leaving in *hint where the key was found (NULL: not found). */
+const ctx_value *ctx_find(const ctx_value *object, const char *key, size_t key_len,
+                          ctx_hint *hint);
+/* ctx_get, trying the field *hint names first: inline, since a template does it for every
+ * tag it renders, and leaving in *hint where the key was found. */
+static inline const ctx_value *ctx_get_hinted(const ctx_value *object, const char *key,
+                                              size_t key_len, ctx_hint *hint) {
+    if (object && object->kind == CTX_OBJECT && hint->index < object->count &&
+        object->as.fields[hint->index].key == hint->key)
+        return object->as.fields[hint->index].value;
+    return ctx_find(object, key, key_len, hint);
+}
 
 /* True for a list of either kind. */
 bool ctx_is_list(const ctx_value *value);

@@ -23,7 +23,7 @@ static const char *const c_reserved[] = {
 static const char *c_field(arena *a, const char *name) {
     /* The first letter first: this runs for every column each time columns are walked. */
     for (const char *const *k = c_reserved; *k; k++)
-        if (**k == *name && strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+        if (**k == *name && strcmp(*k, name) == 0) return arena_concat(a, name, "_", NULL);
     return name;
 }
 
@@ -41,18 +41,34 @@ static const char *const role_enums[] = {"SYNCSPEC_ROLE_DECLARED",   "SYNCSPEC_R
                                          "SYNCSPEC_ROLE_OWNER",      "SYNCSPEC_ROLE_CREATED_AT",
                                          "SYNCSPEC_ROLE_UPDATED_AT", "SYNCSPEC_ROLE_DELETED_AT"};
 
+/* Decimal text without printf: this runs for every column of every table. */
+static const char *number(arena *a, int64_t v) {
+    static const char *const small[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    if (v >= 0 && v < 10) return small[v];
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    return arena_strdup(a, p);
+}
+
 static const char *bound(arena *a, const syncspec_column *c, const syncspec_bound *b) {
     if (!b->set) return "{0}";
     /* INT64_C(-9223372036854775808) negates a constant int64_t cannot hold (-Wpedantic). */
     if (c->type == SYNCSPEC_TYPE_INTEGER && b->i == INT64_MIN)
         return "{.set = true, .i = (-INT64_C(9223372036854775807) - 1), .r = "
                "-9223372036854775808.0}";
-    if (c->type == SYNCSPEC_TYPE_INTEGER)
-        return arena_printf(a, "{.set = true, .i = INT64_C(%" PRId64 "), .r = %" PRId64 ".0}", b->i,
-                            b->i);
+    if (c->type == SYNCSPEC_TYPE_INTEGER) {
+        const char *i = number(a, b->i);
+        return arena_concat(a, "{.set = true, .i = INT64_C(", i, "), .r = ", i, ".0}", NULL);
+    }
     char buf[32];
     spec_format_real(buf, b->r);
-    return arena_printf(a, "{.set = true, .r = %s%s}", buf, strpbrk(buf, ".e") ? "" : ".0");
+    return arena_concat(a, "{.set = true, .r = ", buf, strpbrk(buf, ".e") ? "" : ".0", "}", NULL);
 }
 
 static const char *joined_literals(arena *a, const char *const *items, size_t count) {
@@ -69,21 +85,6 @@ static const char *joined_literals(arena *a, const char *const *items, size_t co
 static ctx_value *comment_lines(arena *a, const char *text) {
     ctx_value *lines = context_lines(a, text ? esc_c_comment(a, text) : NULL);
     return lines;
-}
-
-/* Decimal text without printf: this runs for every column of every table. */
-static const char *number(arena *a, int64_t v) {
-    static const char *const small[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-    if (v >= 0 && v < 10) return small[v];
-    char buf[24], *p = buf + sizeof buf;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) *--p = '-';
-    return arena_strdup(a, p);
 }
 
 static ctx_value *column_context(arena *a, const syncspec_column *c) {
@@ -131,6 +132,22 @@ static const ctx_value *column_item(arena *a, const void *data, size_t position,
     return column_context(a, &source->table->columns[position]);
 }
 
+/* Indexes too: one of the walks looks at them. */
+static const ctx_value *index_item(arena *a, const void *data, size_t position, size_t count) {
+    const syncspec_index *x = &((const syncspec_table *)data)->indexes[position];
+    (void)count;
+    ctx_value *index = ctx_object(a);
+    ctx_set_string(a, index, "position", number(a, (int64_t)position));
+    ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
+    ctx_set_string(a, index, "count", number(a, (int64_t)x->column_count));
+    ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
+    ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
+    ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
+    ctx_set_string(a, index, "line", number(a, x->line));
+    ctx_set_string(a, index, "col", number(a, x->col));
+    return index;
+}
+
 /* One table's context, built while rendering and freed after (see ctx_lazy_list): a
  * 1,000-table spec never holds every column's context at once. */
 static const ctx_value *table_context(arena *a, const void *data, size_t position, size_t count) {
@@ -158,21 +175,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
     source->prefix = prefix;
     source->table = t;
     ctx_set(a, table, "columns", ctx_lazy_list(a, t->column_count, column_item, source));
-    ctx_value *indexes = ctx_list(a, t->index_count);
-    for (size_t k = 0; k < t->index_count; k++) {
-        const syncspec_index *x = &t->indexes[k];
-        ctx_value *index = ctx_object(a);
-        ctx_set_string(a, index, "position", number(a, (int64_t)k));
-        ctx_set_string(a, index, "columns", joined_literals(a, x->columns, x->column_count));
-        ctx_set_string(a, index, "count", number(a, (int64_t)x->column_count));
-        ctx_set_string(a, index, "name_c", esc_c_string(a, x->name));
-        ctx_set_string(a, index, "unique", x->unique ? "true" : "false");
-        ctx_set_string(a, index, "implicit", x->implicit ? "true" : "false");
-        ctx_set_string(a, index, "line", number(a, x->line));
-        ctx_set_string(a, index, "col", number(a, x->col));
-        ctx_push(a, indexes, index);
-    }
-    ctx_set(a, table, "indexes", indexes);
+    ctx_set(a, table, "indexes", ctx_lazy_list(a, t->index_count, index_item, t));
     ctx_set_bool(a, table, "has_indexes", t->index_count > 0);
     ctx_set_ends(a, table, position, count);
     return table;

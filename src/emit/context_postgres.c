@@ -80,7 +80,7 @@ static const ctx_value *table_context(arena *a, const void *data, size_t positio
     const pg_tables *all = data;
     const syncspec_table *t = all->tables[position];
     ctx_value *table = ctx_object(a);
-    const char *q = arena_printf(a, "%s.%s", all->schema_q, esc_sql_ident(a, t->name));
+    const char *q = arena_concat(a, all->schema_q, ".", esc_sql_ident(a, t->name), NULL);
     ctx_set_string(a, table, "name", t->name);
     ctx_set_string(a, table, "q", q);
     ctx_set_string(a, table, "table_q", q); /* for index and column items, which have a q */

@@ -68,7 +68,10 @@ static const char *unique_match(arena *a, const syncspec_table *t) {
         any = true;
         for (size_t k = 0; k < x->column_count; k++) {
             const char *q = esc_sql_ident(a, x->columns[k]);
-            sb_appendf(&sb, "%sr.%s = NEW.%s", k ? " AND " : "", q, q);
+            sb_append(&sb, k ? " AND r." : "r.");
+            sb_append(&sb, q);
+            sb_append(&sb, " = NEW.");
+            sb_append(&sb, q);
         }
         sb_append(&sb, ")");
     }
@@ -85,14 +88,14 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
     ctx_set_string(a, table, "q", esc_sql_ident(a, t->name));
     ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
     ctx_set_string(a, table, "insert_q",
-                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_insert", t->name)));
+                   esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_insert", NULL)));
     ctx_set_string(a, table, "replace_q",
-                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_replace", t->name)));
+                   esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_replace", NULL)));
     ctx_set_string(a, table, "update_q",
-                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_update", t->name)));
+                   esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_update", NULL)));
     ctx_set_string(a, table, "delete_q",
-                   esc_sql_ident(a, arena_printf(a, "syncspec_%s_delete", t->name)));
-    ctx_set_string(a, table, "id_q", esc_sql_ident(a, arena_printf(a, "syncspec_%s_id", t->name)));
+                   esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_delete", NULL)));
+    ctx_set_string(a, table, "id_q", esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_id", NULL)));
     /* INSERT OR REPLACE and UPDATE OR REPLACE delete a row that clashes on a unique key
      * without firing delete triggers: these triggers note it before and queue its DELETE. */
     ctx_set_string(a, table, "unique_match", unique_match(a, t));
@@ -105,9 +108,9 @@ static const ctx_value *sqlite_table(arena *a, const void *data, size_t position
         const char *name = clash_events[i].name;
         ctx_set_string(a, event, "event", clash_events[i].event);
         ctx_set_string(a, event, "clash_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_clash_%s", t->name, name)));
+                       esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_clash_", name, NULL)));
         ctx_set_string(a, event, "clashed_q",
-                       esc_sql_ident(a, arena_printf(a, "syncspec_%s_clashed_%s", t->name, name)));
+                       esc_sql_ident(a, arena_concat(a, "syncspec_", t->name, "_clashed_", name, NULL)));
         ctx_push(a, events, event);
     }
     ctx_set(a, table, "clash_events", events);
@@ -143,12 +146,12 @@ static const ctx_value *postgres_table(arena *a, const void *data, size_t positi
     ctx_set_string(a, table, "name", t->name);
     ctx_set_string(a, table, "literal", esc_sql_literal(a, t->name));
     ctx_set_string(a, table, "table_q",
-                   arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, t->name)));
+                   arena_concat(a, schema_q, ".", esc_sql_ident(a, t->name), NULL));
     ctx_set_string(a, table, "owner_q", esc_sql_ident(a, all->schema->owner_name));
     /* PostgreSQL cuts longer names silently; two long table names must not collide. */
-    const char *function = spec_shorten_name(a, arena_printf(a, "syncspec_log_%s", t->name));
+    const char *function = spec_shorten_name(a, arena_concat(a, "syncspec_log_", t->name, NULL));
     ctx_set_string(a, table, "function_q",
-                   arena_printf(a, "%s.%s", schema_q, esc_sql_ident(a, function)));
+                   arena_concat(a, schema_q, ".", esc_sql_ident(a, function), NULL));
     ctx_set_ends(a, table, position, count);
     return table;
 }

@@ -1,15 +1,44 @@
 #include "emit/escape.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "util/strbuf.h"
 
+/*
+ * The length of the start of `s` that every string escape here (C, JavaScript, JSON)
+ * passes through as it is: printable ASCII but quotes, backslash and '?'. A name is all
+ * of it, and is then copied between quotes with one look at each byte.
+ */
+static size_t plain_length(const char *s) {
+    /* A bit per byte below 128. */
+    static const uint64_t plain[2] = {
+        0x7fffff7b00000000u, /* ' ' to '?', less '"', '\'' and '?' */
+        0x7fffffffefffffffu, /* '@' to '~', less '\\' */
+    };
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    while (p[n] < 128 && (plain[p[n] >> 6] >> (p[n] & 63) & 1)) n++;
+    return n;
+}
+
+/* The text between two quotes, as is: what most names need. */
+static const char *quoted(arena *a, const char *s, size_t length, char quote) {
+    char *out = arena_alloc_uninit(a, length + 3);
+    out[0] = quote;
+    memcpy(out + 1, s, length);
+    out[length + 1] = quote;
+    out[length + 2] = '\0';
+    return out;
+}
+
 /* Surrounds with `quote`, doubling each occurrence of it. */
 static const char *quote_doubling(arena *a, const char *s, char quote) {
+    if (!strchr(s, quote)) return quoted(a, s, strlen(s), quote);
     size_t n = 2;
     for (const char *p = s; *p; p++) n += *p == quote ? 2 : 1;
-    char *out = arena_alloc(a, n + 1), *o = out;
+    char *out = arena_alloc_uninit(a, n + 1), *o = out;
     *o++ = quote;
     for (const char *p = s; *p; p++) {
         if (*p == quote) *o++ = quote;
@@ -113,12 +142,14 @@ static size_t c_escape(char out[5], unsigned char c, unsigned char next) {
 }
 
 const char *esc_c_string(arena *a, const char *s) {
-    /* Two passes: measure, then write straight into the arena. */
     const unsigned char *p = (const unsigned char *)s;
+    size_t plain = plain_length(s);
+    if (!p[plain]) return quoted(a, s, plain, '"');
+    /* Two passes: measure, then write straight into the arena. */
     char buf[5];
     size_t n = 2;
     for (size_t i = 0; p[i]; i++) n += c_escape(buf, p[i], p[i + 1]);
-    char *out = arena_alloc(a, n + 1), *o = out;
+    char *out = arena_alloc_uninit(a, n + 1), *o = out;
     *o++ = '"';
     for (size_t i = 0; p[i]; i++) o += c_escape(o, p[i], p[i + 1]);
     *o++ = '"';
@@ -144,18 +175,8 @@ const char *esc_c_comment(arena *a, const char *s) {
  * \uXXXX, and U+2028/U+2029 escaped too (older parsers end a line there). */
 static const char *js_string(arena *a, const char *s, char quote) {
     /* Most strings are names that need no escape: quoted straight into the arena. */
-    size_t n = 0;
-    bool plain = true;
-    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++, n++)
-        plain = *p >= 0x20 && *p != 0x7f && *p != (unsigned char)quote && *p != '\\' && *p != 0xe2;
-    if (plain) {
-        char *out = arena_alloc(a, n + 3);
-        out[0] = quote;
-        memcpy(out + 1, s, n);
-        out[n + 1] = quote;
-        out[n + 2] = '\0';
-        return out;
-    }
+    size_t n = plain_length(s);
+    if (!s[n]) return quoted(a, s, n, quote);
     strbuf sb = STRBUF_INIT;
     sb_putc(&sb, quote);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -213,6 +234,6 @@ static const char *const ts_reserved[] = {
 
 const char *esc_ts_ident(arena *a, const char *name) {
     for (const char *const *k = ts_reserved; *k; k++)
-        if (**k == *name && strcmp(*k, name) == 0) return arena_printf(a, "%s_", name);
+        if (**k == *name && strcmp(*k, name) == 0) return arena_concat(a, name, "_", NULL);
     return name;
 }

@@ -16,6 +16,10 @@ struct node {
     node_kind kind;
     const char *text; /* literal text, or the name */
     size_t length;
+    size_t first_length; /* of the name's first part, before any '.' */
+    /* Where the name's first part was last found (ctx_get_hinted); the one thing rendering
+     * writes into a compiled template, so a template renders on one thread at a time. */
+    ctx_hint *hint;
     node *children; /* sections */
     size_t child_count, child_cap;
     unsigned line, col;
@@ -159,6 +163,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col, "empty tag");
             continue;
         }
+        const char *dot = memchr(inner, '.', name_len);
+        size_t first_length = dot && name_len > 1 ? (size_t)(dot - inner) : name_len;
         if (sigil == '#' || sigil == '^') {
             if (depth == MAX_NESTING) {
                 diag_add(diags, DIAG_ERROR, "template-syntax", file, line, col,
@@ -168,6 +174,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
             stack[++depth] = (node){.kind = sigil == '#' ? NODE_SECTION : NODE_INVERTED,
                                     .text = inner,
                                     .length = name_len,
+                                    .first_length = first_length,
+                                    .hint = arena_alloc(a, sizeof(ctx_hint)),
                                     .line = line,
                                     .col = col};
         } else if (sigil == '/') {
@@ -199,6 +207,8 @@ template *template_compile(arena *a, const char *file, const char *text, size_t 
                       (node){.kind = sigil == '>' ? NODE_PARTIAL : NODE_VARIABLE,
                              .text = inner,
                              .length = name_len,
+                             .first_length = first_length,
+                             .hint = arena_alloc(a, sizeof(ctx_hint)),
                              .line = line,
                              .col = col});
         }
@@ -231,10 +241,10 @@ typedef struct render_state {
 /* Resolves a dotted name: the first part from the innermost context that has it. */
 static const ctx_value *lookup(const render_state *s, const node *n) {
     if (n->length == 1 && n->text[0] == '.') return s->stack[s->depth - 1];
-    const char *dot = memchr(n->text, '.', n->length);
-    size_t first = dot ? (size_t)(dot - n->text) : n->length;
     const ctx_value *v = NULL;
-    for (size_t i = s->depth; i-- > 0 && !v;) v = ctx_get(s->stack[i], n->text, first);
+    for (size_t i = s->depth; i-- > 0 && !v;)
+        v = ctx_get_hinted(s->stack[i], n->text, n->first_length, n->hint);
+    const char *dot = n->first_length < n->length ? n->text + n->first_length : NULL;
     while (v && dot) {
         const char *part = dot + 1;
         const char *stop = n->text + n->length;
@@ -283,6 +293,22 @@ static void render_with(render_state *s, const node *n, const ctx_value *top) {
     s->depth--;
 }
 
+/* Stops the whole render at `n` with an error. */
+static void stop(render_state *s, const node *n, const char *message) {
+    s->stopped = true;
+    s->status = -1;
+    diag_add(s->diags, DIAG_ERROR, "template-limit", s->t->file, n->line, n->col, "%s", message);
+}
+
+/* Output grows without bound only through list items and partials, so that is where its
+ * size is checked, not at every tag. */
+static bool output_limit_reached(render_state *s, const node *n) {
+    if (s->stopped) return true;
+    if (s->flushed + s->out->len <= MAX_OUTPUT) return false;
+    stop(s, n, "the output passes 512 MiB (does a partial include itself?)");
+    return true;
+}
+
 typedef struct section_items {
     render_state *s;
     const node *n;
@@ -298,18 +324,13 @@ static int render_item(void *data, const ctx_value *item) {
         s->flushed += s->out->len;
         sb_reset(s->out);
     }
+    output_limit_reached(s, it->n);
     return 0;
-}
-
-/* Stops the whole render at `n` with an error. */
-static void stop(render_state *s, const node *n, const char *message) {
-    s->stopped = true;
-    s->status = -1;
-    diag_add(s->diags, DIAG_ERROR, "template-limit", s->t->file, n->line, n->col, "%s", message);
 }
 
 /* A partial renders in the current context, from the template the resolver names. */
 static void render_partial(render_state *s, const node *n) {
+    if (output_limit_reached(s, n)) return;
     if (++s->partial_renders > MAX_PARTIAL_RENDERS) {
         char message[96];
         snprintf(message, sizeof message,
@@ -338,10 +359,6 @@ static void render_partial(render_state *s, const node *n) {
 static void render_nodes(render_state *s, const node *nodes, size_t count) {
     for (size_t i = 0; i < count && !s->stopped; i++) {
         const node *n = &nodes[i];
-        if (s->flushed + s->out->len > MAX_OUTPUT) {
-            stop(s, n, "the output passes 512 MiB (does a partial include itself?)");
-            return;
-        }
         if (n->kind == NODE_TEXT) {
             sb_append_n(s->out, n->text, n->length);
             continue;

@@ -21,7 +21,7 @@ bool pg_not_null(const syncspec_column *c) { return c->required || c->role == SY
 
 const char *pg_check_name(arena *a, const char *table, const char *column, model_check_kind kind) {
     return spec_shorten_name(
-        a, arena_printf(a, "ck_%s_%s_%s", table, column, model_check_of(kind)->name));
+        a, arena_concat(a, "ck_", table, "_", column, "_", model_check_of(kind)->name, NULL));
 }
 
 const char pg_uuid_regex[] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
@@ -90,9 +90,9 @@ const char *pg_check_value(arena *a, const syncspec_column *c, model_check_kind 
 const char *pg_check_expression(arena *a, const syncspec_column *c, model_check_kind kind) {
     const model_check *k = model_check_of(kind);
     const char *q = esc_sql_ident(a, c->name), *value = pg_check_value(a, c, kind);
-    if (k->of_length) q = arena_printf(a, "char_length(%s)", q);
-    if (kind == MODEL_CHECK_ENUM) value = arena_printf(a, "(%s)", value);
-    return arena_printf(a, "%s %s %s", q, k->emitted, value);
+    if (k->of_length) q = arena_concat(a, "char_length(", q, ")", NULL);
+    if (kind == MODEL_CHECK_ENUM) value = arena_concat(a, "(", value, ")", NULL);
+    return arena_concat(a, q, " ", k->emitted, " ", value, NULL);
 }
 
 const char *pg_default_literal(arena *a, const syncspec_column *c) {

@@ -106,31 +106,38 @@ void arena_reset(arena *a) {
     a->total = keep ? keep->size : 0;
 }
 
+/* alloc_from when the current block is full (or there is none), kept out of line so that
+ * the common case stays a few instructions with nothing to save and restore. */
+__attribute__((noinline)) static void *alloc_from_new_block(arena *a, size_t size, bool *zero) {
+    block *b = a->head;
+    /* Large requests get a block of their own, kept behind the current one so the current
+     * block's free space is not wasted. */
+    if (size > ARENA_BLOCK / 4 && b) {
+        block *big = block_new(size);
+        big->next = b->next;
+        b->next = big;
+        big->used = size;
+        a->total += size;
+        *zero = false;
+        return big->data;
+    }
+    b = NULL;
+    if (a->total >= HUGE_AFTER && size <= HUGE_BLOCK - sizeof(block)) b = map_huge();
+    if (!b) b = block_new(size > ARENA_BLOCK ? size : ARENA_BLOCK);
+    b->next = a->head;
+    a->head = b;
+    a->total += b->size;
+    b->used = size;
+    *zero = b->mapped;
+    return b->data;
+}
+
 /* Uninitialized memory: for text, which is written in full right away. Sets *zero when
  * the memory is known to be zero-filled (fresh from map_huge). */
 static void *alloc_from(arena *a, size_t size, bool *zero) {
-    size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (size == 0) size = ARENA_ALIGN;
+    size = size ? (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1) : ARENA_ALIGN;
     block *b = a->head;
-    if (!b || b->size - b->used < size) {
-        /* Large requests get a block of their own, kept behind the current one so the
-         * current block's free space is not wasted. */
-        if (size > ARENA_BLOCK / 4 && b) {
-            block *big = block_new(size);
-            big->next = b->next;
-            b->next = big;
-            big->used = size;
-            a->total += size;
-            *zero = false;
-            return big->data;
-        }
-        b = NULL;
-        if (a->total >= HUGE_AFTER && size <= HUGE_BLOCK - sizeof(block)) b = map_huge();
-        if (!b) b = block_new(size > ARENA_BLOCK ? size : ARENA_BLOCK);
-        b->next = a->head;
-        a->head = b;
-        a->total += b->size;
-    }
+    if (!b || b->size - b->used < size) return alloc_from_new_block(a, size, zero);
     void *p = b->data + b->used;
     b->used += size;
     *zero = b->mapped;
@@ -186,4 +193,22 @@ char *arena_printf(arena *a, const char *fmt, ...) {
     char *p = arena_vprintf(a, fmt, ap);
     va_end(ap);
     return p;
+}
+
+char *arena_concat(arena *a, ...) {
+    va_list ap;
+    va_start(ap, a);
+    size_t n = 0;
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) n += strlen(s);
+    va_end(ap);
+    char *out = alloc_raw(a, n + 1), *o = out;
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        size_t len = strlen(s);
+        memcpy(o, s, len);
+        o += len;
+    }
+    va_end(ap);
+    *o = '\0';
+    return out;
 }

@@ -23,6 +23,9 @@ void *arena_alloc_uninit(arena *a, size_t size);
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The strings given, up to a NULL, one after the other: arena_printf's "%s%s..." at a
+ * fraction of its cost, for the names built for every table and column. */
+char *arena_concat(arena *a, ...) __attribute__((sentinel));
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 
 #endif

@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void grow(strbuf *sb, size_t extra) {
-    if (sb->cap - sb->len > extra) return;
+void sb_grow(strbuf *sb, size_t extra) {
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap - sb->len <= extra) cap *= 2;
     char *p = realloc(sb->data, cap);
@@ -17,24 +16,13 @@ static void grow(strbuf *sb, size_t extra) {
     sb->cap = cap;
 }
 
-void sb_append_n(strbuf *sb, const char *s, size_t n) {
-    grow(sb, n);
-    memcpy(sb->data + sb->len, s, n);
-    sb->len += n;
-    sb->data[sb->len] = '\0';
-}
-
-void sb_append(strbuf *sb, const char *s) { sb_append_n(sb, s, strlen(s)); }
-
-void sb_putc(strbuf *sb, char c) { sb_append_n(sb, &c, 1); }
-
 void sb_vappendf(strbuf *sb, const char *fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
     if (n <= 0) return;
-    grow(sb, (size_t)n);
+    if (sb->cap - sb->len <= (size_t)n) sb_grow(sb, (size_t)n);
     vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct strbuf {
     char *data; /* NULL until the first append; owned by the strbuf */
@@ -13,9 +14,19 @@ typedef struct strbuf {
 #define STRBUF_INIT                                                                                \
     { NULL, 0, 0 }
 
-void sb_append(strbuf *sb, const char *s);
-void sb_append_n(strbuf *sb, const char *s, size_t n);
-void sb_putc(strbuf *sb, char c);
+/* Makes room for `extra` more bytes and the NUL (sb_append_n's rare case). */
+void sb_grow(strbuf *sb, size_t extra);
+
+/* Appending is inline: it is what rendering does most, and a call each time costs more
+ * than the copy of a short piece of text. */
+static inline void sb_append_n(strbuf *sb, const char *s, size_t n) {
+    if (sb->cap - sb->len <= n) sb_grow(sb, n);
+    memcpy(sb->data + sb->len, s, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
+static inline void sb_append(strbuf *sb, const char *s) { sb_append_n(sb, s, strlen(s)); }
+static inline void sb_putc(strbuf *sb, char c) { sb_append_n(sb, &c, 1); }
 void sb_appendf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vappendf(strbuf *sb, const char *fmt, va_list ap);
 /* Never NULL: "" for an empty buffer. */
