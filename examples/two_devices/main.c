@@ -23,7 +23,7 @@ typedef struct api {
 
 static int api_upload(void *context, char **response, const char *body) {
     api *a = context;
-    syncspec_sync_error e;
+    syncspec_error e;
     return syncspec_server_upload(a->server, response, a->conn, a->user, body, &e) == 0 ? 0 : -1;
 }
 
@@ -46,7 +46,7 @@ static int api_stream(void *context, const char *body,
                       int (*receive)(void *receive_context, const char *bytes, size_t len),
                       void *receive_context) {
     api *a = context;
-    syncspec_sync_error e;
+    syncspec_error e;
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *stream = NULL;
     stream_out out = {receive, receive_context, 0};
@@ -62,7 +62,7 @@ static int api_stream(void *context, const char *body,
 /* GET /write-checkpoint2.json */
 static int api_write_checkpoint(void *context, char **response, const char *client_id) {
     api *a = context;
-    syncspec_sync_error e;
+    syncspec_error e;
     int64_t n = 0;
     if (syncspec_sync_write_checkpoint(a->server, a->conn, a->user, client_id, &n, &e) != 0 ||
         !(*response = malloc(64)))
@@ -143,7 +143,7 @@ static int sync_device(syncspec_store *s, api *a, const char *label) {
                                     .stream = api_stream,
                                     .write_checkpoint = api_write_checkpoint};
     syncspec_sync_result r;
-    syncspec_sync_error e = {0};
+    syncspec_error e = {0};
     if (syncspec_store_sync(s, &transport, 0, &r, &e) != 0) {
         fprintf(stderr, "%s: sync failed: %s\n", label, e.message);
         return -1;
@@ -170,7 +170,7 @@ int main(int argc, char **argv) {
     PGconn *conn = PQconnectdb("");
     syncspec_server *server = NULL;
     syncspec_store *phone = NULL, *laptop = NULL;
-    syncspec_sync_error e = {0};
+    syncspec_error e = {0};
     if (!sqlite_sql || !capture_sql || !pg_sql || !pg_sync_sql) goto done;
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "PostgreSQL: %s", PQerrorMessage(conn));

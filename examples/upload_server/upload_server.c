@@ -32,9 +32,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     syncspec_sanitizer *sanitizer;
-    char message[200];
-    if (syncspec_sanitizer_new(&sanitizer, &app_schema, message, sizeof message) != 0) {
-        fprintf(stderr, "%s\n", message);
+    syncspec_error problem = {0};
+    if (syncspec_sanitizer_new(&sanitizer, &app_schema, &problem) != 0) {
+        fprintf(stderr, "%s\n", problem.message);
         json_decref(body);
         return 2;
     }

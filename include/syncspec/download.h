@@ -12,7 +12,7 @@
  * queued and the server has reached the write checkpoint of the last upload. A bucket whose
  * sum is wrong is dropped and downloaded again on the next connection.
  *
- * Errors: as store.h (0 or a negative SYNCSPEC_SYNC_* code, with a message).
+ * Errors: as store.h (0 or a negative SYNCSPEC_E* code, with a message).
  */
 #ifndef SYNCSPEC_DOWNLOAD_H
 #define SYNCSPEC_DOWNLOAD_H
@@ -28,17 +28,17 @@
  * device id as "client_id". *body is malloc'd.
  */
 SYNCSPEC_API int syncspec_store_stream_request(syncspec_store *store, char **body,
-                                               syncspec_sync_error *error);
+                                               syncspec_error *error);
 
 /*
  * Takes the answer of GET /write-checkpoint2.json ({"data":{"write_checkpoint":"N"}}),
  * asked after an upload drained the queue: no checkpoint is applied until one carries a
  * write checkpoint of at least N, so the upload's rows are never reverted by an older
- * server state. Returns 0 or SYNCSPEC_SYNC_INVALID for a malformed answer.
+ * server state. Returns 0 or SYNCSPEC_EINVALID for a malformed answer.
  */
 SYNCSPEC_API int syncspec_store_wait_for_write_checkpoint(syncspec_store *store,
                                                           const char *response,
-                                                          syncspec_sync_error *error);
+                                                          syncspec_error *error);
 
 /* One response of POST /sync/stream being read. */
 typedef struct syncspec_download syncspec_download;
@@ -52,23 +52,23 @@ typedef struct syncspec_download_status {
 } syncspec_download_status;
 
 /* A download into `store` (which must outlive it). Free with syncspec_download_free
- * (NULL-safe). Returns 0 or SYNCSPEC_SYNC_NOMEM. */
+ * (NULL-safe). Returns 0 or SYNCSPEC_ENOMEM. */
 SYNCSPEC_API int syncspec_download_new(syncspec_download **out, syncspec_store *store,
-                                       syncspec_sync_error *error);
+                                       syncspec_error *error);
 SYNCSPEC_API void syncspec_download_free(syncspec_download *download);
 
 /*
  * Reads `len` bytes of the response (any cut: a line may span calls) and acts on every
  * line they complete. Returns 0, or a negative code after which the response must be closed
  * and the download freed (the store keeps what it received; connect again):
- *   SYNCSPEC_SYNC_CHECKSUM  a bucket's checksum was wrong: it was dropped
- *   SYNCSPEC_SYNC_RETRY     the token expired ({"token_expires_in" <= 0}), or the local
+ *   SYNCSPEC_ECHECKSUM  a bucket's checksum was wrong: it was dropped
+ *   SYNCSPEC_ERETRY     the token expired ({"token_expires_in" <= 0}), or the local
  *                           database is locked by another connection
- *   SYNCSPEC_SYNC_INVALID   a line is not what the protocol allows
- *   SYNCSPEC_SYNC_ERROR, SYNCSPEC_SYNC_NOMEM
+ *   SYNCSPEC_EINVALID   a line is not what the protocol allows
+ *   SYNCSPEC_ERROR, SYNCSPEC_ENOMEM
  */
 SYNCSPEC_API int syncspec_download_feed(syncspec_download *download, const char *bytes, size_t len,
-                                        syncspec_sync_error *error);
+                                        syncspec_error *error);
 
 /* What the download has done so far. */
 SYNCSPEC_API syncspec_download_status

@@ -37,11 +37,11 @@ typedef struct syncspec_http syncspec_http;
 
 /*
  * A transport with `options` (copied). Free with syncspec_http_free (NULL-safe). Calls
- * curl_global_init. Returns 0, SYNCSPEC_SYNC_INVALID without a credentials callback, or
- * SYNCSPEC_SYNC_NOMEM.
+ * curl_global_init. Returns 0, SYNCSPEC_EINVALID without a credentials callback, or
+ * SYNCSPEC_ENOMEM.
  */
 SYNCSPEC_API int syncspec_http_new(syncspec_http **out, const syncspec_http_options *options,
-                                   syncspec_sync_error *error);
+                                   syncspec_error *error);
 SYNCSPEC_API void syncspec_http_free(syncspec_http *http);
 
 /* The transport's callbacks (upload, stream, write_checkpoint), for

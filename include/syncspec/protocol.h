@@ -37,11 +37,11 @@ typedef struct syncspec_sync_request syncspec_sync_request;
 /*
  * Parses `body` (`len` bytes): {"buckets": [{"name", "after": "<op id>"}], "client_id",
  * "streams": {"include_defaults"}, ...}; unknown keys are ignored. Sets *out (free with
- * syncspec_sync_request_free). Returns 0, SYNCSPEC_SYNC_INVALID for a malformed body
- * (the message says what is wrong: answer 400) or SYNCSPEC_SYNC_NOMEM.
+ * syncspec_sync_request_free). Returns 0, SYNCSPEC_EINVALID for a malformed body
+ * (the message says what is wrong: answer 400) or SYNCSPEC_ENOMEM.
  */
 SYNCSPEC_API int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body,
-                                             size_t len, syncspec_sync_error *error);
+                                             size_t len, syncspec_error *error);
 SYNCSPEC_API void syncspec_sync_request_free(syncspec_sync_request *request);
 /* The request's client_id, "" when absent; owned by the request. */
 SYNCSPEC_API const char *syncspec_sync_request_client_id(const syncspec_sync_request *request);
@@ -59,11 +59,11 @@ typedef struct syncspec_sync_stream syncspec_sync_stream;
 /*
  * A stream for `user_id` (the JWT sub) resuming from `request` (copied: free it when you
  * like). `server` must outlive the stream. Free with syncspec_sync_stream_free (NULL-safe).
- * Returns 0, SYNCSPEC_SYNC_INVALID for an empty user or SYNCSPEC_SYNC_NOMEM.
+ * Returns 0, SYNCSPEC_EINVALID for an empty user or SYNCSPEC_ENOMEM.
  */
 SYNCSPEC_API int syncspec_sync_stream_new(syncspec_sync_stream **out, syncspec_server *server,
                                           const char *user_id, const syncspec_sync_request *request,
-                                          syncspec_sync_error *error);
+                                          syncspec_error *error);
 SYNCSPEC_API void syncspec_sync_stream_free(syncspec_sync_stream *stream);
 
 /*
@@ -73,22 +73,22 @@ SYNCSPEC_API void syncspec_sync_stream_free(syncspec_sync_stream *stream);
  * most 1,000 ops, and "checkpoint_complete"; a later call writes "checkpoint_diff", the
  * new ops and "checkpoint_complete" when a bucket or the write checkpoint moved, and
  * nothing when nothing did. Call it after each sequencer run (or NOTIFY "syncspec_ops").
- * Returns 1 when it wrote a checkpoint, 0 when nothing moved, SYNCSPEC_SYNC_RETRY on a
+ * Returns 1 when it wrote a checkpoint, 0 when nothing moved, SYNCSPEC_ERETRY on a
  * database error or when the writer refused a line (the client must reconnect: the
  * stream's state is unchanged but a partial checkpoint may have been written), or
- * SYNCSPEC_SYNC_NOMEM.
+ * SYNCSPEC_ENOMEM.
  */
 SYNCSPEC_API int syncspec_sync_stream_next(syncspec_sync_stream *stream, PGconn *conn,
                                            syncspec_line_writer write, void *context,
-                                           syncspec_sync_error *error);
+                                           syncspec_error *error);
 
 /*
  * Writes the keepalive line {"token_expires_in": N}, N the seconds the client's token has
  * left (send one about every 20 s). With N <= 0 the client reconnects with a new token:
- * write it, then end the response. Returns 0 or SYNCSPEC_SYNC_RETRY when the writer refused.
+ * write it, then end the response. Returns 0 or SYNCSPEC_ERETRY when the writer refused.
  */
 SYNCSPEC_API int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_writer write,
-                                         void *context, syncspec_sync_error *error);
+                                         void *context, syncspec_error *error);
 
 /*
  * The sequencer: appends the ops of every transaction that committed since its last run
@@ -96,23 +96,22 @@ SYNCSPEC_API int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_write
  * now has another owner) and updates the bucket states, in one transaction on `conn`. Runs
  * are serialized by an advisory lock, each committing before the next starts, so op ids
  * become visible in order. The first run logs a PUT of every existing row. Sets *last_op_id
- * (may be NULL) to the op log's end. Returns 0, or SYNCSPEC_SYNC_RETRY on a database error
+ * (may be NULL) to the op log's end. Returns 0, or SYNCSPEC_ERETRY on a database error
  * (nothing is logged; run it again).
  */
 SYNCSPEC_API int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_op_id,
-                                        syncspec_sync_error *error);
+                                        syncspec_error *error);
 
 /*
  * GET /write-checkpoint2.json: sequences what is committed (the client's upload included),
  * then raises `user_id`'s write checkpoint and sets *write_checkpoint to it; answer
  * {"data":{"write_checkpoint":"<N>"}}. Every later checkpoint of the user carries at least
  * N and holds the upload's rows. `client_id` is accepted for the protocol and not needed.
- * Returns 0, SYNCSPEC_SYNC_INVALID for an empty user, or SYNCSPEC_SYNC_RETRY.
+ * Returns 0, SYNCSPEC_EINVALID for an empty user, or SYNCSPEC_ERETRY.
  */
 SYNCSPEC_API int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn,
                                                 const char *user_id, const char *client_id,
-                                                int64_t *write_checkpoint,
-                                                syncspec_sync_error *error);
+                                                int64_t *write_checkpoint, syncspec_error *error);
 
 /*
  * Compacts the op log as the PowerSync Service does, in one transaction on `conn` (the
@@ -122,10 +121,10 @@ SYNCSPEC_API int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn 
  * checksums do not change, so every client stays valid; a client whose position is inside
  * a cleared run receives the CLEAR and the bucket's rows again. Call it from a periodic
  * job. Sets *removed (may be NULL) to the number of ops deleted. Returns 0 or
- * SYNCSPEC_SYNC_RETRY.
+ * SYNCSPEC_ERETRY.
  */
 SYNCSPEC_API int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *removed,
-                                       syncspec_sync_error *error);
+                                       syncspec_error *error);
 
 /*
  * The change log (syncspec_changes) grows with every write; this keeps it bounded. Call it
@@ -135,28 +134,28 @@ SYNCSPEC_API int syncspec_sync_compact(syncspec_server *server, PGconn *conn, in
  * highest transaction id it deleted. When that passes entries the sequencer had not read
  * yet, its next run reads every row and every row sent instead, so no change is lost and
  * every client stays valid. Sets *pruned to the number of entries deleted. Returns 0,
- * SYNCSPEC_SYNC_INVALID when `older_than` is not a positive interval, or
- * SYNCSPEC_SYNC_RETRY on a database error.
+ * SYNCSPEC_EINVALID when `older_than` is not a positive interval, or
+ * SYNCSPEC_ERETRY on a database error.
  */
 SYNCSPEC_API int syncspec_sync_prune_changes(syncspec_server *server, PGconn *conn,
                                              const char *older_than, int64_t *pruned,
-                                             syncspec_sync_error *error);
+                                             syncspec_error *error);
 
 /*
  * Waking up on commits: LISTEN on `conn`, a connection kept for this alone (its
  * notifications are read by syncspec_sync_wait), to "syncspec_changes" (a synced table was
  * written: run the sequencer) and "syncspec_ops" (the op log moved: call `next` on the
- * streams). Returns 0 or SYNCSPEC_SYNC_RETRY.
+ * streams). Returns 0 or SYNCSPEC_ERETRY.
  */
-SYNCSPEC_API int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_listen(PGconn *conn, syncspec_error *error);
 
 /*
  * Waits at most `timeout_ms` for a notification on a connection made by
  * syncspec_sync_listen and consumes every one that arrived; those sent by this connection's
  * own session (a sequencer run on it) are not counted. Returns 1 when one did, 0 on
- * timeout, or SYNCSPEC_SYNC_RETRY when the connection failed (make a new one and listen
+ * timeout, or SYNCSPEC_ERETRY when the connection failed (make a new one and listen
  * again; run the sequencer, since notifications may have been lost).
  */
-SYNCSPEC_API int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_error *error);
 
 #endif

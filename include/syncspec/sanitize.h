@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "syncspec/error.h"
 #include "syncspec/export.h"
 #include "syncspec/model.h"
 
@@ -65,12 +66,13 @@ typedef struct syncspec_sanitizer syncspec_sanitizer;
 
 /*
  * Prepares a sanitizer for a generated schema: every pattern compiled once (JIT where
- * available). Returns 0, or -1 with a message in `error` (a pattern that does not compile,
- * a schema without row layouts). Free it with syncspec_sanitizer_free (NULL-safe). A
- * sanitizer is not thread-safe: use one per thread.
+ * available). Returns 0; SYNCSPEC_EINVALID, with the reason in `error` (may be NULL), for a
+ * pattern that does not compile or a schema without row layouts; SYNCSPEC_ENOMEM. Free it
+ * with syncspec_sanitizer_free (NULL-safe). A sanitizer is not thread-safe: use one per
+ * thread.
  */
 SYNCSPEC_API int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *schema,
-                                        char *error, size_t error_size);
+                                        syncspec_error *error);
 SYNCSPEC_API void syncspec_sanitizer_free(syncspec_sanitizer *sanitizer);
 
 /*

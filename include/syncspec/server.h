@@ -33,7 +33,7 @@ typedef struct syncspec_server syncspec_server;
  * server). Not thread-safe: use one per thread, each with its own connections.
  */
 SYNCSPEC_API int syncspec_server_new(syncspec_server **out, const syncspec_schema *schema,
-                                     syncspec_sync_error *error);
+                                     syncspec_error *error);
 SYNCSPEC_API void syncspec_server_free(syncspec_server *server);
 
 /*
@@ -55,12 +55,12 @@ SYNCSPEC_API void syncspec_server_free(syncspec_server *server);
  * applied (PUT, PATCH and DELETE are safe to repeat) and never answered "duplicate" or
  * "conflict": send one. "retry": a database or connection error. After a "retry" or
  * "conflict" every later transaction is "retry" too, untouched. Returns 0 with a response,
- * SYNCSPEC_SYNC_INVALID for a body that is not an upload (nothing applied, *response names
- * the problem), or SYNCSPEC_SYNC_NOMEM.
+ * SYNCSPEC_EINVALID for a body that is not an upload (nothing applied, *response names
+ * the problem), or SYNCSPEC_ENOMEM.
  */
 SYNCSPEC_API int syncspec_server_upload(syncspec_server *server, char **response, PGconn *conn,
                                         const char *user_id, const char *body,
-                                        syncspec_sync_error *error);
+                                        syncspec_error *error);
 
 /* The rest of the server side: last, as protocol.h needs syncspec_server. */
 #include "syncspec/json.h"

@@ -5,8 +5,8 @@
  * upload batches built from that queue; server changes applied only when no local write is
  * pending and verified by checksum (download.h); and the account switch.
  *
- * Errors: functions return 0 or a negative SYNCSPEC_SYNC_* code, and fill the caller's
- * syncspec_sync_error (may be NULL) with a message.
+ * Errors: functions return 0 or a negative SYNCSPEC_E* code, and fill the caller's
+ * syncspec_error (may be NULL) with a message.
  */
 #ifndef SYNCSPEC_STORE_H
 #define SYNCSPEC_STORE_H
@@ -28,7 +28,7 @@ typedef struct sqlite3 sqlite3;
  *           endpoint and set *response to a malloc'd NUL-terminated reply, as
  *           syncspec_server_upload writes it (the store frees it), returning 0; or return
  *           a negative value when no answer came (the store then keeps everything and
- *           reports SYNCSPEC_SYNC_RETRY).
+ *           reports SYNCSPEC_ERETRY).
  *   stream: POST /sync/stream with `body` (the PowerSync protocol, download.h), passing
  *           the response's bytes as they arrive to `receive` until it returns non-zero
  *           (then close the response) or the response ends; returns 0, or a negative
@@ -56,7 +56,7 @@ typedef struct syncspec_store syncspec_store;
  */
 SYNCSPEC_API int syncspec_store_open(syncspec_store **out, const char *path,
                                      const syncspec_schema *schema, const char *schema_sql,
-                                     const char *capture_sql, syncspec_sync_error *error);
+                                     const char *capture_sql, syncspec_error *error);
 SYNCSPEC_API void syncspec_store_free(syncspec_store *store);
 
 /*
@@ -82,13 +82,13 @@ SYNCSPEC_API const char *syncspec_store_user_id(const syncspec_store *store);
  * tables. The same user again changes nothing.
  */
 SYNCSPEC_API int syncspec_store_set_user(syncspec_store *store, const char *user_id,
-                                         syncspec_sync_error *error);
+                                         syncspec_error *error);
 
 /* A write transaction on the store's connection: every write inside is one queued
  * transaction (one op_id). BEGIN IMMEDIATE, so it never fails half way for a lock. */
-SYNCSPEC_API int syncspec_store_begin(syncspec_store *store, syncspec_sync_error *error);
-SYNCSPEC_API int syncspec_store_commit(syncspec_store *store, syncspec_sync_error *error);
-SYNCSPEC_API int syncspec_store_rollback(syncspec_store *store, syncspec_sync_error *error);
+SYNCSPEC_API int syncspec_store_begin(syncspec_store *store, syncspec_error *error);
+SYNCSPEC_API int syncspec_store_commit(syncspec_store *store, syncspec_error *error);
+SYNCSPEC_API int syncspec_store_rollback(syncspec_store *store, syncspec_error *error);
 
 /*
  * Typed writes with rows laid out as the table's row struct (generated code, or
@@ -100,40 +100,40 @@ SYNCSPEC_API int syncspec_store_rollback(syncspec_store *store, syncspec_sync_er
  * delete removes the row. Outside a transaction each is its own transaction.
  */
 SYNCSPEC_API int syncspec_store_put(syncspec_store *store, const syncspec_table *table,
-                                    const void *row, syncspec_sync_error *error);
+                                    const void *row, syncspec_error *error);
 SYNCSPEC_API int syncspec_store_patch(syncspec_store *store, const syncspec_table *table,
-                                      const void *row, syncspec_sync_error *error);
+                                      const void *row, syncspec_error *error);
 SYNCSPEC_API int syncspec_store_delete(syncspec_store *store, const syncspec_table *table,
-                                       const char *id, syncspec_sync_error *error);
+                                       const char *id, syncspec_error *error);
 /*
  * Reads one row into `row` (row_size bytes, every column SET or NULL). Returns 0, 1 when
  * there is no such row, or a negative code. Text in the row is owned by the store and stays
  * valid until the next get on this store.
  */
 SYNCSPEC_API int syncspec_store_get(syncspec_store *store, const syncspec_table *table,
-                                    const char *id, void *row, syncspec_sync_error *error);
+                                    const char *id, void *row, syncspec_error *error);
 
 /* Queued ops and transactions. */
 SYNCSPEC_API int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transactions,
-                                        syncspec_sync_error *error);
+                                        syncspec_error *error);
 
 /*
  * The queue as ps_crud entries, one JSON object a line ({"op","type","id","data"}, in
  * order, with "tx_id"); malloc'd, for inspection and tests.
  */
 SYNCSPEC_API int syncspec_store_queue_json(syncspec_store *store, char **out,
-                                           syncspec_sync_error *error);
+                                           syncspec_error *error);
 
 /*
  * The next upload batch: up to `max_transactions` queued transactions in the wire format
  * {"transactions": [{"op_id": "<device>:<tx>", "ops": [{"op","table","id","data"}]}]}.
  * *body is malloc'd, or NULL when the queue is empty. The batch's PUTs are given the rows
  * they send, so a resent batch is the same text, and a PUT whose row is gone is dropped (a
- * DELETE of it follows); nothing else leaves the queue. SYNCSPEC_SYNC_RETRY while another
+ * DELETE of it follows); nothing else leaves the queue. SYNCSPEC_ERETRY while another
  * connection holds the database's write lock.
  */
 SYNCSPEC_API int syncspec_store_upload_body(syncspec_store *store, char **body,
-                                            size_t max_transactions, syncspec_sync_error *error);
+                                            size_t max_transactions, syncspec_error *error);
 /*
  * The server's answer to an upload: every transaction it reports applied, duplicate or
  * rejected leaves the queue; those it reports as "retry" stay. The rows of a rejected one
@@ -143,7 +143,7 @@ SYNCSPEC_API int syncspec_store_upload_body(syncspec_store *store, char **body,
  */
 SYNCSPEC_API int syncspec_store_upload_complete(syncspec_store *store, const char *response,
                                                 size_t *completed, size_t *rejected,
-                                                syncspec_sync_error *error);
+                                                syncspec_error *error);
 
 typedef struct syncspec_sync_result {
     size_t uploaded; /* transactions the server completed */
@@ -157,14 +157,14 @@ typedef struct syncspec_sync_result {
  * uploads the whole queue (batches of `max_transactions`, 0 for 100), asks for the write
  * checkpoint when something was uploaded, then downloads through the PowerSync protocol
  * (download.h) up to the server's latest checkpoint and applies it. After a checksum
- * failure it connects once more (result->resynced). Returns 0; SYNCSPEC_SYNC_RETRY when
+ * failure it connects once more (result->resynced). Returns 0; SYNCSPEC_ERETRY when
  * the server did not answer (every unanswered batch still queued, every op received
- * kept); SYNCSPEC_SYNC_PENDING when local writes were queued during the round, so the
+ * kept); SYNCSPEC_EPENDING when local writes were queued during the round, so the
  * checkpoint waits for them (sync again); result->applied is false, with 0, when the
  * server has not reached the write checkpoint yet; or another negative code.
  */
 SYNCSPEC_API int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
                                      size_t max_transactions, syncspec_sync_result *result,
-                                     syncspec_sync_error *error);
+                                     syncspec_error *error);
 
 #endif

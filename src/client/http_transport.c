@@ -18,16 +18,16 @@ struct syncspec_http {
 };
 
 int syncspec_http_new(syncspec_http **out, const syncspec_http_options *options,
-                      syncspec_sync_error *error) {
+                      syncspec_error *error) {
     *out = NULL;
     if (!options || !options->credentials)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "http: no credentials callback");
+        return sync_error(error, SYNCSPEC_EINVALID, "http: no credentials callback");
     syncspec_http *h = calloc(1, sizeof *h);
     if (!h || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h->curl = curl_easy_init()) ||
         !(h->upload_url =
               strdup(options->upload_url ? options->upload_url : "/api/powersync/upload"))) {
         syncspec_http_free(h);
-        return sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        return sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     }
     h->credentials = options->credentials;
     h->context = options->context;

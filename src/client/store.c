@@ -151,14 +151,14 @@ int syncspec_store_register_functions(sqlite3 *db) { return register_functions(N
  * which passes, so the caller may try again. */
 static int store_error_code(syncspec_store *store) {
     int code = sqlite3_errcode(store->db) & 0xff;
-    return code == SQLITE_BUSY || code == SQLITE_LOCKED ? SYNCSPEC_SYNC_RETRY : SYNCSPEC_SYNC_ERROR;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED ? SYNCSPEC_ERETRY : SYNCSPEC_ERROR;
 }
 
-int store_db_error(syncspec_store *store, syncspec_sync_error *error, const char *what) {
+int store_db_error(syncspec_store *store, syncspec_error *error, const char *what) {
     return sync_error(error, store_error_code(store), "%s: %s", what, sqlite3_errmsg(store->db));
 }
 
-int store_exec(syncspec_store *store, const char *sql, syncspec_sync_error *error) {
+int store_exec(syncspec_store *store, const char *sql, syncspec_error *error) {
     char *message = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &message) == SQLITE_OK) return 0;
     int rc = sync_error(error, store_error_code(store), "%s", message ? message : "SQLite error");
@@ -166,8 +166,7 @@ int store_exec(syncspec_store *store, const char *sql, syncspec_sync_error *erro
     return rc;
 }
 
-int store_state_get(char **value, syncspec_store *store, const char *key,
-                    syncspec_sync_error *error) {
+int store_state_get(char **value, syncspec_store *store, const char *key, syncspec_error *error) {
     *value = NULL;
     sqlite3_stmt *st = NULL;
     int rc = 0;
@@ -178,7 +177,7 @@ int store_state_get(char **value, syncspec_store *store, const char *key,
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         *value = strdup((const char *)sqlite3_column_text(st, 0));
-        if (!*value) rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        if (!*value) rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
         rc = store_db_error(store, error, "reading the store state");
     }
@@ -187,7 +186,7 @@ int store_state_get(char **value, syncspec_store *store, const char *key,
 }
 
 int store_state_set(syncspec_store *store, const char *key, const char *value,
-                    syncspec_sync_error *error) {
+                    syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(store->db,
                            "INSERT INTO \"syncspec_state\" (\"key\", \"value\") VALUES (?1, ?2) "
@@ -206,8 +205,7 @@ int store_state_set(syncspec_store *store, const char *key, const char *value,
     return rc;
 }
 
-int store_query_int64(int64_t *out, syncspec_store *store, const char *sql,
-                      syncspec_sync_error *error) {
+int store_query_int64(int64_t *out, syncspec_store *store, const char *sql, syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     *out = 0;
     if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -220,7 +218,7 @@ int store_query_int64(int64_t *out, syncspec_store *store, const char *sql,
                : store_db_error(store, error, "reading the store");
 }
 
-int store_keep_tx_id(syncspec_store *store, int64_t tx, syncspec_sync_error *error) {
+int store_keep_tx_id(syncspec_store *store, int64_t tx, syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(store->db,
                            "INSERT INTO \"syncspec_state\" (\"key\", \"value\") SELECT "
@@ -255,7 +253,7 @@ int store_new_device_id(char out[37]) {
 /* ---- open, close ---- */
 
 int store_drop_capture_triggers(syncspec_store *store, const char *table, char ***kept,
-                                size_t *kept_count, syncspec_sync_error *error) {
+                                size_t *kept_count, syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     syncspec_buffer drop = {0};
     int rc = 0;
@@ -274,14 +272,14 @@ int store_drop_capture_triggers(syncspec_store *store, const char *table, char *
             if (grown) *kept = grown;
             char *sql = grown ? strdup((const char *)sqlite3_column_text(st, 1)) : NULL;
             if (!sql) {
-                rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+                rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
                 break;
             }
             (*kept)[(*kept_count)++] = sql;
         }
         if (sync_puts(&drop, "DROP TRIGGER ") ||
             sync_ident(&drop, (const char *)sqlite3_column_text(st, 0)) || sync_puts(&drop, ";"))
-            rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+            rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     }
     sqlite3_finalize(st);
     if (rc == 0 && drop.len) rc = store_exec(store, drop.data, error);
@@ -290,19 +288,18 @@ int store_drop_capture_triggers(syncspec_store *store, const char *table, char *
 }
 
 int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_schema *schema,
-                        const char *schema_sql, const char *capture_sql,
-                        syncspec_sync_error *error) {
+                        const char *schema_sql, const char *capture_sql, syncspec_error *error) {
     *out = NULL;
     if (!path || !schema || !schema_sql || !capture_sql)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "store_open: missing argument");
+        return sync_error(error, SYNCSPEC_EINVALID, "store_open: missing argument");
     syncspec_store *store = calloc(1, sizeof *store);
-    if (!store) return sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+    if (!store) return sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     store->schema = schema;
     int rc = 0;
     char *device = NULL;
     if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "cannot open %s: %s", path,
+        rc = sync_error(error, SYNCSPEC_ERROR, "cannot open %s: %s", path,
                         store->db ? sqlite3_errmsg(store->db) : "out of memory");
         goto cleanup;
     }
@@ -336,8 +333,7 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
     if (!device) {
         char id[37];
         if (store_new_device_id(id) != 0) {
-            rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "cannot read /dev/urandom: %s",
-                            strerror(errno));
+            rc = sync_error(error, SYNCSPEC_ERROR, "cannot read /dev/urandom: %s", strerror(errno));
             sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
             goto cleanup;
         }
@@ -349,7 +345,7 @@ int syncspec_store_open(syncspec_store **out, const char *path, const syncspec_s
     }
     if ((rc = store_exec(store, "COMMIT", error)) != 0) goto cleanup;
     if (!device) {
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
         goto cleanup;
     }
     snprintf(store->device_id, sizeof store->device_id, "%s", device);
@@ -385,32 +381,32 @@ const char *syncspec_store_user_id(const syncspec_store *store) { return store->
 
 /* ---- transactions ---- */
 
-int syncspec_store_begin(syncspec_store *store, syncspec_sync_error *error) {
+int syncspec_store_begin(syncspec_store *store, syncspec_error *error) {
     return store_exec(store, "BEGIN IMMEDIATE", error);
 }
 
-int syncspec_store_commit(syncspec_store *store, syncspec_sync_error *error) {
+int syncspec_store_commit(syncspec_store *store, syncspec_error *error) {
     return store_exec(store, "COMMIT", error);
 }
 
-int syncspec_store_rollback(syncspec_store *store, syncspec_sync_error *error) {
+int syncspec_store_rollback(syncspec_store *store, syncspec_error *error) {
     return store_exec(store, "ROLLBACK", error);
 }
 
 /* ---- account switch ---- */
 
-int store_clear_synced(syncspec_store *store, syncspec_sync_error *error) {
+int store_clear_synced(syncspec_store *store, syncspec_error *error) {
     syncspec_buffer sql = {0};
     int rc = 0;
     for (size_t i = 0; i < store->schema->table_count && rc == 0; i++) {
         const syncspec_table *t = &store->schema->tables[i];
         if (t->local_only) continue;
         if (sync_puts(&sql, "DELETE FROM ") || sync_ident(&sql, t->name) || sync_puts(&sql, ";"))
-            rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+            rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     }
     /* The download's ops and buckets describe the rows: they go with them. */
     if (rc == 0 && sync_puts(&sql, store_download_clear_sql))
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     if (rc == 0 && sql.data) {
         store->cap->capture = 0;
         rc = store_exec(store, sql.data, error);
@@ -420,13 +416,12 @@ int store_clear_synced(syncspec_store *store, syncspec_sync_error *error) {
     return rc;
 }
 
-int syncspec_store_set_user(syncspec_store *store, const char *user_id,
-                            syncspec_sync_error *error) {
+int syncspec_store_set_user(syncspec_store *store, const char *user_id, syncspec_error *error) {
     if (!user_id || !*user_id)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "set_user: empty user id");
+        return sync_error(error, SYNCSPEC_EINVALID, "set_user: empty user id");
     if (store->user_id && strcmp(store->user_id, user_id) == 0) return 0;
     char *copy = strdup(user_id);
-    if (!copy) return sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+    if (!copy) return sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
     int rc = store_exec(store, "BEGIN IMMEDIATE", error);
     if (rc != 0) {
         free(copy);
@@ -441,8 +436,7 @@ int syncspec_store_set_user(syncspec_store *store, const char *user_id,
             rc = store_query_int64(&queued, store, "SELECT max(\"tx_id\") FROM \"syncspec_crud\"",
                                    error);
         if (rc == 0) rc = store_keep_tx_id(store, queued, error);
-        if (rc == 0)
-            rc = store_exec(store, "DELETE FROM \"syncspec_crud\"", error);
+        if (rc == 0) rc = store_exec(store, "DELETE FROM \"syncspec_crud\"", error);
     }
     if (rc == 0) rc = store_state_set(store, "user_id", user_id, error);
     if (rc == 0) rc = store_exec(store, "COMMIT", error);
@@ -497,18 +491,17 @@ static bool is_stamped(const syncspec_column *c) {
     return implicit && implicit->stamped;
 }
 
-static int check_table(const syncspec_table *t, const void *row, syncspec_sync_error *error) {
+static int check_table(const syncspec_table *t, const void *row, syncspec_error *error) {
     if (!t || !row || t->row_size == 0)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID,
-                          "typed writes need a table with a row layout");
+        return sync_error(error, SYNCSPEC_EINVALID, "typed writes need a table with a row layout");
     const syncspec_column *id = &t->columns[0];
     if (syncspec_row_state(id, row) != SYNCSPEC_SET)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "%s: the row has no id", t->name);
+        return sync_error(error, SYNCSPEC_EINVALID, "%s: the row has no id", t->name);
     return 0;
 }
 
 int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const void *row,
-                       syncspec_sync_error *error) {
+                       syncspec_error *error) {
     int rc = check_table(t, row, error);
     if (rc) return rc;
     syncspec_buffer sql = {0};
@@ -545,7 +538,7 @@ int syncspec_store_put(syncspec_store *store, const syncspec_table *t, const voi
     if (ok && !t->insert_only && set == 0)
         ok = !sync_puts(&sql, " ON CONFLICT (\"id\") DO NOTHING");
     if (!ok) {
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
@@ -570,7 +563,7 @@ cleanup:
 }
 
 int syncspec_store_patch(syncspec_store *store, const syncspec_table *t, const void *row,
-                         syncspec_sync_error *error) {
+                         syncspec_error *error) {
     int rc = check_table(t, row, error);
     if (rc) return rc;
     syncspec_buffer sql = {0};
@@ -588,7 +581,7 @@ int syncspec_store_patch(syncspec_store *store, const syncspec_table *t, const v
     }
     ok = ok && !sync_puts(&sql, " WHERE \"id\" = ?");
     if (!ok) {
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (n == 0) goto cleanup; /* nothing to change */
@@ -618,14 +611,14 @@ cleanup:
 }
 
 int syncspec_store_delete(syncspec_store *store, const syncspec_table *t, const char *id,
-                          syncspec_sync_error *error) {
-    if (!t || !id) return sync_error(error, SYNCSPEC_SYNC_INVALID, "delete: missing argument");
+                          syncspec_error *error) {
+    if (!t || !id) return sync_error(error, SYNCSPEC_EINVALID, "delete: missing argument");
     syncspec_buffer sql = {0};
     sqlite3_stmt *st = NULL;
     int rc = 0;
     if (sync_puts(&sql, "DELETE FROM ") || sync_ident(&sql, t->name) ||
         sync_puts(&sql, " WHERE \"id\" = ?1")) {
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
@@ -641,9 +634,9 @@ cleanup:
 }
 
 int syncspec_store_get(syncspec_store *store, const syncspec_table *t, const char *id, void *row,
-                       syncspec_sync_error *error) {
+                       syncspec_error *error) {
     if (!t || !id || !row || t->row_size == 0)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "get needs a table with a row layout");
+        return sync_error(error, SYNCSPEC_EINVALID, "get needs a table with a row layout");
     free_get_strings(store);
     syncspec_buffer sql = {0};
     sqlite3_stmt *st = NULL;
@@ -654,7 +647,7 @@ int syncspec_store_get(syncspec_store *store, const syncspec_table *t, const cha
     ok = ok && !sync_puts(&sql, " FROM ") && !sync_ident(&sql, t->name) &&
          !sync_puts(&sql, " WHERE \"id\" = ?1");
     if (!ok || !(store->get_strings = calloc(t->column_count, sizeof(char *)))) {
-        rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+        rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
         goto cleanup;
     }
     if (sqlite3_prepare_v2(store->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
@@ -694,7 +687,7 @@ int syncspec_store_get(syncspec_store *store, const syncspec_table *t, const cha
             int64_t ms = 0;
             if (!null &&
                 syncspec_timestamp_parse(&ms, (const char *)sqlite3_column_text(st, (int)i)) != 0) {
-                rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "%s.%s: not a timestamp", t->name,
+                rc = sync_error(error, SYNCSPEC_EINVALID, "%s.%s: not a timestamp", t->name,
                                 c->name);
                 goto cleanup;
             }
@@ -709,7 +702,7 @@ int syncspec_store_get(syncspec_store *store, const syncspec_table *t, const cha
             size_t length = (size_t)sqlite3_column_bytes(st, (int)i);
             char *copy = malloc(length + 1);
             if (!copy) {
-                rc = sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory");
+                rc = sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
                 goto cleanup;
             }
             memcpy(copy, text ? text : "", length);

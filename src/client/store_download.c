@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json_reader.h"
 #include "client/store_internal.h"
+#include "core/json_reader.h"
 #include "syncspec/download.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 const char store_download_sql[] =
     "CREATE TABLE IF NOT EXISTS \"syncspec_buckets\" (\"name\" TEXT PRIMARY KEY, "
@@ -65,14 +65,14 @@ struct syncspec_download {
 };
 
 static int prepare(sqlite3_stmt **st, syncspec_store *store, const char *sql,
-                   syncspec_sync_error *error) {
+                   syncspec_error *error) {
     return sqlite3_prepare_v2(store->db, sql, -1, st, NULL) == SQLITE_OK
                ? 0
                : store_db_error(store, error, "download");
 }
 
 /* Runs a prepared statement to its end and resets it. */
-static int step_done(sqlite3_stmt *st, syncspec_store *store, syncspec_sync_error *error) {
+static int step_done(sqlite3_stmt *st, syncspec_store *store, syncspec_error *error) {
     int step = sqlite3_step(st);
     sqlite3_reset(st);
     return step == SQLITE_DONE ? 0 : store_db_error(store, error, "download");
@@ -107,7 +107,7 @@ static bool checksum_of(const json_t *v, uint32_t *out) {
 
 /* ---- the request ---- */
 
-int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_sync_error *error) {
+int syncspec_store_stream_request(syncspec_store *store, char **body, syncspec_error *error) {
     *body = NULL;
     sqlite3_stmt *st = NULL;
     syncspec_buffer b = {0};
@@ -149,13 +149,13 @@ cleanup:
 }
 
 int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *response,
-                                             syncspec_sync_error *error) {
+                                             syncspec_error *error) {
     json_t *root = json_loads(response ? response : "", 0, NULL);
     json_t *data = json_object_get(root, "data");
     int64_t n = 0;
     int rc = op_id_of(json_object_get(data, "write_checkpoint"), &n)
                  ? 0
-                 : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                 : sync_error(error, SYNCSPEC_EINVALID,
                               "write checkpoint: expected {\"data\":{\"write_checkpoint\":\"N\"}}");
     json_decref(root);
     char text[24];
@@ -165,8 +165,7 @@ int syncspec_store_wait_for_write_checkpoint(syncspec_store *store, const char *
 
 /* ---- the download object ---- */
 
-int syncspec_download_new(syncspec_download **out, syncspec_store *store,
-                          syncspec_sync_error *error) {
+int syncspec_download_new(syncspec_download **out, syncspec_store *store, syncspec_error *error) {
     *out = calloc(1, sizeof **out);
     if (!*out) return NOMEM(error);
     (*out)->store = store;
@@ -191,8 +190,8 @@ syncspec_download_status syncspec_download_get_status(const syncspec_download *d
     return d->status;
 }
 
-static int malformed(syncspec_sync_error *error, const char *what) {
-    return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: %s", what);
+static int malformed(syncspec_error *error, const char *what) {
+    return sync_error(error, SYNCSPEC_EINVALID, "sync stream: %s", what);
 }
 
 /* Sets bucket `name` of the target to `checksum`, adding it when new. */
@@ -224,8 +223,7 @@ static void target_remove(syncspec_download *d, const char *name) {
 }
 
 /* "checkpoint" (replace: the whole target) or "checkpoint_diff". */
-static int take_checkpoint(syncspec_download *d, json_t *c, bool replace,
-                           syncspec_sync_error *error) {
+static int take_checkpoint(syncspec_download *d, json_t *c, bool replace, syncspec_error *error) {
     json_t *wc = json_object_get(c, "write_checkpoint");
     json_t *list = json_object_get(c, replace ? "buckets" : "updated_buckets");
     json_t *removed = json_object_get(c, "removed_buckets");
@@ -336,10 +334,9 @@ static bool op_valid(const data_op *op, bool *put) {
            (!*put || op->data);
 }
 
-static int json_failed(syncspec_sync_error *error, const json_reader *r) {
-    return sync_error(error, SYNCSPEC_SYNC_INVALID,
-                      "sync stream: a line is not JSON: %s at byte %zu", r->error,
-                      json_reader_offset(r));
+static int json_failed(syncspec_error *error, const json_reader *r) {
+    return sync_error(error, SYNCSPEC_EINVALID, "sync stream: a line is not JSON: %s at byte %zu",
+                      r->error, json_reader_offset(r));
 }
 
 static void bind_scalar(sqlite3_stmt *st, int p, const json_scalar *v) {
@@ -367,7 +364,7 @@ static void kept_ops_free(kept_ops *k) {
 
 /* The last op of `bucket` the store has, applied or received: ops up to it are ignored. */
 static int received_until(int64_t *out, syncspec_store *store, const json_scalar *bucket,
-                          syncspec_sync_error *error) {
+                          syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     int rc = prepare(&st, store,
                      "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
@@ -386,8 +383,7 @@ static int received_until(int64_t *out, syncspec_store *store, const json_scalar
 
 /* The ops array at the reader, each checked as it is read (no tree of thousands of ops is
  * built); those after kept->last_op_id are added to `kept`. */
-static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept,
-                    syncspec_sync_error *error) {
+static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept, syncspec_error *error) {
     op_scratch x = {0};
     data_op op;
     int rc = received_until(&kept->last_op_id, d->store, &kept->bucket, error);
@@ -426,8 +422,7 @@ static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept,
  * received or applied (ops sent again are ignored), into `kept`. The bucket usually comes
  * first and the ops are read at once; when it follows them, they are read after it.
  */
-static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept,
-                     syncspec_sync_error *error) {
+static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept, syncspec_error *error) {
     syncspec_buffer key_scratch = {0};
     json_scalar key;
     size_t ops_at = 0;
@@ -465,7 +460,7 @@ static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept,
 }
 
 /* Keeps a data line's new ops as one row of the oplog. */
-static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_sync_error *error) {
+static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_error *error) {
     if (!kept->count) return 0;
     sqlite3_stmt *st = NULL;
     int rc = prepare(&st, store,
@@ -488,7 +483,7 @@ static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_sync_e
 
 /* The wrapping u32 sum of bucket `name`'s ops: applied, then received. */
 static int bucket_sum(uint32_t *out, syncspec_store *store, sqlite3_stmt *st, const char *name,
-                      syncspec_sync_error *error) {
+                      syncspec_error *error) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? (uint32_t)(uint64_t)sqlite3_column_int64(st, 0) : 0;
@@ -508,7 +503,7 @@ static const char bucket_sum_sql[] =
  * download: a CLEAR at op 0 (so the rows it held go unless sent again) and "after" 0.
  * Sets *failed to the count. One transaction.
  */
-static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_sync_error *error) {
+static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_error *error) {
     syncspec_store *store = d->store;
     sqlite3_stmt *sum = NULL, *drop = NULL, *mark = NULL, *reset = NULL;
     *failed = 0;
@@ -532,7 +527,7 @@ static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_sy
         if ((rc = bucket_sum(&local, store, sum, name, error)) || local == d->buckets[i].checksum)
             continue;
         if (++*failed == 1)
-            sync_error(error, SYNCSPEC_SYNC_CHECKSUM,
+            sync_error(error, SYNCSPEC_ECHECKSUM,
                        "checksum of bucket %s: %" PRIu32 " here, %" PRIu32
                        " on the server: downloading it again",
                        name, local, d->buckets[i].checksum);
@@ -616,7 +611,7 @@ typedef struct apply_statements {
 } apply_statements;
 
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
-                          syncspec_sync_error *error) {
+                          syncspec_error *error) {
     syncspec_buffer sql = {0};
     bool ok =
         !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
@@ -646,7 +641,7 @@ static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncsp
  * the server's rows at a checkpoint keep every unique key. Rare, so prepared each time.
  */
 static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const syncspec_table *t,
-                            syncspec_sync_error *error) {
+                            syncspec_error *error) {
     const char *sql = sqlite3_sql(upsert), *end = strstr(sql, ") ON CONFLICT");
     syncspec_buffer text = {0};
     sqlite3_stmt *replace = NULL;
@@ -679,7 +674,7 @@ static const syncspec_table *synced_table(const syncspec_schema *schema, const j
 
 /* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
 static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
-                     const data_op *op, syncspec_sync_error *error) {
+                     const data_op *op, syncspec_error *error) {
     const syncspec_table *t = synced_table(store->schema, &op->type);
     if (!t) return 0; /* a table this client does not sync */
     sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
@@ -706,7 +701,7 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
                                 SQLITE_UTF8) != SQLITE_OK)
             rc = store_db_error(store, error, t->name);
     if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+        rc = sync_error(error, SYNCSPEC_EINVALID,
                         "sync stream: the data of %s %.*s is not a JSON object: %s at byte %zu",
                         t->name, (int)op->id.length, op->id.text,
                         r.error ? r.error : "unexpected value", json_reader_offset(&r));
@@ -749,7 +744,7 @@ static const char apply_removed_buckets_sql[] =
     "temp.\"syncspec_gone\");";
 
 /* The checkpoint's buckets, with their new last op and checksum (validated: the server's). */
-static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
+static int record_buckets(syncspec_download *d, syncspec_error *error) {
     syncspec_store *store = d->store;
     sqlite3_stmt *name = NULL, *state = NULL;
     int rc =
@@ -775,7 +770,7 @@ static int record_buckets(syncspec_download *d, syncspec_sync_error *error) {
 
 /* The ops of one kept line, in order. */
 static int apply_line(apply_statements *s, syncspec_store *store, const char *bucket,
-                      const char *ops, size_t len, syncspec_sync_error *error) {
+                      const char *ops, size_t len, syncspec_error *error) {
     json_reader r;
     data_op op;
     int rc = 0;
@@ -807,7 +802,7 @@ static int apply_line(apply_statements *s, syncspec_store *store, const char *bu
 /* Every kept line of the checkpoint's buckets, in the order received: each bucket's ops in
  * op id order. The lines are read in the table's order ("+" keeps SQLite from reading them
  * through the bucket index and then sorting them, texts and all). */
-static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_error *error) {
+static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_error *error) {
     sqlite3_stmt *lines = NULL;
     int rc = prepare(&lines, store,
                      "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE +\"bucket\" IN "
@@ -826,7 +821,7 @@ static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_sync_e
 /* Deletes the touched rows of every synced table that no bucket holds. syncspec_bucket_rows
  * is keyed by bucket first (one B-tree to write per row held, not two): a row is looked up
  * in each bucket the store has, a handful (CROSS JOIN keeps SQLite to that order). */
-static int delete_orphans(syncspec_store *store, syncspec_sync_error *error) {
+static int delete_orphans(syncspec_store *store, syncspec_error *error) {
     syncspec_buffer sql = {0};
     int rc = 0;
     for (size_t k = 0; k < store->schema->table_count && rc == 0; k++) {
@@ -873,7 +868,7 @@ typedef struct aside_triggers {
     size_t count;
 } aside_triggers;
 
-static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_sync_error *error) {
+static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_error *error) {
     int64_t ops = 0;
     int rc = store_query_int64(&ops, store,
                                "SELECT coalesce(sum(\"count\"), 0) FROM \"syncspec_oplog\" WHERE "
@@ -886,7 +881,7 @@ static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_syn
 
 /* Creates the triggers set aside again (when `restore`) and forgets them. */
 static int triggers_back(aside_triggers *a, syncspec_store *store, bool restore,
-                         syncspec_sync_error *error) {
+                         syncspec_error *error) {
     int rc = 0;
     for (size_t i = 0; i < a->count; i++) {
         if (restore && rc == 0) rc = store_exec(store, a->sql[i], error);
@@ -901,7 +896,7 @@ static int triggers_back(aside_triggers *a, syncspec_store *store, bool restore,
  * Applies the received checkpoint in one transaction when no local write is queued and the
  * write checkpoint is reached. Sets *applied.
  */
-static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_sync_error *error) {
+static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_error *error) {
     syncspec_store *store = d->store;
     apply_statements s = {0};
     aside_triggers aside = {0};
@@ -958,13 +953,13 @@ cleanup:
     return rc;
 }
 
-static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *error) {
+static int take_complete(syncspec_download *d, json_t *c, syncspec_error *error) {
     int64_t last;
     if (!op_id_of(json_object_get(c, "last_op_id"), &last))
         return malformed(error, "a checkpoint_complete without last_op_id");
     if (!d->have_target) return malformed(error, "a checkpoint_complete before a checkpoint");
     size_t failed = 0;
-    syncspec_sync_error mismatch = {0};
+    syncspec_error mismatch = {0};
     int rc = drop_failed_buckets(&failed, d, &mismatch);
     if (rc) {
         if (error) *error = mismatch;
@@ -972,7 +967,7 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *e
     }
     if (failed) {
         if (error) *error = mismatch;
-        return SYNCSPEC_SYNC_CHECKSUM;
+        return SYNCSPEC_ECHECKSUM;
     }
     bool applied;
     if ((rc = apply_checkpoint(&applied, d, error))) return rc;
@@ -990,8 +985,7 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_sync_error *e
  * kept once the whole line has proved to be JSON; the others are small and read as a tree.
  * A line that holds a checkpoint besides data is a checkpoint, as the order below says.
  */
-static int take_line(syncspec_download *d, const char *text, size_t len,
-                     syncspec_sync_error *error) {
+static int take_line(syncspec_download *d, const char *text, size_t len, syncspec_error *error) {
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
     if (i == len) return 0; /* blank lines are allowed */
@@ -1020,7 +1014,7 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
     if (rc == 0) json_reader_end(&r);
     syncspec_buffer_free(&scratch);
     if (rc == 0 && r.error)
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+        rc = sync_error(error, SYNCSPEC_EINVALID,
                         "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
                         json_reader_offset(&r));
     if (rc == 0 && data && !other) rc = keep_ops(d->store, &kept, error);
@@ -1029,8 +1023,8 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
     json_error_t jerr;
     json_t *line = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
     if (!line)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID,
-                          "sync stream: a line is not a JSON object: %s", jerr.text);
+        return sync_error(error, SYNCSPEC_EINVALID, "sync stream: a line is not a JSON object: %s",
+                          jerr.text);
     json_t *v;
     if ((v = json_object_get(line, "checkpoint"))) {
         rc = take_checkpoint(d, v, true, error);
@@ -1044,7 +1038,7 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
         } else {
             d->status.expires_in = json_integer_value(v);
             if (d->status.expires_in <= 0)
-                rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+                rc = sync_error(error, SYNCSPEC_ERETRY,
                                 "the token expired: connect again with a new one");
         }
     } /* other lines (partial_checkpoint_complete, unknown ones) need nothing */
@@ -1053,7 +1047,7 @@ static int take_line(syncspec_download *d, const char *text, size_t len,
 }
 
 int syncspec_download_feed(syncspec_download *d, const char *bytes, size_t len,
-                           syncspec_sync_error *error) {
+                           syncspec_error *error) {
     if (len && syncspec_buffer_append(&d->line, bytes, len)) return NOMEM(error);
     size_t start = 0;
     int rc = 0;
@@ -1077,7 +1071,7 @@ int syncspec_download_feed(syncspec_download *d, const char *bytes, size_t len,
 /* What the stream's receiver carries: the download, and where it stopped. */
 typedef struct round_state {
     syncspec_download *d;
-    syncspec_sync_error *error;
+    syncspec_error *error;
     int rc;         /* the feed's failure, 0 while none */
     bool completed; /* a checkpoint was complete (applied or kept) */
 } round_state;
@@ -1091,7 +1085,7 @@ static int round_receive(void *context, const char *bytes, size_t len) {
 }
 
 int store_stream_once(syncspec_store *store, const syncspec_transport *transport,
-                      syncspec_sync_result *result, syncspec_sync_error *error) {
+                      syncspec_sync_result *result, syncspec_error *error) {
     char *body = NULL;
     round_state r = {NULL, error, 0, false};
     int rc = syncspec_store_stream_request(store, &body, error);
@@ -1101,7 +1095,7 @@ int store_stream_once(syncspec_store *store, const syncspec_transport *transport
     if (r.rc) {
         rc = r.rc;
     } else if (!r.completed) {
-        rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+        rc = sync_error(error, SYNCSPEC_ERETRY,
                         sent ? "sync stream: no answer from the server"
                              : "sync stream: it ended before a complete checkpoint");
     } else {

@@ -7,10 +7,10 @@
 
 #include "client/store_internal.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transactions,
-                           syncspec_sync_error *error) {
+                           syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(store->db,
                            "SELECT count(*), count(DISTINCT \"tx_id\") FROM \"syncspec_crud\"", -1,
@@ -28,7 +28,7 @@ int syncspec_store_pending(syncspec_store *store, size_t *ops, size_t *transacti
 static const char entries_sql[] = "SELECT \"tx_id\", \"op\", \"type\", \"row_id\", \"data\" "
                                   "FROM \"syncspec_crud_entries\" ORDER BY \"id\"";
 
-int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_error *error) {
+int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_error *error) {
     *out = NULL;
     sqlite3_stmt *st = NULL;
     syncspec_buffer b = {0};
@@ -67,7 +67,7 @@ int syncspec_store_queue_json(syncspec_store *store, char **out, syncspec_sync_e
 /* The highest tx id of the first `max_transactions` transactions in the queue, or 0. Ids
  * grow with the queue's order, so the scan stops at the first id past them. */
 static int batch_last_tx(int64_t *last, syncspec_store *store, size_t max_transactions,
-                         syncspec_sync_error *error) {
+                         syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     *last = 0;
     if (sqlite3_prepare_v2(store->db, "SELECT \"tx_id\" FROM \"syncspec_crud\" ORDER BY \"id\"", -1,
@@ -93,7 +93,7 @@ static int batch_last_tx(int64_t *last, syncspec_store *store, size_t max_transa
  * the server tells a retry from another transaction under the same op_id by its text. A
  * transaction left with no op is never sent, and its id is never used again.
  */
-static int freeze_puts(syncspec_store *store, syncspec_sync_error *error) {
+static int freeze_puts(syncspec_store *store, syncspec_error *error) {
     int64_t gone = 0;
     if (sqlite3_exec(store->db,
                      "UPDATE \"syncspec_crud\" SET \"data\" = (SELECT e.\"data\" FROM "
@@ -118,7 +118,7 @@ static int freeze_puts(syncspec_store *store, syncspec_sync_error *error) {
  * a read transaction, or a write transaction when some PUT still reads its row, which
  * freeze_puts then copies. Nothing is left open on failure.
  */
-static int begin_upload(syncspec_store *store, syncspec_sync_error *error) {
+static int begin_upload(syncspec_store *store, syncspec_error *error) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return store_db_error(store, error, "preparing the upload");
@@ -140,11 +140,11 @@ static int begin_upload(syncspec_store *store, syncspec_sync_error *error) {
 }
 
 int syncspec_store_upload_body(syncspec_store *store, char **body, size_t max_transactions,
-                               syncspec_sync_error *error) {
+                               syncspec_error *error) {
     *body = NULL;
     if (max_transactions == 0) max_transactions = 100;
     if (!sqlite3_get_autocommit(store->db))
-        return sync_error(error, SYNCSPEC_SYNC_INVALID,
+        return sync_error(error, SYNCSPEC_EINVALID,
                           "upload inside an open transaction: commit it first");
     sqlite3_stmt *st = NULL;
     syncspec_buffer b = {0};
@@ -222,7 +222,7 @@ static int64_t op_tx(const syncspec_store *store, const char *op_id) {
  * is downloaded again from its start (a CLEAR at op 0, as after a checksum failure), since
  * the store keeps no copy of the server's row. Inside the caller's transaction.
  */
-static int revert_refused(syncspec_store *store, int64_t tx, syncspec_sync_error *error) {
+static int revert_refused(syncspec_store *store, int64_t tx, syncspec_error *error) {
     char sql[2048];
     snprintf(sql, sizeof sql,
              "INSERT OR IGNORE INTO \"syncspec_revert\" (\"type\", \"row_id\") SELECT "
@@ -244,7 +244,7 @@ static int revert_refused(syncspec_store *store, int64_t tx, syncspec_sync_error
 }
 
 int syncspec_store_upload_complete(syncspec_store *store, const char *response, size_t *completed,
-                                   size_t *rejected, syncspec_sync_error *error) {
+                                   size_t *rejected, syncspec_error *error) {
     if (completed) *completed = 0;
     if (rejected) *rejected = 0;
     json_error_t jerr;
@@ -252,7 +252,7 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
     json_t *list = root ? json_object_get(root, "transactions") : NULL;
     if (!json_is_array(list)) {
         json_decref(root);
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: no transactions list");
+        return sync_error(error, SYNCSPEC_EINVALID, "upload response: no transactions list");
     }
     sqlite3_stmt *del = NULL;
     size_t done = 0, refused = 0;
@@ -272,7 +272,7 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
         const char *op_id = json_string_value(json_object_get(item, "op_id"));
         const char *status = json_string_value(json_object_get(item, "status"));
         if (!op_id || !status) {
-            rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: item %zu malformed", i);
+            rc = sync_error(error, SYNCSPEC_EINVALID, "upload response: item %zu malformed", i);
             goto rollback;
         }
         if (strcmp(status, "conflict") == 0) {
@@ -284,7 +284,7 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
             continue; /* "retry": the transaction stays queued */
         int64_t tx = op_tx(store, op_id);
         if (!tx) {
-            rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload response: op_id %s is not ours",
+            rc = sync_error(error, SYNCSPEC_EINVALID, "upload response: op_id %s is not ours",
                             op_id);
             goto rollback;
         }
@@ -309,7 +309,7 @@ int syncspec_store_upload_complete(syncspec_store *store, const char *response, 
         /* The server holds other transactions under this device's op_ids (the store was
          * restored from a backup, or copied): a new device id renames every queued one. */
         if (store_new_device_id(device_id) != 0) {
-            rc = sync_error(error, SYNCSPEC_SYNC_ERROR, "cannot read /dev/urandom");
+            rc = sync_error(error, SYNCSPEC_ERROR, "cannot read /dev/urandom");
             goto rollback;
         }
         if ((rc = store_state_set(store, "device_id", device_id, error)) != 0) goto rollback;
@@ -330,8 +330,7 @@ cleanup:
 /* ---- one sync round ---- */
 
 int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
-                     size_t max_transactions, syncspec_sync_result *result,
-                     syncspec_sync_error *error) {
+                     size_t max_transactions, syncspec_sync_result *result, syncspec_error *error) {
     int rc = 0;
     for (;;) {
         char *body = NULL, *response = NULL;
@@ -342,7 +341,7 @@ int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
         free(body);
         if (sent != 0 || !response) {
             free(response);
-            return sync_error(error, SYNCSPEC_SYNC_RETRY, "upload: no answer from the server");
+            return sync_error(error, SYNCSPEC_ERETRY, "upload: no answer from the server");
         }
         size_t completed = 0, rejected = 0;
         char device_id[sizeof store->device_id];
@@ -356,35 +355,33 @@ int store_upload_all(syncspec_store *store, const syncspec_transport *transport,
         if ((rc = syncspec_store_pending(store, NULL, &left, error)) != 0) return rc;
         bool renamed = strcmp(device_id, store->device_id) != 0; /* send again at once */
         if (completed == 0 && left && !renamed)
-            return sync_error(error, SYNCSPEC_SYNC_RETRY,
-                              "upload: the server could not apply it now");
+            return sync_error(error, SYNCSPEC_ERETRY, "upload: the server could not apply it now");
     }
     return 0;
 }
 
 int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transport,
                         size_t max_transactions, syncspec_sync_result *result,
-                        syncspec_sync_error *error) {
+                        syncspec_error *error) {
     syncspec_sync_result local = {0};
     if (!result) result = &local;
     *result = local;
     if (!transport || !transport->stream || !transport->upload)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "a transport without stream or upload");
+        return sync_error(error, SYNCSPEC_EINVALID, "a transport without stream or upload");
     int rc = store_upload_all(store, transport, max_transactions, result, error);
     if (rc == 0 && result->uploaded && transport->write_checkpoint) {
         /* The rows just uploaded must be in any checkpoint applied from now on. */
         char *response = NULL;
         if (transport->write_checkpoint(transport->context, &response, store->device_id) != 0 ||
             !response)
-            rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
-                            "write checkpoint: no answer from the server");
+            rc = sync_error(error, SYNCSPEC_ERETRY, "write checkpoint: no answer from the server");
         else
             rc = syncspec_store_wait_for_write_checkpoint(store, response, error);
         free(response);
     }
     if (rc) return rc;
     rc = store_stream_once(store, transport, result, error);
-    if (rc == SYNCSPEC_SYNC_CHECKSUM) {
+    if (rc == SYNCSPEC_ECHECKSUM) {
         /* The failed buckets were dropped: they come whole on the next connection. */
         result->resynced = true;
         rc = store_stream_once(store, transport, result, error);
@@ -392,7 +389,7 @@ int syncspec_store_sync(syncspec_store *store, const syncspec_transport *transpo
     size_t queued = 0;
     if (rc == 0 && !result->applied &&
         (rc = syncspec_store_pending(store, &queued, NULL, error)) == 0 && queued)
-        rc = sync_error(error, SYNCSPEC_SYNC_PENDING,
+        rc = sync_error(error, SYNCSPEC_EPENDING,
                         "%zu local writes were queued during the round: sync again", queued);
     return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "core/c_numbers.h"
 #include "core/json_load.h"
+#include "core/sync_internal.h"
 #include "model/implicit.h"
 #include "syncspec.h"
 
@@ -81,8 +82,8 @@ void syncspec_sanitizer_free(syncspec_sanitizer *s) {
     free(s);
 }
 
-int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *schema, char *error,
-                           size_t error_size) {
+int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *schema,
+                           syncspec_error *error) {
     *out = NULL;
     syncspec_sanitizer *s = calloc(1, sizeof *s);
     if (!s) goto out_of_memory;
@@ -92,11 +93,10 @@ int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *sche
     for (size_t t = 0; t < schema->table_count; t++) {
         const syncspec_table *table = &schema->tables[t];
         if (table->row_size == 0) {
-            snprintf(error, error_size,
-                     "table %s has no row layout: sanitizers need the generated schema",
-                     table->name);
             syncspec_sanitizer_free(s);
-            return -1;
+            return sync_error(error, SYNCSPEC_EINVALID,
+                              "table %s has no row layout: sanitizers need the generated schema",
+                              table->name);
         }
         if (table->row_size > s->row_capacity) s->row_capacity = table->row_size;
         for (size_t c = 0; c < table->column_count; c++) {
@@ -115,10 +115,10 @@ int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *sche
             if (!re) {
                 PCRE2_UCHAR message[120];
                 pcre2_get_error_message(code, message, sizeof message);
-                snprintf(error, error_size, "%s.%s: pattern does not compile at offset %zu: %s",
-                         table->name, table->columns[c].name, (size_t)offset, (char *)message);
                 syncspec_sanitizer_free(s);
-                return -1;
+                return sync_error(error, SYNCSPEC_EINVALID,
+                                  "%s.%s: pattern does not compile at offset %zu: %s", table->name,
+                                  table->columns[c].name, (size_t)offset, (char *)message);
             }
             pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* an interpreter fallback is fine */
             s->patterns[t][c] = re;
@@ -130,9 +130,8 @@ int syncspec_sanitizer_new(syncspec_sanitizer **out, const syncspec_schema *sche
     *out = s;
     return 0;
 out_of_memory:
-    snprintf(error, error_size, "out of memory");
     syncspec_sanitizer_free(s);
-    return -1;
+    return sync_error(error, SYNCSPEC_ENOMEM, "out of memory");
 }
 
 /* Bytes of client text to quote in a message: at most 60, never part of a character. */

@@ -8,7 +8,7 @@
 #include "syncspec.h"
 
 /* Fills `error` (may be NULL) and returns `code`. */
-int sync_error(syncspec_sync_error *error, int code, const char *fmt, ...)
+int sync_error(syncspec_error *error, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Appends to a syncspec_buffer; each returns 0 or -1 when memory is exhausted. */

@@ -5,7 +5,7 @@
 
 #include "core/sync_internal.h"
 
-int sync_error(syncspec_sync_error *error, int code, const char *fmt, ...) {
+int sync_error(syncspec_error *error, int code, const char *fmt, ...) {
     if (error) {
         va_list ap;
         va_start(ap, fmt);

@@ -81,7 +81,7 @@ static int make_ready(serve_pool *pool, serve_conn *c, char *message, size_t mes
         message[strcspn(message, "\n")] = '\0';
         return -1;
     }
-    syncspec_sync_error error;
+    syncspec_error error;
     if (!c->server && syncspec_server_new(&c->server, pool->schema, &error) != 0) {
         snprintf(message, message_size, "%s", error.message);
         return -1;

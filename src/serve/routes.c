@@ -51,14 +51,14 @@ static int upload(serve_context *ctx, serve_request *req) {
     serve_conn *c = serve_pool_acquire(ctx->pool, message, sizeof message);
     if (!c) return serve_reply_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, message);
     char *response = NULL;
-    syncspec_sync_error error;
+    syncspec_error error;
     int rc = syncspec_server_upload(c->server, &response, c->pg, req->user, req->body, &error);
     serve_pool_release(ctx->pool, c);
     int queued;
     if (rc == 0)
         queued = serve_reply_json(
             req, wants_retry(response) ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, response);
-    else if (rc == SYNCSPEC_SYNC_INVALID && response)
+    else if (rc == SYNCSPEC_EINVALID && response)
         queued = serve_reply_json(req, MHD_HTTP_BAD_REQUEST, response);
     else
         queued = serve_reply_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, error.message);

@@ -68,14 +68,14 @@ static void wake_streams(serve_sync *sync) {
 
 /* ---- the listener ---- */
 
-static void say(const char *what, const syncspec_sync_error *error) {
+static void say(const char *what, const syncspec_error *error) {
     fprintf(stderr, "syncspec serve: %s: %s\n", what, error->message);
 }
 
 /* A connection that LISTENs, or NULL (said on stderr). */
 static PGconn *listen_connect(serve_sync *sync) {
     PGconn *conn = PQconnectdb(sync->ctx->config->conninfo);
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "syncspec serve: listener: %s", PQerrorMessage(conn));
         PQfinish(conn);
@@ -92,7 +92,7 @@ static PGconn *listen_connect(serve_sync *sync) {
 static void *listener_main(void *arg) {
     serve_sync *sync = arg;
     syncspec_server *server = NULL;
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     PGconn *conn = NULL;
     time_t compacted = time(NULL);
     if (syncspec_server_new(&server, sync->schema, &error) != 0) {
@@ -141,7 +141,7 @@ int serve_sync_start(serve_sync **out, serve_context *ctx, const syncspec_schema
     sync->schema = schema;
     pthread_mutex_init(&sync->lock, NULL);
     pthread_cond_init(&sync->moved, NULL);
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     if (syncspec_server_new(&sync->server, schema, &error) != 0) {
         snprintf(message, size, "%s", error.message);
         serve_sync_stop(sync);
@@ -176,9 +176,9 @@ void serve_sync_stop(serve_sync *sync) {
 
 /* ---- a stream ---- */
 
-static int sync_error_text(syncspec_sync_error *error, const char *text) {
+static int sync_error_text(syncspec_error *error, const char *text) {
     snprintf(error->message, sizeof error->message, "%s", text);
-    return error->code = SYNCSPEC_SYNC_RETRY;
+    return error->code = SYNCSPEC_ERETRY;
 }
 
 /* Shared by the HTTP response (reading the pipe) and the producer (writing it); the last of
@@ -223,7 +223,7 @@ static int stream_next(session *s) {
         fprintf(stderr, "syncspec serve: sync stream: %s\n", message);
         return -1;
     }
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     int rc = syncspec_sync_stream_next(s->stream, c->pg, pipe_line, s, &error);
     serve_pool_release(s->sync->ctx->pool, c);
     if (rc < 0 && !s->gone) fprintf(stderr, "syncspec serve: sync stream: %s\n", error.message);
@@ -236,7 +236,7 @@ static void *producer_main(void *arg) {
     unsigned long seen = 0;
     time_t keepalive = 0;
     bool first = true;
-    syncspec_sync_error error;
+    syncspec_error error;
     while (!sync->ctx->stopping && !s->gone) {
         time_t now = time(NULL);
         int64_t left = s->expires ? (int64_t)(s->expires - now) : NO_EXPIRY;
@@ -349,15 +349,14 @@ static time_t token_expiry(const char *authorization) {
 int serve_sync_stream(serve_context *ctx, serve_request *req) {
     serve_sync *sync = ctx->sync;
     syncspec_sync_request *request = NULL;
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     if (memchr(req->body, '\0', req->body_length))
         return serve_reply_error(req, MHD_HTTP_BAD_REQUEST, "sync request: a NUL byte in the body");
     int rc = syncspec_sync_request_parse(&request, req->body, req->body_length, &error);
     if (rc != 0)
-        return serve_reply_error(req,
-                                 rc == SYNCSPEC_SYNC_INVALID ? MHD_HTTP_BAD_REQUEST
-                                                             : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                 error.message);
+        return serve_reply_error(
+            req, rc == SYNCSPEC_EINVALID ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+            error.message);
     session *s = calloc(1, sizeof *s);
     if (s) {
         s->sync = sync;
@@ -369,7 +368,7 @@ int serve_sync_stream(serve_context *ctx, serve_request *req) {
         s->expires = token_expiry(
             MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, "Authorization"));
     }
-    rc = !s ? SYNCSPEC_SYNC_NOMEM
+    rc = !s ? SYNCSPEC_ENOMEM
             : syncspec_sync_stream_new(&s->stream, sync->server, req->user, request, &error);
     syncspec_sync_request_free(request);
     if (rc == 0 && pipe(s->pipe) != 0) rc = sync_error_text(&error, "cannot make a pipe");
@@ -408,7 +407,7 @@ int serve_sync_write_checkpoint(serve_context *ctx, serve_request *req) {
     const char *client_id =
         MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, "client_id");
     int64_t checkpoint = 0;
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     int rc =
         syncspec_sync_write_checkpoint(c->server, c->pg, req->user, client_id, &checkpoint, &error);
     serve_pool_release(ctx->pool, c);

@@ -23,7 +23,7 @@ int protocol_bucket_sql(syncspec_buffer *b, const syncspec_schema *schema, size_
 /* The synced table that bucket `index` holds (streams), or NULL (every synced table). */
 const syncspec_table *protocol_bucket_table(const syncspec_schema *schema, size_t index);
 
-/* Runs one statement without parameters; 0 or SYNCSPEC_SYNC_RETRY (said in `error`). */
-int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_sync_error *error);
+/* Runs one statement without parameters; 0 or SYNCSPEC_ERETRY (said in `error`). */
+int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_error *error);
 
 #endif

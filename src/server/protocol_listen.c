@@ -7,7 +7,7 @@
 
 #include "server/protocol_internal.h"
 
-int syncspec_sync_listen(PGconn *conn, syncspec_sync_error *error) {
+int syncspec_sync_listen(PGconn *conn, syncspec_error *error) {
     return protocol_exec(conn, "LISTEN \"syncspec_changes\"; LISTEN \"syncspec_ops\"", "listen",
                          error);
 }
@@ -25,7 +25,7 @@ static int drain(PGconn *conn) {
     return got;
 }
 
-int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error) {
+int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_error *error) {
     int got = drain(conn);
     if (got == 0) {
         struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
@@ -36,6 +36,6 @@ int syncspec_sync_wait(PGconn *conn, int timeout_ms, syncspec_sync_error *error)
             got = -1;
     }
     if (got < 0 || PQstatus(conn) != CONNECTION_OK)
-        return sync_error(error, SYNCSPEC_SYNC_RETRY, "listen: %s", PQerrorMessage(conn));
+        return sync_error(error, SYNCSPEC_ERETRY, "listen: %s", PQerrorMessage(conn));
     return got;
 }

@@ -8,7 +8,7 @@
 
 #include "server/protocol_internal.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 /* Held by the sequencer and compaction (per database): one writer of the op log at a time. */
 #define OPLOG_LOCK "7306894628771066880"
@@ -47,7 +47,7 @@ int protocol_bucket_sql(syncspec_buffer *b, const syncspec_schema *schema, size_
     return rc || sync_printf(b, " || to_json(ARRAY[(%s)::text])::text)", owner);
 }
 
-int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_sync_error *error) {
+int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_error *error) {
     PGresult *res = PQexec(conn, sql);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK
                  ? 0
@@ -208,7 +208,7 @@ static int sequence_sql(syncspec_buffer *b, const syncspec_schema *schema) {
  * the last run could not see yet (its xid is at or above that run's xmin).
  */
 static int read_state(PGconn *conn, const syncspec_schema *schema, char **last_snapshot,
-                      char **last_op_id, char **snapshot, bool *full, syncspec_sync_error *error) {
+                      char **last_op_id, char **snapshot, bool *full, syncspec_error *error) {
     syncspec_buffer sql = {0};
     if (sync_puts(&sql, "SELECT set_config('DateStyle', 'ISO, YMD', true), s.\"snapshot\","
                         " s.\"last_op_id\"::text, pg_current_snapshot()::text, s.\"snapshot\""
@@ -226,7 +226,7 @@ static int read_state(PGconn *conn, const syncspec_schema *schema, char **last_s
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = pg_db_error(error, conn, res, "sequencer");
     } else if (PQntuples(res) != 1) {
-        rc = sync_error(error, SYNCSPEC_SYNC_RETRY,
+        rc = sync_error(error, SYNCSPEC_ERETRY,
                         "sequencer: syncspec_sequencer has no row (run postgres_sync.sql)");
     } else {
         *last_snapshot = PQgetisnull(res, 0, 1) ? NULL : strdup(PQgetvalue(res, 0, 1));
@@ -242,7 +242,7 @@ static int read_state(PGconn *conn, const syncspec_schema *schema, char **last_s
 
 /* One run, in the transaction the caller opened. */
 static int sequence_in_transaction(PGconn *conn, const syncspec_schema *schema, int64_t *last_op_id,
-                                   syncspec_sync_error *error) {
+                                   syncspec_error *error) {
     char *last_snapshot = NULL, *last = NULL, *snapshot = NULL;
     syncspec_buffer sql = {0};
     PGresult *res = NULL;
@@ -278,11 +278,10 @@ cleanup:
  * released only after COMMIT (or ROLLBACK): the next writer's snapshot sees this one's ops.
  */
 typedef int (*locked_body)(PGconn *conn, const syncspec_schema *schema, int64_t *out,
-                           syncspec_sync_error *error);
+                           syncspec_error *error);
 
 static int run_locked(PGconn *conn, const syncspec_schema *schema, const char *isolation,
-                      locked_body body, int64_t *out, const char *what,
-                      syncspec_sync_error *error) {
+                      locked_body body, int64_t *out, const char *what, syncspec_error *error) {
     char begin[96];
     snprintf(begin, sizeof begin, "BEGIN ISOLATION LEVEL %s", isolation);
     int rc = protocol_exec(conn, "SELECT pg_advisory_lock(" OPLOG_LOCK ")", what, error);
@@ -300,7 +299,7 @@ static int run_locked(PGconn *conn, const syncspec_schema *schema, const char *i
 }
 
 int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_op_id,
-                           syncspec_sync_error *error) {
+                           syncspec_error *error) {
     int64_t last = 0;
     int rc = run_locked(conn, server->schema, "REPEATABLE READ", sequence_in_transaction, &last,
                         "sequencer", error);
@@ -310,11 +309,11 @@ int syncspec_sync_sequence(syncspec_server *server, PGconn *conn, int64_t *last_
 
 int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const char *user_id,
                                    const char *client_id, int64_t *write_checkpoint,
-                                   syncspec_sync_error *error) {
+                                   syncspec_error *error) {
     (void)client_id; /* one counter per user serves all of the user's clients */
     *write_checkpoint = 0;
     if (!user_id || !*user_id)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "write checkpoint: no user");
+        return sync_error(error, SYNCSPEC_EINVALID, "write checkpoint: no user");
     int rc = syncspec_sync_sequence(server, conn, NULL, error);
     if (rc) return rc;
     syncspec_buffer sql = {0};
@@ -389,7 +388,7 @@ static int clear_sql(syncspec_buffer *b, const char *ps) {
 }
 
 static int compact_in_transaction(PGconn *conn, const syncspec_schema *schema, int64_t *removed,
-                                  syncspec_sync_error *error) {
+                                  syncspec_error *error) {
     syncspec_buffer sql = {0};
     if (supersede_sql(&sql, schema->pg_schema)) {
         syncspec_buffer_free(&sql);
@@ -414,7 +413,7 @@ static int compact_in_transaction(PGconn *conn, const syncspec_schema *schema, i
 }
 
 int syncspec_sync_compact(syncspec_server *server, PGconn *conn, int64_t *removed,
-                          syncspec_sync_error *error) {
+                          syncspec_error *error) {
     int64_t n = 0;
     int rc = run_locked(conn, server->schema, "READ COMMITTED", compact_in_transaction, &n,
                         "compact", error);

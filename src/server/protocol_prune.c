@@ -8,7 +8,7 @@
 
 #include "server/protocol_internal.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 /* Deletes the old entries, raises the horizon to the highest xid deleted (never lowers it:
  * GREATEST, and an upsert so a lost horizon row comes back) and counts them, in one
@@ -30,9 +30,9 @@ static int prune_sql(syncspec_buffer *sql, const syncspec_schema *schema) {
 
 /* `older_than` as PostgreSQL reads it, and positive: "-1 day" or "0" would prune the whole
  * log. The text is a parameter, never read as SQL. */
-static int check_interval(PGconn *conn, const char *older_than, syncspec_sync_error *error) {
+static int check_interval(PGconn *conn, const char *older_than, syncspec_error *error) {
     if (!older_than || !*older_than)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: expected an interval");
+        return sync_error(error, SYNCSPEC_EINVALID, "prune: expected an interval");
     const char *values[1] = {older_than};
     PGresult *res =
         PQexecParams(conn, "SELECT $1::interval > interval '0'", 1, NULL, values, NULL, NULL, 0);
@@ -40,10 +40,10 @@ static int check_interval(PGconn *conn, const char *older_than, syncspec_sync_er
     int rc = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
         if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-            rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+            rc = sync_error(error, SYNCSPEC_EINVALID,
                             "prune: the interval must be positive (it would prune every entry)");
     } else if (state && strncmp(state, "22", 2) == 0) { /* data exception: not an interval */
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "prune: %s", PQresultErrorMessage(res));
+        rc = sync_error(error, SYNCSPEC_EINVALID, "prune: %s", PQresultErrorMessage(res));
     } else {
         rc = pg_db_error(error, conn, res, "prune");
     }
@@ -52,7 +52,7 @@ static int check_interval(PGconn *conn, const char *older_than, syncspec_sync_er
 }
 
 int syncspec_sync_prune_changes(syncspec_server *server, PGconn *conn, const char *older_than,
-                                int64_t *pruned, syncspec_sync_error *error) {
+                                int64_t *pruned, syncspec_error *error) {
     *pruned = 0;
     int rc = check_interval(conn, older_than, error);
     if (rc) return rc;

@@ -10,7 +10,7 @@
 
 #include "server/protocol_internal.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 enum { OPS_PER_LINE = 1000 };
 #define OPS_PER_LINE_TEXT "1000"
@@ -73,10 +73,10 @@ static bool parse_op_id(const char *s, int64_t *out) {
     return true;
 }
 
-static int parse_buckets(syncspec_sync_request *r, json_t *buckets, syncspec_sync_error *error) {
+static int parse_buckets(syncspec_sync_request *r, json_t *buckets, syncspec_error *error) {
     if (!buckets) return 0;
     if (!json_is_array(buckets))
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync request: \"buckets\" is not a list");
+        return sync_error(error, SYNCSPEC_EINVALID, "sync request: \"buckets\" is not a list");
     r->buckets = calloc(json_array_size(buckets) + 1, sizeof *r->buckets);
     if (!r->buckets) return NOMEM(error);
     size_t i;
@@ -86,7 +86,7 @@ static int parse_buckets(syncspec_sync_request *r, json_t *buckets, syncspec_syn
         const char *after = json_string_value(json_object_get(b, "after"));
         bucket_position *p = &r->buckets[r->bucket_count];
         if (!name || !after || !parse_op_id(after, &p->after))
-            return sync_error(error, SYNCSPEC_SYNC_INVALID,
+            return sync_error(error, SYNCSPEC_EINVALID,
                               "sync request: bucket %zu needs a \"name\" and an \"after\" op id",
                               i);
         if (!(p->name = strdup(name))) return NOMEM(error);
@@ -96,7 +96,7 @@ static int parse_buckets(syncspec_sync_request *r, json_t *buckets, syncspec_syn
 }
 
 int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body, size_t len,
-                                syncspec_sync_error *error) {
+                                syncspec_error *error) {
     *out = NULL;
     json_error_t jerr;
     json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &jerr);
@@ -108,7 +108,7 @@ int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body, s
     }
     r->include_defaults = true;
     if (!json_is_object(root)) {
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "sync request: not a JSON object%s%s",
+        rc = sync_error(error, SYNCSPEC_EINVALID, "sync request: not a JSON object%s%s",
                         root ? "" : ": ", root ? "" : jerr.text);
         goto cleanup;
     }
@@ -118,7 +118,7 @@ int syncspec_sync_request_parse(syncspec_sync_request **out, const char *body, s
     if ((client_id && !json_is_string(client_id) && !json_is_null(client_id)) ||
         (streams && !json_is_object(streams) && !json_is_null(streams)) ||
         (defaults && !json_is_boolean(defaults))) {
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+        rc = sync_error(error, SYNCSPEC_EINVALID,
                         "sync request: \"client_id\" must be a string and \"streams\" an object"
                         " with a boolean \"include_defaults\"");
         goto cleanup;
@@ -179,10 +179,9 @@ static int ops_sql(syncspec_buffer *b, const syncspec_schema *schema) {
 
 int syncspec_sync_stream_new(syncspec_sync_stream **out, syncspec_server *server,
                              const char *user_id, const syncspec_sync_request *request,
-                             syncspec_sync_error *error) {
+                             syncspec_error *error) {
     *out = NULL;
-    if (!user_id || !*user_id)
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "sync stream: no user");
+    if (!user_id || !*user_id) return sync_error(error, SYNCSPEC_EINVALID, "sync stream: no user");
     syncspec_sync_stream *s = calloc(1, sizeof *s);
     syncspec_buffer sql = {0};
     if (!s) return NOMEM(error);
@@ -239,10 +238,10 @@ typedef struct line_out {
 } line_out;
 
 /* Sends the line built so far, with its newline, and empties it. */
-static int send_line(line_out *o, syncspec_sync_error *error) {
+static int send_line(line_out *o, syncspec_error *error) {
     if (sync_puts(&o->line, "\n")) return NOMEM(error);
     int rc = o->write(o->context, o->line.data, o->line.len) < 0
-                 ? sync_error(error, SYNCSPEC_SYNC_RETRY, "sync stream: the client is gone")
+                 ? sync_error(error, SYNCSPEC_ERETRY, "sync stream: the client is gone")
                  : 0;
     o->line.len = 0;
     o->line.data[0] = '\0';
@@ -257,7 +256,7 @@ static int64_t requested_after(const syncspec_sync_request *r, const char *name)
 }
 
 static int read_checkpoint(checkpoint *cp, syncspec_sync_stream *s, PGconn *conn,
-                           syncspec_sync_error *error) {
+                           syncspec_error *error) {
     bool include = s->started ? s->bucket_count > 0
                               : s->request->include_defaults ||
                                     s->schema->sync_format != SYNCSPEC_SYNC_STREAMS;
@@ -266,7 +265,7 @@ static int read_checkpoint(checkpoint *cp, syncspec_sync_stream *s, PGconn *conn
     int rc = 0;
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1) {
         rc = PQresultStatus(res) == PGRES_TUPLES_OK
-                 ? sync_error(error, SYNCSPEC_SYNC_RETRY,
+                 ? sync_error(error, SYNCSPEC_ERETRY,
                               "sync stream: syncspec_sequencer has no row (run postgres_sync.sql)")
                  : pg_db_error(error, conn, res, "checkpoint");
         goto cleanup;
@@ -315,7 +314,7 @@ static int bucket_json(syncspec_buffer *b, const syncspec_sync_stream *s, const 
 
 /* "checkpoint" (the first) or "checkpoint_diff": the buckets that moved. */
 static int checkpoint_line(line_out *o, const syncspec_sync_stream *s, const checkpoint *cp,
-                           syncspec_sync_error *error) {
+                           syncspec_error *error) {
     syncspec_buffer *b = &o->line;
     bool failed = sync_printf(b, "{\"%s\":{\"last_op_id\":\"%" PRId64 "\",\"write_checkpoint\":",
                               s->started ? "checkpoint_diff" : "checkpoint", cp->last_op_id);
@@ -347,7 +346,7 @@ static int checkpoint_line(line_out *o, const syncspec_sync_stream *s, const che
 
 /* The bucket's ops after the client's position, in lines of OPS_PER_LINE ops. */
 static int bucket_data(line_out *o, PGconn *conn, const syncspec_sync_stream *s,
-                       const bucket_state *x, int64_t last_op_id, syncspec_sync_error *error) {
+                       const bucket_state *x, int64_t last_op_id, syncspec_error *error) {
     syncspec_buffer sql = {0};
     if (ops_sql(&sql, s->schema)) {
         syncspec_buffer_free(&sql);
@@ -388,7 +387,7 @@ static int bucket_data(line_out *o, PGconn *conn, const syncspec_sync_stream *s,
 
 /* Writes the checkpoint `cp`, its data and its completion. */
 static int write_checkpoint_lines(line_out *o, PGconn *conn, const syncspec_sync_stream *s,
-                                  const checkpoint *cp, syncspec_sync_error *error) {
+                                  const checkpoint *cp, syncspec_error *error) {
     int rc = checkpoint_line(o, s, cp, error);
     for (size_t i = 0; rc == 0 && i < cp->bucket_count; i++)
         if (cp->buckets[i].last_op_id > cp->buckets[i].after)
@@ -408,8 +407,7 @@ static bool checkpoint_moved(const syncspec_sync_stream *s, const checkpoint *cp
 }
 
 int syncspec_sync_stream_next(syncspec_sync_stream *stream, PGconn *conn,
-                              syncspec_line_writer write, void *context,
-                              syncspec_sync_error *error) {
+                              syncspec_line_writer write, void *context, syncspec_error *error) {
     checkpoint cp = {0};
     line_out o = {write, context, {0}};
     int rc = 0;
@@ -449,10 +447,10 @@ cleanup:
 }
 
 int syncspec_sync_keepalive(int64_t expires_in, syncspec_line_writer write, void *context,
-                            syncspec_sync_error *error) {
+                            syncspec_error *error) {
     char line[64];
     int n = snprintf(line, sizeof line, "{\"token_expires_in\":%" PRId64 "}\n", expires_in);
     return write(context, line, (size_t)n) < 0
-               ? sync_error(error, SYNCSPEC_SYNC_RETRY, "sync stream: the client is gone")
+               ? sync_error(error, SYNCSPEC_ERETRY, "sync stream: the client is gone")
                : 0;
 }

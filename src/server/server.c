@@ -13,10 +13,10 @@
 #include "core/json_reader.h"
 #include "server/server_internal.h"
 
-#define NOMEM(error) sync_error(error, SYNCSPEC_SYNC_NOMEM, "out of memory")
+#define NOMEM(error) sync_error(error, SYNCSPEC_ENOMEM, "out of memory")
 
 int syncspec_server_new(syncspec_server **out, const syncspec_schema *schema,
-                        syncspec_sync_error *error) {
+                        syncspec_error *error) {
     *out = NULL;
     syncspec_server *server = calloc(1, sizeof *server);
     if (!server) return NOMEM(error);
@@ -31,10 +31,10 @@ int syncspec_server_new(syncspec_server **out, const syncspec_schema *schema,
         }
         server->schema = server->layout;
     }
-    char message[256] = "";
-    if (syncspec_sanitizer_new(&server->sanitizer, server->schema, message, sizeof message) != 0) {
+    int rc = syncspec_sanitizer_new(&server->sanitizer, server->schema, error);
+    if (rc != 0) {
         syncspec_server_free(server);
-        return sync_error(error, SYNCSPEC_SYNC_INVALID, "sanitizer: %s", message);
+        return rc;
     }
     *out = server;
     return 0;
@@ -339,7 +339,7 @@ static int outline_add(body_outline *out, size_t start, size_t end) {
 
 /* The elements of the list at the reader: transactions, or ops grouped by tx_id. */
 static int outline_list(body_outline *out, json_reader *r, syncspec_buffer *scratch,
-                        syncspec_sync_error *error) {
+                        syncspec_error *error) {
     json_reader_array_begin(r);
     for (size_t i = 0; json_reader_array_next(r, &i); i++) {
         json_reader_peek(r);
@@ -350,9 +350,9 @@ static int outline_list(body_outline *out, json_reader *r, syncspec_buffer *scra
                                  : object_member(r, "op_id", JSON_SCALAR_STRING, &tx, scratch));
         if (!named)
             return out->batch
-                       ? sync_error(error, SYNCSPEC_SYNC_INVALID,
+                       ? sync_error(error, SYNCSPEC_EINVALID,
                                     "upload: batch op %zu is not an op with an integer tx_id", i)
-                       : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                       : sync_error(error, SYNCSPEC_EINVALID,
                                     "upload: transaction %zu has no op_id", i);
         char op_id[24];
         snprintf(op_id, sizeof op_id, "%" PRId64, tx);
@@ -388,9 +388,9 @@ static int key_seen(syncspec_buffer *seen, const json_scalar *key) {
 /*
  * Checks the whole body (well-formed JSON, one list of transactions or ops, each named,
  * a string client_id if any) before anything is applied, and notes where each transaction
- * is. Returns 0, or SYNCSPEC_SYNC_INVALID / SYNCSPEC_SYNC_NOMEM with `error` set.
+ * is. Returns 0, or SYNCSPEC_EINVALID / SYNCSPEC_ENOMEM with `error` set.
  */
-static int outline_body(body_outline *out, const char *body, syncspec_sync_error *error) {
+static int outline_body(body_outline *out, const char *body, syncspec_error *error) {
     json_reader r;
     syncspec_buffer scratch = {0};
     json_scalar key, v;
@@ -430,24 +430,23 @@ static int outline_body(body_outline *out, const char *body, syncspec_sync_error
     if (!repeated) json_reader_end(&r);
     if (repeated) {
         rc = repeated < 0    ? NOMEM(error)
-             : repeated == 1 ? sync_error(error, SYNCSPEC_SYNC_INVALID,
+             : repeated == 1 ? sync_error(error, SYNCSPEC_EINVALID,
                                           "upload: a key is given twice (again at byte %zu)",
                                           json_reader_offset(&r))
-                             : sync_error(error, SYNCSPEC_SYNC_INVALID,
+                             : sync_error(error, SYNCSPEC_EINVALID,
                                           "upload: more than %d keys in the body", MAX_BODY_KEYS);
         goto done;
     }
     if (r.error)
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: malformed JSON at byte %zu: %s",
+        rc = sync_error(error, SYNCSPEC_EINVALID, "upload: malformed JSON at byte %zu: %s",
                         json_reader_offset(&r), r.error);
     else if (bad_client_id)
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: client_id must be a string");
+        rc = sync_error(error, SYNCSPEC_EINVALID, "upload: client_id must be a string");
     else if (transactions_at && batch_at)
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
+        rc = sync_error(error, SYNCSPEC_EINVALID,
                         "upload: both a \"transactions\" and a \"batch\" list");
     else if (!transactions_at && !batch_at)
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID,
-                        "upload: no \"transactions\" or \"batch\" list");
+        rc = sync_error(error, SYNCSPEC_EINVALID, "upload: no \"transactions\" or \"batch\" list");
     if (rc) goto done;
     out->batch = batch_at != 0;
     json_reader_seek(&r, out->batch ? batch_at : transactions_at);
@@ -488,7 +487,7 @@ static json_t *load_transaction(client_tx *c, const char *body, const body_outli
  * with `error` set. */
 static int prepare_transaction(client_tx **out, syncspec_server *server, const char *body,
                                const body_outline *outline, size_t k, const char *user_id,
-                               syncspec_sync_error *error) {
+                               syncspec_error *error) {
     client_tx *c = *out = calloc(1, sizeof *c);
     if (!c) return NOMEM(error);
     json_error_t jerr;
@@ -507,7 +506,7 @@ static int prepare_transaction(client_tx **out, syncspec_server *server, const c
     if (!c->text || !c->errors)
         rc = NOMEM(error);
     else if (!c->tx || !c->op_id) /* the outline checked the text, so this is jansson's limit */
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: transaction %zu: %s", k,
+        rc = sync_error(error, SYNCSPEC_EINVALID, "upload: transaction %zu: %s", k,
                         c->tx ? "no op_id" : jerr.text);
     else if (build_transaction(server, c, user_id, PUTS_PER_STATEMENT) != 0)
         rc = NOMEM(error);
@@ -534,7 +533,7 @@ static int add_result(json_t *results, const client_tx *c, const char *status) {
  * ("retry"): they may depend on it.
  */
 static int apply_all(syncspec_server *server, json_t *results, PGconn *conn, const char *user_id,
-                     const char *body, const body_outline *outline, syncspec_sync_error *error) {
+                     const char *body, const body_outline *outline, syncspec_error *error) {
     client_tx *next = NULL;
     int rc =
         outline->count ? prepare_transaction(&next, server, body, outline, 0, user_id, error) : 0;
@@ -566,7 +565,7 @@ static int apply_all(syncspec_server *server, json_t *results, PGconn *conn, con
 }
 
 int syncspec_server_upload(syncspec_server *server, char **response, PGconn *conn,
-                           const char *user_id, const char *body, syncspec_sync_error *error) {
+                           const char *user_id, const char *body, syncspec_error *error) {
     *response = NULL;
     body_outline outline = {0};
     json_t *out = json_object(), *results = json_array();
@@ -576,11 +575,11 @@ int syncspec_server_upload(syncspec_server *server, char **response, PGconn *con
         goto cleanup;
     }
     if (!user_id || !*user_id) {
-        rc = sync_error(error, SYNCSPEC_SYNC_INVALID, "upload: no authenticated user");
+        rc = sync_error(error, SYNCSPEC_EINVALID, "upload: no authenticated user");
         goto invalid;
     }
     if ((rc = outline_body(&outline, body ? body : "", error)) != 0) {
-        if (rc == SYNCSPEC_SYNC_NOMEM) goto cleanup;
+        if (rc == SYNCSPEC_ENOMEM) goto cleanup;
         goto invalid;
     }
     if ((rc = apply_all(server, results, conn, user_id, body, &outline, error)) != 0) goto cleanup;

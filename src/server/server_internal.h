@@ -36,8 +36,8 @@ struct syncspec_server {
 /* ---- statements and pipelines (server_pipeline.c) ---- */
 
 /* Fills `error` with what PostgreSQL said about `res` (or the connection, when `res` is
- * NULL), prefixed by `what`, and returns SYNCSPEC_SYNC_RETRY. */
-int pg_db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res, const char *what);
+ * NULL), prefixed by `what`, and returns SYNCSPEC_ERETRY. */
+int pg_db_error(syncspec_error *error, PGconn *conn, const PGresult *res, const char *what);
 
 typedef struct pg_statement {
     char *sql;

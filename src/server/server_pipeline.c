@@ -8,9 +8,9 @@
 
 #include "server/server_internal.h"
 
-int pg_db_error(syncspec_sync_error *error, PGconn *conn, const PGresult *res, const char *what) {
+int pg_db_error(syncspec_error *error, PGconn *conn, const PGresult *res, const char *what) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    return sync_error(error, SYNCSPEC_SYNC_RETRY, "%s: %s%s%s", what,
+    return sync_error(error, SYNCSPEC_ERETRY, "%s: %s%s%s", what,
                       res ? PQresultErrorMessage(res) : PQerrorMessage(conn),
                       state ? " SQLSTATE " : "", state ? state : "");
 }

@@ -172,7 +172,7 @@ static syncspec_store *open_store(bench *b) {
     char file[256];
     snprintf(file, sizeof file, "%s/store%d.db", b->dir, b->files++);
     syncspec_store *store;
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_store_open(&store, file, &app_schema, b->schema_sql, b->capture_sql, &error) !=
             0 ||
         syncspec_store_set_user(store, "user-1", &error) != 0) {
@@ -183,7 +183,7 @@ static syncspec_store *open_store(bench *b) {
 }
 
 static void feed(syncspec_download *d, const text *t) {
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_download_feed(d, t->data, t->len, &error) != 0) {
         fprintf(stderr, "bench_download: %s\n", error.message);
         exit(1);
@@ -197,7 +197,7 @@ static void feed(syncspec_download *d, const text *t) {
 static double one_change(bench *b, int rows) {
     syncspec_store *store = open_store(b);
     syncspec_download *d;
-    syncspec_sync_error error;
+    syncspec_error error;
     uint32_t sum;
     text t = initial_sync(rows, &sum);
     if (syncspec_download_new(&d, store, &error) != 0) exit(1);
@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
 
         syncspec_store *store = open_store(&b);
         syncspec_download *d;
-        syncspec_sync_error error;
+        syncspec_error error;
         if (syncspec_download_new(&d, store, &error) != 0) return 1;
         double t0 = now();
         feed(d, &stream);

@@ -51,7 +51,7 @@ static int count_bytes(void *context, const char *line, size_t len) {
 static syncspec_sync_stream *open_stream(syncspec_server *server, const char *user) {
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *stream = NULL;
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_sync_request_parse(&request, "{}", 2, &error) ||
         syncspec_sync_stream_new(&stream, server, user, request, &error)) {
         fprintf(stderr, "bench: %s\n", error.message);
@@ -62,7 +62,7 @@ static syncspec_sync_stream *open_stream(syncspec_server *server, const char *us
 }
 
 static void next_or_die(syncspec_sync_stream *stream, PGconn *conn, size_t *bytes) {
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_sync_stream_next(stream, conn, count_bytes, bytes, &error) < 0) {
         fprintf(stderr, "bench: next: %s\n", error.message);
         exit(1);
@@ -70,7 +70,7 @@ static void next_or_die(syncspec_sync_stream *stream, PGconn *conn, size_t *byte
 }
 
 static void sequence_or_die(syncspec_server *server, PGconn *conn) {
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_sync_sequence(server, conn, NULL, &error) != 0) {
         fprintf(stderr, "bench: sequence: %s\n", error.message);
         exit(1);
@@ -123,7 +123,7 @@ int main(void) {
     }
     exec_or_die(conn, "SET client_min_messages = warning");
     syncspec_server *server;
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_server_new(&server, &app_schema, &error) != 0) return 1;
     add_rows(conn, "big", BIG);
     add_rows(conn, "small", SMALL);

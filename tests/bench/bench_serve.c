@@ -39,15 +39,18 @@ static char *body_of(int run, int client, int body, int ops) {
     size_t cap = (size_t)ops * 400 + 256, len = 0;
     char *b = malloc(cap);
     if (!b) abort();
-    len += (size_t)snprintf(b, cap, "{\"client_id\":\"bench-%d-%d\",\"transactions\":[{\"op_id\":"
-                                    "\"%d\",\"ops\":[", run, client, body + 1);
+    len += (size_t)snprintf(b, cap,
+                            "{\"client_id\":\"bench-%d-%d\",\"transactions\":[{\"op_id\":"
+                            "\"%d\",\"ops\":[",
+                            run, client, body + 1);
     for (int k = 0; k < ops; k++)
-        len += (size_t)snprintf(b + len, cap - len,
-                                "%s{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"%08x-%04x-4%03x-8"
-                                "%03x-%012x\",\"data\":{\"title\":\"Title %d\",\"content\":\"Some "
-                                "text of a document, long enough to be typical of one.\",\"device_id\":"
-                                "\"d\"}}",
-                                k ? "," : "", body, run, client, k, 0, k);
+        len += (size_t)snprintf(
+            b + len, cap - len,
+            "%s{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"%08x-%04x-4%03x-8"
+            "%03x-%012x\",\"data\":{\"title\":\"Title %d\",\"content\":\"Some "
+            "text of a document, long enough to be typical of one.\",\"device_id\":"
+            "\"d\"}}",
+            k ? "," : "", body, run, client, k, 0, k);
     snprintf(b + len, cap - len, "]}]}");
     return b;
 }
@@ -70,7 +73,8 @@ static long send_body(CURL *curl, const char *body) {
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
     long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     return status;
 }
@@ -97,7 +101,8 @@ static void *client_main(void *arg) {
 
 static long rows(PGconn *conn, int run) {
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM documents WHERE substr(id, 10, 4) = '%04x'", run);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM documents WHERE substr(id, 10, 4) = '%04x'",
+             run);
     PGresult *r = PQexec(conn, sql);
     long n = PQresultStatus(r) == PGRES_TUPLES_OK ? atol(PQgetvalue(r, 0, 0)) : -1;
     PQclear(r);
@@ -116,7 +121,7 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     PGconn *conn = PQconnectdb("");
     syncspec_server *server = NULL;
-    syncspec_sync_error error;
+    syncspec_error error;
     if (PQstatus(conn) != CONNECTION_OK || syncspec_server_new(&server, &app_schema, &error)) {
         fprintf(stderr, "bench: %s", PQerrorMessage(conn));
         return 1;
@@ -129,7 +134,8 @@ int main(int argc, char **argv) {
         char *body = body_of(1, 0, b, OPS_PER_BODY), *response = NULL;
         if (syncspec_server_upload(server, &response, conn, "bench", body, &error) != 0 ||
             !strstr(response, "\"applied\"")) {
-            fprintf(stderr, "bench: library upload failed: %s\n", response ? response : error.message);
+            fprintf(stderr, "bench: library upload failed: %s\n",
+                    response ? response : error.message);
             return 1;
         }
         free(response);
@@ -153,12 +159,14 @@ int main(int argc, char **argv) {
     curl_easy_cleanup(curl);
     long expected = (long)BODIES * OPS_PER_BODY;
     if (rows(conn, 1) != expected || rows(conn, 2) != expected) {
-        fprintf(stderr, "bench: rows lost: %ld and %ld of %ld\n", rows(conn, 1), rows(conn, 2), expected);
+        fprintf(stderr, "bench: rows lost: %ld and %ld of %ld\n", rows(conn, 1), rows(conn, 2),
+                expected);
         status = 1;
     }
     printf("uploads through HTTP, %d bodies of one %d-PUT transaction: %.0f ops/s\n", BODIES,
            OPS_PER_BODY, http);
-    printf("  floor  syncspec_server_upload on the same bodies: %.0f ops/s; ratio %.2f (target >= 0.70)\n",
+    printf("  floor  syncspec_server_upload on the same bodies: %.0f ops/s; ratio %.2f (target >= "
+           "0.70)\n",
            library, http / library);
 
     /* 200 clients at once: run 3. */

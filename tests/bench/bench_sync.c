@@ -37,9 +37,10 @@ static char *slurp(const char *path) {
 /* Inserts ROWS documents in one transaction; returns the seconds it took, or -1. */
 static double insert_rows(sqlite3 *db) {
     sqlite3_stmt *st;
-    const char *sql = "INSERT INTO documents (id, title, content, device_id, created_at, updated_at) "
-                      "VALUES (?1, ?2, ?3, 'device-a', '2025-09-22T14:29:30.120Z', "
-                      "'2025-09-22T14:29:30.120Z')";
+    const char *sql =
+        "INSERT INTO documents (id, title, content, device_id, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, 'device-a', '2025-09-22T14:29:30.120Z', "
+        "'2025-09-22T14:29:30.120Z')";
     double t0 = now();
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -78,8 +79,10 @@ int main(int argc, char **argv) {
         sqlite3 *db;
         /* The store's own settings, so the difference is the capture alone. */
         if (sqlite3_open(file, &db) != SQLITE_OK ||
-            sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", NULL, NULL,
-                         NULL) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA "
+                         "temp_store = MEMORY;",
+                         NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
             return 1;
         plain[r] = insert_rows(db);
@@ -88,7 +91,7 @@ int main(int argc, char **argv) {
 
         snprintf(file, sizeof file, "%s/store%d.db", path, r);
         syncspec_store *store;
-        syncspec_sync_error error;
+        syncspec_error error;
         if (syncspec_store_open(&store, file, &app_schema, schema_sql, capture_sql, &error) != 0 ||
             syncspec_store_set_user(store, "user-1", &error) != 0) {
             fprintf(stderr, "bench_sync: %s\n", error.message);

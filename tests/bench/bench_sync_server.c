@@ -36,7 +36,9 @@ static void exec_or_die(PGconn *conn, const char *sql) {
 
 static char content[201];
 
-static void row_id(char out[40], int run, int i) { snprintf(out, 40, "%08x-%04x-4111-8111-111111111111", i, run); }
+static void row_id(char out[40], int run, int i) {
+    snprintf(out, 40, "%08x-%04x-4111-8111-111111111111", i, run);
+}
 
 /* The upload body: UPLOAD_OPS PUTs in transactions of PER_TX, op ids unique to the run. */
 static char *upload_body(int run) {
@@ -44,16 +46,18 @@ static char *upload_body(int run) {
     char *b = malloc(cap);
     len += (size_t)sprintf(b, "{\"transactions\":[");
     for (int t = 0; t < UPLOAD_OPS / PER_TX; t++) {
-        len += (size_t)sprintf(b + len, "%s{\"op_id\":\"bench-%d:%d\",\"ops\":[", t ? "," : "", run, t);
+        len += (size_t)sprintf(b + len, "%s{\"op_id\":\"bench-%d:%d\",\"ops\":[", t ? "," : "", run,
+                               t);
         for (int k = 0; k < PER_TX; k++) {
             char id[40];
             row_id(id, run, t * PER_TX + k);
-            len += (size_t)sprintf(b + len,
-                                   "%s{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"%s\",\"data\":{"
-                                   "\"title\":\"Title %d\",\"content\":\"%s\",\"device_id\":\"d\","
-                                   "\"created_at\":\"2025-09-22T14:29:30.120Z\",\"updated_at\":"
-                                   "\"2025-09-22T14:29:30.120Z\"}}",
-                                   k ? "," : "", id, k, content);
+            len +=
+                (size_t)sprintf(b + len,
+                                "%s{\"op\":\"PUT\",\"table\":\"documents\",\"id\":\"%s\",\"data\":{"
+                                "\"title\":\"Title %d\",\"content\":\"%s\",\"device_id\":\"d\","
+                                "\"created_at\":\"2025-09-22T14:29:30.120Z\",\"updated_at\":"
+                                "\"2025-09-22T14:29:30.120Z\"}}",
+                                k ? "," : "", id, k, content);
         }
         len += (size_t)sprintf(b + len, "]}");
     }
@@ -63,7 +67,7 @@ static char *upload_body(int run) {
 
 static double upload_apply(PGconn *conn, syncspec_server *server, int run) {
     char *body = upload_body(run), *response = NULL;
-    syncspec_sync_error error;
+    syncspec_error error;
     double t0 = now();
     int rc = syncspec_server_upload(server, &response, conn, "bench-user", body, &error);
     double t = now() - t0;
@@ -89,9 +93,10 @@ static double copy_rows(PGconn *conn, int run) {
     for (int i = 0; i < UPLOAD_OPS; i++) {
         char id[40];
         row_id(id, run, i);
-        int n = snprintf(line, sizeof line,
-                         "%s\tTitle %d\t%s\td\tbench-user\t2025-09-22T14:29:30.120Z\t2025-09-22T14:29:30.120Z\n",
-                         id, i % PER_TX, content);
+        int n = snprintf(
+            line, sizeof line,
+            "%s\tTitle %d\t%s\td\tbench-user\t2025-09-22T14:29:30.120Z\t2025-09-22T14:29:30.120Z\n",
+            id, i % PER_TX, content);
         PQputCopyData(conn, line, n);
     }
     PQputCopyEnd(conn, NULL);
@@ -120,13 +125,12 @@ static double per_op(PGconn *conn, int run) {
         json_t *op;
         json_array_foreach(json_object_get(tx, "ops"), i, op) {
             json_t *data = json_object_get(op, "data");
-            const char *values[6] = {
-                json_string_value(json_object_get(op, "id")),
-                json_string_value(json_object_get(data, "title")),
-                json_string_value(json_object_get(data, "content")),
-                json_string_value(json_object_get(data, "device_id")),
-                json_string_value(json_object_get(data, "created_at")),
-                json_string_value(json_object_get(data, "updated_at"))};
+            const char *values[6] = {json_string_value(json_object_get(op, "id")),
+                                     json_string_value(json_object_get(data, "title")),
+                                     json_string_value(json_object_get(data, "content")),
+                                     json_string_value(json_object_get(data, "device_id")),
+                                     json_string_value(json_object_get(data, "created_at")),
+                                     json_string_value(json_object_get(data, "updated_at"))};
             PGresult *r = PQexecParams(
                 conn,
                 "INSERT INTO documents_per_op (id, title, content, device_id, owner_id, "
@@ -162,7 +166,7 @@ int main(void) {
     exec_or_die(conn, "CREATE TABLE documents_copy (LIKE documents INCLUDING ALL)");
     exec_or_die(conn, "CREATE TABLE documents_per_op (LIKE documents INCLUDING ALL)");
     syncspec_server *server;
-    syncspec_sync_error error;
+    syncspec_error error;
     if (syncspec_server_new(&server, &app_schema, &error) != 0) return 1;
 
     double up[3], copy[3], op[3];
@@ -174,7 +178,8 @@ int main(void) {
     double up_rate = UPLOAD_OPS / median3(up[0], up[1], up[2]);
     double copy_rate = UPLOAD_OPS / median3(copy[0], copy[1], copy[2]);
     double op_rate = UPLOAD_OPS / median3(op[0], op[1], op[2]);
-    printf("upload apply, 20,000 PUTs in transactions of 500, from the JSON body: %.0f rows/s\n", up_rate);
+    printf("upload apply, 20,000 PUTs in transactions of 500, from the JSON body: %.0f rows/s\n",
+           up_rate);
     printf("  floor  COPY into an equivalent table: %.0f rows/s; ratio %.2f (target >= 0.25)\n",
            copy_rate, up_rate / copy_rate);
     printf("  floor  parse + one round trip per op: %.0f rows/s; ratio %.2fx (target >= 3)\n",

@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     const syncspec_schema *schema = fuzz_spec("schemas/app.yaml");
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (!schema ||
         syncspec_store_open(&store, ":memory:", schema, fuzz_generated(schema, "sqlite.sql"),
                             fuzz_generated(schema, "sqlite_sync.sql"), &err) ||
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     copy_database(syncspec_store_db(store), pristine);
     syncspec_download *download = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_download_new(&download, store, &err)) {
         fprintf(stderr, "fuzz: cannot start a download: %s\n", err.message);
         abort();
@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         at += n;
     }
     /* ERROR: a row the local schema refuses (a required column left out) */
-    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_SYNC_INVALID || rc == SYNCSPEC_SYNC_CHECKSUM ||
-               rc == SYNCSPEC_SYNC_RETRY || rc == SYNCSPEC_SYNC_ERROR);
+    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_EINVALID || rc == SYNCSPEC_ECHECKSUM ||
+               rc == SYNCSPEC_ERETRY || rc == SYNCSPEC_ERROR);
     FUZZ_CHECK(rc == 0 || err.message[0]);
     syncspec_download_free(download);
     char *request = NULL;

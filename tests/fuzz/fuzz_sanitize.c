@@ -16,11 +16,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     static const char *const specs[2] = {"schemas/app.yaml", "tests/golden/edge/spec.yaml"};
-    char error[256];
+    syncspec_error error = {0};
     for (int i = 0; i < 2; i++) {
         const syncspec_schema *schema = fuzz_spec(specs[i]);
-        if (!schema || syncspec_sanitizer_new(&sanitizers[i], schema, error, sizeof error)) {
-            fprintf(stderr, "fuzz: no sanitizer for %s\n", specs[i]);
+        if (!schema || syncspec_sanitizer_new(&sanitizers[i], schema, &error)) {
+            fprintf(stderr, "fuzz: no sanitizer for %s: %s\n", specs[i], error.message);
             abort();
         }
     }

@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     const syncspec_schema *schema = fuzz_spec("schemas/app.yaml");
-    syncspec_sync_error err;
+    syncspec_error err;
     if (!schema || syncspec_server_new(&server, schema, &err)) {
         fprintf(stderr, "fuzz: no server\n");
         abort();
@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* The body exactly as read: not NUL-terminated, so a read past it is seen. */
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *stream = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = syncspec_sync_request_parse(&request, (const char *)data, size, &err);
-    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_SYNC_INVALID);
+    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_EINVALID);
     if (rc != 0) {
         FUZZ_CHECK(!request && strncmp(err.message, "sync request: ", 14) == 0);
         return 0;
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     syncspec_sync_request_free(request); /* the stream holds a copy */
     size_t lines = 0;
     rc = syncspec_sync_stream_next(stream, NULL, count_line, &lines, &err);
-    FUZZ_CHECK(rc == SYNCSPEC_SYNC_RETRY && lines == 0 && err.message[0]);
+    FUZZ_CHECK(rc == SYNCSPEC_ERETRY && lines == 0 && err.message[0]);
     syncspec_sync_stream_free(stream);
     return 0;
 }

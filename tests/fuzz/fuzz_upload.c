@@ -18,7 +18,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     const syncspec_schema *schema = fuzz_spec("tests/golden/edge/spec.yaml");
-    syncspec_sync_error err;
+    syncspec_error err;
     if (!schema || syncspec_server_new(&server, schema, &err)) {
         fprintf(stderr, "fuzz: no server\n");
         abort();
@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(body, data, size);
     body[size] = '\0';
     char *response = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     int rc = syncspec_server_upload(server, &response, NULL, "user-1", body, &err);
-    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_SYNC_INVALID);
+    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_EINVALID);
     json_t *answer = json_loads(response, 0, NULL);
     FUZZ_CHECK(json_is_array(json_object_get(answer, "transactions")));
     FUZZ_CHECK(rc == 0 || json_is_string(json_object_get(answer, "error")));

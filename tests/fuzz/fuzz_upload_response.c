@@ -20,7 +20,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     const syncspec_schema *schema = fuzz_spec("schemas/app.yaml");
-    syncspec_sync_error err;
+    syncspec_error err;
     if (!schema ||
         syncspec_store_open(&store, ":memory:", schema, fuzz_generated(schema, "sqlite.sql"),
                             fuzz_generated(schema, "sqlite_sync.sql"), &err) ||
@@ -49,7 +49,7 @@ static char *with_device_id(const uint8_t *data, size_t size) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    syncspec_sync_error err;
+    syncspec_error err;
     FUZZ_CHECK(sqlite3_exec(syncspec_store_db(store),
                             "INSERT OR REPLACE INTO projects (id, name, created_at, updated_at) "
                             "VALUES ('11111111-0000-4000-8000-000000000001', 'p', "
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = with_device_id(data, size);
     size_t completed = 0, rejected = 0;
     int rc = syncspec_store_upload_complete(store, text, &completed, &rejected, &err);
-    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_SYNC_INVALID);
+    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_EINVALID);
     FUZZ_CHECK(rejected <= completed);
     free(text);
     char *body = NULL, *request = NULL;

@@ -49,19 +49,19 @@ static char *slurp(const char *dir, const char *name) {
 }
 
 static int sync_until_applied(syncspec_store *store, const syncspec_transport *transport,
-                              syncspec_sync_error *error) {
+                              syncspec_error *error) {
     for (int round = 0; round < 100; round++) {
         syncspec_sync_result result = {0};
         size_t pending = 1;
         int rc = syncspec_store_sync(store, transport, 0, &result, error);
-        if (rc != 0 && rc != SYNCSPEC_SYNC_RETRY) return rc;
+        if (rc != 0 && rc != SYNCSPEC_ERETRY) return rc;
         if (rc == 0 && result.applied &&
             syncspec_store_pending(store, &pending, NULL, error) == 0 && pending == 0)
             return 0;
         nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     }
     snprintf(error->message, sizeof error->message, "no checkpoint applied in 100 rounds");
-    return SYNCSPEC_SYNC_RETRY;
+    return SYNCSPEC_ERETRY;
 }
 
 /* One table's rows as a JSON array of objects. */
@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
          *capture_sql = slurp(argv[1], "sqlite_sync.sql");
     syncspec_store *store = NULL;
     syncspec_http *http = NULL;
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     syncspec_http_options options = {credentials, &d, NULL, 0};
     int rc = schema_sql && capture_sql ? 0 : -1;
     if (rc) snprintf(error.message, sizeof error.message, "no generated SQL in %s", argv[1]);

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "sync/fixture.h"
 #include "sync/cmocka_env.h"
+#include "sync/fixture.h"
 
 static sync_sql app, streams;
 
@@ -109,7 +109,7 @@ static int forward_line(void *context, const char *line, size_t len) {
 }
 
 static int64_t sequence(env *e) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int64_t last = -1;
     if (syncspec_sync_sequence(e->server, e->api, &last, &err))
         fail_msg("sequence: %s", err.message);
@@ -119,7 +119,7 @@ static int64_t sequence(env *e) {
 static syncspec_sync_stream *connect(env *e, const char *body, const char *user) {
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *s = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_sync_request_parse(&request, body, strlen(body), &err) ||
         syncspec_sync_stream_new(&s, e->server, user, request, &err))
         fail_msg("stream: %s", err.message);
@@ -136,7 +136,7 @@ static int ps_stream(void *context, const char *body, int (*receive)(void *, con
     t->stopped = false;
     sequence(t->e);
     syncspec_sync_stream *s = connect(t->e, body, t->user);
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = syncspec_sync_stream_next(s, t->e->api, forward_line, t, &err);
     syncspec_sync_stream_free(s);
     return rc < 0 && !t->stopped ? -1 : 0;
@@ -145,7 +145,7 @@ static int ps_stream(void *context, const char *body, int (*receive)(void *, con
 static int ps_write_checkpoint(void *context, char **response, const char *client_id) {
     ps_transport *t = context;
     t->write_checkpoints++;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int64_t n = 0;
     if (syncspec_sync_write_checkpoint(t->e->server, t->e->api, t->user, client_id, &n, &err))
         return -1;
@@ -156,7 +156,7 @@ static int ps_write_checkpoint(void *context, char **response, const char *clien
 
 static int ps_upload(void *context, char **response, const char *body) {
     ps_transport *t = context;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     return syncspec_server_upload(t->e->server, response, t->e->api, t->user, body, &err) ? -1 : 0;
 }
 
@@ -171,7 +171,7 @@ static syncspec_transport transport_of(ps_transport *t) {
 static syncspec_sync_result sync_round(syncspec_store *s, ps_transport *t) {
     syncspec_transport tr = transport_of(t);
     syncspec_sync_result result;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = syncspec_store_sync(s, &tr, 0, &result, &err);
     if (rc) fail_msg("sync: %d %s", rc, err.message);
     return result;
@@ -209,7 +209,7 @@ static void test_first_sync_then_resume(void **state) {
     /* Server rows never reach the upload queue; resuming sends the bucket's position. */
     assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_crud"), 0);
     char *body = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
     char *last = pg_value(e->pg.conn, "SELECT max(op_id) FROM syncspec_ops WHERE bucket = "
                                       "'user_data[\"alice\"]'");
@@ -232,7 +232,7 @@ static void test_first_sync_then_resume(void **state) {
 /* A download fed by a stream the test drives, as a live connection is. */
 typedef struct live {
     syncspec_download *d;
-    syncspec_sync_error err;
+    syncspec_error err;
     int rc;
 } live;
 
@@ -244,7 +244,7 @@ static int live_receive(void *context, const char *bytes, size_t len) {
 
 /* One `next` of the server's stream into the download; returns what `next` returned. */
 static int live_next(env *e, syncspec_sync_stream *s, ps_transport *t, live *l) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     t->receive = live_receive;
     t->receive_context = l;
     sequence(e);
@@ -255,7 +255,7 @@ static int live_next(env *e, syncspec_sync_stream *s, ps_transport *t, live *l) 
 
 static syncspec_sync_stream *connect_store(env *e, syncspec_store *s, const char *user) {
     char *body = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_stream_request(s, &body, &err)) fail_msg("request: %s", err.message);
     syncspec_sync_stream *st = connect(e, body, user);
     free(body);
@@ -273,7 +273,7 @@ static char *project_name(syncspec_store *s, const char *id) {
  * awaited write checkpoint, is kept, not applied. */
 static void test_uploads_and_write_checkpoints(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     syncspec_store *s = sync_env_store(e, &app, "alice", "alice");
     ps_transport t = {e, "alice", 0, 0, NULL, NULL, false};
@@ -320,14 +320,14 @@ static void test_uploads_and_write_checkpoints(void **state) {
     assert_true(r.applied);
     assert_projects_match(e, s, "alice");
     assert_int_equal(syncspec_store_wait_for_write_checkpoint(s, "{\"data\":{}}", &err),
-                     SYNCSPEC_SYNC_INVALID);
+                     SYNCSPEC_EINVALID);
     syncspec_store_free(s);
 }
 
 /* One connection kept open: each change arrives as a checkpoint_diff and is applied. */
 static void test_live_stream(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     syncspec_store *s = sync_env_store(e, &app, "alice", "alice");
     ps_transport t = {e, "alice", 0, 0, NULL, NULL, false};
@@ -354,8 +354,8 @@ static void test_live_stream(void **state) {
     /* The token runs out: the download says to connect again. */
     assert_int_equal(syncspec_sync_keepalive(30, forward_line, &t, &err), 0);
     assert_int_equal(syncspec_download_get_status(l.d).expires_in, 30);
-    assert_int_equal(syncspec_sync_keepalive(0, forward_line, &t, &err), SYNCSPEC_SYNC_RETRY);
-    assert_int_equal(l.rc, SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(syncspec_sync_keepalive(0, forward_line, &t, &err), SYNCSPEC_ERETRY);
+    assert_int_equal(l.rc, SYNCSPEC_ERETRY);
     syncspec_sync_stream_free(st);
     syncspec_download_free(l.d);
     syncspec_store_free(s);
@@ -381,12 +381,12 @@ static void test_checksum_failure_resyncs(void **state) {
     /* A bare failure reported by the download itself. */
     local(s, "UPDATE syncspec_buckets SET checksum = checksum + 7");
     syncspec_download *d = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     assert_int_equal(syncspec_download_new(&d, s, &err), 0);
     live l = {d, {0}, 0};
     syncspec_sync_stream *st = connect_store(e, s, "alice");
     live_next(e, st, &t, &l);
-    assert_int_equal(l.rc, SYNCSPEC_SYNC_CHECKSUM);
+    assert_int_equal(l.rc, SYNCSPEC_ECHECKSUM);
     assert_non_null(strstr(l.err.message, "user_data[\"alice\"]"));
     syncspec_sync_stream_free(st);
     syncspec_download_free(d);
@@ -403,7 +403,7 @@ static void test_checksum_failure_resyncs(void **state) {
 /* A store behind a compacted run gets the CLEAR and the bucket's rows again. */
 static void test_compaction(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     add_project(e, P("02"), "alice", "two");
     syncspec_store *s = sync_env_store(e, &app, "alice", "alice");
@@ -435,7 +435,7 @@ static void test_compaction(void **state) {
 /* Another user on the same store: the download state goes with the synced rows. */
 static void test_account_switch(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     add_project(e, P("02"), "bob", "two");
     syncspec_store *s = sync_env_store(e, &app, "shared", "alice");
@@ -467,7 +467,7 @@ static void test_streams_format(void **state) {
     assert_string_equal(v, "o1|alice|2025-01-02T03:04:05.678Z|0.25|real|{\"a\": null, \"b\": [1, "
                            "2]}|ABC-1|2|integer");
     free(v);
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     char *body = NULL;
     assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
     assert_non_null(strstr(body, "|0[\\\"alice\\\"]"));
@@ -566,7 +566,7 @@ static char *project_ids(syncspec_store *s) {
 }
 
 /* Feeds `text` in pieces of `piece` bytes; returns the first failure, or 0. */
-static int feed(syncspec_download *d, const char *text, size_t piece, syncspec_sync_error *err) {
+static int feed(syncspec_download *d, const char *text, size_t piece, syncspec_error *err) {
     size_t n = strlen(text);
     for (size_t i = 0; i < n; i += piece) {
         int rc = syncspec_download_feed(d, text + i, i + piece > n ? n - i : piece, err);
@@ -577,7 +577,7 @@ static int feed(syncspec_download *d, const char *text, size_t piece, syncspec_s
 
 static void test_service_lines(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     size_t pieces[] = {1, 7, sizeof transcript};
     for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
         char name[16];
@@ -622,37 +622,37 @@ static void test_bad_lines(void **state) {
         int rc;
         const char *message;
     } cases[] = {
-        {"not json\n", SYNCSPEC_SYNC_INVALID, "not a JSON object"},
-        {"[1]\n", SYNCSPEC_SYNC_INVALID, "not a JSON object"},
-        {"{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n", SYNCSPEC_SYNC_INVALID,
+        {"not json\n", SYNCSPEC_EINVALID, "not a JSON object"},
+        {"[1]\n", SYNCSPEC_EINVALID, "not a JSON object"},
+        {"{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n", SYNCSPEC_EINVALID,
          "before a checkpoint"},
-        {"{\"checkpoint_diff\":{\"last_op_id\":\"1\",\"updated_buckets\":[]}}\n",
-         SYNCSPEC_SYNC_INVALID, "before a checkpoint"},
-        {"{\"checkpoint\":{\"last_op_id\":\"x\",\"buckets\":[]}}\n", SYNCSPEC_SYNC_INVALID,
+        {"{\"checkpoint_diff\":{\"last_op_id\":\"1\",\"updated_buckets\":[]}}\n", SYNCSPEC_EINVALID,
+         "before a checkpoint"},
+        {"{\"checkpoint\":{\"last_op_id\":\"x\",\"buckets\":[]}}\n", SYNCSPEC_EINVALID,
          "without last_op_id"},
         {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\"}]}}\n",
-         SYNCSPEC_SYNC_INVALID, "without a name or checksum"},
+         SYNCSPEC_EINVALID, "without a name or checksum"},
         {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"FOO\",\"checksum\":1}]}}"
          "\n",
-         SYNCSPEC_SYNC_INVALID, "a known op"},
+         SYNCSPEC_EINVALID, "a known op"},
         {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"-1\",\"op\":\"MOVE\",\"checksum\":1}"
          "]}}\n",
-         SYNCSPEC_SYNC_INVALID, "without op_id"},
+         SYNCSPEC_EINVALID, "without op_id"},
         {"{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"checksum\":1,"
          "\"object_type\":\"projects\",\"object_id\":\"x\"}]}}\n",
-         SYNCSPEC_SYNC_INVALID, "its row"},
+         SYNCSPEC_EINVALID, "its row"},
         {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\",\"checksum\":1}]}}\n"
          "{\"data\":{\"bucket\":\"a\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"checksum\":1,"
          "\"object_type\":\"projects\",\"object_id\":\"x\",\"data\":\"[1]\"}]}}\n"
          "{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n",
-         SYNCSPEC_SYNC_INVALID, "is not a JSON object"},
-        {"{\"token_expires_in\":\"soon\"}\n", SYNCSPEC_SYNC_INVALID, "not an integer"},
-        {"{\"token_expires_in\":-5}\n", SYNCSPEC_SYNC_RETRY, "token expired"},
+         SYNCSPEC_EINVALID, "is not a JSON object"},
+        {"{\"token_expires_in\":\"soon\"}\n", SYNCSPEC_EINVALID, "not an integer"},
+        {"{\"token_expires_in\":-5}\n", SYNCSPEC_ERETRY, "token expired"},
         {"{\"checkpoint\":{\"last_op_id\":\"1\",\"buckets\":[{\"bucket\":\"a\",\"checksum\":2}]}}\n"
          "{\"data\":{\"bucket\":\"a\",\"data\":[" PUT(
              "1", P("09"), "1", "nine") "]}}\n"
                                         "{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}\n",
-         SYNCSPEC_SYNC_CHECKSUM, "checksum of bucket a: 1 here, 2 on the server"},
+         SYNCSPEC_ECHECKSUM, "checksum of bucket a: 1 here, 2 on the server"},
     };
     syncspec_store *s = sync_env_store(e, &app, "bad", "alice");
     local(s,
@@ -662,7 +662,7 @@ static void test_bad_lines(void **state) {
     local(s, "DELETE FROM syncspec_crud");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         syncspec_download *d = NULL;
-        syncspec_sync_error err = {0};
+        syncspec_error err = {0};
         local(s, "DELETE FROM syncspec_oplog"); /* what an earlier case kept */
         assert_int_equal(syncspec_download_new(&d, s, &err), 0);
         int rc = feed(d, cases[i].lines, 5, &err);
@@ -675,7 +675,7 @@ static void test_bad_lines(void **state) {
     }
     /* After the checksum failure the bucket is asked for from the start. */
     char *body = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
     assert_non_null(strstr(body, "{\"buckets\":[{\"name\":\"a\",\"after\":\"0\"}],"));
     free(body);
@@ -730,7 +730,7 @@ static double feed_in_child(env *e, const char *name, const char *text, double a
     if (pid == 0) {
         syncspec_store *s = sync_env_store(e, &app, name, "alice");
         syncspec_download *d = NULL;
-        syncspec_sync_error err = {0};
+        syncspec_error err = {0};
         int rc = s ? syncspec_download_new(&d, s, &err) : -1;
         if (rc == 0) rc = feed(d, text, 65536, &err);
         if (rc) fprintf(stderr, "download: %s\n", err.message);
@@ -767,7 +767,7 @@ static void test_killed_download_reopens_consistent(void **state) {
         assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_crud"), 0);
         /* Connecting again completes it, with every checksum right. */
         syncspec_download *d = NULL;
-        syncspec_sync_error err = {0};
+        syncspec_error err = {0};
         assert_int_equal(syncspec_download_new(&d, s, &err), 0);
         if (feed(d, text, 65536, &err)) fail_msg("after the kill: %s", err.message);
         syncspec_download_free(d);

@@ -174,7 +174,7 @@ static void device_open(device *d, server_env *s, const char *name, const char *
     d->store = sync_env_store(&s->e, &app, name, user);
     assert_non_null(d->store);
     syncspec_http_options options = {credentials, d, NULL, 0};
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     assert_int_equal(syncspec_http_new(&d->http, &options, &err), 0);
 }
 
@@ -186,7 +186,7 @@ static void device_close(device *d) {
 static syncspec_sync_result device_sync(device *d) {
     syncspec_transport t = syncspec_http_transport(d->http);
     syncspec_sync_result r;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_sync(d->store, &t, 0, &r, &err) != 0)
         fail_msg("sync: %s (%s)", err.message, syncspec_http_last_error(d->http));
     return r;
@@ -297,8 +297,8 @@ static void test_two_devices_and_sql_converge(void **state) {
     stop_server(s);
     local(&a, "UPDATE projects SET name = 'offline' WHERE id = '" P("04") "'");
     syncspec_transport t = syncspec_http_transport(a.http);
-    syncspec_sync_error err = {0};
-    assert_int_equal(syncspec_store_sync(a.store, &t, 0, &r, &err), SYNCSPEC_SYNC_RETRY);
+    syncspec_error err = {0};
+    assert_int_equal(syncspec_store_sync(a.store, &t, 0, &r, &err), SYNCSPEC_ERETRY);
     size_t queued = 0;
     assert_int_equal(syncspec_store_pending(a.store, &queued, NULL, &err), 0);
     assert_int_equal(queued, 1);

@@ -74,8 +74,8 @@ static void test_format_and_read(void **state) {
     }
     /* A real sent as a JSON string, which the sanitizer reads in JSON's number grammar. */
     syncspec_sanitizer *sanitizer;
-    char error[200];
-    assert_int_equal(syncspec_sanitizer_new(&sanitizer, g.layout, error, sizeof error), 0);
+    syncspec_error error = {0};
+    assert_int_equal(syncspec_sanitizer_new(&sanitizer, g.layout, &error), 0);
     const char *op = "{\"op\":\"PUT\",\"table\":\"order\",\"id\":\"o-1\","
                      "\"data\":{\"total\":\"-1.25\",\"ratio\":\"2.25\"}}";
     syncspec_op out;
@@ -93,7 +93,7 @@ static void test_format_and_read(void **state) {
 static void sync_store(syncspec_store *s, fake_transport *t) {
     syncspec_transport tr = fake_transport_of(t);
     syncspec_sync_result r;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_sync(s, &tr, 0, &r, &err)) fail_msg("sync: %s", err.message);
 }
 

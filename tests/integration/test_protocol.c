@@ -37,7 +37,7 @@ static void add_project(env *e, const char *id, const char *owner, const char *n
 }
 
 static int64_t sequence(env *e) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int64_t last = -1;
     if (syncspec_sync_sequence(e->server, e->api, &last, &err))
         fail_msg("sequence: %s", err.message);
@@ -49,7 +49,7 @@ static syncspec_sync_stream *connect(env *e, const ps_client *c, const char *use
     char *body = ps_client_request(c);
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *s = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_sync_request_parse(&request, body, strlen(body), &err) ||
         syncspec_sync_stream_new(&s, e->server, user, request, &err))
         fail_msg("stream: %s", err.message);
@@ -60,7 +60,7 @@ static syncspec_sync_stream *connect(env *e, const ps_client *c, const char *use
 
 /* One `next` call; returns what it returned (1: a checkpoint was written). */
 static int next(env *e, syncspec_sync_stream *s, ps_client *c) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = syncspec_sync_stream_next(s, e->api, ps_client_line, c, &err);
     if (rc < 0) fail_msg("next: %s", err.message);
     return rc;
@@ -266,7 +266,7 @@ static int hold_line(void *context, const char *line, size_t len) {
 
 static void test_write_checkpoints(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "first");
     sequence(e);
     ps_client c;
@@ -308,7 +308,7 @@ static void test_write_checkpoints(void **state) {
     assert_non_null(strstr(c.last_line, "checkpoint_complete"));
     assert_int_equal(next(e, s, &c), 0);
     assert_int_equal(syncspec_sync_write_checkpoint(e->server, e->api, "", "c1", &w2, &err),
-                     SYNCSPEC_SYNC_INVALID);
+                     SYNCSPEC_EINVALID);
     syncspec_sync_stream_free(s);
     ps_client_free(&c);
 }
@@ -319,7 +319,7 @@ static long bucket_checksum(env *e, const char *bucket) {
 
 static void test_compaction(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     add_project(e, P("02"), "alice", "two");
     sequence(e);
@@ -377,7 +377,7 @@ static void test_compaction(void **state) {
  * every row and every row sent, so a deletion it never saw still becomes a REMOVE. */
 static void test_pruned_log_reconciles(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     add_project(e, P("01"), "alice", "one");
     add_project(e, P("02"), "alice", "two");
     sequence(e);
@@ -390,8 +390,7 @@ static void test_pruned_log_reconciles(void **state) {
     add_project(e, P("03"), "alice", "three");
     sql(e, "UPDATE syncspec_changes SET written_at = now() - interval '1 hour'");
     int64_t pruned = 0;
-    assert_int_equal(syncspec_sync_prune_changes(e->server, e->api, "1 minute", &pruned, &err),
-                     0);
+    assert_int_equal(syncspec_sync_prune_changes(e->server, e->api, "1 minute", &pruned, &err), 0);
     assert_int_equal(pruned, 6); /* every entry, the two inserts sequenced before too */
     sequence(e);
     sync_once(e, &c, "alice");
@@ -448,7 +447,7 @@ static void test_streams_format(void **state) {
     /* A client that does not take the default streams gets no bucket. */
     const char *none = "{\"buckets\":[],\"streams\":{\"include_defaults\":false}}";
     syncspec_sync_request *request = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     assert_int_equal(syncspec_sync_request_parse(&request, none, strlen(none), &err), 0);
     assert_int_equal(syncspec_sync_stream_new(&s, e->server, "alice", request, &err), 0);
     ps_client n;
@@ -465,7 +464,7 @@ static void test_streams_format(void **state) {
 /* A commit wakes a listener within a second; the sequencer's run wakes it again. */
 static void test_listen_wakes_on_commit(void **state) {
     env *e = *state;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     PGconn *listener = pg_connect_db(e->pg.dbname);
     assert_non_null(listener);
     assert_int_equal(syncspec_sync_listen(listener, &err), 0);
@@ -510,7 +509,7 @@ static void test_custom_schema(void **state) {
     assert_string_equal(ROW(&c, "yes", P("03"), "off"), "0");
     sql(e, "DELETE FROM sync_data.notes WHERE id = '%s'", P("01"));
     int64_t removed = 0;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     sequence(e);
     assert_int_equal(syncspec_sync_compact(e->server, e->api, &removed, &err), 0);
     sync_once(e, &c, "alice");
@@ -521,9 +520,8 @@ static void test_custom_schema(void **state) {
 
 static void expect_invalid(const char *body) {
     syncspec_sync_request *r = (syncspec_sync_request *)1;
-    syncspec_sync_error err = {0};
-    assert_int_equal(syncspec_sync_request_parse(&r, body, strlen(body), &err),
-                     SYNCSPEC_SYNC_INVALID);
+    syncspec_error err = {0};
+    assert_int_equal(syncspec_sync_request_parse(&r, body, strlen(body), &err), SYNCSPEC_EINVALID);
     assert_null(r);
     assert_true(strlen(err.message) > 0);
 }
@@ -541,11 +539,11 @@ static void test_bad_requests(void **state) {
     expect_invalid("{\"streams\":{\"include_defaults\":\"yes\"}}");
     syncspec_sync_request *r = NULL;
     syncspec_sync_stream *s = (syncspec_sync_stream *)1;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     const char *ok = "{\"client_id\":\"c\",\"buckets\":[{\"name\":\"b\",\"after\":\"0\"}]}";
     assert_int_equal(syncspec_sync_request_parse(&r, ok, strlen(ok), &err), 0);
     assert_string_equal(syncspec_sync_request_client_id(r), "c");
-    assert_int_equal(syncspec_sync_stream_new(&s, e->server, "", r, &err), SYNCSPEC_SYNC_INVALID);
+    assert_int_equal(syncspec_sync_stream_new(&s, e->server, "", r, &err), SYNCSPEC_EINVALID);
     assert_null(s);
     syncspec_sync_request_free(r);
     ps_client c;

@@ -54,7 +54,7 @@ static void sync_store(env *e, syncspec_store *s, const char *user) {
     fake_transport t = {.server = e->server, .conn = &e->api, .user_id = user};
     syncspec_transport tr = fake_transport_of(&t);
     syncspec_sync_result r;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_sync(s, &tr, 0, &r, &err) != 0) fail_msg("sync: %s", err.message);
     assert_true(r.applied);
 }
@@ -70,7 +70,7 @@ static long store_count(syncspec_store *s, const char *query) {
 
 static int64_t prune(env *e, const char *older_than) {
     int64_t n = -1;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_sync_prune_changes(e->server, e->api, older_than, &n, &err))
         fail_msg("prune: %s", err.message);
     return n;
@@ -360,10 +360,10 @@ static void test_prune_interval_is_a_parameter(void **state) {
         "1 day'; DROP TABLE x; --", "1 day; DROP TABLE x", "", "forever", NULL, "-1 day", "0"};
     for (int i = 0; i < 7; i++) {
         int64_t n = -1;
-        syncspec_sync_error err = {0};
+        syncspec_error err = {0};
         int rc = syncspec_sync_prune_changes(e->server, e->api, bad[i], &n, &err);
-        if (rc != SYNCSPEC_SYNC_INVALID)
-            fail_msg("prune \"%s\": %d, expected SYNCSPEC_SYNC_INVALID", bad[i] ? bad[i] : "(null)",
+        if (rc != SYNCSPEC_EINVALID)
+            fail_msg("prune \"%s\": %d, expected SYNCSPEC_EINVALID", bad[i] ? bad[i] : "(null)",
                      rc);
         assert_int_equal(n, 0);
         assert_non_null(strstr(err.message, "prune"));
@@ -488,7 +488,7 @@ static void test_upgrade(void **state) {
 
     /* Pruning works there; another run changes nothing, the horizon included. */
     syncspec_server *server = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_server_new(&server, c->g.schema, &err), 0);
     int64_t n = -1;
     assert_int_equal(syncspec_sync_prune_changes(server, pg.conn, "1 day", &n, &err), 0);

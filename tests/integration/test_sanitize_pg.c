@@ -161,8 +161,8 @@ static void assert_stored(PGconn *conn, const stored_value *expected, size_t cou
 static void test_app_rows(void **state) {
     (void)state;
     syncspec_sanitizer *s;
-    char error[200];
-    assert_int_equal(syncspec_sanitizer_new(&s, &app_schema, error, sizeof error), 0);
+    syncspec_error error = {0};
+    assert_int_equal(syncspec_sanitizer_new(&s, &app_schema, &error), 0);
     char name[64];
     snprintf(name, sizeof name, "sanitize_app_%d", (int)getpid());
     PGconn *conn = database_from("generated/postgres.sql", name);
@@ -213,8 +213,8 @@ static void test_app_rows(void **state) {
 static void test_edge_rows_every_type(void **state) {
     (void)state;
     syncspec_sanitizer *s;
-    char error[200];
-    assert_int_equal(syncspec_sanitizer_new(&s, &edge_schema, error, sizeof error), 0);
+    syncspec_error error = {0};
+    assert_int_equal(syncspec_sanitizer_new(&s, &edge_schema, &error), 0);
     char name[64];
     snprintf(name, sizeof name, "sanitize_edge_%d", (int)getpid());
     PGconn *conn = database_from("tests/golden/edge/expected/postgres.sql", name);

@@ -130,7 +130,7 @@ static const char *upload(syncspec_server *server, PGconn *api, const upgrade_ca
              client ? "\"" : "", client ? client : "null", client ? "\"" : "", op_id, c->table, id,
              c->data);
     char *response = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     if (syncspec_server_upload(server, &response, api, user, body, &err) != 0)
         fail_msg("upload failed: %s", err.message);
     json_t *root = json_loads(response, 0, NULL);
@@ -201,7 +201,7 @@ static void test_upgrade(void **state) {
     /* Uploads: an old op_id re-sent without a client id applies (nothing is recorded for a
      * client that names none), as does another user's; a named client's op_ids are its own. */
     syncspec_server *server = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_server_new(&server, c->g.schema, &err), 0);
     PGconn *api = pg_connect_db(pg.dbname);
     assert_non_null(api);

@@ -136,7 +136,7 @@ static char *dump(syncspec_store *s) {
 
 static int do_sync(syncspec_store *s, fake_transport *t, syncspec_sync_result *r) {
     syncspec_transport tr = fake_transport_of(t);
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = syncspec_store_sync(s, &tr, 0, r, &err);
     if (rc) fprintf(stderr, "sync: %d %s\n", rc, err.message);
     return rc;
@@ -165,7 +165,7 @@ static void test_queue_shape(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *s = open_store(e, "a", "alice");
-    syncspec_sync_error err;
+    syncspec_error err;
     exec(s, "BEGIN");
     insert_doc(s, D("01"), "Title", "body");
     exec(s, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1 "', 'P', " NOW
@@ -288,7 +288,7 @@ static void test_convergence_b_first(void **state) { converge(*state, 1); }
 /* ---- isolation ---- */
 
 static const char *upload_one(env *e, const char *user, const char *body, char **response) {
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_server_upload(e->server, response, e->api, user, body, &err), 0);
     json_t *root = json_loads(*response, 0, NULL);
     static char status[32];
@@ -364,7 +364,7 @@ static void test_exactly_once_lost_response(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    syncspec_sync_error err;
+    syncspec_error err;
     insert_doc(a, D("01"), "t", "c");
     char *body = NULL, *r1 = NULL, *r2 = NULL;
     assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), 0);
@@ -387,12 +387,12 @@ static void test_exactly_once_lost_response(void **state) {
     fake_transport t = {
         .server = e->server, .conn = &e->api, .user_id = "alice", .lose_upload_responses = 1};
     syncspec_sync_result r;
-    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_ERETRY);
     size_t ops;
     assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
     assert_int_equal(ops, 1);
     t.fail_uploads = 1; /* a transport error: never sent */
-    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_ERETRY);
     assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
     assert_int_equal(ops, 1);
     assert_int_equal(do_sync(a, &t, &r), 0);
@@ -409,7 +409,7 @@ static void test_exactly_once_lost_response(void **state) {
          ", " NOW ")",
          name);
     t.lose_upload_responses = 1;
-    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_ERETRY);
     assert_int_equal(do_sync(a, &t, &r), 0);
     assert_int_equal(r.rejected, 1);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM syncspec_rejected_uploads"), 1);
@@ -456,12 +456,12 @@ static void test_exactly_once_terminated(void **state) {
     char byte = 0;
     assert_int_equal(read(ready[0], &byte, 1), 1);
     assert_int_equal(byte, '1');
-    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_SYNC_RETRY);
+    assert_int_equal(do_sync(a, &t, &r), SYNCSPEC_ERETRY);
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     size_t ops;
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_store_pending(a, &ops, NULL, &err), 0);
     assert_int_equal(ops, 20);
     assert_int_equal(pg_long(e->pg.conn, "SELECT count(*) FROM documents"), 0);
@@ -689,7 +689,7 @@ static void test_put_survives_replace(void **state) {
     syncspec_store *a = open_store(e, "a", "alice");
     fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
-    syncspec_sync_error err;
+    syncspec_error err;
     char name[260];
     memset(name, 'n', 250);
     name[250] = '\0';
@@ -776,7 +776,7 @@ static void test_resend_same_text(void **state) {
     env *e = *state;
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
-    syncspec_sync_error err;
+    syncspec_error err;
     exec(a, "BEGIN");
     exec(a, "INSERT INTO projects (id, name, created_at, updated_at) VALUES ('" P1
             "', 'valid', " NOW ", " NOW ")");
@@ -888,8 +888,8 @@ static void test_upload_while_locked(void **state) {
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_busy_timeout(syncspec_store_db(a), 10);
     char *body = NULL;
-    syncspec_sync_error err;
-    assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), SYNCSPEC_SYNC_RETRY);
+    syncspec_error err;
+    assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), SYNCSPEC_ERETRY);
     assert_null(body);
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(syncspec_store_upload_body(a, &body, 0, &err), 0);
@@ -910,7 +910,7 @@ static void test_vanished_transactions(void **state) {
     insert_doc(a, D("03"), "t", "three");
     exec_uncaptured(e, "a", "DELETE FROM documents WHERE content IN ('one', 'two', 'three')");
     char *body = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_store_upload_body(a, &body, 1, &err), 0);
     assert_null(body); /* nothing left to send */
     insert_doc(a, D("04"), "t", "four");
@@ -1099,15 +1099,16 @@ static void test_download_waits_for_queue(void **state) {
     if (!e->server) skip();
     syncspec_store *a = open_store(e, "a", "alice");
     fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
-    syncspec_sync_error err;
+    syncspec_error err;
     syncspec_sync_result r;
-    assert_true(pg_ok(e->pg.conn, "INSERT INTO documents (id, content, device_id, owner_id, "
-                                  "created_at, updated_at) VALUES ('" D("02") "', 'server', "
-                                  "'x', 'alice', now(), now())"));
+    assert_true(pg_ok(e->pg.conn,
+                      "INSERT INTO documents (id, content, device_id, owner_id, "
+                      "created_at, updated_at) VALUES ('" D("02") "', 'server', "
+                                                                  "'x', 'alice', now(), now())"));
     insert_doc(a, D("01"), "local", "c");
     /* A transport that cannot download is refused before anything is sent. */
     syncspec_transport upload_only = {.upload = fake_upload, .context = &t};
-    assert_int_equal(syncspec_store_sync(a, &upload_only, 0, &r, &err), SYNCSPEC_SYNC_INVALID);
+    assert_int_equal(syncspec_store_sync(a, &upload_only, 0, &r, &err), SYNCSPEC_EINVALID);
     assert_int_equal(t.uploads, 0);
     char *body = NULL;
     syncspec_download *d = NULL;
@@ -1123,7 +1124,7 @@ static void test_download_waits_for_queue(void **state) {
     writing_transport w = {{.server = e->server, .conn = &e->api, .user_id = "alice"}, a};
     syncspec_transport tr = fake_transport_of(&w.t); /* &w.t is &w: its first member */
     tr.write_checkpoint = write_during_round;
-    assert_int_equal(syncspec_store_sync(a, &tr, 0, &r, &err), SYNCSPEC_SYNC_PENDING);
+    assert_int_equal(syncspec_store_sync(a, &tr, 0, &r, &err), SYNCSPEC_EPENDING);
     assert_false(r.applied);
     assert_int_equal(r.uploaded, 1);
     assert_int_equal(count(a, "SELECT count(*) FROM documents"), 2);
@@ -1180,7 +1181,7 @@ static void test_account_switch(void **state) {
     fake_transport ta = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     fake_transport tb = {.server = e->server, .conn = &e->api, .user_id = "bob"};
     syncspec_sync_result r;
-    syncspec_sync_error err;
+    syncspec_error err;
     insert_doc(a, D("01"), "written before sign-in", "c");
     assert_int_equal(syncspec_store_set_user(a, "alice", &err), 0);
     assert_int_equal(count(a, "SELECT count(*) FROM syncspec_crud"), 1); /* kept: hers */
@@ -1220,7 +1221,7 @@ static void test_typed_writes(void **state) {
     syncspec_store *a = open_store(e, "a", "alice");
     fake_transport t = {.server = e->server, .conn = &e->api, .user_id = "alice"};
     syncspec_sync_result r;
-    syncspec_sync_error err;
+    syncspec_error err;
     const syncspec_table *docs = syncspec_schema_table(g.layout, "documents");
     void *row = calloc(1, docs->row_size);
 #define FIELD(name) ((char *)row + syncspec_table_column(docs, name)->offset)
@@ -1273,7 +1274,7 @@ static void test_typed_writes(void **state) {
     *(syncspec_text_value *)VERSION("content") = (syncspec_text_value){SYNCSPEC_SET, "v1", 2};
     *(syncspec_text_value *)VERSION("device_id") = (syncspec_text_value){SYNCSPEC_SET, "d", 1};
     assert_int_equal(syncspec_store_put(a, versions, row, &err), 0);
-    assert_int_equal(syncspec_store_put(a, versions, row, &err), SYNCSPEC_SYNC_ERROR);
+    assert_int_equal(syncspec_store_put(a, versions, row, &err), SYNCSPEC_ERROR);
     assert_non_null(strstr(err.message, "UNIQUE"));
     free(row);
     syncspec_store_free(a);

@@ -34,7 +34,7 @@ static long count(syncspec_store *s, const char *sql) {
 static void sync_store(syncspec_store *s, fake_transport *t) {
     syncspec_transport tr = fake_transport_of(t);
     syncspec_sync_result r;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_sync(s, &tr, 0, &r, &err)) fail_msg("sync: %s", err.message);
     assert_int_equal(r.rejected, 0);
 }

@@ -31,8 +31,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "sync/fixture.h"
 #include "core/sync_internal.h"
+#include "sync/fixture.h"
 
 static sync_sql g;
 
@@ -121,8 +121,8 @@ typedef struct action {
     bool explicit_tx, rollback, other_conn;
     bool lose, fail; /* A_SYNC */
     int max_tx;
-    int cut_at;    /* A_SYNC: the stream ends after this many bytes (0: it does not) */
-    bool row_too;  /* A_CORRUPT: a row changed behind the queue's back as well */
+    int cut_at;   /* A_SYNC: the stream ends after this many bytes (0: it does not) */
+    bool row_too; /* A_CORRUPT: a row changed behind the queue's back as well */
 } action;
 
 /* Over notes.title's and items.name's max_length; its marker finds it in the queue. */
@@ -271,7 +271,8 @@ static void print_action(int i, const action *a) {
     } else if (a->kind == A_RESTART) {
         printf("server restart\n");
     } else if (a->kind == A_CORRUPT) {
-        printf("bucket checksum made wrong%s\n", a->row_too ? ", and a row changed uncaptured" : "");
+        printf("bucket checksum made wrong%s\n",
+               a->row_too ? ", and a row changed uncaptured" : "");
     } else if (a->kind == A_COMPACT || a->kind == A_PRUNE) {
         printf("%s\n", a->kind == A_COMPACT ? "op log compacted" : "change log pruned");
     } else {
@@ -390,7 +391,7 @@ static void typed_field(void *f, const syncspec_column *c, syncspec_state state,
 /* A typed write; failing is allowed as for SQL. */
 static void exec_typed(syncspec_store *st, const stmt *s) {
     const syncspec_table *t = syncspec_schema_table(g.layout, table(s->table)->name);
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (s->kind == S_TDELETE) {
         syncspec_store_delete(st, t, s->id, &err);
         return;
@@ -705,8 +706,7 @@ static void inject_failures(run *r, bool on) {
     syncspec_buffer_free(&b);
 }
 
-static int sync_device(run *r, int d, int max_tx, syncspec_sync_result *res,
-                       syncspec_sync_error *err) {
+static int sync_device(run *r, int d, int max_tx, syncspec_sync_result *res, syncspec_error *err) {
     syncspec_transport tr = fake_transport_of(&r->tr[d]);
     memset(res, 0, sizeof *res);
     return syncspec_store_sync(r->dev[d], &tr, (size_t)max_tx, res, err);
@@ -718,7 +718,7 @@ static void step_sync(run *r, int i, const action *a) {
     t->fail_uploads = a->fail;
     t->cut_stream_at = (size_t)a->cut_at;
     syncspec_sync_result res;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int rc = sync_device(r, a->dev, a->max_tx, &res, &err);
     t->lose_upload_responses = t->fail_uploads = 0;
     t->cut_stream_at = 0;
@@ -727,15 +727,15 @@ static void step_sync(run *r, int i, const action *a) {
     if (res.resynced) r->may_resync[a->dev] = r->excused[a->dev] = false;
     if (res.rejected && r->may_resync[a->dev]) r->excused[a->dev] = true;
     r->resyncs += res.resynced;
-    r->cuts += a->cut_at > 0 && rc == SYNCSPEC_SYNC_RETRY && !a->lose;
+    r->cuts += a->cut_at > 0 && rc == SYNCSPEC_ERETRY && !a->lose;
     bool retry_expected = a->lose || a->fail || a->cut_at || r->inject;
-    if (rc != 0 && !(rc == SYNCSPEC_SYNC_RETRY && retry_expected))
+    if (rc != 0 && !(rc == SYNCSPEC_ERETRY && retry_expected))
         say(r, i, "dev%d sync: rc=%d %s", a->dev, rc, err.message);
 }
 
 /* A new server and API connection, as after a restart of the process that serves them. */
 static void step_restart(run *r) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     r->restarts++;
     syncspec_server_free(r->e.server);
     r->e.server = NULL;
@@ -764,12 +764,12 @@ static void step_corrupt(run *r, const action *a) {
     const char *names[] = {"syncspec_capture", "syncspec_tx"};
     for (int k = 0; k < 2; k++)
         sqlite3_create_function(db, names[k], 0, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
-    sqlite3_create_function(db, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL,
-                            NULL);
+    sqlite3_create_function(db, "syncspec_json_value", 1, SQLITE_UTF8, NULL, fn_zero, NULL, NULL);
     /* A bucket downloading again from its start (a CLEAR kept) no longer counts its sum. */
-    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE syncspec_buckets SET checksum = "
-                                      "(checksum + 1) % 4294967296 WHERE name NOT IN (SELECT "
-                                      "bucket FROM syncspec_oplog WHERE cleared)",
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN IMMEDIATE; UPDATE syncspec_buckets SET checksum = "
+                                  "(checksum + 1) % 4294967296 WHERE name NOT IN (SELECT "
+                                  "bucket FROM syncspec_oplog WHERE cleared)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     bool corrupted = sqlite3_changes(db) > 0;
@@ -790,7 +790,7 @@ static void step_corrupt(run *r, const action *a) {
  * and the bucket again), or every change log entry pruned, those the sequencer has not
  * read included (its next run reads every row). */
 static void step_horizon(run *r, int i, const action *a) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     int64_t n = 0;
     int rc;
     if (a->kind == A_COMPACT) {
@@ -901,7 +901,7 @@ static void final_syncs(run *r) {
     for (int round = 0; round < 2; round++)
         for (int d = 0; d < NDEV; d++) {
             syncspec_sync_result res;
-            syncspec_sync_error err = {0};
+            syncspec_error err = {0};
             int rc = sync_device(r, d, 0, &res, &err);
             if (res.resynced && !r->may_resync[d])
                 say(r, STEPS, "final sync: dev%d resynced with no checksum made wrong before", d);
@@ -1029,7 +1029,8 @@ static void test_seed(void **state) {
 
 int main(void) {
     if (fixture_load(&g, "tests/integration/sync_random.yaml") != 0) {
-        fprintf(stderr, "cannot load tests/integration/sync_random.yaml (run from the repository root)\n");
+        fprintf(stderr,
+                "cannot load tests/integration/sync_random.yaml (run from the repository root)\n");
         return 1;
     }
     for (size_t k = 0; k < g.schema->table_count; k++)

@@ -30,7 +30,7 @@ static int setup(void **state) {
     if (pg_fresh(&e->pg, &g) != 0) fail_msg("PostgreSQL is unreachable (tests/run.sh starts it)");
     e->api = pg_connect_db(e->pg.dbname);
     assert_non_null(e->api);
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_server_new(&e->server, g.schema, &err), 0);
     return 0;
 }
@@ -47,7 +47,7 @@ static int teardown(void **state) {
 /* Uploads `body` as `user`; returns the parsed response (its "transactions" list). */
 static json_t *upload(env *e, const char *user, const char *body) {
     char *response = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     int rc = syncspec_server_upload(e->server, &response, e->api, user, body, &err);
     if (rc != 0) fail_msg("upload failed: %s", err.message);
     json_t *root = json_loads(response, 0, NULL);
@@ -406,7 +406,7 @@ static void *upload_in_thread(void *arg) {
     racing_upload *u = arg;
     PGconn *conn = pg_connect_db(u->dbname);
     syncspec_server *server = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     u->rc = -1;
     if (conn && syncspec_server_new(&server, g.schema, &err) == 0)
         u->rc = syncspec_server_upload(server, &u->response, conn, "bob", u->body, &err);
@@ -493,9 +493,9 @@ static void test_bad_bodies(void **state) {
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char *response = NULL;
-        syncspec_sync_error err;
+        syncspec_error err;
         int rc = syncspec_server_upload(e->server, &response, e->api, "alice", cases[c].body, &err);
-        assert_int_equal(rc, SYNCSPEC_SYNC_INVALID);
+        assert_int_equal(rc, SYNCSPEC_EINVALID);
         if (!strstr(err.message, cases[c].message))
             fail_msg("case %zu: %s (expected %s)", c, err.message, cases[c].message);
         json_t *root = json_loads(response, 0, NULL);
@@ -514,9 +514,9 @@ static void test_bad_bodies(void **state) {
     }
     strcat(many, "\"transactions\":[]}");
     char *answer = NULL;
-    syncspec_sync_error err;
+    syncspec_error err;
     assert_int_equal(syncspec_server_upload(e->server, &answer, e->api, "alice", many, &err),
-                     SYNCSPEC_SYNC_INVALID);
+                     SYNCSPEC_EINVALID);
     assert_non_null(strstr(err.message, "more than 64 keys"));
     free(answer);
     /* Unknown top-level keys are ignored; an empty list answers an empty list. */

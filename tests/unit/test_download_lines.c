@@ -19,7 +19,7 @@
 
 #include "../integration/sync/fixture.h"
 
-#include "../integration/sync/cmocka_env.h" /* after fixture.h */
+#include "../integration/sync/cmocka_env.h"
 
 static sync_sql edge;
 
@@ -84,7 +84,7 @@ static char *local_value(syncspec_store *s, const char *query) {
 
 /* Feeds text[from, to) in pieces of `piece` bytes, or fails the test. */
 static void feed(syncspec_download *d, const char *text, size_t from, size_t to, size_t piece) {
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     for (size_t i = from; i < to; i += piece)
         if (syncspec_download_feed(d, text + i, i + piece > to ? to - i : piece, &err) != 0)
             fail_msg("line at byte %zu: %s", i, err.message);
@@ -100,7 +100,7 @@ static void test_service_lines(void **state) {
         snprintf(name, sizeof name, "lines%zu", k);
         syncspec_store *s = sync_env_store(e, &edge, name, "u1");
         syncspec_download *d = NULL;
-        syncspec_sync_error err = {0};
+        syncspec_error err = {0};
         assert_non_null(s);
         assert_int_equal(syncspec_download_new(&d, s, &err), 0);
         /* Up to and with each checkpoint_complete line, then what it applied. */

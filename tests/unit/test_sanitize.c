@@ -20,8 +20,8 @@
 #include <sqlite3.h>
 
 #include "app_schema.h"
-#include "edge_schema.h"
 #include "core/json_load.h"
+#include "edge_schema.h"
 
 /* The tables keep one case a line. */
 /* clang-format off */
@@ -330,10 +330,10 @@ static syncspec_sanitizer *sanitizer, *edge_sanitizer;
 
 static int setup(void **state) {
     (void)state;
-    char error[200];
-    if (syncspec_sanitizer_new(&sanitizer, &app_schema, error, sizeof error) != 0 ||
-        syncspec_sanitizer_new(&edge_sanitizer, &edge_schema, error, sizeof error) != 0) {
-        fprintf(stderr, "%s\n", error);
+    syncspec_error error = {0};
+    if (syncspec_sanitizer_new(&sanitizer, &app_schema, &error) != 0 ||
+        syncspec_sanitizer_new(&edge_sanitizer, &edge_schema, &error) != 0) {
+        fprintf(stderr, "%s\n", error.message);
         return -1;
     }
     return 0;

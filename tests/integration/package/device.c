@@ -19,8 +19,10 @@ static char *read_file(const char *path) {
     char *text = NULL;
     long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
-        if (fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = '\0';
-        else free(text), text = NULL;
+        if (fread(text, 1, (size_t)n, f) == (size_t)n)
+            text[n] = '\0';
+        else
+            free(text), text = NULL;
     }
     fclose(f);
     return text;
@@ -29,7 +31,7 @@ static char *read_file(const char *path) {
 int main(int argc, char **argv) {
     int rc = 1;
     syncspec_store *store = NULL;
-    syncspec_sync_error error = {0};
+    syncspec_error error = {0};
     size_t ops = 0, transactions = 0;
     char *schema_sql = argc == 4 ? read_file(argv[2]) : NULL;
     char *capture_sql = argc == 4 ? read_file(argv[3]) : NULL;

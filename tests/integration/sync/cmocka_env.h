@@ -1,9 +1,13 @@
 /*
  * cmocka setups over the sync fixture, shared by the tests of the PowerSync protocol (the
- * server's streams and the client's downloads). Include after <cmocka.h> and fixture.h.
+ * server's streams and the client's downloads). Include after <cmocka.h>.
  */
 #ifndef SYNCSPEC_TEST_CMOCKA_ENV_H
 #define SYNCSPEC_TEST_CMOCKA_ENV_H
+
+#include <stdlib.h>
+
+#include "fixture.h"
 
 typedef sync_env env;
 

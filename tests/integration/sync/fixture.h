@@ -157,7 +157,7 @@ typedef struct sync_env {
  * (said on stderr; sync_env_close still cleans up what was made). */
 static inline int sync_env_open(sync_env *e, const sync_sql *g) {
     memset(e, 0, sizeof *e);
-    syncspec_sync_error err;
+    syncspec_error err;
     if (pg_fresh(&e->pg, g) != 0 || !(e->api = pg_connect_db(e->pg.dbname))) return -1;
     if (syncspec_server_new(&e->server, g->schema, &err) != 0) {
         fprintf(stderr, "server: %s\n", err.message);
@@ -187,7 +187,7 @@ static inline syncspec_store *sync_env_store(sync_env *e, const sync_sql *g, con
     char path[128];
     snprintf(path, sizeof path, "%s/%s.db", e->dir, name);
     syncspec_store *s = NULL;
-    syncspec_sync_error err = {0};
+    syncspec_error err = {0};
     if (syncspec_store_open(&s, path, g->schema, g->sqlite_sql, g->sqlite_sync_sql, &err) != 0 ||
         (user && syncspec_store_set_user(s, user, &err) != 0)) {
         fprintf(stderr, "store %s: %s\n", path, err.message);
@@ -228,7 +228,7 @@ static int fake_upload(void *context, char **response, const char *body) {
         t->fail_uploads--;
         return -1;
     }
-    syncspec_sync_error e;
+    syncspec_error e;
     int rc = syncspec_server_upload(t->server, response, *t->conn, t->user_id, body, &e);
     if (rc == 0 && t->lose_upload_responses > 0) {
         t->lose_upload_responses--;
@@ -269,7 +269,7 @@ static int fake_stream(void *context, const char *body,
     t->stopped = false;
     syncspec_sync_request *request = NULL;
     syncspec_sync_stream *stream = NULL;
-    syncspec_sync_error e = {0};
+    syncspec_error e = {0};
     int rc = syncspec_sync_sequence(t->server, *t->conn, NULL, &e);
     if (rc == 0) rc = syncspec_sync_request_parse(&request, body, strlen(body), &e);
     if (rc == 0) rc = syncspec_sync_stream_new(&stream, t->server, t->user_id, request, &e);
@@ -284,7 +284,7 @@ static int fake_stream(void *context, const char *body,
 static int fake_write_checkpoint(void *context, char **response, const char *client_id) {
     fake_transport *t = context;
     t->write_checkpoints++;
-    syncspec_sync_error e = {0};
+    syncspec_error e = {0};
     int64_t n = 0;
     if (syncspec_sync_write_checkpoint(t->server, *t->conn, t->user_id, client_id, &n, &e) != 0)
         return -1;
