@@ -220,7 +220,7 @@ enum { LANES = 2 };
 
 static size_t lane_of(const target *t) {
     return t->build == context_c || t->build == context_drizzle_sqlite ||
-           t->build == context_drizzle_pg;
+           t->build == context_drizzle_pg || t->build == context_sync_rules;
 }
 
 typedef struct lane {

@@ -94,14 +94,31 @@ static bool maybe_number(const char *s, size_t len) {
     return len && (s[0] == '+' || s[0] == '-' || s[0] == '.' || is_digit(s[0]));
 }
 
+/* A word of the core schema with its length, so that a scalar of another length is ruled
+ * out without reading the word. */
+typedef struct core_word {
+    const char *text;
+    size_t len;
+    yscalar_kind kind;
+} core_word;
+
+#define CORE_WORD(text, kind)                                                                      \
+    { text, sizeof text - 1, kind }
+static const core_word core_words[] = {
+    CORE_WORD("", YSCALAR_NULL),      CORE_WORD("~", YSCALAR_NULL),
+    CORE_WORD("null", YSCALAR_NULL),  CORE_WORD("Null", YSCALAR_NULL),
+    CORE_WORD("NULL", YSCALAR_NULL),  CORE_WORD("true", YSCALAR_BOOL),
+    CORE_WORD("True", YSCALAR_BOOL),  CORE_WORD("TRUE", YSCALAR_BOOL),
+    CORE_WORD("false", YSCALAR_BOOL), CORE_WORD("False", YSCALAR_BOOL),
+    CORE_WORD("FALSE", YSCALAR_BOOL),
+};
+#undef CORE_WORD
+
 yscalar_kind ytree_resolve(const char *s, size_t len) {
-    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-    static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
     if (!maybe_word(s, len) && !maybe_number(s, len)) return YSCALAR_STRING;
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
-        if (strlen(nulls[i]) == len && memcmp(nulls[i], s, len) == 0) return YSCALAR_NULL;
-    for (size_t i = 0; i < sizeof bools / sizeof *bools; i++)
-        if (strlen(bools[i]) == len && memcmp(bools[i], s, len) == 0) return YSCALAR_BOOL;
+    for (size_t i = 0; i < sizeof core_words / sizeof *core_words; i++)
+        if (core_words[i].len == len && memcmp(core_words[i].text, s, len) == 0)
+            return core_words[i].kind;
     size_t i = 0;
     if (i < len && (s[i] == '+' || s[i] == '-')) i++;
     if (i < len) {
