@@ -204,17 +204,18 @@ static bool render_to_sink(template_set *set, const char *path, const ctx_value 
 
 /*
  * The targets render on two lanes, one a thread: the C targets (whose schema.c is the
- * largest file by far) and the Drizzle schemas on one, the rest on the other, which
- * balances the two for specs large and small. A lane has its own arena, templates and diagnostics,
- * since none of them can be shared between threads; targets that share a builder share a lane, and
- * each lane's templates come from its targets' own folders, so no template is compiled
- * (or reported broken) twice. What a lane leaves behind is merged afterwards target by
- * target, in target order, so diagnostics and the list of templates used come out as one
- * thread would have made them.
+ * largest file by far), the Drizzle schemas and the sync rules on one, the rest on the
+ * other, which balances the two for specs large and small (the thread starts once the spec
+ * is loaded and validated, so an even split ends both lanes together). A lane has its own
+ * arena, templates and diagnostics, since none of them can be shared between threads;
+ * targets that share a builder share a lane, and each lane's templates come from its
+ * targets' own folders, so no template is compiled (or reported broken) twice. What a lane
+ * leaves behind is merged afterwards target by target, in target order, so diagnostics and
+ * the list of templates used come out as one thread would have made them.
  *
  * The thread is worth its keep: on the 1,000-table benchmark spec (make bench) it takes
- * 0.37 G of 1.04 G instructions, a third of the main thread's work, to the other core
- * (callgrind; docs/testing.md has the figures).
+ * 0.38 G of 1.03 G instructions, half of the rendering, to the other core (callgrind;
+ * docs/testing.md has the figures).
  */
 enum { LANES = 2 };
 
