@@ -28,6 +28,10 @@ typedef struct validator {
     /* Per-table and per-index sets, cleared and reused so a large spec allocates them once. */
     strmap columns, properties, indexes, index_columns;
     pcre2_match_context *match_context;
+    /* The last pattern that compiled, kept for the next column: a large spec repeats its
+     * patterns, and compiling one costs more than checking every value against it. */
+    const char *pattern_text;
+    pcre2_code *pattern;
 } validator;
 
 /* A table or an index, for name collisions. */
@@ -138,14 +142,21 @@ static void check_spec_names(validator *V) {
 
 /* ---- column constraints -------------------------------------------------------------- */
 
+/* The compiled pattern of `c`, owned by the validator (NULL when it does not compile). */
 static pcre2_code *compile_pattern(validator *V, const syncspec_column *c,
                                    const spec_column_src *cs) {
+    if (V->pattern && strcmp(V->pattern_text, c->pattern) == 0) return V->pattern;
     int error;
     PCRE2_SIZE offset;
     /* The sanitizers' flags: a default must match as an uploaded value would. */
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED,
                                      PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &error, &offset, NULL);
-    if (code) return code;
+    if (code) {
+        pcre2_code_free(V->pattern);
+        V->pattern = code;
+        V->pattern_text = c->pattern;
+        return code;
+    }
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);
     report(V, DIAG_ERROR, cs->pattern, "invalid-pattern",
@@ -239,7 +250,6 @@ static void check_column(validator *V, const syncspec_column *c, const spec_colu
             report(V, DIAG_ERROR, cs->default_value, "invalid-default",
                    "default of column '%s': %s", c->name, why);
     }
-    pcre2_code_free(pattern);
 }
 
 static void check_reference(validator *V, const syncspec_table *t, const syncspec_column *c,
@@ -355,10 +365,14 @@ static void check_indexes(validator *V, const syncspec_table *t, const spec_tabl
 
         strbuf key = STRBUF_INIT;
         sb_append(&key, ix->unique ? "unique" : "index");
-        for (size_t k = 0; k < ix->column_count; k++) sb_appendf(&key, "|%s", ix->columns[k]);
-        const char *k = arena_strdup(V->a, sb_str(&key));
+        for (size_t k = 0; k < ix->column_count; k++) {
+            sb_putc(&key, '|');
+            sb_append(&key, ix->columns[k]);
+        }
+        size_t key_len = key.len;
+        const char *k = arena_strndup(V->a, sb_str(&key), key_len);
         sb_free(&key);
-        const syncspec_index *first = strmap_put(seen, k, strlen(k), (void *)ix);
+        const syncspec_index *first = strmap_put(seen, k, key_len, (void *)ix);
         if (first) {
             diag *d =
                 report(V, DIAG_ERROR, pos, "duplicate-index", "table '%s' declares this %s twice",
@@ -447,5 +461,6 @@ int validate_schema(const syncspec_schema *schema, const spec_source *src, arena
     for (size_t i = 0; i < schema->table_count; i++)
         check_table(&V, &schema->tables[i], &src->tables[i]);
     pcre2_match_context_free(V.match_context);
+    pcre2_code_free(V.pattern);
     return diag_error_count(diags) > errors_before ? -1 : 0;
 }
