@@ -214,7 +214,7 @@ static bool render_to_sink(template_set *set, const char *path, const ctx_value 
  * the list of templates used come out as one thread would have made them.
  *
  * The thread is worth its keep: on the 1,000-table benchmark spec (make bench) it takes
- * 0.38 G of 1.03 G instructions, half of the rendering, to the other core (callgrind;
+ * 0.38 G of 1.02 G instructions, half of the rendering, to the other core (callgrind;
  * docs/testing.md has the figures).
  */
 enum { LANES = 2 };
