@@ -151,9 +151,10 @@ $(BUILD)/examples/upload_server: examples/upload_server/upload_server.c $(GENERA
 
 examples: $(BUILD)/examples/upload_server
 
-$(BUILD)/tests/bench_sync: tests/bench/bench_sync.c $(GENERATED_C) $(LIB_A)
+$(BUILD)/tests/bench_sync: tests/bench/bench_sync.c $(GENERATED_C) $(BUILD)/src/util/fsutil.o $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(LIB_A) -o $@ $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) -Igenerated $(ALL_CFLAGS) -O2 $< $(GENERATED_C) $(BUILD)/src/util/fsutil.o \
+	    $(LIB_A) -o $@ $(LDLIBS)
 
 $(BUILD)/tests/bench_sync_server: tests/bench/bench_sync_server.c $(GENERATED_C) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -25,6 +25,7 @@
 
 #include "app_schema.h"
 #include "syncspec/download.h"
+#include "util/fsutil.h"
 
 enum { ROWS = 100000, SMALL = 1000, PER_LINE = 1000, ROUNDS = 3, CHANGES = 50 };
 
@@ -36,19 +37,6 @@ static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static int compare(const void *a, const void *b) {
@@ -164,7 +152,8 @@ static int count_rows(sqlite3 *db) {
 }
 
 typedef struct bench {
-    const char *dir, *schema_sql, *capture_sql;
+    const char *dir;
+    char *schema_sql, *capture_sql;
     int files;
 } bench;
 
@@ -236,8 +225,11 @@ static double one_change(bench *b, int rows) {
 int main(int argc, char **argv) {
     if (argc != 3 && argc != 4) return 2;
     char path[] = "/tmp/syncspec-bench-XXXXXX";
-    bench b = {path, slurp(argv[1]), slurp(argv[2]), 0};
-    if (!b.schema_sql || !b.capture_sql || !mkdtemp(path)) return 2;
+    bench b = {path, NULL, NULL, 0};
+    size_t length;
+    if (fs_read_file(&b.schema_sql, &length, argv[1], SIZE_MAX) != 0 ||
+        fs_read_file(&b.capture_sql, &length, argv[2], SIZE_MAX) != 0 || !mkdtemp(path))
+        return 2;
     uint32_t sum;
     text stream = initial_sync(ROWS, &sum);
     if (argc == 4) {
@@ -286,8 +278,8 @@ int main(int argc, char **argv) {
            "100,000 (%.2fx; target: no growth)\n",
            small * 1e3, large * 1e3, large / small);
     free(stream.data);
-    free((char *)b.schema_sql);
-    free((char *)b.capture_sql);
+    free(b.schema_sql);
+    free(b.capture_sql);
     char rm[300];
     snprintf(rm, sizeof rm, "rm -rf '%s'", path);
     return system(rm) == 0 ? 0 : 1;

@@ -5,6 +5,7 @@
  * Usage: bench_sync SQLITE_SQL SQLITE_SYNC_SQL (the generated files of schemas/app.yaml).
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "app_schema.h"
+#include "util/fsutil.h"
 
 enum { ROWS = 100000, ROUNDS = 5 };
 
@@ -19,19 +21,6 @@ static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 /* Inserts ROWS documents in one transaction; returns the seconds it took, or -1. */
@@ -68,8 +57,11 @@ static int compare(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     if (argc != 3) return 2;
-    char *schema_sql = slurp(argv[1]), *capture_sql = slurp(argv[2]);
-    if (!schema_sql || !capture_sql) return 2;
+    char *schema_sql = NULL, *capture_sql = NULL;
+    size_t length;
+    if (fs_read_file(&schema_sql, &length, argv[1], SIZE_MAX) != 0 ||
+        fs_read_file(&capture_sql, &length, argv[2], SIZE_MAX) != 0)
+        return 2;
     double plain[ROUNDS], captured[ROUNDS];
     char path[] = "/tmp/syncspec-bench-XXXXXX";
     if (!mkdtemp(path)) return 2;

@@ -12,6 +12,7 @@
  */
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "app_schema.h"
 #include "syncspec/download.h"
 #include "syncspec/http.h"
+#include "util/fsutil.h"
 
 typedef struct device {
     const char *endpoint, *token;
@@ -31,21 +33,6 @@ static int credentials(void *context, char **endpoint, char **token, bool refres
     *endpoint = strdup(d->endpoint);
     *token = strdup(d->token);
     return *endpoint && *token ? 0 : -1;
-}
-
-static char *slurp(const char *dir, const char *name) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
 }
 
 static int sync_until_applied(syncspec_store *store, const syncspec_transport *transport,
@@ -119,8 +106,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     device d = {argv[3], argv[4]};
-    char *schema_sql = slurp(argv[1], "sqlite.sql"),
-         *capture_sql = slurp(argv[1], "sqlite_sync.sql");
+    char *schema_sql = NULL, *capture_sql = NULL, path[4096];
+    size_t length;
+    snprintf(path, sizeof path, "%s/sqlite.sql", argv[1]);
+    if (fs_read_file(&schema_sql, &length, path, SIZE_MAX) == 0) {
+        snprintf(path, sizeof path, "%s/sqlite_sync.sql", argv[1]);
+        fs_read_file(&capture_sql, &length, path, SIZE_MAX);
+    }
     syncspec_store *store = NULL;
     syncspec_http *http = NULL;
     syncspec_error error = {0};

@@ -20,6 +20,7 @@
 #include "../integration/sync/fixture.h"
 
 #include "../integration/sync/cmocka_env.h"
+#include "util/fsutil.h"
 
 static sync_sql edge;
 
@@ -59,19 +60,6 @@ static const char *const expected[] = {
     "order 01: 14.25 '2025-09-24T00:00:00.000Z' 'null' 'ABC-3' '' '" G1 "' 2 NULL '/' 'u1'",
 };
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
-    if (s) s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static char *local_value(syncspec_store *s, const char *query) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(syncspec_store_db(s), query, -1, &st, NULL) != SQLITE_OK)
@@ -92,9 +80,11 @@ static void feed(syncspec_download *d, const char *text, size_t from, size_t to,
 
 static void test_service_lines(void **state) {
     env *e = *state;
-    char *text = slurp("tests/fixtures/service_lines.ndjson");
-    assert_non_null(text);
-    size_t pieces[] = {strlen(text), 1, 3};
+    char *text = NULL;
+    size_t length = 0;
+    assert_int_equal(fs_read_file(&text, &length, "tests/fixtures/service_lines.ndjson", 1 << 24),
+                     0);
+    size_t pieces[] = {length, 1, 3};
     for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
         char name[16];
         snprintf(name, sizeof name, "lines%zu", k);
