@@ -15,7 +15,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { PowerSyncDatabase } from '@powersync/node';
 import { loadGenerated } from './generated_schema.mjs';
+import { rs256Keys } from './rs256_keys.mjs';
 
 const build = process.env.SYNCSPEC_BUILD;
 const generated = process.env.SYNCSPEC_SQL;
@@ -41,15 +41,7 @@ const stamps = new Set(['created_at', 'updated_at', 'deleted_at']);
 
 // ---- the server ----
 
-const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwks = path.join(dir, 'jwks.json');
-fs.writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
-function token(sub) {
-  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ sub, aud: 'powersync', iat: now, exp: now + 3600 })}`;
-  return `${body}.${crypto.sign('RSA-SHA256', Buffer.from(body), privateKey).toString('base64url')}`;
-}
+const { jwks, token } = rs256Keys(dir);
 
 const admin = new pg.Client({ database: process.env.PGDATABASE || 'postgres' });
 await admin.connect();

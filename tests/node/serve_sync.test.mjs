@@ -9,13 +9,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PowerSyncDatabase } from '@powersync/node';
 import { loadGenerated } from './generated_schema.mjs';
+import { rs256Keys } from './rs256_keys.mjs';
 
 const build = process.env.SYNCSPEC_BUILD;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncspec-serve-sync-'));
@@ -29,16 +29,7 @@ const { AppSchema: schema } = await loadGenerated(path.join(generated, 'app_powe
 
 // ---- the server and its database ----
 
-const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwks = path.join(dir, 'jwks.json');
-fs.writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
-
-function token(sub, seconds = 3600) {
-  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ sub, aud: 'powersync', iat: now, exp: now + seconds })}`;
-  return `${body}.${crypto.sign('RSA-SHA256', Buffer.from(body), privateKey).toString('base64url')}`;
-}
+const { jwks, token } = rs256Keys(dir);
 
 const admin = new pg.Client({ database: process.env.PGDATABASE || 'postgres' });
 await admin.connect();
