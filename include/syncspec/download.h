@@ -5,8 +5,9 @@
  *
  * The store sends POST /sync/stream with its buckets and the last op it has of each
  * (syncspec_store_stream_request) and feeds the NDJSON answer, in pieces of any size as they
- * arrive, to a download (syncspec_download_feed), which never holds more than one line.
- * Ops are kept in the store as they arrive; at each "checkpoint_complete" every bucket's
+ * arrive, to a download (syncspec_download_feed). The ops received are held in memory, up
+ * to a bound (64 MiB of op text by default), and kept in the store beyond it; at each
+ * "checkpoint_complete" every bucket's
  * wrapping u32 sum of op checksums since its last CLEAR must equal the checkpoint's, and
  * the checkpoint is then applied in one SQLite transaction, only when no local write is
  * queued and the server has reached the write checkpoint of the last upload. A bucket whose
@@ -58,9 +59,25 @@ SYNCSPEC_API int syncspec_download_new(syncspec_download **out, syncspec_store *
 SYNCSPEC_API void syncspec_download_free(syncspec_download *download);
 
 /*
+ * How many bytes of received ops the download holds in memory before it keeps them all in
+ * the store (64 MiB unless set). Holding them saves writing an initial sync twice; keeping
+ * them means a connection lost mid-checkpoint resumes where it stopped. 0 keeps each line
+ * in the store as it arrives.
+ */
+SYNCSPEC_API void syncspec_download_set_hold_bytes(syncspec_download *download, size_t bytes);
+
+/*
+ * Keeps in the store the ops the download holds in memory, so that the next connection
+ * asks only for what follows them. Call it before freeing a download whose response ended
+ * without a complete checkpoint; syncspec_download_free forgets what it holds (the store
+ * stays consistent: those ops are simply asked for again). Returns 0 or a negative code.
+ */
+SYNCSPEC_API int syncspec_download_keep(syncspec_download *download, syncspec_error *error);
+
+/*
  * Reads `len` bytes of the response (any cut: a line may span calls) and acts on every
  * line they complete. Returns 0, or a negative code after which the response must be closed
- * and the download freed (the store keeps what it received; connect again):
+ * and the download freed (syncspec_download_keep keeps what it received; connect again):
  *   SYNCSPEC_ECHECKSUM  a bucket's checksum was wrong: it was dropped
  *   SYNCSPEC_ERETRY     the token expired ({"token_expires_in" <= 0}), or the local
  *                           database is locked by another connection

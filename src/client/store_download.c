@@ -53,6 +53,30 @@ typedef struct target_bucket {
     uint32_t checksum;
 } target_bucket;
 
+/*
+ * A data line's new ops held in memory, with what syncspec_oplog keeps of a line (see
+ * there), in a form the apply reads without parsing the line again: per op, its kind
+ * (HELD_*), the lengths of its type, id and row as u32, then their bytes, each decoded (the
+ * row is its JSON text).
+ */
+typedef struct held_line {
+    char *bucket;
+    syncspec_buffer ops;
+    int64_t last_op_id, count;
+    bool cleared;      /* a CLEAR is among them: the sum counts from the last one */
+    uint32_t checksum; /* wrapping */
+} held_line;
+
+/* The kinds of op. A held line keeps no MOVE: it changes no row, only its checksum counts. */
+enum { HELD_PUT = 'P', HELD_REMOVE = 'R', HELD_CLEAR = 'C', HELD_MOVE = 'M' };
+
+/*
+ * What a download holds in memory before it keeps the lines in the store: writing an
+ * initial sync's ops to SQLite and reading them back at checkpoint_complete would cost about
+ * as much as inserting its rows. Beyond this, every held line is written to syncspec_oplog.
+ */
+enum { DEFAULT_HOLD_BYTES = 64 * 1024 * 1024 };
+
 struct syncspec_download {
     syncspec_store *store;
     syncspec_buffer line; /* bytes of the line not complete yet */
@@ -61,6 +85,8 @@ struct syncspec_download {
     int64_t write_checkpoint; /* -1: null */
     target_bucket *buckets;   /* the checkpoint being received */
     size_t count, cap;
+    held_line *held; /* received after the lines of syncspec_oplog, in the order received */
+    size_t held_count, held_cap, held_bytes, hold_bytes;
     syncspec_download_status status;
 };
 
@@ -170,7 +196,12 @@ int syncspec_download_new(syncspec_download **out, syncspec_store *store, syncsp
     if (!*out) return NOMEM(error);
     (*out)->store = store;
     (*out)->status.expires_in = -1;
+    (*out)->hold_bytes = DEFAULT_HOLD_BYTES;
     return 0;
+}
+
+void syncspec_download_set_hold_bytes(syncspec_download *d, size_t bytes) {
+    d->hold_bytes = bytes;
 }
 
 static void clear_target(syncspec_download *d) {
@@ -178,10 +209,32 @@ static void clear_target(syncspec_download *d) {
     d->count = 0;
 }
 
+static bool held_in(const held_line *h, const char *bucket, size_t len) {
+    return strlen(h->bucket) == len && memcmp(h->bucket, bucket, len) == 0;
+}
+
+/* Forgets the held lines of `bucket` (len bytes), or every held line when bucket is NULL. */
+static void forget_held(syncspec_download *d, const char *bucket, size_t len) {
+    size_t kept = 0;
+    for (size_t i = 0; i < d->held_count; i++) {
+        held_line *h = &d->held[i];
+        if (bucket && !held_in(h, bucket, len)) {
+            d->held[kept++] = *h;
+            continue;
+        }
+        d->held_bytes -= h->ops.len;
+        free(h->bucket);
+        syncspec_buffer_free(&h->ops);
+    }
+    d->held_count = kept;
+}
+
 void syncspec_download_free(syncspec_download *d) {
     if (!d) return;
     clear_target(d);
     free(d->buckets);
+    forget_held(d, NULL, 0);
+    free(d->held);
     syncspec_buffer_free(&d->line);
     free(d);
 }
@@ -322,16 +375,25 @@ static bool read_op(json_reader *r, data_op *op, op_scratch *x) {
     return r->error == NULL;
 }
 
-/* Whether `op` is one the protocol allows, with what its kind requires. */
-static bool op_valid(const data_op *op, bool *put) {
-    bool known = op->kind.kind == JSON_SCALAR_STRING;
-    *put = known && json_scalar_is(&op->kind, "PUT");
-    bool remove = known && json_scalar_is(&op->kind, "REMOVE");
-    known = *put || remove ||
-            (known && (json_scalar_is(&op->kind, "MOVE") || json_scalar_is(&op->kind, "CLEAR")));
+/* The kind of `op` (HELD_*), or 0 for a kind the protocol does not have. */
+static char op_kind(const data_op *op) {
+    static const struct {
+        const char *name;
+        char kind;
+    } kinds[] = {{"PUT", HELD_PUT}, {"REMOVE", HELD_REMOVE}, {"CLEAR", HELD_CLEAR}, {"MOVE", HELD_MOVE}};
+    for (size_t i = 0; op->kind.kind == JSON_SCALAR_STRING && i < sizeof kinds / sizeof *kinds; i++)
+        if (json_scalar_is(&op->kind, kinds[i].name)) return kinds[i].kind;
+    return 0;
+}
+
+/* The kind of `op` when it is one the protocol allows, with what its kind requires, else 0. */
+static char valid_op_kind(const data_op *op) {
+    char kind = op_kind(op);
     bool row = op->type.kind == JSON_SCALAR_STRING && op->id.kind == JSON_SCALAR_STRING;
-    return known && op->has_op_id && op->has_checksum && (!(*put || remove) || row) &&
-           (!*put || op->data);
+    bool valid = kind && op->has_op_id && op->has_checksum &&
+                 ((kind != HELD_PUT && kind != HELD_REMOVE) || row) &&
+                 (kind != HELD_PUT || op->data);
+    return valid ? kind : 0;
 }
 
 static int json_failed(syncspec_error *error, const json_reader *r) {
@@ -348,23 +410,79 @@ static void op_scratch_free(op_scratch *x) {
     for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++) syncspec_buffer_free(scratch[i]);
 }
 
-/* What a data line keeps: the text of its new ops, as a JSON array, and their sum. */
+/* What a data line keeps: its bucket, and its new ops as a held line. */
 typedef struct kept_ops {
     json_scalar bucket;
-    syncspec_buffer bucket_text, text;
-    int64_t last_op_id, count;
-    bool cleared;      /* a CLEAR is among them: the sum counts from the last one */
-    uint32_t checksum; /* wrapping */
+    syncspec_buffer bucket_text;
+    held_line line; /* all but the bucket */
 } kept_ops;
 
 static void kept_ops_free(kept_ops *k) {
     syncspec_buffer_free(&k->bucket_text);
-    syncspec_buffer_free(&k->text);
+    syncspec_buffer_free(&k->line.ops);
+}
+
+/* Appends `op` (of kind HELD_*) to held ops. */
+static int pack_op(syncspec_buffer *ops, char kind, const data_op *op) {
+    bool row = kind != HELD_CLEAR, put = kind == HELD_PUT;
+    uint32_t lengths[3] = {row ? (uint32_t)op->type.length : 0, row ? (uint32_t)op->id.length : 0,
+                           put ? (uint32_t)op->data_len : 0};
+    return syncspec_buffer_append(ops, &kind, 1) ||
+           syncspec_buffer_append(ops, (const char *)lengths, sizeof lengths) ||
+           syncspec_buffer_append(ops, op->type.text, lengths[0]) ||
+           syncspec_buffer_append(ops, op->id.text, lengths[1]) ||
+           syncspec_buffer_append(ops, op->data, lengths[2]);
+}
+
+/* The op at *at of held ops into `op` (strings point into them); returns its kind. */
+static char unpack_op(const syncspec_buffer *ops, size_t *at, data_op *op) {
+    const char *p = ops->data + *at;
+    uint32_t lengths[3];
+    memcpy(lengths, p + 1, sizeof lengths);
+    memset(op, 0, sizeof *op);
+    op->type = (json_scalar){.kind = JSON_SCALAR_STRING, .text = p + 13, .length = lengths[0]};
+    op->id = (json_scalar){.kind = JSON_SCALAR_STRING, .text = p + 13 + lengths[0],
+                           .length = lengths[1]};
+    op->data = p + 13 + lengths[0] + lengths[1];
+    op->data_len = lengths[2];
+    *at += 13 + (size_t)lengths[0] + lengths[1] + lengths[2];
+    return p[0];
+}
+
+/* Held ops as the JSON array syncspec_oplog keeps: what the apply reads of each op. */
+static int held_json(syncspec_buffer *out, const syncspec_buffer *ops) {
+    static const char *const kinds[] = {[HELD_PUT] = "PUT", [HELD_REMOVE] = "REMOVE",
+                                        [HELD_CLEAR] = "CLEAR"};
+    int rc = sync_puts(out, "[");
+    for (size_t at = 0; at < ops->len && rc == 0;) {
+        data_op op;
+        char kind = unpack_op(ops, &at, &op);
+        rc = sync_printf(out, "%s{\"op\":\"%s\"", out->len > 1 ? "," : "", kinds[(int)kind]);
+        if (rc == 0 && kind != HELD_CLEAR)
+            rc = sync_puts(out, ",\"object_type\":") ||
+                 sync_json_string(out, op.type.text, op.type.length) ||
+                 sync_puts(out, ",\"object_id\":") ||
+                 sync_json_string(out, op.id.text, op.id.length);
+        if (rc == 0 && kind == HELD_PUT)
+            rc = sync_puts(out, ",\"data\":") || sync_json_string(out, op.data, op.data_len);
+        if (rc == 0) rc = sync_puts(out, "}");
+    }
+    return rc || sync_puts(out, "]");
+}
+
+/* The last op of `bucket` held in memory, or 0. */
+static int64_t held_until(const syncspec_download *d, const char *bucket, size_t len) {
+    int64_t last = 0;
+    for (size_t i = 0; i < d->held_count; i++)
+        if (held_in(&d->held[i], bucket, len) && d->held[i].last_op_id > last)
+            last = d->held[i].last_op_id;
+    return last;
 }
 
 /* The last op of `bucket` the store has, applied or received: ops up to it are ignored. */
-static int received_until(int64_t *out, syncspec_store *store, const json_scalar *bucket,
+static int received_until(int64_t *out, syncspec_download *d, const json_scalar *bucket,
                           syncspec_error *error) {
+    syncspec_store *store = d->store;
     sqlite3_stmt *st = NULL;
     int rc = prepare(&st, store,
                      "SELECT max(coalesce((SELECT \"op_id\" FROM \"syncspec_buckets\" WHERE "
@@ -378,6 +496,8 @@ static int received_until(int64_t *out, syncspec_store *store, const json_scalar
     else
         rc = store_db_error(store, error, "download");
     sqlite3_finalize(st);
+    int64_t held = held_until(d, bucket->text, bucket->length);
+    if (held > *out) *out = held;
     return rc;
 }
 
@@ -386,34 +506,30 @@ static int received_until(int64_t *out, syncspec_store *store, const json_scalar
 static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept, syncspec_error *error) {
     op_scratch x = {0};
     data_op op;
-    int rc = received_until(&kept->last_op_id, d->store, &kept->bucket, error);
+    int rc = received_until(&kept->line.last_op_id, d, &kept->bucket, error);
     json_reader_array_begin(r);
     for (size_t i = 0; rc == 0 && json_reader_array_next(r, &i); i++) {
-        bool put;
-        json_reader_peek(r);
-        size_t from = json_reader_offset(r);
         if (!read_op(r, &op, &x)) break;
-        if (!op_valid(&op, &put)) {
+        char kind = valid_op_kind(&op);
+        if (!kind) {
             rc = malformed(error, "an op without op_id, a known op, checksum or its row");
             break;
         }
         d->status.ops++;
-        if (op.op_id <= kept->last_op_id) continue; /* sent again */
-        kept->last_op_id = op.op_id;
-        kept->count++;
-        if (json_scalar_is(&op.kind, "CLEAR")) {
-            kept->cleared = true;
-            kept->checksum = op.checksum;
+        held_line *line = &kept->line;
+        if (op.op_id <= line->last_op_id) continue; /* sent again */
+        line->last_op_id = op.op_id;
+        line->count++;
+        if (kind == HELD_CLEAR) {
+            line->cleared = true;
+            line->checksum = op.checksum;
         } else {
-            kept->checksum += op.checksum;
+            line->checksum += op.checksum;
         }
-        if (sync_puts(&kept->text, kept->text.len ? "," : "[") ||
-            syncspec_buffer_append(&kept->text, r->start + from, json_reader_offset(r) - from))
-            rc = NOMEM(error);
+        if (kind != HELD_MOVE && pack_op(&line->ops, kind, &op)) rc = NOMEM(error);
     }
     op_scratch_free(&x);
     if (rc == 0 && r->error) rc = json_failed(error, r);
-    if (rc == 0 && kept->text.len && sync_puts(&kept->text, "]")) rc = NOMEM(error);
     return rc;
 }
 
@@ -459,36 +575,79 @@ static int read_data(syncspec_download *d, json_reader *r, kept_ops *kept, syncs
     return rc;
 }
 
-/* Keeps a data line's new ops as one row of the oplog. */
-static int keep_ops(syncspec_store *store, const kept_ops *kept, syncspec_error *error) {
-    if (!kept->count) return 0;
+int syncspec_download_keep(syncspec_download *d, syncspec_error *error) {
+    if (!d->held_count) return 0;
+    syncspec_store *store = d->store;
     sqlite3_stmt *st = NULL;
-    int rc = prepare(&st, store,
-                     "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
-                     "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                     error);
+    int rc = store_exec(store, "BEGIN IMMEDIATE", error);
     if (rc) return rc;
-    bind_scalar(st, 1, &kept->bucket);
-    sqlite3_bind_int64(st, 2, kept->last_op_id);
-    sqlite3_bind_int(st, 3, kept->cleared);
-    sqlite3_bind_int64(st, 4, kept->checksum);
-    sqlite3_bind_int64(st, 5, kept->count);
-    sqlite3_bind_text64(st, 6, kept->text.data, kept->text.len, SQLITE_STATIC, SQLITE_UTF8);
-    rc = step_done(st, store, error);
+    rc = prepare(&st, store,
+                 "INSERT INTO \"syncspec_oplog\" (\"bucket\", \"last_op_id\", \"cleared\", "
+                 "\"checksum\", \"count\", \"ops\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 error);
+    syncspec_buffer text = {0};
+    for (size_t i = 0; i < d->held_count && rc == 0; i++) {
+        const held_line *h = &d->held[i];
+        text.len = 0;
+        if (held_json(&text, &h->ops)) {
+            rc = NOMEM(error);
+            break;
+        }
+        sqlite3_bind_text(st, 1, h->bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, h->last_op_id);
+        sqlite3_bind_int(st, 3, h->cleared);
+        sqlite3_bind_int64(st, 4, h->checksum);
+        sqlite3_bind_int64(st, 5, h->count);
+        sqlite3_bind_text64(st, 6, text.data, text.len, SQLITE_STATIC, SQLITE_UTF8);
+        rc = step_done(st, store, error);
+    }
+    syncspec_buffer_free(&text);
     sqlite3_finalize(st);
-    return rc;
+    if (rc == 0) rc = store_exec(store, "COMMIT", error);
+    if (rc) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    forget_held(d, NULL, 0);
+    return 0;
+}
+
+/* Holds a data line's new ops, taking its text; keeps every held line in the store once
+ * they pass the download's bound. */
+static int hold_ops(syncspec_download *d, kept_ops *kept, syncspec_error *error) {
+    if (!kept->line.count) return 0;
+    if (d->held_count == d->held_cap) {
+        size_t cap = d->held_cap ? d->held_cap * 2 : 16;
+        held_line *grown = realloc(d->held, cap * sizeof *grown);
+        if (!grown) return NOMEM(error);
+        d->held = grown;
+        d->held_cap = cap;
+    }
+    char *bucket = strndup(kept->bucket.text, kept->bucket.length);
+    if (!bucket) return NOMEM(error);
+    held_line *h = &d->held[d->held_count++];
+    *h = kept->line;
+    h->bucket = bucket;
+    kept->line.ops = (syncspec_buffer){0};
+    d->held_bytes += h->ops.len;
+    return d->held_bytes > d->hold_bytes ? syncspec_download_keep(d, error) : 0;
 }
 
 /* ---- checkpoint_complete ---- */
 
-/* The wrapping u32 sum of bucket `name`'s ops: applied, then received. */
-static int bucket_sum(uint32_t *out, syncspec_store *store, sqlite3_stmt *st, const char *name,
+/* The wrapping u32 sum of bucket `name`'s ops: applied, then kept in the store (the
+ * statement below), then held. */
+static int bucket_sum(uint32_t *out, syncspec_download *d, sqlite3_stmt *st, const char *name,
                       syncspec_error *error) {
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     *out = step == SQLITE_ROW ? (uint32_t)(uint64_t)sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    return step == SQLITE_ROW ? 0 : store_db_error(store, error, "checksum");
+    for (size_t i = 0; i < d->held_count; i++) {
+        const held_line *h = &d->held[i];
+        if (held_in(h, name, strlen(name))) *out = h->cleared ? h->checksum : *out + h->checksum;
+    }
+    return step == SQLITE_ROW ? 0 : store_db_error(d->store, error, "checksum");
 }
 
 static const char bucket_sum_sql[] =
@@ -524,13 +683,14 @@ static int drop_failed_buckets(size_t *failed, syncspec_download *d, syncspec_er
     for (size_t i = 0; i < d->count && rc == 0; i++) {
         uint32_t local;
         const char *name = d->buckets[i].name;
-        if ((rc = bucket_sum(&local, store, sum, name, error)) || local == d->buckets[i].checksum)
+        if ((rc = bucket_sum(&local, d, sum, name, error)) || local == d->buckets[i].checksum)
             continue;
         if (++*failed == 1)
             sync_error(error, SYNCSPEC_ECHECKSUM,
                        "checksum of bucket %s: %" PRIu32 " here, %" PRIu32
                        " on the server: downloading it again",
                        name, local, d->buckets[i].checksum);
+        forget_held(d, name, strlen(name));
         sqlite3_bind_text(drop, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(mark, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(reset, 1, name, -1, SQLITE_STATIC);
@@ -753,14 +913,17 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
     if (rc == 0)
         rc = prepare(&state, store,
                      "INSERT INTO \"syncspec_buckets\" (\"name\", \"op_id\", \"checksum\") VALUES "
-                     "(?1, coalesce((SELECT max(\"last_op_id\") FROM \"syncspec_oplog\" WHERE "
-                     "\"bucket\" = ?1), 0), ?2) ON CONFLICT (\"name\") DO UPDATE SET \"op_id\" = "
-                     "max(\"op_id\", excluded.\"op_id\"), \"checksum\" = excluded.\"checksum\"",
+                     "(?1, max(coalesce((SELECT max(\"last_op_id\") FROM \"syncspec_oplog\" WHERE "
+                     "\"bucket\" = ?1), 0), ?3), ?2) ON CONFLICT (\"name\") DO UPDATE SET "
+                     "\"op_id\" = max(\"op_id\", excluded.\"op_id\"), \"checksum\" = "
+                     "excluded.\"checksum\"",
                      error);
     for (size_t i = 0; i < d->count && rc == 0; i++) {
         sqlite3_bind_text(name, 1, d->buckets[i].name, -1, SQLITE_STATIC);
         sqlite3_bind_text(state, 1, d->buckets[i].name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(state, 2, d->buckets[i].checksum);
+        sqlite3_bind_int64(state, 3,
+                           held_until(d, d->buckets[i].name, strlen(d->buckets[i].name)));
         if ((rc = step_done(name, store, error)) == 0) rc = step_done(state, store, error);
     }
     sqlite3_finalize(name);
@@ -768,9 +931,32 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
     return rc;
 }
 
-/* The ops of one kept line, in order. */
-static int apply_line(apply_statements *s, syncspec_store *store, const char *bucket,
-                      const char *ops, size_t len, syncspec_error *error) {
+/* One op of `bucket`, of kind HELD_*. */
+static int apply_op(apply_statements *s, syncspec_store *store, const char *bucket, char kind,
+                    const data_op *op, syncspec_error *error) {
+    int rc = 0;
+    if (kind == HELD_PUT) {
+        rc = apply_put(s, store, bucket, op, error);
+    } else if (kind == HELD_REMOVE) {
+        bind_scalar(s->unmember, 1, &op->type);
+        bind_scalar(s->unmember, 2, &op->id);
+        sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
+        bind_scalar(s->touch, 1, &op->type);
+        bind_scalar(s->touch, 2, &op->id);
+        if ((rc = step_done(s->unmember, store, error)) == 0)
+            rc = step_done(s->touch, store, error);
+    } else if (kind == HELD_CLEAR) {
+        sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
+        if ((rc = step_done(s->clear_touched, store, error)) == 0)
+            rc = step_done(s->clear, store, error);
+    } /* MOVE: only its checksum counts */
+    return rc;
+}
+
+/* The ops of one line kept in the store, in order. */
+static int apply_kept_line(apply_statements *s, syncspec_store *store, const char *bucket,
+                           const char *ops, size_t len, syncspec_error *error) {
     json_reader r;
     data_op op;
     int rc = 0;
@@ -778,31 +964,25 @@ static int apply_line(apply_statements *s, syncspec_store *store, const char *bu
     json_reader_array_begin(&r);
     for (size_t i = 0; rc == 0 && json_reader_array_next(&r, &i); i++) {
         if (!read_op(&r, &op, &s->op)) break;
-        if (json_scalar_is(&op.kind, "PUT")) {
-            rc = apply_put(s, store, bucket, &op, error);
-        } else if (json_scalar_is(&op.kind, "REMOVE")) {
-            bind_scalar(s->unmember, 1, &op.type);
-            bind_scalar(s->unmember, 2, &op.id);
-            sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
-            bind_scalar(s->touch, 1, &op.type);
-            bind_scalar(s->touch, 2, &op.id);
-            if ((rc = step_done(s->unmember, store, error)) == 0)
-                rc = step_done(s->touch, store, error);
-        } else if (json_scalar_is(&op.kind, "CLEAR")) {
-            sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
-            if ((rc = step_done(s->clear_touched, store, error)) == 0)
-                rc = step_done(s->clear, store, error);
-        } /* MOVE: only its checksum counts */
+        rc = apply_op(s, store, bucket, op_kind(&op), &op, error);
     }
     if (rc == 0 && r.error) rc = json_failed(error, &r); /* checked when it arrived */
     return rc;
 }
 
-/* Every kept line of the checkpoint's buckets, in the order received: each bucket's ops in
- * op id order. The lines are read in the table's order ("+" keeps SQLite from reading them
- * through the bucket index and then sorting them, texts and all). */
-static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_error *error) {
+/* Whether `bucket` is one of the checkpoint's. */
+static bool in_target(const syncspec_download *d, const char *bucket) {
+    for (size_t i = 0; i < d->count; i++)
+        if (strcmp(d->buckets[i].name, bucket) == 0) return true;
+    return false;
+}
+
+/* Every line of the checkpoint's buckets, in the order received (each bucket's ops in op
+ * id order): those kept in the store, then those held. The kept lines are read in the
+ * table's order ("+" keeps SQLite from reading them through the bucket index and then
+ * sorting them, texts and all). */
+static int apply_ops(apply_statements *s, syncspec_download *d, syncspec_error *error) {
+    syncspec_store *store = d->store;
     sqlite3_stmt *lines = NULL;
     int rc = prepare(&lines, store,
                      "SELECT \"bucket\", \"ops\" FROM \"syncspec_oplog\" WHERE +\"bucket\" IN "
@@ -810,11 +990,20 @@ static int apply_ops(apply_statements *s, syncspec_store *store, syncspec_error 
                      error);
     int step = SQLITE_DONE;
     while (rc == 0 && (step = sqlite3_step(lines)) == SQLITE_ROW)
-        rc = apply_line(s, store, (const char *)sqlite3_column_text(lines, 0),
-                        (const char *)sqlite3_column_text(lines, 1),
-                        (size_t)sqlite3_column_bytes(lines, 1), error);
+        rc = apply_kept_line(s, store, (const char *)sqlite3_column_text(lines, 0),
+                             (const char *)sqlite3_column_text(lines, 1),
+                             (size_t)sqlite3_column_bytes(lines, 1), error);
     if (rc == 0 && step != SQLITE_DONE) rc = store_db_error(store, error, "download");
     sqlite3_finalize(lines);
+    for (size_t i = 0; i < d->held_count && rc == 0; i++) {
+        const held_line *h = &d->held[i];
+        if (!in_target(d, h->bucket)) continue;
+        for (size_t at = 0; at < h->ops.len && rc == 0;) {
+            data_op op;
+            char kind = unpack_op(&h->ops, &at, &op);
+            rc = apply_op(s, store, h->bucket, kind, &op, error);
+        }
+    }
     return rc;
 }
 
@@ -868,12 +1057,15 @@ typedef struct aside_triggers {
     size_t count;
 } aside_triggers;
 
-static int triggers_aside(aside_triggers *a, syncspec_store *store, syncspec_error *error) {
+static int triggers_aside(aside_triggers *a, const syncspec_download *d, syncspec_error *error) {
+    syncspec_store *store = d->store;
     int64_t ops = 0;
     int rc = store_query_int64(&ops, store,
                                "SELECT coalesce(sum(\"count\"), 0) FROM \"syncspec_oplog\" WHERE "
                                "\"bucket\" IN (SELECT \"name\" FROM temp.\"syncspec_checkpoint\")",
                                error);
+    for (size_t i = 0; i < d->held_count; i++)
+        if (in_target(d, d->held[i].bucket)) ops += d->held[i].count;
     if (rc == 0 && ops >= OPS_BEFORE_SETTING_ASIDE)
         rc = store_drop_capture_triggers(store, NULL, &a->sql, &a->count, error);
     return rc;
@@ -924,16 +1116,17 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_error 
         rc = prepare(one[i], store, apply_sql[i], error);
     if (rc || (rc = record_buckets(d, error)) ||
         (rc = store_exec(store, apply_removed_buckets_sql, error)) ||
-        (rc = triggers_aside(&aside, store, error)))
+        (rc = triggers_aside(&aside, d, error)))
         goto rollback;
     store->cap->capture = 0; /* server rows are never queued for upload */
-    rc = apply_ops(&s, store, error);
+    rc = apply_ops(&s, d, error);
     if (rc == 0) rc = delete_orphans(store, error);
     store->cap->capture = 1;
     if (rc || (rc = triggers_back(&aside, store, true, error)) ||
         (rc = store_exec(store, "DELETE FROM \"syncspec_oplog\"", error)) ||
         (rc = store_exec(store, "COMMIT", error)))
         goto rollback;
+    forget_held(d, NULL, 0);
     *applied = true;
     goto cleanup;
 rollback:
@@ -971,11 +1164,13 @@ static int take_complete(syncspec_download *d, json_t *c, syncspec_error *error)
     }
     bool applied;
     if ((rc = apply_checkpoint(&applied, d, error))) return rc;
-    if (applied)
+    if (applied) {
         d->status.applied++;
-    else
-        d->status.deferred++;
-    return 0;
+        return 0;
+    }
+    /* Kept for a later checkpoint, so that the next connection need not ask for them. */
+    d->status.deferred++;
+    return syncspec_download_keep(d, error);
 }
 
 /* ---- lines ---- */
@@ -1017,7 +1212,7 @@ static int take_line(syncspec_download *d, const char *text, size_t len, syncspe
         rc = sync_error(error, SYNCSPEC_EINVALID,
                         "sync stream: a line is not a JSON object: %s at byte %zu", r.error,
                         json_reader_offset(&r));
-    if (rc == 0 && data && !other) rc = keep_ops(d->store, &kept, error);
+    if (rc == 0 && data && !other) rc = hold_ops(d, &kept, error);
     kept_ops_free(&kept);
     if (rc || (data && !other)) return rc;
     json_error_t jerr;
@@ -1101,6 +1296,9 @@ int store_stream_once(syncspec_store *store, const syncspec_transport *transport
     } else {
         result->applied = r.d->status.applied > 0;
     }
+    /* What an incomplete checkpoint brought is kept for the next round (at worst asked for
+     * again: a failure here changes nothing that round's error has not said). */
+    if (!r.completed) syncspec_download_keep(r.d, NULL);
 cleanup:
     syncspec_download_free(r.d);
     free(body);

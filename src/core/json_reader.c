@@ -64,8 +64,8 @@ bool json_reader_object_next(json_reader *r, size_t *index, json_scalar *key,
     if (json_reader_peek(r) != '"') return json_reader_fail(r, "expected a key");
     if (!json_reader_scalar(r, key, scratch)) return false;
     /* Never in a key, allow_nul or not: jansson refuses it there, and the text read here is
-     * what jansson parses next (an upload's transactions). */
-    if (key->length && memchr(key->text, '\0', key->length))
+     * what jansson parses next (an upload's transactions). Only an escape can spell it. */
+    if (key->in_scratch && memchr(key->text, '\0', key->length))
         return json_reader_fail(r, "a NUL character in a key");
     return expect(r, ':', "expected ':'");
 }
@@ -111,16 +111,24 @@ static int append_utf8(syncspec_buffer *b, unsigned cp) {
     return syncspec_buffer_append(b, u, n);
 }
 
-/* One escape after the backslash at r->p, appended to `b`. */
+/* What each one-letter escape stands for (after the backslash); 0: not one. */
+static const char escaped_byte[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                       ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+
+/* One escape after the backslash at r->p, appended to `b` (only checked when b is NULL). */
 static bool read_escape(json_reader *r, syncspec_buffer *b) {
     const char *p = r->p + 1;
     if (p >= r->end) return json_reader_fail(r, "unexpected end of input");
-    static const char plain[] = "\"\\/bfnrt", meaning[] = "\"\\/\b\f\n\r\t";
-    const char *k = *p ? strchr(plain, *p) : NULL;
-    if (k) {
+    char one = escaped_byte[(unsigned char)*p];
+    if (one) {
         r->p = p + 1;
-        return syncspec_buffer_append(b, &meaning[k - plain], 1) == 0 ||
-               json_reader_fail(r, "out of memory");
+        if (!b) return true;
+        if (b->cap - b->len > 1) { /* room for the byte and the terminating NUL */
+            b->data[b->len++] = one;
+            b->data[b->len] = '\0';
+            return true;
+        }
+        return syncspec_buffer_append(b, &one, 1) == 0 || json_reader_fail(r, "out of memory");
     }
     if (*p != 'u' || r->end - p < 5) return json_reader_fail(r, "a bad escape");
     int cp = hex4(p + 1);
@@ -135,17 +143,53 @@ static bool read_escape(json_reader *r, syncspec_buffer *b) {
     if (cp < 0) return json_reader_fail(r, "a bad escape");
     if (cp == 0 && !r->allow_nul) return json_reader_fail(r, "a NUL character in a string");
     r->p = p;
-    return append_utf8(b, (unsigned)cp) == 0 || json_reader_fail(r, "out of memory");
+    return !b || append_utf8(b, (unsigned)cp) == 0 || json_reader_fail(r, "out of memory");
 }
 
-static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
+/*
+ * The first byte at or after p that ends a run of plain string text: a quote, a backslash,
+ * a control character, or a byte of 0x80 and above (then UTF-8 to check), or `end`. Eight
+ * bytes at a time: the text of a download is mostly such runs, tens of megabytes of them.
+ */
+static const char *plain_run_end(const char *p, const char *end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        /* A byte is zero in x when (x - 1) borrows into its high bit while x's is clear;
+         * bytes below 0x20 show the same way in w - 0x20; high bytes are w's own high bits.
+         * A borrow can mark bytes above a stop too, never below: the lowest mark is exact. */
+        uint64_t stop = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                         ((w - ones * 0x20) & ~w) | w) &
+                        highs;
+        if (stop) return p + __builtin_ctzll(stop) / 8;
+        p += 8;
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
+           (unsigned char)*p < 0x80)
+        p++;
+    return p;
+}
+
+/*
+ * The string at the reader into `out`, its escapes decoded into `scratch` (a string with
+ * escapes fails without one). When `check_only`, escapes are checked, nothing is copied and
+ * `out` is left as it was: how a string is skipped.
+ */
+static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scratch,
+                        bool check_only) {
     const char *run = ++r->p; /* after the quote */
     bool high = false, escaped = false;
     if (scratch) scratch->len = 0;
     for (;;) {
         const char *p = r->p;
-        while (p < r->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) {
-            high |= (unsigned char)*p >= 0x80;
+        for (;;) {
+            p = plain_run_end(p, r->end);
+            if (p >= r->end || (unsigned char)*p < 0x80) break;
+            high = true;
             p++;
         }
         r->p = p;
@@ -155,6 +199,11 @@ static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scrat
             return json_reader_fail(r, "a string that is not UTF-8");
         high = false;
         if (*p == '"') break;
+        if (check_only) {
+            if (!read_escape(r, NULL)) return false;
+            run = r->p;
+            continue;
+        }
         /* An escape: from here the value is assembled in scratch. */
         if (!scratch) return json_reader_fail(r, "an escape where none is expected");
         if (syncspec_buffer_append(scratch, run, (size_t)(p - run)))
@@ -162,6 +211,10 @@ static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scrat
         if (!read_escape(r, scratch)) return false;
         escaped = true;
         run = r->p;
+    }
+    if (check_only) {
+        r->p++;
+        return true;
     }
     if (escaped && syncspec_buffer_append(scratch, run, (size_t)(r->p - run)))
         return json_reader_fail(r, "out of memory");
@@ -247,7 +300,7 @@ static bool read_word(json_reader *r, const char *word, json_scalar_kind kind, j
 bool json_reader_scalar(json_reader *r, json_scalar *out, syncspec_buffer *scratch) {
     switch (json_reader_peek(r)) {
     case '"':
-        return read_string(r, out, scratch);
+        return read_string(r, out, scratch, false);
     case 't':
         return read_word(r, "true", JSON_SCALAR_TRUE, out);
     case 'f':
@@ -298,6 +351,8 @@ bool json_reader_skip(json_reader *r) {
             const char *end = scan_number(r, &integer);
             if (!end) break;
             r->p = end;
+        } else if (c == '"') {
+            if (!read_string(r, &v, NULL, true)) break;
         } else if (!json_reader_scalar(r, &v, &scratch)) {
             break;
         }

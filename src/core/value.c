@@ -197,12 +197,26 @@ int syncspec_timestamp_format(char buf[SYNCSPEC_TIMESTAMP_SIZE], int64_t ms) {
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    /* The compiler cannot see that every field is in range; the text is 24 bytes. */
-    char text[96];
-    snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m, d,
-             (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60), (int)millis);
-    memcpy(buf, text, 25);
-    buf[24] = '\0';
+    /* Digit by digit, not with snprintf: a download formats two timestamps a row. Every
+     * field is in range, so the text is always YYYY-MM-DDTHH:MM:SS.mmmZ. */
+    const struct {
+        unsigned value, digits;
+        char after;
+    } fields[] = {{(unsigned)y, 4, '-'},
+                  {m, 2, '-'},
+                  {d, 2, 'T'},
+                  {(unsigned)(rest / 3600), 2, ':'},
+                  {(unsigned)(rest / 60 % 60), 2, ':'},
+                  {(unsigned)(rest % 60), 2, '.'},
+                  {(unsigned)millis, 3, 'Z'}};
+    char *p = buf;
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        unsigned v = fields[i].value;
+        for (unsigned k = fields[i].digits; k-- > 0; v /= 10) p[k] = (char)('0' + v % 10);
+        p += fields[i].digits;
+        *p++ = fields[i].after;
+    }
+    *p = '\0';
     return 0;
 }
 

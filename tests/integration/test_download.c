@@ -723,8 +723,10 @@ static double now_ms(void) {
 }
 
 /* Feeds the checkpoint into the store `name` in a child process, killed with SIGKILL after
- * `after_ms` (never, when negative). Returns the child's run time in ms. */
-static double feed_in_child(env *e, const char *name, const char *text, double after_ms) {
+ * `after_ms` (never, when negative), holding received ops in memory or (`keep_lines`)
+ * keeping each line in the store as it arrives. Returns the child's run time in ms. */
+static double feed_in_child(env *e, const char *name, const char *text, double after_ms,
+                            bool keep_lines) {
     double t0 = now_ms();
     pid_t pid = fork();
     if (pid == 0) {
@@ -732,6 +734,7 @@ static double feed_in_child(env *e, const char *name, const char *text, double a
         syncspec_download *d = NULL;
         syncspec_error err = {0};
         int rc = s ? syncspec_download_new(&d, s, &err) : -1;
+        if (rc == 0 && keep_lines) syncspec_download_set_hold_bytes(d, 0);
         if (rc == 0) rc = feed(d, text, 65536, &err);
         if (rc) fprintf(stderr, "download: %s\n", err.message);
         _exit(rc == 0 && syncspec_download_get_status(d).applied == 1 ? 0 : 1);
@@ -752,11 +755,11 @@ static double feed_in_child(env *e, const char *name, const char *text, double a
 static void test_killed_download_reopens_consistent(void **state) {
     env *e = *state;
     char *text = big_checkpoint();
-    double full = feed_in_child(e, "whole", text, -1);
+    double full = feed_in_child(e, "whole", text, -1, false);
     for (int k = 1; k <= 6; k++) {
         char name[32];
         snprintf(name, sizeof name, "killed%d", k);
-        feed_in_child(e, name, text, full * k / 7);
+        feed_in_child(e, name, text, full * k / 7, k % 2 == 0);
         syncspec_store *s = sync_env_store(e, &app, name, "alice");
         assert_non_null(s);
         long rows = local_long(s, "SELECT count(*) FROM projects");
@@ -779,6 +782,120 @@ static void test_killed_download_reopens_consistent(void **state) {
     free(text);
 }
 
+/* ---- ops held in memory, kept in the store, or both ---- */
+
+/* Names that only escapes spell in a line, as a string row and as an object row. */
+static const char escaped_lines[] =
+    "{\"checkpoint\":{\"last_op_id\":\"3\",\"buckets\":[{\"bucket\":\"b\\\"q\",\"checksum\":6}]}}\n"
+    "{\"data\":{\"bucket\":\"b\\\"q\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"object_type\":"
+    "\"projects\",\"object_id\":\"" P("01") "\",\"checksum\":1,\"data\":\"{\\\"name\\\":"
+    "\\\"q\\\\\\\"b\\\\\\\\s\\\\u00e9\\\\ud83c\\\\udf89\\\",\\\"is_default\\\":0,\\\"owner_id\\\":\\\"alice\\\",\\\"created_at\\\":"
+    "\\\"2025-01-02T03:04:05Z\\\",\\\"updated_at\\\":\\\"2025-01-02T03:04:05Z\\\"}\"}]}}\n"
+    "{\"data\":{\"bucket\":\"b\\\"q\",\"data\":[{\"op_id\":\"2\",\"op\":\"PUT\",\"object_type\":"
+    "\"proj\\u0065cts\",\"object_id\":\"" P("02") "\",\"checksum\":2,\"data\":{\"name\":"
+    "\"tab\\there\",\"is_default\":1,\"owner_id\":\"alice\",\"created_at\":\"2025-01-02T03:04:05Z\","
+    "\"updated_at\":\"2025-01-02T03:04:05Z\"}},{\"op_id\":\"3\",\"op\":\"MOVE\",\"checksum\":3}]}}\n"
+    "{\"checkpoint_complete\":{\"last_op_id\":\"3\"}}\n";
+
+/*
+ * The same lines applied with their ops held in memory (the default), with each line kept
+ * in the store as it arrives (a bound of 0), and with a bound one line passes, so a
+ * checkpoint applies lines kept in the store and then lines held: the same rows, every
+ * escape decoded once.
+ */
+static void test_held_and_kept_lines(void **state) {
+    env *e = *state;
+    char *big = big_checkpoint();
+    /* A line of the big checkpoint holds about 150 kB of ops: with a bound of 200 kB, the
+     * first four lines are kept in the store in pairs, and the fifth is held. */
+    const size_t bounds[] = {SIZE_MAX, 0, 200000};
+    const long kept_lines[] = {0, KILL_ROWS / 1000, KILL_ROWS / 1000 - 1};
+    char *first = NULL;
+    for (size_t i = 0; i < sizeof bounds / sizeof *bounds; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "held%zu", i);
+        syncspec_store *s = sync_env_store(e, &app, name, "alice");
+        syncspec_download *d = NULL;
+        syncspec_error err = {0};
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        if (bounds[i] != SIZE_MAX) syncspec_download_set_hold_bytes(d, bounds[i]);
+        if (feed(d, escaped_lines, 7, &err)) fail_msg("bound %zu: %s", bounds[i], err.message);
+        assert_int_equal(syncspec_download_get_status(d).applied, 1);
+        char *ids = project_ids(s);
+        if (!first) {
+            assert_string_equal(ids, "01=q\"b\\s\xc3\xa9\xf0\x9f\x8e\x89,02=tab\there");
+            first = strdup(ids);
+        }
+        assert_string_equal(ids, first);
+        free(ids);
+        assert_int_equal(local_long(s, "SELECT checksum FROM syncspec_buckets"), 6);
+        syncspec_download_free(d);
+        syncspec_store_free(s);
+        /* Thousands of ops, in lines of a thousand. */
+        snprintf(name, sizeof name, "held_big%zu", i);
+        s = sync_env_store(e, &app, name, "alice");
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        if (bounds[i] != SIZE_MAX) syncspec_download_set_hold_bytes(d, bounds[i]);
+        const char *last_line = strstr(big, "{\"checkpoint_complete\"");
+        assert_int_equal(syncspec_download_feed(d, big, (size_t)(last_line - big), &err), 0);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), kept_lines[i]);
+        if (feed(d, last_line, 65536, &err)) fail_msg("bound %zu: %s", bounds[i], err.message);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM projects"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT checksum FROM syncspec_buckets"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), 0);
+        syncspec_download_free(d);
+        syncspec_store_free(s);
+    }
+    free(first);
+    free(big);
+}
+
+/*
+ * A response that ends halfway through a checkpoint: syncspec_download_keep keeps what was
+ * held, the next request asks for what follows it, and the next response completes it.
+ * Freed without keeping, the held ops are simply asked for again.
+ */
+static void test_keep_after_an_incomplete_response(void **state) {
+    env *e = *state;
+    char *big = big_checkpoint();
+    /* The checkpoint line and the first two data lines (ops 1 to 2000). */
+    const char *cut = big;
+    for (int lines = 0; lines < 3; lines++) cut = strchr(cut, '\n') + 1;
+    const char *checkpoint_end = strchr(big, '\n') + 1;
+    for (int keep = 1; keep >= 0; keep--) {
+        char name[32];
+        snprintf(name, sizeof name, "resume%d", keep);
+        syncspec_store *s = sync_env_store(e, &app, name, "alice");
+        syncspec_download *d = NULL;
+        syncspec_error err = {0};
+        char *body = NULL;
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        assert_int_equal(syncspec_download_feed(d, big, (size_t)(cut - big), &err), 0);
+        if (keep) assert_int_equal(syncspec_download_keep(d, &err), 0);
+        syncspec_download_free(d);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM projects"), 0);
+        assert_int_equal(syncspec_store_stream_request(s, &body, &err), 0);
+        assert_non_null(strstr(body, keep ? "{\"name\":\"a\",\"after\":\"2000\"}"
+                                          : "{\"buckets\":[],"));
+        free(body);
+        /* The server answers from there: the checkpoint again, then what follows. */
+        syncspec_buffer rest = {0};
+        syncspec_buffer_append(&rest, big, (size_t)(checkpoint_end - big));
+        const char *from = keep ? cut : checkpoint_end;
+        syncspec_buffer_append(&rest, from, strlen(from));
+        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
+        if (feed(d, rest.data, 4096, &err)) fail_msg("resumed: %s", err.message);
+        assert_int_equal(syncspec_download_get_status(d).applied, 1);
+        assert_int_equal(syncspec_download_get_status(d).ops, keep ? KILL_ROWS - 2000 : KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM projects"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT checksum FROM syncspec_buckets"), KILL_ROWS);
+        syncspec_download_free(d);
+        syncspec_buffer_free(&rest);
+        syncspec_store_free(s);
+    }
+    free(big);
+}
+
 int main(void) {
     if (fixture_load(&app, "schemas/app.yaml") != 0 ||
         fixture_load(&streams, "tests/golden/streams/spec.yaml") != 0) {
@@ -795,6 +912,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_streams_format, setup_streams, teardown),
         cmocka_unit_test_setup_teardown(test_service_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_and_kept_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_after_an_incomplete_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_download_reopens_consistent, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

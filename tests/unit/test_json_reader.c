@@ -212,11 +212,53 @@ static void test_agrees_with_jansson(void **state) {
     }
 }
 
+/*
+ * Strings are scanned eight bytes at a time: each byte that ends a plain run (a quote, a
+ * backslash, a control character, a UTF-8 sequence, valid or not) is tried at every offset
+ * of a string of every length up to 24, and the reader must agree with jansson on whether
+ * the string is JSON and, when it is, read the same value.
+ */
+static void test_strings_at_every_offset(void **state) {
+    (void)state;
+    const char *specials[] = {"\\\"", "\\n", "\\u00e9", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+                              "\xe2\x82\xac", "\xf0\x9f\x8e\x89", "\xc3", "\x80", "\xff", "\"", "\\"};
+    for (size_t k = 0; k < sizeof specials / sizeof *specials; k++)
+        for (size_t len = 0; len <= 24; len++)
+            for (size_t at = 0; at <= len; at++) {
+                char text[64];
+                size_t n = 0;
+                text[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    if (i == at) n += (size_t)sprintf(text + n, "%s", specials[k]);
+                    text[n++] = (char)('a' + i % 26);
+                }
+                if (at == len) n += (size_t)sprintf(text + n, "%s", specials[k]);
+                text[n++] = '"';
+                text[n] = '\0';
+                json_t *expected = json_loads(text, JSON_DECODE_ANY, NULL);
+                json_reader r;
+                json_scalar v;
+                syncspec_buffer scratch = {0};
+                json_reader_init(&r, text, n);
+                bool read = json_reader_scalar(&r, &v, &scratch) && json_reader_end(&r);
+                if (read != (expected != NULL))
+                    fail_msg("special %zu at %zu of %zu: reader %d, jansson %d", k, at, len, read,
+                             expected != NULL);
+                if (read) {
+                    assert_int_equal(v.length, json_string_length(expected));
+                    assert_memory_equal(v.text, json_string_value(expected), v.length);
+                }
+                json_decref(expected);
+                syncspec_buffer_free(&scratch);
+            }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),       cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_number_range), cmocka_unit_test(test_nul),
         cmocka_unit_test(test_depth),        cmocka_unit_test(test_agrees_with_jansson),
+        cmocka_unit_test(test_strings_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
