@@ -731,7 +731,9 @@ static int bind_value(sqlite3_stmt *st, int p, const syncspec_column *c, json_re
         if (c->type == SYNCSPEC_TYPE_TIMESTAMP && v.length < sizeof ts) {
             memcpy(ts, v.text, v.length);
             ts[v.length] = '\0';
-            if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0)
+            /* Already in the store's form (the usual case), the text is bound in place. */
+            if (syncspec_timestamp_parse(&ms, ts) == 0 && syncspec_timestamp_format(ts, ms) == 0 &&
+                (v.in_scratch || strlen(ts) != v.length || memcmp(ts, v.text, v.length) != 0))
                 return sqlite3_bind_text(st, p, ts, -1, SQLITE_TRANSIENT);
         }
         return sqlite3_bind_text64(st, p, v.text, v.length,
@@ -765,6 +767,9 @@ static int column_index(const syncspec_table *t, const json_scalar *key, size_t 
 /* The statements of one apply: one upsert per synced table, prepared when first used. */
 typedef struct apply_statements {
     sqlite3_stmt **upsert; /* per table of the schema */
+    uint64_t *bound_in;    /* per column: the PUT that last bound it (a column the row leaves
+                            * out is bound to null: cheaper than clearing every binding) */
+    uint64_t puts;
     sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
     syncspec_buffer scratch; /* for the values of rows that hold escapes */
     op_scratch op;           /* for the strings of the op being applied */
@@ -845,7 +850,7 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     syncspec_buffer *scratch = &s->scratch;
     json_scalar key;
     json_reader_init(&r, op->data, op->data_len);
-    sqlite3_clear_bindings(*st); /* a column the row leaves out is null */
+    uint64_t put = ++s->puts;
     bool object = json_reader_object_begin(&r);
     for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, scratch); i++) {
         int k = column_index(t, &key, i);
@@ -853,13 +858,19 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
             json_reader_skip(&r);
         } else if (bind_value(*st, k + 1, &t->columns[k], &r, scratch) != SQLITE_OK) {
             rc = store_db_error(store, error, t->name);
+        } else {
+            s->bound_in[k] = put;
         }
     }
-    for (size_t k = 0; k < t->column_count && rc == 0; k++)
-        if (t->columns[k].role == SYNCSPEC_ROLE_ID &&
-            sqlite3_bind_text64(*st, (int)k + 1, op->id.text, op->id.length, SQLITE_TRANSIENT,
-                                SQLITE_UTF8) != SQLITE_OK)
-            rc = store_db_error(store, error, t->name);
+    for (size_t k = 0; k < t->column_count && rc == 0; k++) {
+        int bound = SQLITE_OK;
+        if (t->columns[k].role == SYNCSPEC_ROLE_ID) /* the op outlives the step */
+            bound = sqlite3_bind_text64(*st, (int)k + 1, op->id.text, op->id.length,
+                                        SQLITE_STATIC, SQLITE_UTF8);
+        else if (s->bound_in[k] != put)
+            bound = sqlite3_bind_null(*st, (int)k + 1);
+        if (bound != SQLITE_OK) rc = store_db_error(store, error, t->name);
+    }
     if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
         rc = sync_error(error, SYNCSPEC_EINVALID,
                         "sync stream: the data of %s %.*s is not a JSON object: %s at byte %zu",
@@ -1106,7 +1117,12 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_error 
     /* As PowerSync does: a queued write would be overwritten, and an upload not yet in the
      * server's state would be reverted. The ops stay for the next checkpoint. */
     if (pending || (wait_for > 0 && d->write_checkpoint < wait_for)) goto rollback;
-    if (!(s.upsert = calloc(store->schema->table_count, sizeof *s.upsert))) {
+    size_t widest = 1;
+    for (size_t i = 0; i < store->schema->table_count; i++)
+        if (store->schema->tables[i].column_count > widest)
+            widest = store->schema->tables[i].column_count;
+    if (!(s.upsert = calloc(store->schema->table_count, sizeof *s.upsert)) ||
+        !(s.bound_in = calloc(widest, sizeof *s.bound_in))) {
         rc = NOMEM(error);
         goto rollback;
     }
@@ -1136,6 +1152,7 @@ cleanup:
     for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
         sqlite3_finalize(s.upsert[i]);
     free(s.upsert);
+    free(s.bound_in);
     syncspec_buffer_free(&s.scratch);
     op_scratch_free(&s.op);
     sqlite3_finalize(s.member);
@@ -1243,22 +1260,32 @@ static int take_line(syncspec_download *d, const char *text, size_t len, syncspe
 
 int syncspec_download_feed(syncspec_download *d, const char *bytes, size_t len,
                            syncspec_error *error) {
-    if (len && syncspec_buffer_append(&d->line, bytes, len)) return NOMEM(error);
     size_t start = 0;
     int rc = 0;
-    for (;;) {
-        const char *nl =
-            d->line.len > start ? memchr(d->line.data + start, '\n', d->line.len - start) : NULL;
+    /* The line begun in an earlier piece, completed by this one. */
+    if (d->line.len) {
+        const char *nl = len ? memchr(bytes, '\n', len) : NULL;
+        size_t take = nl ? (size_t)(nl - bytes) : len;
+        if (syncspec_buffer_append(&d->line, bytes, take)) return NOMEM(error);
+        if (!nl) {
+            if (d->line.len > MAX_LINE) return malformed(error, "a line longer than 64 MiB");
+            return 0;
+        }
+        rc = take_line(d, d->line.data, d->line.len, error);
+        d->line.len = 0;
+        start = take + 1;
+    }
+    /* Whole lines are read where they are, never copied. */
+    while (rc == 0 && start < len) {
+        const char *nl = memchr(bytes + start, '\n', len - start);
         if (!nl) break;
-        size_t end = (size_t)(nl - d->line.data);
-        if ((rc = take_line(d, d->line.data + start, end - start, error))) break;
+        size_t end = (size_t)(nl - bytes);
+        rc = take_line(d, bytes + start, end - start, error);
         start = end + 1;
     }
-    if (rc == 0 && d->line.len - start > MAX_LINE)
-        rc = malformed(error, "a line longer than 64 MiB");
-    memmove(d->line.data, d->line.data + start, d->line.len - start);
-    d->line.len -= start;
-    return rc;
+    if (rc || start >= len) return rc;
+    if (len - start > MAX_LINE) return malformed(error, "a line longer than 64 MiB");
+    return syncspec_buffer_append(&d->line, bytes + start, len - start) ? NOMEM(error) : 0;
 }
 
 /* ---- one round ---- */

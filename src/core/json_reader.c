@@ -366,7 +366,3 @@ bool json_reader_end(json_reader *r) {
                                                       : json_reader_fail(r, "text after the end");
 }
 
-bool json_scalar_is(const json_scalar *v, const char *s) {
-    return v->kind == JSON_SCALAR_STRING && v->length == strlen(s) &&
-           memcmp(v->text, s, v->length) == 0;
-}
