@@ -764,8 +764,24 @@ static int column_index(const syncspec_table *t, const json_scalar *key, size_t 
     return -1;
 }
 
+/*
+ * Which bucket holds which row is written MEMBER_BATCH rows to a statement: an initial sync
+ * writes one such row per row it brings, and running a statement costs about what writing
+ * the row does.
+ */
+enum { MEMBER_BATCH = 100 };
+
+/* Rows of syncspec_bucket_rows waiting for their statement: (type, row id, bucket) each. */
+typedef struct member_batch {
+    syncspec_buffer text;              /* their strings, one after another */
+    size_t length[MEMBER_BATCH * 3];   /* of each string */
+    size_t count;
+    sqlite3_stmt *whole;               /* the statement of a whole batch */
+} member_batch;
+
 /* The statements of one apply: one upsert per synced table, prepared when first used. */
 typedef struct apply_statements {
+    member_batch members;
     sqlite3_stmt **upsert; /* per table of the schema */
     uint64_t *bound_in;    /* per column: the PUT that last bound it (a column the row leaves
                             * out is bound to null: cheaper than clearing every binding) */
@@ -826,6 +842,53 @@ static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const s
     return rc;
 }
 
+static int prepare_member_batch(sqlite3_stmt **st, syncspec_store *store, syncspec_error *error) {
+    syncspec_buffer sql = {0};
+    int rc = sync_puts(&sql, "INSERT OR IGNORE INTO \"syncspec_bucket_rows\" (\"type\", \"row_id\", "
+                             "\"bucket\") VALUES ");
+    for (size_t i = 0; i < MEMBER_BATCH && rc == 0; i++) rc = sync_puts(&sql, i ? ",(?,?,?)" : "(?,?,?)");
+    rc = rc ? NOMEM(error) : prepare(st, store, sql.data, error);
+    syncspec_buffer_free(&sql);
+    return rc;
+}
+
+/* Writes the waiting rows of syncspec_bucket_rows: a whole batch with one statement, fewer
+ * one by one. Called before anything that reads or deletes those rows. */
+static int flush_members(apply_statements *s, syncspec_store *store, syncspec_error *error) {
+    member_batch *m = &s->members;
+    sqlite3_stmt *st = m->count == MEMBER_BATCH ? m->whole : s->member;
+    int rc = 0;
+    const char *text = m->text.data;
+    for (size_t i = 0, p = 1; i < m->count && rc == 0; i++) {
+        for (size_t k = 0; k < 3; k++) {
+            size_t n = m->length[i * 3 + k];
+            sqlite3_bind_text64(st, (int)p++, text, n, SQLITE_STATIC, SQLITE_UTF8);
+            text += n;
+        }
+        if (st == s->member) {
+            rc = step_done(st, store, error);
+            p = 1;
+        }
+    }
+    if (rc == 0 && st == m->whole) rc = step_done(st, store, error);
+    m->count = 0;
+    m->text.len = 0;
+    return rc;
+}
+
+/* Adds a row of syncspec_bucket_rows to the batch, writing the batch when it is whole. */
+static int add_member(apply_statements *s, syncspec_store *store, const char *type,
+                      const json_scalar *id, const char *bucket, syncspec_error *error) {
+    member_batch *m = &s->members;
+    const char *text[3] = {type, id->text, bucket};
+    size_t length[3] = {strlen(type), id->length, strlen(bucket)};
+    for (size_t k = 0; k < 3; k++) {
+        if (syncspec_buffer_append(&m->text, text[k], length[k])) return NOMEM(error);
+        m->length[m->count * 3 + k] = length[k];
+    }
+    return ++m->count == MEMBER_BATCH ? flush_members(s, store, error) : 0;
+}
+
 /* The synced table named `type`, or NULL. */
 static const syncspec_table *synced_table(const syncspec_schema *schema, const json_scalar *type) {
     for (size_t i = 0; i < schema->table_count; i++) {
@@ -880,10 +943,7 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
         rc = replace_clashing(*st, store, t, error);
     if (rc) return rc;
-    sqlite3_bind_text(s->member, 1, t->name, -1, SQLITE_STATIC);
-    bind_scalar(s->member, 2, &op->id);
-    sqlite3_bind_text(s->member, 3, bucket, -1, SQLITE_STATIC);
-    return step_done(s->member, store, error);
+    return add_member(s, store, t->name, &op->id, bucket, error);
 }
 
 /* Rows that lost a bucket, or that a refused upload wrote, are noted in
@@ -945,9 +1005,10 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
 /* One op of `bucket`, of kind HELD_*. */
 static int apply_op(apply_statements *s, syncspec_store *store, const char *bucket, char kind,
                     const data_op *op, syncspec_error *error) {
-    int rc = 0;
-    if (kind == HELD_PUT) {
-        rc = apply_put(s, store, bucket, op, error);
+    if (kind == HELD_PUT) return apply_put(s, store, bucket, op, error);
+    int rc = flush_members(s, store, error);
+    if (rc) {
+        return rc;
     } else if (kind == HELD_REMOVE) {
         bind_scalar(s->unmember, 1, &op->type);
         bind_scalar(s->unmember, 2, &op->id);
@@ -1015,7 +1076,7 @@ static int apply_ops(apply_statements *s, syncspec_download *d, syncspec_error *
             rc = apply_op(s, store, h->bucket, kind, &op, error);
         }
     }
-    return rc;
+    return rc ? rc : flush_members(s, store, error);
 }
 
 /* Deletes the touched rows of every synced table that no bucket holds. syncspec_bucket_rows
@@ -1130,6 +1191,7 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_error 
     rc = store_exec(store, apply_begin_sql, error);
     for (size_t i = 0; i < sizeof one / sizeof *one && rc == 0; i++)
         rc = prepare(one[i], store, apply_sql[i], error);
+    if (rc == 0) rc = prepare_member_batch(&s.members.whole, store, error);
     if (rc || (rc = record_buckets(d, error)) ||
         (rc = store_exec(store, apply_removed_buckets_sql, error)) ||
         (rc = triggers_aside(&aside, d, error)))
@@ -1156,6 +1218,8 @@ cleanup:
     syncspec_buffer_free(&s.scratch);
     op_scratch_free(&s.op);
     sqlite3_finalize(s.member);
+    sqlite3_finalize(s.members.whole);
+    syncspec_buffer_free(&s.members.text);
     sqlite3_finalize(s.unmember);
     sqlite3_finalize(s.touch);
     sqlite3_finalize(s.clear_touched);

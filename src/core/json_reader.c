@@ -2,6 +2,7 @@
  * lone surrogates, no NUL characters, well-formed UTF-8), recursion-free. */
 #include "core/json_reader.h"
 #include "core/c_numbers.h"
+#include "core/sync_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -204,10 +205,14 @@ static bool read_string(json_reader *r, json_scalar *out, syncspec_buffer *scrat
             run = r->p;
             continue;
         }
-        /* An escape: from here the value is assembled in scratch. */
+        /* An escape: from here the value is assembled in scratch, the run before the
+         * escape and what it decodes to (at most 4 bytes) in one reservation: a row sent
+         * as a string escapes every quote in it. */
         if (!scratch) return json_reader_fail(r, "an escape where none is expected");
-        if (syncspec_buffer_append(scratch, run, (size_t)(p - run)))
-            return json_reader_fail(r, "out of memory");
+        size_t n = (size_t)(p - run);
+        if (sync_reserve(scratch, n + 4)) return json_reader_fail(r, "out of memory");
+        memcpy(scratch->data + scratch->len, run, n);
+        scratch->len += n;
         if (!read_escape(r, scratch)) return false;
         escaped = true;
         run = r->p;

@@ -11,6 +11,8 @@
 int sync_error(syncspec_error *error, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Makes room for `n` more bytes and a terminating NUL; 0, or -1 when memory is exhausted. */
+int sync_reserve(syncspec_buffer *b, size_t n);
 /* Appends to a syncspec_buffer; each returns 0 or -1 when memory is exhausted. */
 int sync_puts(syncspec_buffer *b, const char *s);
 int sync_printf(syncspec_buffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,21 +10,26 @@
 #include <string.h>
 
 #include "core/c_numbers.h"
+#include "core/sync_internal.h"
 #include "syncspec.h"
 
 /* Years 0001-01-01 through 9999-12-31, the range the canonical text form can spell. */
 #define MIN_MS (-62135596800000LL)
 #define MAX_MS (253402300799999LL)
 
+int sync_reserve(syncspec_buffer *b, size_t n) {
+    if (b->cap - b->len > n) return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len <= n) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
 int syncspec_buffer_append(syncspec_buffer *b, const char *s, size_t n) {
-    if (b->cap - b->len <= n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len <= n) cap *= 2;
-        char *p = realloc(b->data, cap);
-        if (!p) return -1;
-        b->data = p;
-        b->cap = cap;
-    }
+    if (sync_reserve(b, n)) return -1;
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -841,6 +841,10 @@ static void test_held_and_kept_lines(void **state) {
         assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), kept_lines[i]);
         if (feed(d, last_line, 65536, &err)) fail_msg("bound %zu: %s", bounds[i], err.message);
         assert_int_equal(local_long(s, "SELECT count(*) FROM projects"), KILL_ROWS);
+        assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_bucket_rows WHERE bucket "
+                                       "= 'a' AND type = 'projects' AND row_id IN (SELECT id "
+                                       "FROM projects)"),
+                         KILL_ROWS);
         assert_int_equal(local_long(s, "SELECT checksum FROM syncspec_buckets"), KILL_ROWS);
         assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), 0);
         syncspec_download_free(d);
