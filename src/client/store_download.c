@@ -779,10 +779,26 @@ typedef struct member_batch {
     sqlite3_stmt *whole;               /* the statement of a whole batch */
 } member_batch;
 
-/* The statements of one apply: one upsert per synced table, prepared when first used. */
+/*
+ * Rows of one table are upserted up to PUT_BATCH to a statement (fewer for a wide table:
+ * SQLite takes at most so many parameters), which costs about half of a statement per row.
+ */
+enum { PUT_BATCH = 50 };
+
+/* PUTs of held lines waiting for their statement, all of one table. */
+typedef struct put_batch {
+    const syncspec_table *table;
+    size_t count, whole; /* a whole batch of this table: `whole` rows */
+    const char *bucket[PUT_BATCH];
+    data_op ops[PUT_BATCH]; /* their strings are in the held lines */
+} put_batch;
+
+/* The statements of one apply: the upserts per synced table, prepared when first used. */
 typedef struct apply_statements {
     member_batch members;
-    sqlite3_stmt **upsert; /* per table of the schema */
+    put_batch puts_waiting;
+    sqlite3_stmt **upsert;       /* per table of the schema: one row */
+    sqlite3_stmt **upsert_batch; /* per table: a whole batch */
     uint64_t *bound_in;    /* per column: the PUT that last bound it (a column the row leaves
                             * out is bound to null: cheaper than clearing every binding) */
     uint64_t puts;
@@ -791,16 +807,21 @@ typedef struct apply_statements {
     op_scratch op;           /* for the strings of the op being applied */
 } apply_statements;
 
+/* The upsert of `rows` rows of `t`, each its columns in order. */
 static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
-                          syncspec_error *error) {
+                          size_t rows, syncspec_error *error) {
     syncspec_buffer sql = {0};
     bool ok =
         !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
     for (size_t i = 0; i < t->column_count && ok; i++)
         ok = !(i && sync_puts(&sql, ", ")) && !sync_ident(&sql, t->columns[i].name);
-    ok = ok && !sync_puts(&sql, ") VALUES (");
-    for (size_t i = 0; i < t->column_count && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
-    ok = ok && !sync_puts(&sql, ") ON CONFLICT (\"id\") DO UPDATE SET ");
+    ok = ok && !sync_puts(&sql, ") VALUES ");
+    for (size_t row = 0; row < rows && ok; row++) {
+        ok = !sync_puts(&sql, row ? ", (" : "(");
+        for (size_t i = 0; i < t->column_count && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
+        ok = ok && !sync_puts(&sql, ")");
+    }
+    ok = ok && !sync_puts(&sql, " ON CONFLICT (\"id\") DO UPDATE SET ");
     int set = 0;
     for (size_t i = 0; i < t->column_count && ok; i++) {
         const syncspec_column *c = &t->columns[i];
@@ -901,25 +922,22 @@ static const syncspec_table *synced_table(const syncspec_schema *schema, const j
 }
 
 /* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
-static int apply_put(apply_statements *s, syncspec_store *store, const char *bucket,
-                     const data_op *op, syncspec_error *error) {
-    const syncspec_table *t = synced_table(store->schema, &op->type);
-    if (!t) return 0; /* a table this client does not sync */
-    sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
-    int rc = *st ? 0 : prepare_upsert(st, store, t, error);
-    if (rc) return rc;
-    /* Read straight from the text, with no tree: the bulk of an initial sync. */
+/* Binds a PUT's row of `t` to the parameters after `base`: the row as the op carries it,
+ * read straight from its text (a column it lacks becomes null). */
+static int bind_row(apply_statements *s, syncspec_store *store, sqlite3_stmt *st, int base,
+                    const syncspec_table *t, const data_op *op, syncspec_error *error) {
+    int rc = 0;
     json_reader r;
     syncspec_buffer *scratch = &s->scratch;
     json_scalar key;
     json_reader_init(&r, op->data, op->data_len);
-    uint64_t put = ++s->puts;
+    uint64_t put = ++s->puts; /* s->bound_in[k] == put: column k is bound */
     bool object = json_reader_object_begin(&r);
     for (size_t i = 0; object && rc == 0 && json_reader_object_next(&r, &i, &key, scratch); i++) {
         int k = column_index(t, &key, i);
         if (k < 0 || t->columns[k].role == SYNCSPEC_ROLE_ID) { /* not ours, or the op's id */
             json_reader_skip(&r);
-        } else if (bind_value(*st, k + 1, &t->columns[k], &r, scratch) != SQLITE_OK) {
+        } else if (bind_value(st, base + k + 1, &t->columns[k], &r, scratch) != SQLITE_OK) {
             rc = store_db_error(store, error, t->name);
         } else {
             s->bound_in[k] = put;
@@ -928,10 +946,10 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
     for (size_t k = 0; k < t->column_count && rc == 0; k++) {
         int bound = SQLITE_OK;
         if (t->columns[k].role == SYNCSPEC_ROLE_ID) /* the op outlives the step */
-            bound = sqlite3_bind_text64(*st, (int)k + 1, op->id.text, op->id.length,
+            bound = sqlite3_bind_text64(st, base + (int)k + 1, op->id.text, op->id.length,
                                         SQLITE_STATIC, SQLITE_UTF8);
         else if (s->bound_in[k] != put)
-            bound = sqlite3_bind_null(*st, (int)k + 1);
+            bound = sqlite3_bind_null(st, base + (int)k + 1);
         if (bound != SQLITE_OK) rc = store_db_error(store, error, t->name);
     }
     if (rc == 0 && (!object || r.error || !json_reader_end(&r)))
@@ -939,11 +957,68 @@ static int apply_put(apply_statements *s, syncspec_store *store, const char *buc
                         "sync stream: the data of %s %.*s is not a JSON object: %s at byte %zu",
                         t->name, (int)op->id.length, op->id.text,
                         r.error ? r.error : "unexpected value", json_reader_offset(&r));
+    return rc;
+}
+
+/* A PUT of `t`, held by `bucket`, with a statement of its own. */
+static int apply_put(apply_statements *s, syncspec_store *store, const syncspec_table *t,
+                     const char *bucket, const data_op *op, syncspec_error *error) {
+    sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
+    int rc = *st ? 0 : prepare_upsert(st, store, t, 1, error);
+    if (rc == 0) rc = bind_row(s, store, *st, 0, t, op, error);
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
         rc = replace_clashing(*st, store, t, error);
     if (rc) return rc;
     return add_member(s, store, t->name, &op->id, bucket, error);
+}
+
+/*
+ * Upserts the waiting PUTs: a whole batch with one statement, fewer one by one. A batch
+ * that clashes on a unique key other than id is undone by SQLite as a whole and its rows
+ * run again one by one, where each clash is resolved (replace_clashing).
+ */
+static int flush_puts(apply_statements *s, syncspec_store *store, syncspec_error *error) {
+    put_batch *b = &s->puts_waiting;
+    const syncspec_table *t = b->table;
+    int rc = 0;
+    if (!b->count) return 0;
+    bool one_by_one = b->count < b->whole;
+    if (!one_by_one) {
+        sqlite3_stmt **st = &s->upsert_batch[t - store->schema->tables];
+        if (!*st) rc = prepare_upsert(st, store, t, b->whole, error);
+        for (size_t i = 0; i < b->count && rc == 0; i++)
+            rc = bind_row(s, store, *st, (int)(i * t->column_count), t, &b->ops[i], error);
+        if (rc == 0) rc = step_done(*st, store, error);
+        if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
+            one_by_one = true, rc = 0;
+        for (size_t i = 0; i < b->count && rc == 0 && !one_by_one; i++)
+            rc = add_member(s, store, t->name, &b->ops[i].id, b->bucket[i], error);
+    }
+    for (size_t i = 0; i < b->count && rc == 0 && one_by_one; i++)
+        rc = apply_put(s, store, t, b->bucket[i], &b->ops[i], error);
+    b->count = 0;
+    return rc;
+}
+
+/* A PUT of a held line: it waits in the batch of its table. */
+static int add_put(apply_statements *s, syncspec_store *store, const char *bucket,
+                   const data_op *op, syncspec_error *error) {
+    const syncspec_table *t = synced_table(store->schema, &op->type);
+    if (!t) return 0; /* a table this client does not sync */
+    put_batch *b = &s->puts_waiting;
+    int rc = b->count && b->table != t ? flush_puts(s, store, error) : 0;
+    if (rc) return rc;
+    if (!b->count) {
+        int most = sqlite3_limit(store->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+        b->table = t;
+        b->whole = (size_t)most / t->column_count;
+        if (b->whole > PUT_BATCH) b->whole = PUT_BATCH;
+        if (b->whole < 1) b->whole = 1;
+    }
+    b->bucket[b->count] = bucket;
+    b->ops[b->count++] = *op;
+    return b->count == b->whole ? flush_puts(s, store, error) : 0;
 }
 
 /* Rows that lost a bucket, or that a refused upload wrote, are noted in
@@ -1002,12 +1077,17 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
     return rc;
 }
 
-/* One op of `bucket`, of kind HELD_*. */
+/* One op of `bucket`, of kind HELD_*. The PUTs of held lines wait in batches; before any
+ * other op, what waits is written. */
 static int apply_op(apply_statements *s, syncspec_store *store, const char *bucket, char kind,
-                    const data_op *op, syncspec_error *error) {
-    if (kind == HELD_PUT) return apply_put(s, store, bucket, op, error);
-    int rc = flush_members(s, store, error);
-    if (rc) {
+                    const data_op *op, bool held, syncspec_error *error) {
+    if (kind == HELD_PUT && held) return add_put(s, store, bucket, op, error);
+    int rc = flush_puts(s, store, error);
+    if (rc || kind == HELD_PUT) {
+        const syncspec_table *t = rc ? NULL : synced_table(store->schema, &op->type);
+        return t ? apply_put(s, store, t, bucket, op, error) : rc;
+    }
+    if ((rc = flush_members(s, store, error))) {
         return rc;
     } else if (kind == HELD_REMOVE) {
         bind_scalar(s->unmember, 1, &op->type);
@@ -1036,7 +1116,7 @@ static int apply_kept_line(apply_statements *s, syncspec_store *store, const cha
     json_reader_array_begin(&r);
     for (size_t i = 0; rc == 0 && json_reader_array_next(&r, &i); i++) {
         if (!read_op(&r, &op, &s->op)) break;
-        rc = apply_op(s, store, bucket, op_kind(&op), &op, error);
+        rc = apply_op(s, store, bucket, op_kind(&op), &op, false, error);
     }
     if (rc == 0 && r.error) rc = json_failed(error, &r); /* checked when it arrived */
     return rc;
@@ -1073,9 +1153,10 @@ static int apply_ops(apply_statements *s, syncspec_download *d, syncspec_error *
         for (size_t at = 0; at < h->ops.len && rc == 0;) {
             data_op op;
             char kind = unpack_op(&h->ops, &at, &op);
-            rc = apply_op(s, store, h->bucket, kind, &op, error);
+            rc = apply_op(s, store, h->bucket, kind, &op, true, error);
         }
     }
+    if (rc == 0) rc = flush_puts(s, store, error);
     return rc ? rc : flush_members(s, store, error);
 }
 
@@ -1183,6 +1264,7 @@ static int apply_checkpoint(bool *applied, syncspec_download *d, syncspec_error 
         if (store->schema->tables[i].column_count > widest)
             widest = store->schema->tables[i].column_count;
     if (!(s.upsert = calloc(store->schema->table_count, sizeof *s.upsert)) ||
+        !(s.upsert_batch = calloc(store->schema->table_count, sizeof *s.upsert_batch)) ||
         !(s.bound_in = calloc(widest, sizeof *s.bound_in))) {
         rc = NOMEM(error);
         goto rollback;
@@ -1213,7 +1295,10 @@ cleanup:
     triggers_back(&aside, store, false, NULL); /* after a rollback: back with it */
     for (size_t i = 0; s.upsert && i < store->schema->table_count; i++)
         sqlite3_finalize(s.upsert[i]);
+    for (size_t i = 0; s.upsert_batch && i < store->schema->table_count; i++)
+        sqlite3_finalize(s.upsert_batch[i]);
     free(s.upsert);
+    free(s.upsert_batch);
     free(s.bound_in);
     syncspec_buffer_free(&s.scratch);
     op_scratch_free(&s.op);
