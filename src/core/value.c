@@ -30,7 +30,7 @@ int sync_reserve(syncspec_buffer *b, size_t n) {
 
 int syncspec_buffer_append(syncspec_buffer *b, const char *s, size_t n) {
     if (sync_reserve(b, n)) return -1;
-    memcpy(b->data + b->len, s, n);
+    if (n) memcpy(b->data + b->len, s, n); /* s may be NULL when n is 0 */
     b->len += n;
     b->data[b->len] = '\0';
     return 0;
