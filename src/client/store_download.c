@@ -1,17 +1,19 @@
 /*
  * The client store's downloads through the PowerSync protocol (syncspec/download.h).
  *
- * Three tables keep the state, so a download survives a lost connection or a crash:
- * syncspec_oplog holds the ops received and not applied yet, a data line's ops as one row
- * (their text, the last op id and the sum of their checksums), written as the line arrives:
- * one row per thousand ops rather than one per op is what keeps an initial sync near the
- * cost of plain inserts. syncspec_buckets holds, per bucket, the last op applied and the
- * checksum sum at that point; syncspec_bucket_rows says which bucket holds which row, so a
- * REMOVE, a CLEAR or a bucket that left the checkpoint deletes exactly the rows no other
- * bucket holds. The checksum of a bucket is its applied sum plus the sums of its received
- * lines, or, after a received CLEAR, the sum from that CLEAR on. A fourth, syncspec_revert,
- * holds the rows of uploads the server refused (store_sync.c): the next applied checkpoint
- * deletes those no bucket holds.
+ * A download holds the ops it receives in memory, each read once, until their checkpoint
+ * completes: writing an initial sync's ops to SQLite and reading them back would cost about
+ * as much as inserting its rows. Three tables keep the state, so a download survives a lost
+ * connection or a crash: syncspec_oplog holds the ops received and kept for a later apply
+ * (beyond the download's bound, for a checkpoint that waits, or when the app asks), a data
+ * line's ops as one row (their JSON, the last op id and the sum of their checksums).
+ * syncspec_buckets holds, per bucket, the last op applied and the checksum sum at that
+ * point; syncspec_bucket_rows says which bucket holds which row, so a REMOVE, a CLEAR or a
+ * bucket that left the checkpoint deletes exactly the rows no other bucket holds. The
+ * checksum of a bucket is its applied sum plus the sums of its lines kept then held, or,
+ * after a received CLEAR, the sum from that CLEAR on. A fourth, syncspec_revert, holds the
+ * rows of uploads the server refused (store_sync.c): the next applied checkpoint deletes
+ * those no bucket holds.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -56,7 +58,7 @@ typedef struct target_bucket {
 /*
  * A data line's new ops held in memory, with what syncspec_oplog keeps of a line (see
  * there), in a form the apply reads without parsing the line again: per op, its kind
- * (HELD_*), the lengths of its type, id and row as u32, then their bytes, each decoded (the
+ * (OP_*), the lengths of its type, id and row as u32, then their bytes, each decoded (the
  * row is its JSON text).
  */
 typedef struct held_line {
@@ -68,7 +70,10 @@ typedef struct held_line {
 } held_line;
 
 /* The kinds of op. A held line keeps no MOVE: it changes no row, only its checksum counts. */
-enum { HELD_PUT = 'P', HELD_REMOVE = 'R', HELD_CLEAR = 'C', HELD_MOVE = 'M' };
+enum { OP_PUT = 'P', OP_REMOVE = 'R', OP_CLEAR = 'C', OP_MOVE = 'M' };
+
+/* A held op's bytes before its strings: its kind and three lengths. */
+enum { HELD_OP_HEADER = 1 + 3 * sizeof(uint32_t) };
 
 /*
  * What a download holds in memory before it keeps the lines in the store: writing an
@@ -200,9 +205,7 @@ int syncspec_download_new(syncspec_download **out, syncspec_store *store, syncsp
     return 0;
 }
 
-void syncspec_download_set_hold_bytes(syncspec_download *d, size_t bytes) {
-    d->hold_bytes = bytes;
-}
+void syncspec_download_set_hold_bytes(syncspec_download *d, size_t bytes) { d->hold_bytes = bytes; }
 
 static void clear_target(syncspec_download *d) {
     for (size_t i = 0; i < d->count; i++) free(d->buckets[i].name);
@@ -375,12 +378,12 @@ static bool read_op(json_reader *r, data_op *op, op_scratch *x) {
     return r->error == NULL;
 }
 
-/* The kind of `op` (HELD_*), or 0 for a kind the protocol does not have. */
+/* The kind of `op` (OP_*), or 0 for a kind the protocol does not have. */
 static char op_kind(const data_op *op) {
     static const struct {
         const char *name;
         char kind;
-    } kinds[] = {{"PUT", HELD_PUT}, {"REMOVE", HELD_REMOVE}, {"CLEAR", HELD_CLEAR}, {"MOVE", HELD_MOVE}};
+    } kinds[] = {{"PUT", OP_PUT}, {"REMOVE", OP_REMOVE}, {"CLEAR", OP_CLEAR}, {"MOVE", OP_MOVE}};
     for (size_t i = 0; op->kind.kind == JSON_SCALAR_STRING && i < sizeof kinds / sizeof *kinds; i++)
         if (json_scalar_is(&op->kind, kinds[i].name)) return kinds[i].kind;
     return 0;
@@ -391,8 +394,7 @@ static char valid_op_kind(const data_op *op) {
     char kind = op_kind(op);
     bool row = op->type.kind == JSON_SCALAR_STRING && op->id.kind == JSON_SCALAR_STRING;
     bool valid = kind && op->has_op_id && op->has_checksum &&
-                 ((kind != HELD_PUT && kind != HELD_REMOVE) || row) &&
-                 (kind != HELD_PUT || op->data);
+                 ((kind != OP_PUT && kind != OP_REMOVE) || row) && (kind != OP_PUT || op->data);
     return valid ? kind : 0;
 }
 
@@ -422,9 +424,9 @@ static void kept_ops_free(kept_ops *k) {
     syncspec_buffer_free(&k->line.ops);
 }
 
-/* Appends `op` (of kind HELD_*) to held ops. */
+/* Appends `op` (of kind OP_*) to held ops. */
 static int pack_op(syncspec_buffer *ops, char kind, const data_op *op) {
-    bool row = kind != HELD_CLEAR, put = kind == HELD_PUT;
+    bool row = kind != OP_CLEAR, put = kind == OP_PUT;
     uint32_t lengths[3] = {row ? (uint32_t)op->type.length : 0, row ? (uint32_t)op->id.length : 0,
                            put ? (uint32_t)op->data_len : 0};
     return syncspec_buffer_append(ops, &kind, 1) ||
@@ -440,30 +442,31 @@ static char unpack_op(const syncspec_buffer *ops, size_t *at, data_op *op) {
     uint32_t lengths[3];
     memcpy(lengths, p + 1, sizeof lengths);
     memset(op, 0, sizeof *op);
-    op->type = (json_scalar){.kind = JSON_SCALAR_STRING, .text = p + 13, .length = lengths[0]};
-    op->id = (json_scalar){.kind = JSON_SCALAR_STRING, .text = p + 13 + lengths[0],
-                           .length = lengths[1]};
-    op->data = p + 13 + lengths[0] + lengths[1];
+    const char *strings = p + HELD_OP_HEADER;
+    op->type = (json_scalar){.kind = JSON_SCALAR_STRING, .text = strings, .length = lengths[0]};
+    op->id = (json_scalar){
+        .kind = JSON_SCALAR_STRING, .text = strings + lengths[0], .length = lengths[1]};
+    op->data = strings + lengths[0] + lengths[1];
     op->data_len = lengths[2];
-    *at += 13 + (size_t)lengths[0] + lengths[1] + lengths[2];
+    *at += HELD_OP_HEADER + (size_t)lengths[0] + lengths[1] + lengths[2];
     return p[0];
 }
 
 /* Held ops as the JSON array syncspec_oplog keeps: what the apply reads of each op. */
 static int held_json(syncspec_buffer *out, const syncspec_buffer *ops) {
-    static const char *const kinds[] = {[HELD_PUT] = "PUT", [HELD_REMOVE] = "REMOVE",
-                                        [HELD_CLEAR] = "CLEAR"};
+    static const char *const kinds[] = {
+        [OP_PUT] = "PUT", [OP_REMOVE] = "REMOVE", [OP_CLEAR] = "CLEAR"};
     int rc = sync_puts(out, "[");
     for (size_t at = 0; at < ops->len && rc == 0;) {
         data_op op;
         char kind = unpack_op(ops, &at, &op);
         rc = sync_printf(out, "%s{\"op\":\"%s\"", out->len > 1 ? "," : "", kinds[(int)kind]);
-        if (rc == 0 && kind != HELD_CLEAR)
+        if (rc == 0 && kind != OP_CLEAR)
             rc = sync_puts(out, ",\"object_type\":") ||
                  sync_json_string(out, op.type.text, op.type.length) ||
                  sync_puts(out, ",\"object_id\":") ||
                  sync_json_string(out, op.id.text, op.id.length);
-        if (rc == 0 && kind == HELD_PUT)
+        if (rc == 0 && kind == OP_PUT)
             rc = sync_puts(out, ",\"data\":") || sync_json_string(out, op.data, op.data_len);
         if (rc == 0) rc = sync_puts(out, "}");
     }
@@ -520,13 +523,13 @@ static int read_ops(syncspec_download *d, json_reader *r, kept_ops *kept, syncsp
         if (op.op_id <= line->last_op_id) continue; /* sent again */
         line->last_op_id = op.op_id;
         line->count++;
-        if (kind == HELD_CLEAR) {
+        if (kind == OP_CLEAR) {
             line->cleared = true;
             line->checksum = op.checksum;
         } else {
             line->checksum += op.checksum;
         }
-        if (kind != HELD_MOVE && pack_op(&line->ops, kind, &op)) rc = NOMEM(error);
+        if (kind != OP_MOVE && pack_op(&line->ops, kind, &op)) rc = NOMEM(error);
     }
     op_scratch_free(&x);
     if (rc == 0 && r->error) rc = json_failed(error, r);
@@ -773,10 +776,10 @@ enum { MEMBER_BATCH = 100 };
 
 /* Rows of syncspec_bucket_rows waiting for their statement: (type, row id, bucket) each. */
 typedef struct member_batch {
-    syncspec_buffer text;              /* their strings, one after another */
-    size_t length[MEMBER_BATCH * 3];   /* of each string */
+    syncspec_buffer text;            /* their strings, one after another */
+    size_t length[MEMBER_BATCH * 3]; /* of each string */
     size_t count;
-    sqlite3_stmt *whole;               /* the statement of a whole batch */
+    sqlite3_stmt *whole; /* the statement of a whole batch */
 } member_batch;
 
 /*
@@ -799,8 +802,9 @@ typedef struct apply_statements {
     put_batch puts_waiting;
     sqlite3_stmt **upsert;       /* per table of the schema: one row */
     sqlite3_stmt **upsert_batch; /* per table: a whole batch */
-    uint64_t *bound_in;    /* per column: the PUT that last bound it (a column the row leaves
-                            * out is bound to null: cheaper than clearing every binding) */
+    /* Per column, the PUT that last bound it: a column the row leaves out is bound to null,
+     * which costs less than clearing every binding before each row. */
+    uint64_t *bound_in;
     uint64_t puts;
     sqlite3_stmt *member, *unmember, *touch, *clear_touched, *clear;
     syncspec_buffer scratch; /* for the values of rows that hold escapes */
@@ -865,9 +869,11 @@ static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const s
 
 static int prepare_member_batch(sqlite3_stmt **st, syncspec_store *store, syncspec_error *error) {
     syncspec_buffer sql = {0};
-    int rc = sync_puts(&sql, "INSERT OR IGNORE INTO \"syncspec_bucket_rows\" (\"type\", \"row_id\", "
-                             "\"bucket\") VALUES ");
-    for (size_t i = 0; i < MEMBER_BATCH && rc == 0; i++) rc = sync_puts(&sql, i ? ",(?,?,?)" : "(?,?,?)");
+    int rc =
+        sync_puts(&sql, "INSERT OR IGNORE INTO \"syncspec_bucket_rows\" (\"type\", \"row_id\", "
+                        "\"bucket\") VALUES ");
+    for (size_t i = 0; i < MEMBER_BATCH && rc == 0; i++)
+        rc = sync_puts(&sql, i ? ",(?,?,?)" : "(?,?,?)");
     rc = rc ? NOMEM(error) : prepare(st, store, sql.data, error);
     syncspec_buffer_free(&sql);
     return rc;
@@ -1068,8 +1074,7 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
         sqlite3_bind_text(name, 1, d->buckets[i].name, -1, SQLITE_STATIC);
         sqlite3_bind_text(state, 1, d->buckets[i].name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(state, 2, d->buckets[i].checksum);
-        sqlite3_bind_int64(state, 3,
-                           held_until(d, d->buckets[i].name, strlen(d->buckets[i].name)));
+        sqlite3_bind_int64(state, 3, held_until(d, d->buckets[i].name, strlen(d->buckets[i].name)));
         if ((rc = step_done(name, store, error)) == 0) rc = step_done(state, store, error);
     }
     sqlite3_finalize(name);
@@ -1077,19 +1082,19 @@ static int record_buckets(syncspec_download *d, syncspec_error *error) {
     return rc;
 }
 
-/* One op of `bucket`, of kind HELD_*. The PUTs of held lines wait in batches; before any
+/* One op of `bucket`, of kind OP_*. The PUTs of held lines wait in batches; before any
  * other op, what waits is written. */
 static int apply_op(apply_statements *s, syncspec_store *store, const char *bucket, char kind,
                     const data_op *op, bool held, syncspec_error *error) {
-    if (kind == HELD_PUT && held) return add_put(s, store, bucket, op, error);
+    if (kind == OP_PUT && held) return add_put(s, store, bucket, op, error);
     int rc = flush_puts(s, store, error);
-    if (rc || kind == HELD_PUT) {
+    if (rc || kind == OP_PUT) {
         const syncspec_table *t = rc ? NULL : synced_table(store->schema, &op->type);
         return t ? apply_put(s, store, t, bucket, op, error) : rc;
     }
     if ((rc = flush_members(s, store, error))) {
         return rc;
-    } else if (kind == HELD_REMOVE) {
+    } else if (kind == OP_REMOVE) {
         bind_scalar(s->unmember, 1, &op->type);
         bind_scalar(s->unmember, 2, &op->id);
         sqlite3_bind_text(s->unmember, 3, bucket, -1, SQLITE_STATIC);
@@ -1097,7 +1102,7 @@ static int apply_op(apply_statements *s, syncspec_store *store, const char *buck
         bind_scalar(s->touch, 2, &op->id);
         if ((rc = step_done(s->unmember, store, error)) == 0)
             rc = step_done(s->touch, store, error);
-    } else if (kind == HELD_CLEAR) {
+    } else if (kind == OP_CLEAR) {
         sqlite3_bind_text(s->clear_touched, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->clear, 1, bucket, -1, SQLITE_STATIC);
         if ((rc = step_done(s->clear_touched, store, error)) == 0)

@@ -370,4 +370,3 @@ bool json_reader_end(json_reader *r) {
     return json_reader_peek(r) == 0 && r->p == r->end ? true
                                                       : json_reader_fail(r, "text after the end");
 }
-

@@ -3,8 +3,11 @@
  * of checkpoints, data, checkpoint_diff, checkpoint_complete and keepalives, fed in pieces
  * of random sizes as a network gives them, into a store (SQLite in memory, the example
  * spec, user "alice") that starts every input from the same pristine database, so every
- * input reproduces alone. The first byte seeds the piece sizes; the rest is the answer.
- * Whatever the answer, a refusal says why, and the store still makes its next request.
+ * input reproduces alone. The first byte seeds the piece sizes and says how much of what
+ * arrives is held in memory (the default, nothing, or 512 bytes: every line kept in the
+ * store as it arrives, or some kept and some held); the rest is the answer. Whatever the
+ * answer, a refusal says why, what was held can be kept, and the store still makes its
+ * next request.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -54,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "fuzz: cannot start a download: %s\n", err.message);
         abort();
     }
+    if (data[0] % 3) syncspec_download_set_hold_bytes(download, data[0] % 3 == 1 ? 0 : 512);
     /* Piece sizes from a small generator seeded by the first byte: 1 to 64 bytes. */
     uint32_t state = data[0] * 2654435761u + 1;
     int rc = 0;
@@ -73,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_EINVALID || rc == SYNCSPEC_ECHECKSUM ||
                rc == SYNCSPEC_ERETRY || rc == SYNCSPEC_ERROR);
     FUZZ_CHECK(rc == 0 || err.message[0]);
+    rc = syncspec_download_keep(download, &err);
+    FUZZ_CHECK(rc == 0 || rc == SYNCSPEC_ERETRY || rc == SYNCSPEC_ERROR);
     syncspec_download_free(download);
     char *request = NULL;
     FUZZ_CHECK(syncspec_store_stream_request(store, &request, &err) == 0 && request);

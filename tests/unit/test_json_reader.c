@@ -220,8 +220,20 @@ static void test_agrees_with_jansson(void **state) {
  */
 static void test_strings_at_every_offset(void **state) {
     (void)state;
-    const char *specials[] = {"\\\"", "\\n", "\\u00e9", "\x01", "\x1f", "\x7f", "\xc3\xa9",
-                              "\xe2\x82\xac", "\xf0\x9f\x8e\x89", "\xc3", "\x80", "\xff", "\"", "\\"};
+    const char *specials[] = {"\\\"",
+                              "\\n",
+                              "\\u00e9",
+                              "\x01",
+                              "\x1f",
+                              "\x7f",
+                              "\xc3\xa9",
+                              "\xe2\x82\xac",
+                              "\xf0\x9f\x8e\x89",
+                              "\xc3",
+                              "\x80",
+                              "\xff",
+                              "\"",
+                              "\\"};
     for (size_t k = 0; k < sizeof specials / sizeof *specials; k++)
         for (size_t len = 0; len <= 24; len++)
             for (size_t at = 0; at <= len; at++) {
@@ -255,9 +267,12 @@ static void test_strings_at_every_offset(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values),       cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_number_range), cmocka_unit_test(test_nul),
-        cmocka_unit_test(test_depth),        cmocka_unit_test(test_agrees_with_jansson),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_number_range),
+        cmocka_unit_test(test_nul),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_agrees_with_jansson),
         cmocka_unit_test(test_strings_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
