@@ -811,12 +811,17 @@ typedef struct apply_statements {
     op_scratch op;           /* for the strings of the op being applied */
 } apply_statements;
 
-/* The upsert of `rows` rows of `t`, each its columns in order. */
-static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
-                          size_t rows, syncspec_error *error) {
+/* How a row of the checkpoint meets a local row: by id (the upsert), or by any unique key
+ * (the local row gives way). */
+typedef enum { UPSERT_BY_ID, REPLACE_CLASHING } put_statement;
+
+/* The statement of `rows` rows of `t`, each its columns in order. */
+static int prepare_put(sqlite3_stmt **st, syncspec_store *store, const syncspec_table *t,
+                       size_t rows, put_statement kind, syncspec_error *error) {
     syncspec_buffer sql = {0};
     bool ok =
-        !sync_puts(&sql, "INSERT INTO ") && !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
+        !sync_puts(&sql, kind == REPLACE_CLASHING ? "INSERT OR REPLACE INTO " : "INSERT INTO ") &&
+        !sync_ident(&sql, t->name) && !sync_puts(&sql, " (");
     for (size_t i = 0; i < t->column_count && ok; i++)
         ok = !(i && sync_puts(&sql, ", ")) && !sync_ident(&sql, t->columns[i].name);
     ok = ok && !sync_puts(&sql, ") VALUES ");
@@ -825,9 +830,10 @@ static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncsp
         for (size_t i = 0; i < t->column_count && ok; i++) ok = !sync_puts(&sql, i ? ", ?" : "?");
         ok = ok && !sync_puts(&sql, ")");
     }
-    ok = ok && !sync_puts(&sql, " ON CONFLICT (\"id\") DO UPDATE SET ");
-    int set = 0;
-    for (size_t i = 0; i < t->column_count && ok; i++) {
+    ok = ok &&
+         (kind == REPLACE_CLASHING || !sync_puts(&sql, " ON CONFLICT (\"id\") DO UPDATE SET "));
+    int set = kind == REPLACE_CLASHING ? -1 : 0; /* -1: no SET clause */
+    for (size_t i = 0; i < t->column_count && ok && set >= 0; i++) {
         const syncspec_column *c = &t->columns[i];
         if (c->role == SYNCSPEC_ROLE_ID) continue;
         ok = !(set++ && sync_puts(&sql, ", ")) && !sync_ident(&sql, c->name) &&
@@ -836,34 +842,6 @@ static int prepare_upsert(sqlite3_stmt **st, syncspec_store *store, const syncsp
     if (ok && !set) ok = !sync_puts(&sql, "\"id\" = excluded.\"id\"");
     int rc = ok ? prepare(st, store, sql.data, error) : NOMEM(error);
     syncspec_buffer_free(&sql);
-    return rc;
-}
-
-/*
- * A server row that clashes on a unique key other than id with a local row (one the server
- * refused, or one written around the capture): the local row gives way, as it would have
- * on the server. The upsert's bound values run again as an INSERT OR REPLACE, which
- * deletes the clashing rows; a row the checkpoint holds comes back with its own PUT, since
- * the server's rows at a checkpoint keep every unique key. Rare, so prepared each time.
- */
-static int replace_clashing(sqlite3_stmt *upsert, syncspec_store *store, const syncspec_table *t,
-                            syncspec_error *error) {
-    const char *sql = sqlite3_sql(upsert), *end = strstr(sql, ") ON CONFLICT");
-    syncspec_buffer text = {0};
-    sqlite3_stmt *replace = NULL;
-    int rc = 0;
-    if (!end || sync_puts(&text, "INSERT OR REPLACE") ||
-        syncspec_buffer_append(&text, sql + 6, (size_t)(end + 1 - (sql + 6))))
-        rc = NOMEM(error);
-    if (rc == 0 && (rc = prepare(&replace, store, text.data, error)) == 0) {
-        if (sqlite3_transfer_bindings(upsert, replace) != SQLITE_OK)
-            rc = store_db_error(store, error, t->name);
-        else
-            rc = step_done(replace, store, error);
-        sqlite3_transfer_bindings(replace, upsert);
-    }
-    sqlite3_finalize(replace);
-    syncspec_buffer_free(&text);
     return rc;
 }
 
@@ -966,15 +944,32 @@ static int bind_row(apply_statements *s, syncspec_store *store, sqlite3_stmt *st
     return rc;
 }
 
+/*
+ * A server row that clashes on a unique key other than id with a local row (one the server
+ * refused, or one written around the capture): the local row gives way, as it would have
+ * on the server. The row runs again as an INSERT OR REPLACE, which deletes the clashing
+ * rows; a row the checkpoint holds comes back with its own PUT, since the server's rows at
+ * a checkpoint keep every unique key. Rare, so prepared each time.
+ */
+static int replace_clashing(apply_statements *s, syncspec_store *store, const syncspec_table *t,
+                            const data_op *op, syncspec_error *error) {
+    sqlite3_stmt *replace = NULL;
+    int rc = prepare_put(&replace, store, t, 1, REPLACE_CLASHING, error);
+    if (rc == 0) rc = bind_row(s, store, replace, 0, t, op, error);
+    if (rc == 0) rc = step_done(replace, store, error);
+    sqlite3_finalize(replace);
+    return rc;
+}
+
 /* A PUT of `t`, held by `bucket`, with a statement of its own. */
 static int apply_put(apply_statements *s, syncspec_store *store, const syncspec_table *t,
                      const char *bucket, const data_op *op, syncspec_error *error) {
     sqlite3_stmt **st = &s->upsert[t - store->schema->tables];
-    int rc = *st ? 0 : prepare_upsert(st, store, t, 1, error);
+    int rc = *st ? 0 : prepare_put(st, store, t, 1, UPSERT_BY_ID, error);
     if (rc == 0) rc = bind_row(s, store, *st, 0, t, op, error);
     if (rc == 0) rc = step_done(*st, store, error);
     if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
-        rc = replace_clashing(*st, store, t, error);
+        rc = replace_clashing(s, store, t, op, error);
     if (rc) return rc;
     return add_member(s, store, t->name, &op->id, bucket, error);
 }
@@ -992,7 +987,7 @@ static int flush_puts(apply_statements *s, syncspec_store *store, syncspec_error
     bool one_by_one = b->count < b->whole;
     if (!one_by_one) {
         sqlite3_stmt **st = &s->upsert_batch[t - store->schema->tables];
-        if (!*st) rc = prepare_upsert(st, store, t, b->whole, error);
+        if (!*st) rc = prepare_put(st, store, t, b->whole, UPSERT_BY_ID, error);
         for (size_t i = 0; i < b->count && rc == 0; i++)
             rc = bind_row(s, store, *st, (int)(i * t->column_count), t, &b->ops[i], error);
         if (rc == 0) rc = step_done(*st, store, error);
