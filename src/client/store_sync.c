@@ -220,7 +220,9 @@ static int64_t op_tx(const syncspec_store *store, const char *op_id) {
  * server's, as PowerSync's clients do, once no local write is queued: the next applied
  * checkpoint deletes those no bucket holds (syncspec_revert), and each bucket holding one
  * is downloaded again from its start (a CLEAR at op 0, as after a checksum failure), since
- * the store keeps no copy of the server's row. Inside the caller's transaction.
+ * the store keeps no copy of the server's row. Inside the caller's transaction. The
+ * buckets holding a row are found by looking the row up in each bucket the store has (a
+ * handful; syncspec_bucket_rows is keyed by bucket first), never by reading every row held.
  */
 static int revert_refused(syncspec_store *store, int64_t tx, syncspec_error *error) {
     char sql[2048];
@@ -229,8 +231,9 @@ static int revert_refused(syncspec_store *store, int64_t tx, syncspec_error *err
              "\"type\", \"row_id\" FROM \"syncspec_crud\" WHERE \"tx_id\" = %" PRId64 ";"
              "CREATE TEMP TABLE IF NOT EXISTS \"syncspec_reset\" (\"name\" TEXT PRIMARY KEY) "
              "WITHOUT ROWID;DELETE FROM temp.\"syncspec_reset\";"
-             "INSERT OR IGNORE INTO temp.\"syncspec_reset\" SELECT r.\"bucket\" FROM "
-             "\"syncspec_bucket_rows\" AS r JOIN \"syncspec_crud\" AS c ON r.\"type\" = "
+             "INSERT OR IGNORE INTO temp.\"syncspec_reset\" SELECT b.\"name\" FROM "
+             "\"syncspec_crud\" AS c CROSS JOIN \"syncspec_buckets\" AS b CROSS JOIN "
+             "\"syncspec_bucket_rows\" AS r ON r.\"bucket\" = b.\"name\" AND r.\"type\" = "
              "c.\"type\" AND r.\"row_id\" = c.\"row_id\" WHERE c.\"tx_id\" = %" PRId64 ";"
              "DELETE FROM \"syncspec_oplog\" WHERE \"bucket\" IN (SELECT \"name\" FROM "
              "temp.\"syncspec_reset\");"
