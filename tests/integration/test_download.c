@@ -784,6 +784,19 @@ static void test_killed_download_reopens_consistent(void **state) {
 
 /* ---- rows upserted in batches ---- */
 
+/* A store `name` of alice's, and a download into it that holds `hold` bytes (SIZE_MAX: as
+ * many as it holds unless told). */
+static syncspec_download *open_download(env *e, const char *name, size_t hold,
+                                        syncspec_store **store) {
+    syncspec_error err = {0};
+    syncspec_download *d = NULL;
+    *store = sync_env_store(e, &app, name, "alice");
+    assert_non_null(*store);
+    if (syncspec_download_new(&d, *store, &err)) fail_msg("download: %s", err.message);
+    if (hold != SIZE_MAX) syncspec_download_set_hold_bytes(d, hold);
+    return d;
+}
+
 /*
  * Rows are upserted in batches. A batch in which one row clashes on a unique key other than
  * id with a local row (here one written around the capture) is undone by SQLite and run
@@ -793,7 +806,8 @@ static void test_killed_download_reopens_consistent(void **state) {
 static void test_batch_with_a_clashing_row(void **state) {
     env *e = *state;
     enum { LINKS = 130, CLASHING = 57 };
-    syncspec_store *s = sync_env_store(e, &app, "clash", "alice");
+    syncspec_store *s = NULL;
+    syncspec_download *d = open_download(e, "clash", SIZE_MAX, &s);
     local(s, "INSERT INTO document_groups (id, document_id, group_id, created_at, updated_at) "
              "VALUES ('local', 'd%03d', 'g', '2025-01-02T03:04:05.000Z', "
              "'2025-01-02T03:04:05.000Z'); DELETE FROM syncspec_crud",
@@ -817,9 +831,7 @@ static void test_batch_with_a_clashing_row(void **state) {
     snprintf(line, sizeof line, "]}}\n{\"checkpoint_complete\":{\"last_op_id\":\"%d\"}}\n",
              LINKS);
     sync_append(&b, line);
-    syncspec_download *d = NULL;
     syncspec_error err = {0};
-    assert_int_equal(syncspec_download_new(&d, s, &err), 0);
     if (feed(d, b.data, 65536, &err)) fail_msg("download: %s", err.message);
     assert_int_equal(syncspec_download_get_status(d).applied, 1);
     assert_int_equal(local_long(s, "SELECT count(*) FROM document_groups"), LINKS);
@@ -840,12 +852,14 @@ static const char escaped_lines[] =
     "{\"checkpoint\":{\"last_op_id\":\"3\",\"buckets\":[{\"bucket\":\"b\\\"q\",\"checksum\":6}]}}\n"
     "{\"data\":{\"bucket\":\"b\\\"q\",\"data\":[{\"op_id\":\"1\",\"op\":\"PUT\",\"object_type\":"
     "\"projects\",\"object_id\":\"" P("01") "\",\"checksum\":1,\"data\":\"{\\\"name\\\":"
-    "\\\"q\\\\\\\"b\\\\\\\\s\\\\u00e9\\\\ud83c\\\\udf89\\\",\\\"is_default\\\":0,\\\"owner_id\\\":\\\"alice\\\",\\\"created_at\\\":"
+    "\\\"q\\\\\\\"b\\\\\\\\s\\\\u00e9\\\\ud83c\\\\udf89\\\",\\\"is_default\\\":0,"
+    "\\\"owner_id\\\":\\\"alice\\\",\\\"created_at\\\":"
     "\\\"2025-01-02T03:04:05Z\\\",\\\"updated_at\\\":\\\"2025-01-02T03:04:05Z\\\"}\"}]}}\n"
     "{\"data\":{\"bucket\":\"b\\\"q\",\"data\":[{\"op_id\":\"2\",\"op\":\"PUT\",\"object_type\":"
     "\"proj\\u0065cts\",\"object_id\":\"" P("02") "\",\"checksum\":2,\"data\":{\"name\":"
-    "\"tab\\there\",\"is_default\":1,\"owner_id\":\"alice\",\"created_at\":\"2025-01-02T03:04:05Z\","
-    "\"updated_at\":\"2025-01-02T03:04:05Z\"}},{\"op_id\":\"3\",\"op\":\"MOVE\",\"checksum\":3}]}}\n"
+    "\"tab\\there\",\"is_default\":1,\"owner_id\":\"alice\","
+    "\"created_at\":\"2025-01-02T03:04:05Z\",\"updated_at\":\"2025-01-02T03:04:05Z\"}},"
+    "{\"op_id\":\"3\",\"op\":\"MOVE\",\"checksum\":3}]}}\n"
     "{\"checkpoint_complete\":{\"last_op_id\":\"3\"}}\n";
 
 /*
@@ -865,11 +879,9 @@ static void test_held_and_kept_lines(void **state) {
     for (size_t i = 0; i < sizeof bounds / sizeof *bounds; i++) {
         char name[32];
         snprintf(name, sizeof name, "held%zu", i);
-        syncspec_store *s = sync_env_store(e, &app, name, "alice");
-        syncspec_download *d = NULL;
+        syncspec_store *s = NULL;
+        syncspec_download *d = open_download(e, name, bounds[i], &s);
         syncspec_error err = {0};
-        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
-        if (bounds[i] != SIZE_MAX) syncspec_download_set_hold_bytes(d, bounds[i]);
         if (feed(d, escaped_lines, 7, &err)) fail_msg("bound %zu: %s", bounds[i], err.message);
         assert_int_equal(syncspec_download_get_status(d).applied, 1);
         char *ids = project_ids(s);
@@ -884,9 +896,7 @@ static void test_held_and_kept_lines(void **state) {
         syncspec_store_free(s);
         /* Thousands of ops, in lines of a thousand. */
         snprintf(name, sizeof name, "held_big%zu", i);
-        s = sync_env_store(e, &app, name, "alice");
-        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
-        if (bounds[i] != SIZE_MAX) syncspec_download_set_hold_bytes(d, bounds[i]);
+        d = open_download(e, name, bounds[i], &s);
         const char *last_line = strstr(big, "{\"checkpoint_complete\"");
         assert_int_equal(syncspec_download_feed(d, big, (size_t)(last_line - big), &err), 0);
         assert_int_equal(local_long(s, "SELECT count(*) FROM syncspec_oplog"), kept_lines[i]);
@@ -920,11 +930,10 @@ static void test_keep_after_an_incomplete_response(void **state) {
     for (int keep = 1; keep >= 0; keep--) {
         char name[32];
         snprintf(name, sizeof name, "resume%d", keep);
-        syncspec_store *s = sync_env_store(e, &app, name, "alice");
-        syncspec_download *d = NULL;
+        syncspec_store *s = NULL;
+        syncspec_download *d = open_download(e, name, SIZE_MAX, &s);
         syncspec_error err = {0};
         char *body = NULL;
-        assert_int_equal(syncspec_download_new(&d, s, &err), 0);
         assert_int_equal(syncspec_download_feed(d, big, (size_t)(cut - big), &err), 0);
         if (keep) assert_int_equal(syncspec_download_keep(d, &err), 0);
         syncspec_download_free(d);
