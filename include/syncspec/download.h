@@ -6,7 +6,7 @@
  * The store sends POST /sync/stream with its buckets and the last op it has of each
  * (syncspec_store_stream_request) and feeds the NDJSON answer, in pieces of any size as they
  * arrive, to a download (syncspec_download_feed). The ops received are held in memory, up
- * to a bound (64 MiB of op text by default), and kept in the store beyond it; at each
+ * to a bound (64 MiB of ops by default), and kept in the store beyond it; at each
  * "checkpoint_complete" every bucket's
  * wrapping u32 sum of op checksums since its last CLEAR must equal the checkpoint's, and
  * the checkpoint is then applied in one SQLite transaction, only when no local write is

@@ -905,7 +905,6 @@ static const syncspec_table *synced_table(const syncspec_schema *schema, const j
     return NULL;
 }
 
-/* A PUT: the row as the op carries it (a column it lacks becomes null), held by `bucket`. */
 /* Binds a PUT's row of `t` to the parameters after `base`: the row as the op carries it,
  * read straight from its text (a column it lacks becomes null). */
 static int bind_row(apply_statements *s, syncspec_store *store, sqlite3_stmt *st, int base,
@@ -991,8 +990,10 @@ static int flush_puts(apply_statements *s, syncspec_store *store, syncspec_error
         for (size_t i = 0; i < b->count && rc == 0; i++)
             rc = bind_row(s, store, *st, (int)(i * t->column_count), t, &b->ops[i], error);
         if (rc == 0) rc = step_done(*st, store, error);
-        if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
-            one_by_one = true, rc = 0;
+        if (rc && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE) {
+            one_by_one = true;
+            rc = 0;
+        }
         for (size_t i = 0; i < b->count && rc == 0 && !one_by_one; i++)
             rc = add_member(s, store, t->name, &b->ops[i].id, b->bucket[i], error);
     }
