@@ -108,8 +108,9 @@ CREATE TABLE IF NOT EXISTS {{schema_q}}."syncspec_changes" (
   "owner_id" text NOT NULL,
   "written_at" timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_owner_id_xid"
-  ON {{schema_q}}."syncspec_changes" ("owner_id", "xid");
+-- Every write to a synced table adds an entry, and nothing reads the log by owner: an
+-- index on ("owner_id", "xid") made by an earlier version only slows those writes.
+DROP INDEX IF EXISTS {{schema_q}}."idx_syncspec_changes_owner_id_xid";
 -- The sequencer reads the entries of transactions that became visible since its last
 -- snapshot: those with an xid at or above that snapshot's xmin.
 CREATE INDEX IF NOT EXISTS "idx_syncspec_changes_xid" ON {{schema_q}}."syncspec_changes" ("xid");
