@@ -25,5 +25,9 @@ const syncspec_table *protocol_bucket_table(const syncspec_schema *schema, size_
 
 /* Runs one statement without parameters; 0 or SYNCSPEC_ERETRY (said in `error`). */
 int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_error *error);
+/* Runs `sql` (with `param` as $1 unless NULL), which returns one row, and reads its first
+ * column as an integer into *out. A failure says `what`. */
+int protocol_query_int64(PGconn *conn, const char *sql, const char *param, int64_t *out,
+                         const char *what, syncspec_error *error);
 
 #endif

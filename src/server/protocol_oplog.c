@@ -56,6 +56,19 @@ int protocol_exec(PGconn *conn, const char *sql, const char *what, syncspec_erro
     return rc;
 }
 
+int protocol_query_int64(PGconn *conn, const char *sql, const char *param, int64_t *out,
+                         const char *what, syncspec_error *error) {
+    PGresult *res =
+        param ? PQexecParams(conn, sql, 1, NULL, &param, NULL, NULL, 0) : PQexec(conn, sql);
+    int rc = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else
+        rc = pg_db_error(error, conn, res, what);
+    PQclear(res);
+    return rc;
+}
+
 /* ---- the row as the PowerSync Service sends it ---- */
 
 /*
@@ -326,14 +339,8 @@ int syncspec_sync_write_checkpoint(syncspec_server *server, PGconn *conn, const 
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
-    const char *values[1] = {user_id};
-    PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
+    rc = protocol_query_int64(conn, sql.data, user_id, write_checkpoint, "write checkpoint", error);
     syncspec_buffer_free(&sql);
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        *write_checkpoint = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    else
-        rc = pg_db_error(error, conn, res, "write checkpoint");
-    PQclear(res);
     return rc;
 }
 
@@ -401,13 +408,8 @@ static int compact_in_transaction(PGconn *conn, const syncspec_schema *schema, i
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
-    PGresult *res = PQexec(conn, sql.data);
+    rc = protocol_query_int64(conn, sql.data, NULL, removed, "compact", error);
     syncspec_buffer_free(&sql);
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        *removed = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    else
-        rc = pg_db_error(error, conn, res, "compact");
-    PQclear(res);
     /* Streams send the new counts (and a CLEAR to clients inside a cleared run). */
     return rc ? rc : protocol_exec(conn, "SELECT pg_notify('syncspec_ops', '')", "compact", error);
 }

@@ -61,13 +61,7 @@ int syncspec_sync_prune_changes(syncspec_server *server, PGconn *conn, const cha
         syncspec_buffer_free(&sql);
         return NOMEM(error);
     }
-    const char *values[1] = {older_than};
-    PGresult *res = PQexecParams(conn, sql.data, 1, NULL, values, NULL, NULL, 0);
+    rc = protocol_query_int64(conn, sql.data, older_than, pruned, "prune", error);
     syncspec_buffer_free(&sql);
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        *pruned = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    else
-        rc = pg_db_error(error, conn, res, "prune");
-    PQclear(res);
     return rc;
 }
